@@ -1,0 +1,406 @@
+"""REST endpoints for organizations, asset types, devices, assets, access and the change log.
+Each endpoint parses, calls a service and shapes the answer; the rules live in services/."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Group as Team
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch
+from ninja import Query, Router
+
+from . import pagination, serializers
+from .errors import ValidationFailed
+from .models import Asset, AssetDeviceLink, Device
+from .pagination import SortKey, paginate
+from .queries import filter_assets, ordering_for
+from .schemas import (
+    AssetCreate, AssetOut, AssetPage, AssetPatch, AssetTypeCreate, AssetTypeOut, AssetTypePage, AssetTypePatch,
+    ChangePage, DeviceCreate, DeviceOut, DevicePage, DevicePatch, FieldDefinitionIn, FieldDefinitionPatch, GrantIn,
+    GrantOut, Health, MeOut, OrganizationCreate, OrganizationOut, OrganizationPage, OrganizationPatch, Problem,
+    TeamCreate, TeamMembers, TeamOut, TokenCreate, TokenCreated, TokenOut, UserCreate, UserOut,
+)
+from .services import access, asset_types, assets, changes, devices, organizations, tokens
+
+ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem}
+
+
+def page_body(page, shape) -> dict:
+    body = {"items": [shape(item) for item in page.items], "page_info": page.page_info()}
+    if page.total_count is not None:
+        body["total_count"] = page.total_count
+    return body
+
+
+def user_data(user) -> dict:
+    return {"id": user.pk, "username": user.username, "email": user.email, "is_superuser": user.is_superuser,
+            "is_active": user.is_active}
+
+
+# --- health, me, tokens -------------------------------------------------------------------------
+system = Router(tags=["system"])
+
+
+@system.get("/health", auth=None, response={200: Health, 503: Health})
+def health(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return 200, {"status": "ok", "database": "ok"}
+    except Exception:
+        return 503, {"status": "degraded", "database": "unavailable"}
+
+
+@system.get("/me", response={200: MeOut, **ERRORS})
+def me(request):
+    return {"user": user_data(request.auth), "memberships": access.memberships(request.auth)}
+
+
+auth_router = Router(tags=["auth"])
+
+
+@auth_router.post("/tokens", auth=None, response={201: TokenCreated, **ERRORS})
+def create_token(request, payload: TokenCreate):
+    token, raw = tokens.issue_token_for_credentials(
+        request, username=payload.username, password=payload.password, expires_at=payload.expires_at, name=payload.name
+    )
+    return 201, {"id": token.pk, "token": raw, "expires_at": token.expires_at}
+
+
+@auth_router.get("/tokens", response={200: list[TokenOut], **ERRORS})
+def list_tokens(request):
+    return list(tokens.list_tokens(request.auth))
+
+
+@auth_router.delete("/tokens/{token_id}", response={204: None, **ERRORS})
+def revoke_token(request, token_id: int):
+    tokens.revoke_token(request.auth, token_id)
+    return 204, None
+
+
+# --- users, teams, permissions ------------------------------------------------------------------
+users_router = Router(tags=["access"])
+
+
+@users_router.post("", response={201: UserOut, **ERRORS})
+def create_user(request, payload: UserCreate):
+    return 201, user_data(access.create_user(request.auth, **payload.model_dump()))
+
+
+@users_router.get("", response={200: dict, **ERRORS})
+def list_users(request, username: str | None = None, limit: int | None = None, cursor: str | None = None):
+    queryset = access.list_users(request.auth)
+    if username:
+        queryset = queryset.filter(username=username)
+    page = paginate(queryset, [SortKey("username")], limit=limit, cursor=cursor)
+    return page_body(page, user_data)
+
+
+@users_router.get("/{user_id}", response={200: UserOut, **ERRORS})
+def get_user(request, user_id: int):
+    return user_data(access.get_user(request.auth, user_id))
+
+
+teams_router = Router(tags=["access"])
+
+
+def team_data(team) -> dict:
+    return {"id": team.pk, "name": team.name, "member_ids": sorted(u.pk for u in team.user_set.all())}
+
+
+@teams_router.get("", response={200: dict, **ERRORS})
+def list_teams(request, limit: int | None = None, cursor: str | None = None):
+    page = paginate(access.list_teams(request.auth).prefetch_related("user_set"), [SortKey("name")], limit=limit, cursor=cursor)
+    return page_body(page, team_data)
+
+
+@teams_router.post("", response={201: TeamOut, **ERRORS})
+def create_team(request, payload: TeamCreate):
+    return 201, team_data(access.create_team(request.auth, name=payload.name))
+
+
+@teams_router.get("/{team_id}", response={200: TeamOut, **ERRORS})
+def get_team(request, team_id: int):
+    return team_data(access.get_team(request.auth, team_id))
+
+
+@teams_router.post("/{team_id}/members", response={200: TeamOut, **ERRORS})
+def add_members(request, team_id: int, payload: TeamMembers):
+    return team_data(access.add_team_members(request.auth, team_id, payload.user_ids))
+
+
+@teams_router.delete("/{team_id}/members/{user_id}", response={200: TeamOut, **ERRORS})
+def remove_member(request, team_id: int, user_id: int):
+    return team_data(access.remove_team_member(request.auth, team_id, user_id))
+
+
+permissions_router = Router(tags=["access"])
+
+
+@permissions_router.post("", response={201: GrantOut, **ERRORS})
+def grant(request, payload: GrantIn):
+    return 201, access.grant_permission(request.auth, access.GrantRequest(**payload.model_dump()))
+
+
+@permissions_router.post("/revoke", response={204: None, **ERRORS})
+def revoke(request, payload: GrantIn):
+    access.revoke_permission(request.auth, access.GrantRequest(**payload.model_dump()))
+    return 204, None
+
+
+@permissions_router.get("", response={200: dict, **ERRORS})
+def list_grants(request, object_type: str | None = None, object_id: int | None = None, user_id: int | None = None):
+    items = access.list_permissions(request.auth, object_type=object_type, object_id=object_id, user_id=user_id)
+    return {"items": items, "page_info": {"has_next_page": False, "end_cursor": None}}
+
+
+# --- organizations ------------------------------------------------------------------------------
+organizations_router = Router(tags=["organizations"])
+
+
+@organizations_router.get("", response={200: OrganizationPage, **ERRORS})
+def list_organizations(
+    request, parent_id: int | None = None, root: bool | None = None, key: str | None = None,
+    limit: int | None = None, cursor: str | None = None, count: bool = False,
+):
+    queryset = organizations.visible_organizations(request.auth)
+    if parent_id is not None:
+        queryset = queryset.filter(parent_id=parent_id)
+    if root:
+        queryset = queryset.filter(parent__isnull=True)
+    if key:
+        queryset = queryset.filter(key=key)
+    page = paginate(queryset, [SortKey("title")], limit=limit, cursor=cursor, with_count=count)
+    return page_body(page, serializers.organization_data)
+
+
+@organizations_router.post("", response={201: OrganizationOut, **ERRORS})
+def create_organization(request, payload: OrganizationCreate):
+    return 201, serializers.organization_data(organizations.create_organization(request.auth, **payload.model_dump()))
+
+
+@organizations_router.get("/{organization_id}", response={200: OrganizationOut, **ERRORS})
+def get_organization(request, organization_id: int):
+    return serializers.organization_data(organizations.get_organization(request.auth, organization_id))
+
+
+@organizations_router.patch("/{organization_id}", response={200: OrganizationOut, **ERRORS})
+def update_organization(request, organization_id: int, payload: OrganizationPatch):
+    changes_ = payload.model_dump(exclude_unset=True)
+    version = changes_.pop("version", None)
+    organization = organizations.update_organization(request.auth, organization_id, version=version, **changes_)
+    return serializers.organization_data(organization)
+
+
+@organizations_router.delete("/{organization_id}", response={204: None, **ERRORS})
+def delete_organization(request, organization_id: int, version: int | None = None):
+    organizations.delete_organization(request.auth, organization_id, version=version)
+    return 204, None
+
+
+# --- asset types --------------------------------------------------------------------------------
+types_router = Router(tags=["asset types"])
+
+
+def _type_shape(organization):
+    return lambda asset_type: serializers.asset_type_data(asset_type, organization)
+
+
+@types_router.get("", response={200: AssetTypePage, **ERRORS})
+def list_types(
+    request, organization_id: int | None = None, code: str | None = None,
+    limit: int | None = None, cursor: str | None = None, count: bool = False,
+):
+    queryset, organization = asset_types.visible_types(request.auth, organization_id)
+    if code:
+        queryset = queryset.filter(code=code)
+    queryset = asset_types.with_definitions(queryset)
+    page = paginate(queryset, [SortKey("order"), SortKey("title")], limit=limit, cursor=cursor, with_count=count)
+    return page_body(page, _type_shape(organization))
+
+
+@types_router.post("", response={201: AssetTypeOut, **ERRORS})
+def create_type(request, payload: AssetTypeCreate):
+    data = payload.model_dump()
+    asset_type = asset_types.create_type(request.auth, fields=data.pop("custom_field_definitions"), **data)
+    return 201, serializers.asset_type_data(asset_type, asset_type.organization)
+
+
+@types_router.get("/{type_id}", response={200: AssetTypeOut, **ERRORS})
+def get_type(request, type_id: int, organization_id: int | None = None):
+    asset_type = asset_types.get_type(request.auth, type_id)
+    organization = organizations.get_organization(request.auth, organization_id) if organization_id else asset_type.organization
+    return serializers.asset_type_data(asset_type, organization)
+
+
+@types_router.patch("/{type_id}", response={200: AssetTypeOut, **ERRORS})
+def update_type(request, type_id: int, payload: AssetTypePatch):
+    changes_ = payload.model_dump(exclude_unset=True)
+    version = changes_.pop("version", None)
+    asset_type = asset_types.update_type(request.auth, type_id, version=version, **changes_)
+    return serializers.asset_type_data(asset_type, asset_type.organization)
+
+
+@types_router.delete("/{type_id}", response={204: None, **ERRORS})
+def delete_type(request, type_id: int, version: int | None = None):
+    asset_types.delete_type(request.auth, type_id, version=version)
+    return 204, None
+
+
+@types_router.post("/{type_id}/fields", response={201: AssetTypeOut, **ERRORS})
+def add_field(request, type_id: int, payload: FieldDefinitionIn, version: int | None = None):
+    asset_type = asset_types.add_field(request.auth, type_id, payload.model_dump(exclude_unset=True), version=version)
+    return 201, serializers.asset_type_data(asset_type, asset_type.organization)
+
+
+@types_router.patch("/{type_id}/fields/{code}", response={200: AssetTypeOut, **ERRORS})
+def update_field(request, type_id: int, code: str, payload: FieldDefinitionPatch):
+    spec = payload.model_dump(exclude_unset=True)
+    version = spec.pop("version", None)
+    asset_type = asset_types.update_field(request.auth, type_id, code, spec, version=version)
+    return serializers.asset_type_data(asset_type, asset_type.organization)
+
+
+@types_router.delete("/{type_id}/fields/{code}", response={200: AssetTypeOut, **ERRORS})
+def delete_field(request, type_id: int, code: str, version: int | None = None, drop_values: bool = False):
+    asset_type = asset_types.delete_field(request.auth, type_id, code, version=version, drop_values=drop_values)
+    return serializers.asset_type_data(asset_type, asset_type.organization)
+
+
+# --- devices ------------------------------------------------------------------------------------
+devices_router = Router(tags=["devices"])
+
+
+def _devices_queryset(user):
+    return devices.visible_devices(user).prefetch_related(
+        Prefetch("asset_links", queryset=AssetDeviceLink.objects.select_related("asset"))
+    )
+
+
+@devices_router.get("", response={200: DevicePage, **ERRORS})
+def list_devices(
+    request, organization_id: int | None = None, identifier: str | None = None, linked: bool | None = None,
+    limit: int | None = None, cursor: str | None = None, count: bool = False,
+):
+    queryset = _devices_queryset(request.auth)
+    if organization_id is not None:
+        queryset = queryset.filter(organization_id=organization_id)
+    if identifier:
+        queryset = queryset.filter(identifier=identifier)
+    if linked is not None:
+        is_linked = Exists(AssetDeviceLink.objects.filter(device_id=OuterRef("pk")))
+        queryset = queryset.filter(is_linked if linked else ~is_linked)
+    page = paginate(queryset, [SortKey("title")], limit=limit, cursor=cursor, with_count=count)
+    return page_body(page, serializers.device_data)
+
+
+@devices_router.post("", response={201: DeviceOut, **ERRORS})
+def create_device(request, payload: DeviceCreate):
+    device = devices.create_device(request.auth, **payload.model_dump())
+    return 201, serializers.device_data(_devices_queryset(request.auth).get(pk=device.pk))
+
+
+@devices_router.get("/{device_id}", response={200: DeviceOut, **ERRORS})
+def get_device(request, device_id: int):
+    devices.get_device(request.auth, device_id)
+    return serializers.device_data(_devices_queryset(request.auth).get(pk=device_id))
+
+
+@devices_router.patch("/{device_id}", response={200: DeviceOut, **ERRORS})
+def update_device(request, device_id: int, payload: DevicePatch):
+    changes_ = payload.model_dump(exclude_unset=True)
+    version = changes_.pop("version", None)
+    devices.update_device(request.auth, device_id, version=version, **changes_)
+    return serializers.device_data(_devices_queryset(request.auth).get(pk=device_id))
+
+
+@devices_router.delete("/{device_id}", response={204: None, **ERRORS})
+def delete_device(request, device_id: int, version: int | None = None):
+    devices.delete_device(request.auth, device_id, version=version)
+    return 204, None
+
+
+# --- assets -------------------------------------------------------------------------------------
+assets_router = Router(tags=["assets"])
+
+
+def _fields_param(fields: str | None) -> list[str] | None:
+    if fields is None:
+        return None
+    return [code.strip() for code in fields.split(",") if code.strip()]
+
+
+@assets_router.get("", response={200: AssetPage, **ERRORS})
+def list_assets(request, ordering: str | None = None, limit: int | None = None, cursor: str | None = None,
+                count: bool = False, fields: str | None = None):
+    """Filters: organization_id, type_id (repeatable), key, title_contains, device_id, group_id
+    (+ include_descendants=true), linked_to, and cf_<code>[__<op>]=value with op in ne, lt, lte,
+    gt, gte, contains, icontains, in, isnull."""
+    queryset = assets.visible_assets(request.auth).select_related("type")
+    queryset, type_ids = filter_assets(queryset, request.GET)
+    queryset, keys = ordering_for(queryset, ordering, type_ids)
+    queryset = queryset.prefetch_related(
+        Prefetch("device_links", queryset=AssetDeviceLink.objects.select_related("device").order_by("field_code"))
+    )
+    for extend in assets.asset_prefetch_extensions:
+        queryset = extend(queryset)
+    page = paginate(queryset, keys, limit=limit, cursor=cursor, with_count=count)
+    codes = _fields_param(fields)
+    return page_body(page, lambda asset: serializers.asset_data(asset, codes))
+
+
+@assets_router.post("", response={201: AssetOut, **ERRORS})
+def create_asset(request, payload: AssetCreate):
+    data = payload.model_dump(exclude_unset=True)
+    data.pop("remote_url", None)
+    asset = assets.create_asset(request.auth, **data)
+    return 201, serializers.asset_data(asset)
+
+
+@assets_router.get("/{asset_id}", response={200: AssetOut, **ERRORS})
+def get_asset(request, asset_id: int, fields: str | None = None):
+    return serializers.asset_data(assets.get_asset(request.auth, asset_id), _fields_param(fields))
+
+
+@assets_router.patch("/{asset_id}", response={200: AssetOut, **ERRORS})
+def update_asset(request, asset_id: int, payload: AssetPatch):
+    changes_ = payload.model_dump(exclude_unset=True)
+    version = changes_.pop("version", None)
+    changes_.pop("remote_url", None)
+    return serializers.asset_data(assets.update_asset(request.auth, asset_id, version=version, **changes_))
+
+
+@assets_router.delete("/{asset_id}", response={204: None, **ERRORS})
+def delete_asset(request, asset_id: int, version: int | None = None):
+    assets.delete_asset(request.auth, asset_id, version=version)
+    return 204, None
+
+
+# --- change log ---------------------------------------------------------------------------------
+changes_router = Router(tags=["changes"])
+
+
+@changes_router.get("", response={200: ChangePage, **ERRORS})
+def list_changes(
+    request, object_type: str | None = None, object_id: int | None = None, user: str | None = None,
+    organization_id: int | None = None, limit: int | None = None, cursor: str | None = None, count: bool = False,
+):
+    queryset = changes.filter_changes(
+        changes.visible_changes(request.auth), object_type=object_type, object_id=object_id, user=user,
+        organization_id=organization_id,
+    )
+    page = paginate(queryset, [SortKey("time", descending=True, kind="datetime")], limit=limit, cursor=cursor, with_count=count)
+    return page_body(page, serializers.change_data)
+
+
+def register(api) -> None:
+    api.add_router("", system)
+    api.add_router("/auth", auth_router)
+    api.add_router("/users", users_router)
+    api.add_router("/teams", teams_router)
+    api.add_router("/permissions", permissions_router)
+    api.add_router("/organizations", organizations_router)
+    api.add_router("/asset-types", types_router)
+    api.add_router("/devices", devices_router)
+    api.add_router("/assets", assets_router)
+    api.add_router("/changes", changes_router)
+

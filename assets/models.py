@@ -1,0 +1,303 @@
+"""Organizations, asset types with their custom field definitions, devices, assets, API tokens and
+the change log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from mptt.models import MPTTModel, TreeForeignKey
+
+from .field_types import FieldType
+
+SLUG_HELP = "Letters, digits, hyphens and underscores."
+
+
+class VersionedModel(models.Model):
+    """Base of every mutable resource: `version` starts at 1 and grows by one per change; the
+    services bump it with one conditional UPDATE (see `assets.versioning`)."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    # Name used in the change log and in CONFLICT errors.
+    change_log_type: str = ""
+
+    class Meta:
+        abstract = True
+
+    def to_change_dict(self) -> dict:
+        return {}
+
+
+class Organization(MPTTModel, VersionedModel):
+    key = models.SlugField(max_length=64, unique=True, help_text=SLUG_HELP)
+    title = models.CharField(max_length=255)
+    parent = TreeForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    change_log_type = "organization"
+
+    class MPTTMeta:
+        order_insertion_by = ["key"]
+
+    class Meta:
+        permissions = [
+            ("view_org_assets", "View every asset of the organization"),
+            ("change_org_assets", "Create and change every asset of the organization"),
+            ("delete_org_assets", "Delete every asset of the organization"),
+            ("manage_org", "Manage types, devices, groups and members of the organization"),
+        ]
+        indexes = [models.Index(fields=["tree_id", "lft"], name="org_tree_lft")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def to_change_dict(self) -> dict:
+        return {"key": self.key, "title": self.title, "parent_id": self.parent_id}
+
+
+class OrganizationUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False
+
+
+class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = False
+
+
+class AssetType(VersionedModel):
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="asset_types",
+        help_text="Empty for a SYSTEM type, shared by every organization.",
+    )
+    code = models.SlugField(max_length=64, help_text="Immutable after creation.")
+    title = models.CharField(max_length=255)
+    order = models.IntegerField(default=0)
+    description = models.TextField(blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    change_log_type = "asset_type"
+
+    class Meta:
+        ordering = ["order", "title", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "code"], name="asset_type_code_unique_per_org",
+                condition=Q(organization__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["code"], name="asset_type_code_unique_system", condition=Q(organization__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def to_change_dict(self) -> dict:
+        return {
+            "organization_id": self.organization_id,
+            "code": self.code,
+            "title": self.title,
+            "order": self.order,
+            "description": self.description,
+        }
+
+
+class CustomFieldDefinition(models.Model):
+    asset_type = models.ForeignKey(AssetType, on_delete=models.CASCADE, related_name="field_definitions")
+    code = models.SlugField(max_length=64, help_text="Immutable; the key in an asset's custom_fields.")
+    title = models.CharField(max_length=255)
+    field_type = models.CharField(max_length=20, choices=FieldType.choices)
+    params = models.JSONField(default=dict, blank=True)
+    order = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["asset_type", "code"], name="field_code_unique_per_type"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_type.code}.{self.code}"
+
+    @property
+    def required(self) -> bool:
+        return bool(self.params.get("required"))
+
+    def to_change_dict(self) -> dict:
+        return {
+            "code": self.code, "title": self.title, "field_type": self.field_type,
+            "params": self.params, "order": self.order,
+        }
+
+
+class Device(VersionedModel):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="devices")
+    title = models.CharField(max_length=255)
+    identifier = models.CharField(max_length=128, help_text="Serial number or IMEI, unique per organization.")
+
+    change_log_type = "device"
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "identifier"], name="device_identifier_unique_per_org"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def to_change_dict(self) -> dict:
+        return {"organization_id": self.organization_id, "title": self.title, "identifier": self.identifier}
+
+
+class AssetQuerySet(models.QuerySet):
+    def visible_to(self, user, action: str = "view") -> AssetQuerySet:
+        from .permissions import asset_scope
+
+        return asset_scope(self, user, action)
+
+
+class Asset(VersionedModel):
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="assets")
+    type = models.ForeignKey(AssetType, on_delete=models.PROTECT, related_name="assets")
+    key = models.SlugField(max_length=128, help_text=SLUG_HELP)
+    title = models.CharField(max_length=255)
+    custom_fields = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = AssetQuerySet.as_manager()
+
+    change_log_type = "asset"
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="asset_key_unique_per_org"),
+        ]
+        indexes = [
+            models.Index(fields=["title", "id"], name="asset_title_id"),
+            models.Index(fields=["organization", "title", "id"], name="asset_org_title_id"),
+            models.Index(fields=["created_at", "id"], name="asset_created_id"),
+            models.Index(fields=["updated_at", "id"], name="asset_updated_id"),
+            models.Index(fields=["type", "title", "id"], name="asset_type_title_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def to_change_dict(self) -> dict:
+        return {
+            "organization_id": self.organization_id,
+            "type_id": self.type_id,
+            "key": self.key,
+            "title": self.title,
+            "custom_fields": self.custom_fields,
+        }
+
+
+class AssetDeviceLink(models.Model):
+    """Mirror of an asset's DEVICE custom fields, so that "a device belongs to at most one asset"
+    and "at most one primary device per asset" are database constraints, not checks."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="device_links")
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="asset_links")
+    field_code = models.SlugField(max_length=64)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["field_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["device"], name="device_linked_to_one_asset"),
+            models.UniqueConstraint(fields=["asset", "field_code"], name="device_link_one_per_field"),
+            models.UniqueConstraint(
+                fields=["asset"], condition=Q(is_primary=True), name="asset_one_primary_device"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id}.{self.field_code} -> {self.device_id}"
+
+
+class AssetUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Asset, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False
+
+
+class AssetGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Asset, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = False
+
+
+class ApiToken(models.Model):
+    """A personal bearer token. Only a SHA-256 digest is stored; the token is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True, default="")
+    prefix = models.CharField(max_length=12, help_text="First characters, to tell tokens apart.")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_active(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class ChangeLogEntry(models.Model):
+    class Action(models.TextChoices):
+        CREATE = "create", "Created"
+        UPDATE = "update", "Updated"
+        DELETE = "delete", "Deleted"
+
+    time = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user_name = models.CharField(max_length=150, blank=True, default="")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    object_type = models.CharField(max_length=32)
+    object_id = models.BigIntegerField()
+    object_repr = models.CharField(max_length=255, blank=True, default="")
+    # A plain column, not a foreign key: the history outlives the organization.
+    organization_id = models.BigIntegerField(null=True, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    request_id = models.CharField(max_length=32, blank=True, default="")
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "change log entries"
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "id"], name="change_object"),
+            models.Index(fields=["organization_id", "id"], name="change_org"),
+            models.Index(fields=["user", "id"], name="change_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_type} {self.object_id}"

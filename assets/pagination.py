@@ -1,0 +1,151 @@
+"""Keyset (cursor) pagination shared by every list endpoint and page.
+
+A cursor is the sort values of the last row of a page plus its id, so the next page is a
+WHERE on an indexed ordering, never an OFFSET. NULL sort values come last in both directions."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+from django.db.models import F, Q, QuerySet
+
+from .errors import ValidationFailed
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """One ORDER BY term: `name` is a model field or an annotation on the queryset."""
+
+    name: str
+    descending: bool = False
+    nullable: bool = False
+    kind: str = "value"  # "value" (str/number/bool) or "datetime"
+
+
+@dataclass
+class Page:
+    items: list
+    has_next_page: bool
+    end_cursor: str | None
+    total_count: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    def page_info(self) -> dict:
+        return {"has_next_page": self.has_next_page, "end_cursor": self.end_cursor}
+
+
+def _encode(values: list) -> str:
+    raw = json.dumps(values, separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str, expected: int) -> list:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise ValidationFailed.field("cursor", "is not a valid cursor")
+    if not isinstance(values, list) or len(values) != expected:
+        raise ValidationFailed.field("cursor", "is not a valid cursor for this ordering")
+    return values
+
+
+def _after(key: SortKey, value) -> Q:
+    """Rows strictly after `value` on this key (NULLs last)."""
+    if value is None:
+        return Q(pk__in=[])
+    lookup = "lt" if key.descending else "gt"
+    condition = Q(**{f"{key.name}__{lookup}": value})
+    if key.nullable:
+        condition |= Q(**{f"{key.name}__isnull": True})
+    return condition
+
+
+def _equal(key: SortKey, value) -> Q:
+    if value is None:
+        return Q(**{f"{key.name}__isnull": True})
+    return Q(**{key.name: value})
+
+
+def _restore(key: SortKey, value):
+    if value is None:
+        return None
+    if key.kind == "datetime":
+        try:
+            return dt.datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise ValidationFailed.field("cursor", "is not a valid cursor")
+    if key.kind == "number" and not isinstance(value, int | float):
+        raise ValidationFailed.field("cursor", "is not a valid cursor")
+    if key.kind == "value" and not isinstance(value, str | int | float | bool):
+        raise ValidationFailed.field("cursor", "is not a valid cursor")
+    return value
+
+
+def order_terms(keys: list[SortKey]) -> list:
+    terms = []
+    for key in keys:
+        expr = F(key.name)
+        if key.nullable:
+            terms.append(expr.desc(nulls_last=True) if key.descending else expr.asc(nulls_last=True))
+        else:
+            terms.append(expr.desc() if key.descending else expr.asc())
+    return terms
+
+
+def clean_limit(limit: int | None) -> int:
+    if limit is None:
+        return DEFAULT_LIMIT
+    if limit < 1 or limit > MAX_LIMIT:
+        raise ValidationFailed.field("limit", f"must be between 1 and {MAX_LIMIT}")
+    return limit
+
+
+def paginate(
+    queryset: QuerySet,
+    keys: list[SortKey],
+    *,
+    limit: int | None = None,
+    cursor: str | None = None,
+    with_count: bool = False,
+) -> Page:
+    """One query for the page (limit + 1 rows tell whether there is a next one) and one more
+    for `total_count` only when asked."""
+    limit = clean_limit(limit)
+    id_key = SortKey("pk", descending=keys[-1].descending if keys else False)
+    all_keys = [*keys, id_key]
+    total = queryset.order_by().count() if with_count else None
+    ordered = queryset.order_by(*order_terms(all_keys))
+    if cursor:
+        values = [_restore(k, v) for k, v in zip(all_keys, _decode(cursor, len(all_keys)), strict=True)]
+        if not isinstance(values[-1], int):
+            raise ValidationFailed.field("cursor", "is not a valid cursor")
+        condition = Q(pk__in=[])
+        for i, key in enumerate(all_keys):
+            term = _after(key, values[i])
+            for prior, prior_value in zip(all_keys[:i], values[:i], strict=False):
+                term &= _equal(prior, prior_value)
+            condition |= term
+        ordered = ordered.filter(condition)
+    rows = list(ordered[: limit + 1])
+    has_next = len(rows) > limit
+    rows = rows[:limit]
+    end_cursor = None
+    if rows:
+        last = rows[-1]
+        end_cursor = _encode([_cursor_value(last, k) for k in all_keys])
+    return Page(items=rows, has_next_page=has_next, end_cursor=end_cursor, total_count=total)
+
+
+def _cursor_value(row, key: SortKey):
+    value = row.pk if key.name == "pk" else getattr(row, key.name)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value

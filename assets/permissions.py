@@ -1,0 +1,193 @@
+"""Who may see and change what, resolved in SQL.
+
+Every read of assets starts from `Asset.objects.visible_to(user, action)`; every write asks
+the same question through `asset_scope`. A user's model-wide and organization-wide grants are
+loaded once per request (`PermissionSnapshot`, one query); per-object and group-scoped grants
+become EXISTS subqueries of the page's own query, so no row is ever checked in Python."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.models import Permission
+from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Value
+
+ASSET_CODENAMES = {
+    "view": ("view_asset", "change_asset", "delete_asset"),
+    "change": ("change_asset",),
+    "delete": ("delete_asset",),
+}
+ORG_ASSET_CODENAMES = {
+    "view": ("view_org_assets", "change_org_assets", "delete_org_assets"),
+    "change": ("change_org_assets",),
+    "delete": ("delete_org_assets",),
+}
+ORG_PERMISSIONS = ("view_org_assets", "change_org_assets", "delete_org_assets", "manage_org")
+
+# Extra ways to reach an asset (the groups app adds group-scoped grants): each provider takes
+# (user, action) and returns a Q over Asset, or None when it grants nothing.
+_asset_scope_providers: list[Callable] = []
+_organization_scope_providers: list[Callable] = []
+
+
+def register_asset_scope(provider: Callable) -> None:
+    if provider not in _asset_scope_providers:
+        _asset_scope_providers.append(provider)
+
+
+def register_organization_scope(provider: Callable) -> None:
+    if provider not in _organization_scope_providers:
+        _organization_scope_providers.append(provider)
+
+
+class PermissionSnapshot:
+    """Model-wide and organization-wide grants of one user, read with a single query."""
+
+    def __init__(self, user):
+        from .models import OrganizationGroupObjectPermission, OrganizationUserObjectPermission
+
+        self.user = user
+        self.global_perms: set[str] = set()
+        self.org_perms: dict[int, set[str]] = {}
+        zero = Value(0, output_field=BigIntegerField())
+        columns = ("content_type__app_label", "codename")
+        direct = Permission.objects.filter(user=user).annotate(obj=zero).values_list("obj", *columns).order_by()
+        via_team = (
+            Permission.objects.filter(group__user=user).annotate(obj=zero).values_list("obj", *columns).order_by()
+        )
+        obj_columns = ("content_object_id", "permission__content_type__app_label", "permission__codename")
+        org_direct = OrganizationUserObjectPermission.objects.filter(user=user).values_list(*obj_columns).order_by()
+        org_team = (
+            OrganizationGroupObjectPermission.objects.filter(group__user=user).values_list(*obj_columns).order_by()
+        )
+        for obj_id, app_label, codename in direct.union(via_team, org_direct, org_team, all=True):
+            if obj_id == 0:
+                self.global_perms.add(f"{app_label}.{codename}")
+            else:
+                self.org_perms.setdefault(obj_id, set()).add(codename)
+
+    def has_global(self, *perms: str) -> bool:
+        return any(p in self.global_perms for p in perms)
+
+    def organizations_with(self, codenames) -> list[int]:
+        wanted = set(codenames)
+        return sorted(org_id for org_id, held in self.org_perms.items() if held & wanted)
+
+
+def snapshot(user) -> PermissionSnapshot:
+    cached = getattr(user, "_permission_snapshot", None)
+    if cached is None:
+        cached = PermissionSnapshot(user)
+        user._permission_snapshot = cached
+    return cached
+
+
+def forget(user) -> None:
+    """Drop the cached snapshot (after grants change within the same request or test)."""
+    if hasattr(user, "_permission_snapshot"):
+        del user._permission_snapshot
+
+
+def is_active_user(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def asset_condition(user, action: str) -> Q | None:
+    """The WHERE condition for assets the user may `action`, or None when every asset is allowed."""
+    from .models import AssetGroupObjectPermission, AssetUserObjectPermission
+
+    if user.is_superuser:
+        return None
+    snap = snapshot(user)
+    codenames = ASSET_CODENAMES[action]
+    org_codenames = ORG_ASSET_CODENAMES[action]
+    if snap.has_global(*(f"assets.{c}" for c in codenames + org_codenames)):
+        return None
+    condition = Q(pk__in=[])
+    org_ids = snap.organizations_with(org_codenames)
+    if org_ids:
+        condition |= Q(organization_id__in=org_ids)
+    condition |= Q(
+        Exists(
+            AssetUserObjectPermission.objects.filter(
+                content_object_id=OuterRef("pk"), user_id=user.pk, permission__codename__in=codenames
+            )
+        )
+    )
+    condition |= Q(
+        Exists(
+            AssetGroupObjectPermission.objects.filter(
+                content_object_id=OuterRef("pk"), group__user=user.pk, permission__codename__in=codenames
+            )
+        )
+    )
+    for provider in _asset_scope_providers:
+        extra = provider(user, action)
+        if extra is not None:
+            condition |= extra
+    return condition
+
+
+def asset_scope(queryset: QuerySet, user, action: str = "view") -> QuerySet:
+    if action not in ASSET_CODENAMES:
+        raise ValueError(f"unknown action {action}")
+    if not is_active_user(user):
+        return queryset.none()
+    condition = asset_condition(user, action)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def can_manage_org(user, organization_id: int | None) -> bool:
+    """manage_org covers types, devices, groups and members of one organization."""
+    if not is_active_user(user):
+        return False
+    if user.is_superuser:
+        return True
+    if organization_id is None:
+        return False
+    snap = snapshot(user)
+    return snap.has_global("assets.manage_org") or "manage_org" in snap.org_perms.get(organization_id, set())
+
+
+def can_create_assets(user, organization_id: int) -> bool:
+    if not is_active_user(user):
+        return False
+    if user.is_superuser:
+        return True
+    snap = snapshot(user)
+    return snap.has_global("assets.add_asset", "assets.change_org_assets") or (
+        "change_org_assets" in snap.org_perms.get(organization_id, set())
+    )
+
+
+def organization_scope(queryset: QuerySet, user) -> QuerySet:
+    """Organizations a user holds any permission in: an organization-wide grant, or a grant on
+    one of its assets (or groups, through the registered providers)."""
+    from .models import AssetGroupObjectPermission, AssetUserObjectPermission
+
+    if not is_active_user(user):
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    snap = snapshot(user)
+    if snap.has_global(
+        "assets.view_organization", "assets.manage_org", "assets.view_org_assets", "assets.view_asset",
+        "assets.change_asset", "assets.delete_asset",
+    ):
+        return queryset
+    condition = Q(pk__in=list(snap.org_perms)) if snap.org_perms else Q(pk__in=[])
+    condition |= Q(
+        Exists(AssetUserObjectPermission.objects.filter(user_id=user.pk, content_object__organization_id=OuterRef("pk")))
+    )
+    condition |= Q(
+        Exists(
+            AssetGroupObjectPermission.objects.filter(
+                group__user=user.pk, content_object__organization_id=OuterRef("pk")
+            )
+        )
+    )
+    for provider in _organization_scope_providers:
+        extra = provider(user)
+        if extra is not None:
+            condition |= extra
+    return queryset.filter(condition)

@@ -1,0 +1,206 @@
+"""Asset list filters and orderings, including custom-field conditions (`cf_<code>__<op>`),
+built as SQL that behaves the same on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from django.db.models import Case, FloatField, Q, TextField, Value, When
+from django.db.models.fields.json import KT, KeyTransform
+from django.db.models.functions import Cast, Lower, StrIndex
+from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
+
+from .errors import ValidationFailed
+from .field_types import NUMERIC_TYPES, FieldType, InvalidValue, validate_code
+from .models import CustomFieldDefinition
+from .pagination import SortKey
+
+CF_OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "contains", "icontains", "in", "isnull")
+COMPARISONS = {"lt": LessThan, "lte": LessThanOrEqual, "gt": GreaterThan, "gte": GreaterThanOrEqual, "eq": Exact}
+ORDERINGS = {"title", "created_at", "updated_at"}
+TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no"}
+
+
+def parse_cf_param(name: str) -> tuple[str, str]:
+    code, _, op = name[3:].partition("__")
+    op = op or "eq"
+    try:
+        validate_code(code)
+    except InvalidValue:
+        raise ValidationFailed.field(name, "is not a custom field filter")
+    if op not in CF_OPERATORS:
+        raise ValidationFailed.field(name, f"unknown operator '{op}'; use one of {', '.join(CF_OPERATORS)}")
+    return code, op
+
+
+def field_types_by_code(codes, type_ids=None) -> dict[str, dict[int, str]]:
+    """{code: {type_id: field_type}} for the definitions behind the asked codes (one query)."""
+    qs = CustomFieldDefinition.objects.filter(code__in=set(codes))
+    if type_ids:
+        qs = qs.filter(asset_type_id__in=type_ids)
+    found: dict[str, dict[int, str]] = {}
+    for code, type_id, field_type in qs.values_list("code", "asset_type_id", "field_type"):
+        found.setdefault(code, {})[type_id] = field_type
+    return found
+
+
+def numeric_value(code: str, numeric_type_ids: list[int]):
+    # CASE guards the cast: the same code may hold text in a type where it isn't numeric.
+    return Case(
+        When(type_id__in=numeric_type_ids, then=Cast(KT(f"custom_fields__{code}"), FloatField())),
+        default=None,
+        output_field=FloatField(),
+    )
+
+
+def text_value(code: str):
+    return Cast(KT(f"custom_fields__{code}"), TextField())
+
+
+def _to_number(raw: str, param: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValidationFailed.field(param, f"'{raw}' is not a number")
+    if not math.isfinite(value):
+        raise ValidationFailed.field(param, f"'{raw}' is not a number")
+    return value
+
+
+def _typed_value(raw: str, field_types: set[str], param: str):
+    """The JSON value an equality test compares with, from the query-string text."""
+    if field_types == {FieldType.BOOLEAN}:
+        lowered = raw.lower()
+        if lowered in TRUE_WORDS:
+            return True
+        if lowered in FALSE_WORDS:
+            return False
+        raise ValidationFailed.field(param, "must be true or false")
+    if field_types and field_types <= {FieldType.ASSET, FieldType.DEVICE}:
+        if not raw.isdigit():
+            raise ValidationFailed.field(param, "must be an id")
+        return int(raw)
+    return raw
+
+
+def _contains(code: str, needle: str, *, insensitive: bool) -> Q:
+    # StrIndex (instr/strpos) rather than LIKE: SQLite's LIKE ignores case, PostgreSQL's doesn't.
+    text = text_value(code)
+    if insensitive:
+        return Q(GreaterThan(StrIndex(Lower(text), Value(needle.lower())), 0))
+    return Q(GreaterThan(StrIndex(text, Value(needle)), 0))
+
+
+def cf_condition(code: str, op: str, raws: list[str], types_of_code: dict[int, str], param: str) -> Q:
+    """One custom-field condition; several values of the same parameter are ORed."""
+    field_types = set(types_of_code.values())
+    numeric_ids = [t for t, ft in types_of_code.items() if ft in NUMERIC_TYPES]
+    is_numeric = bool(field_types) and field_types <= NUMERIC_TYPES
+    key_path = f"custom_fields__{code}"
+    missing = Q(**{f"{key_path}__isnull": True}) | Q(**{key_path: None})
+    if op == "isnull":
+        if len(raws) != 1 or raws[0].lower() not in TRUE_WORDS | FALSE_WORDS:
+            raise ValidationFailed.field(param, "must be true or false")
+        return missing if raws[0].lower() in TRUE_WORDS else ~missing
+    values = [v for raw in raws for v in (raw.split(",") if op == "in" else [raw])]
+    condition = Q(pk__in=[])
+    for raw in values:
+        if op in ("eq", "in", "ne"):
+            if FieldType.MULTI_OPTIONS in field_types:
+                # A list matches when it holds the option; its JSON text holds the quoted code.
+                token = json.dumps(raw)
+                list_text = Cast(KeyTransform(code, "custom_fields"), TextField())
+                term = Q(GreaterThan(StrIndex(list_text, Value(token)), 0))
+            elif is_numeric:
+                term = Q(Exact(numeric_value(code, numeric_ids), _to_number(raw, param)))
+            else:
+                term = Q(**{key_path: _typed_value(raw, field_types, param)})
+        elif op in ("lt", "lte", "gt", "gte"):
+            if is_numeric:
+                term = Q(COMPARISONS[op](numeric_value(code, numeric_ids), _to_number(raw, param)))
+            else:
+                term = Q(COMPARISONS[op](text_value(code), Value(raw)))
+        else:
+            term = _contains(code, raw, insensitive=(op == "icontains"))
+        condition |= term
+    if op == "ne":
+        return ~missing & ~condition
+    return condition
+
+
+def ordering_for(queryset, ordering: str | None, type_ids=None):
+    """Returns (queryset with any needed annotation, sort keys). Default: title, then id."""
+    ordering = ordering or "title"
+    descending = ordering.startswith("-")
+    name = ordering.removeprefix("-")
+    if name in ORDERINGS:
+        kind = "datetime" if name in ("created_at", "updated_at") else "value"
+        return queryset, [SortKey(name, descending=descending, kind=kind)]
+    if name.startswith("cf_"):
+        code = name[3:]
+        try:
+            validate_code(code)
+        except InvalidValue:
+            raise ValidationFailed.field("ordering", f"'{ordering}' is not a custom field")
+        types_of_code = field_types_by_code([code], type_ids).get(code, {})
+        numeric_ids = [t for t, ft in types_of_code.items() if ft in NUMERIC_TYPES]
+        if types_of_code and len(numeric_ids) == len(types_of_code):
+            queryset = queryset.annotate(cf_sort=numeric_value(code, numeric_ids))
+            return queryset, [SortKey("cf_sort", descending=descending, nullable=True, kind="number")]
+        queryset = queryset.annotate(cf_sort=text_value(code))
+        return queryset, [SortKey("cf_sort", descending=descending, nullable=True)]
+    raise ValidationFailed.field(
+        "ordering", "must be title, created_at, updated_at or cf_<code>, optionally with a leading '-'"
+    )
+
+
+# Filters contributed by other apps: name -> callable(queryset, values: list[str], params) -> queryset.
+# The groups app adds group_id (+ include_descendants), the links app linked_to.
+_extra_filters: dict = {}
+FIXED_PARAMS = {"limit", "cursor", "count", "ordering", "fields", "include_descendants"}
+
+
+def register_asset_filter(name: str, apply) -> None:
+    _extra_filters[name] = apply
+
+
+def _ids(values: list[str], param: str) -> list[int]:
+    ids = []
+    for raw in values:
+        for part in raw.split(","):
+            if not part.strip().isdigit():
+                raise ValidationFailed.field(param, f"'{part}' is not an id")
+            ids.append(int(part))
+    return ids
+
+
+def filter_assets(queryset, params) -> tuple:
+    """Applies the list filters of GET /assets (a QueryDict or a dict of lists); returns the
+    queryset and the type ids it is restricted to (for custom-field typing)."""
+    getlist = params.getlist if hasattr(params, "getlist") else (lambda k: list(params.get(k, [])))
+    type_ids = _ids(getlist("type_id"), "type_id") if getlist("type_id") else []
+    if type_ids:
+        queryset = queryset.filter(type_id__in=type_ids)
+    if getlist("organization_id"):
+        queryset = queryset.filter(organization_id__in=_ids(getlist("organization_id"), "organization_id"))
+    if getlist("key"):
+        queryset = queryset.filter(key__in=getlist("key"))
+    for needle in getlist("title_contains"):
+        queryset = queryset.filter(GreaterThan(StrIndex(Lower("title"), Value(needle.lower())), 0))
+    if getlist("device_id"):
+        queryset = queryset.filter(device_links__device_id__in=_ids(getlist("device_id"), "device_id"))
+    cf_params = [name for name in params if name.startswith("cf_")]
+    if cf_params:
+        parsed = {name: parse_cf_param(name) for name in cf_params}
+        types = field_types_by_code({code for code, _ in parsed.values()}, type_ids)
+        for name, (code, op) in parsed.items():
+            queryset = queryset.filter(cf_condition(code, op, getlist(name), types.get(code, {}), name))
+    known = FIXED_PARAMS | {"type_id", "organization_id", "key", "title_contains", "device_id"} | set(_extra_filters)
+    unknown = [name for name in params if name not in known and not name.startswith("cf_")]
+    if unknown:
+        raise ValidationFailed.field(unknown[0], "is not a filter of this list")
+    for name, apply in _extra_filters.items():
+        if getlist(name):
+            queryset = apply(queryset, getlist(name), params)
+    return queryset, type_ids

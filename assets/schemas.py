@@ -1,0 +1,332 @@
+"""Request and response shapes of the assets API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class Problem(Schema):
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    errors: list[dict] = []
+    trace_id: str = ""
+
+
+class PageInfo(Schema):
+    has_next_page: bool
+    end_cursor: str | None
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Ref(Schema):
+    id: int
+    title: str
+
+
+class TypeRef(Schema):
+    id: int
+    code: str
+    title: str
+
+
+# Organizations
+class OrganizationOut(Schema):
+    id: int
+    key: str
+    title: str
+    parent_id: int | None
+    level: int
+    version: int
+    created_at: datetime
+
+
+class OrganizationPage(Schema):
+    items: list[OrganizationOut]
+    page_info: PageInfo
+    total_count: int | None = None
+
+
+class OrganizationCreate(Strict):
+    key: str
+    title: str
+    parent_id: int | None = None
+
+
+class OrganizationPatch(Strict):
+    version: int | None = None
+    key: str | None = None
+    title: str | None = None
+    parent_id: int | None = None
+
+
+# Asset types
+class FieldParams(Schema):
+    model_config = ConfigDict(extra="allow")
+    required: bool = False
+
+
+class FieldDefinitionOut(Schema):
+    code: str
+    title: str
+    field_type: str
+    params: dict[str, Any]
+    order: int
+
+
+class FieldDefinitionIn(Strict):
+    code: str
+    title: str | None = None
+    field_type: str
+    params: dict[str, Any] | None = None
+    order: int | None = None
+
+
+class FieldDefinitionPatch(Strict):
+    version: int | None = None
+    title: str | None = None
+    params: dict[str, Any] | None = None
+    order: int | None = None
+
+
+class AssetTypeOut(Schema):
+    id: int
+    organization_id: int | None
+    code: str
+    title: str
+    order: int
+    description: str
+    origin: str
+    can_be_deleted: bool
+    custom_field_definitions: list[FieldDefinitionOut]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class AssetTypePage(Schema):
+    items: list[AssetTypeOut]
+    page_info: PageInfo
+    total_count: int | None = None
+
+
+class AssetTypeCreate(Strict):
+    organization_id: int | None
+    code: str
+    title: str
+    order: int | None = None
+    description: str = ""
+    custom_field_definitions: list[dict[str, Any]] = []
+
+
+class AssetTypePatch(Strict):
+    version: int | None = None
+    code: str | None = None
+    title: str | None = None
+    order: int | None = None
+    description: str | None = None
+
+
+# Devices
+class DeviceOut(Schema):
+    id: int
+    organization_id: int
+    title: str
+    identifier: str
+    asset: Ref | None
+    version: int
+    created_at: datetime
+
+
+class DevicePage(Schema):
+    items: list[DeviceOut]
+    page_info: PageInfo
+    total_count: int | None = None
+
+
+class DeviceCreate(Strict):
+    organization_id: int
+    title: str
+    identifier: str
+
+
+class DevicePatch(Strict):
+    version: int | None = None
+    title: str | None = None
+    identifier: str | None = None
+
+
+# Assets
+class DeviceRef(Schema):
+    id: int
+    title: str
+    identifier: str
+    field_code: str
+    is_primary: bool
+
+
+class AssetFileOut(Schema):
+    name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
+    orientation: str | None = None
+    metadata: dict[str, Any] = {}
+    url: str | None = None
+    thumbnail_url: str | None = None
+    preview_url: str | None = None
+    remote_url: str | None = None
+
+
+class AssetOut(Schema):
+    id: int
+    organization_id: int
+    key: str
+    title: str
+    type: TypeRef
+    custom_fields: dict[str, Any]
+    primary_device: Ref | None
+    devices: list[DeviceRef]
+    groups: list[Ref]
+    file: AssetFileOut | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class AssetPage(Schema):
+    items: list[AssetOut]
+    page_info: PageInfo
+    total_count: int | None = None
+
+
+class AssetCreate(Strict):
+    organization_id: int
+    type_id: int
+    key: str | None = None
+    title: str
+    custom_fields: dict[str, Any] = Field(default_factory=dict)
+    remote_url: str | None = None
+
+
+class AssetPatch(Strict):
+    version: int | None = None
+    key: str | None = None
+    title: str | None = None
+    custom_fields: dict[str, Any] | None = None
+    remote_url: str | None = None
+
+
+# Access
+class TokenCreate(Strict):
+    username: str
+    password: str
+    expires_at: datetime | None = None
+    name: str = ""
+
+
+class TokenCreated(Schema):
+    id: int
+    token: str
+    expires_at: datetime | None
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    email: str
+    is_superuser: bool
+    is_active: bool
+
+
+class UserCreate(Strict):
+    username: str
+    password: str
+    email: str | None = ""
+    is_superuser: bool = False
+
+
+class Membership(Schema):
+    organization: dict[str, Any]
+    permissions: list[str]
+
+
+class MeOut(Schema):
+    user: UserOut
+    memberships: list[Membership]
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    member_ids: list[int]
+
+
+class TeamCreate(Strict):
+    name: str
+
+
+class TeamMembers(Strict):
+    user_ids: list[int]
+
+
+class GrantIn(Strict):
+    permission: str
+    object_type: str
+    object_id: int
+    user_id: int | None = None
+    team_id: int | None = None
+
+
+class GrantOut(Schema):
+    permission: str
+    object_type: str
+    object_id: int
+    user_id: int | None
+    team_id: int | None
+
+
+class ChangeOut(Schema):
+    id: int
+    time: datetime
+    user_id: int | None
+    user: str
+    action: str
+    object_type: str
+    object_id: int
+    object_repr: str
+    organization_id: int | None
+    before: Any
+    after: Any
+    request_id: str
+
+
+class ChangePage(Schema):
+    items: list[ChangeOut]
+    page_info: PageInfo
+    total_count: int | None = None
+
+
+class Health(Schema):
+    status: str
+    database: str

@@ -1,0 +1,91 @@
+"""Model instances to the API's response shapes. Reads only what the querysets prefetched."""
+
+from __future__ import annotations
+
+from .models import Asset, AssetType, ChangeLogEntry, Device, Organization
+from .services.asset_types import origin_of
+
+# Other apps add keys to the asset shape: callables (asset, data) -> None.
+asset_shape_extensions: list = []
+
+
+def organization_data(organization: Organization) -> dict:
+    return {
+        "id": organization.pk, "key": organization.key, "title": organization.title,
+        "parent_id": organization.parent_id, "level": organization.level, "version": organization.version,
+        "created_at": organization.created_at,
+    }
+
+
+def asset_type_data(asset_type: AssetType, organization: Organization | None = None) -> dict:
+    origin = origin_of(asset_type, organization)
+    has_assets = getattr(asset_type, "has_assets", None)
+    return {
+        "id": asset_type.pk,
+        "organization_id": asset_type.organization_id,
+        "code": asset_type.code,
+        "title": asset_type.title,
+        "order": asset_type.order,
+        "description": asset_type.description,
+        "origin": origin,
+        "can_be_deleted": origin == "ORGANIZATION" and has_assets is False,
+        "custom_field_definitions": [
+            {"code": d.code, "title": d.title, "field_type": d.field_type, "params": d.params, "order": d.order}
+            for d in asset_type.field_definitions.all()
+        ],
+        "version": asset_type.version,
+        "created_at": asset_type.created_at,
+        "updated_at": asset_type.updated_at,
+    }
+
+
+def device_data(device: Device) -> dict:
+    links = list(device.asset_links.all())
+    asset = links[0].asset if links else None
+    return {
+        "id": device.pk, "organization_id": device.organization_id, "title": device.title,
+        "identifier": device.identifier,
+        "asset": {"id": asset.pk, "title": asset.title} if asset is not None else None,
+        "version": device.version, "created_at": device.created_at,
+    }
+
+
+def asset_data(asset: Asset, fields: list[str] | None = None) -> dict:
+    links = list(asset.device_links.all())
+    primary = next((link for link in links if link.is_primary), None)
+    custom_fields = asset.custom_fields
+    if fields is not None:
+        custom_fields = {code: value for code, value in custom_fields.items() if code in fields}
+    data = {
+        "id": asset.pk,
+        "organization_id": asset.organization_id,
+        "key": asset.key,
+        "title": asset.title,
+        "type": {"id": asset.type.pk, "code": asset.type.code, "title": asset.type.title},
+        "custom_fields": custom_fields,
+        "primary_device": {"id": primary.device.pk, "title": primary.device.title} if primary else None,
+        "devices": [
+            {
+                "id": link.device.pk, "title": link.device.title, "identifier": link.device.identifier,
+                "field_code": link.field_code, "is_primary": link.is_primary,
+            }
+            for link in links
+        ],
+        "groups": [],
+        "file": None,
+        "version": asset.version,
+        "created_at": asset.created_at,
+        "updated_at": asset.updated_at,
+    }
+    for extend in asset_shape_extensions:
+        extend(asset, data)
+    return data
+
+
+def change_data(entry: ChangeLogEntry) -> dict:
+    return {
+        "id": entry.pk, "time": entry.time, "user_id": entry.user_id, "user": entry.user_name,
+        "action": entry.action, "object_type": entry.object_type, "object_id": entry.object_id,
+        "object_repr": entry.object_repr, "organization_id": entry.organization_id,
+        "before": entry.before, "after": entry.after, "request_id": entry.request_id,
+    }

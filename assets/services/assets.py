@@ -1,0 +1,357 @@
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import BooleanField, Case, Prefetch, Value, When
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .. import changelog
+from ..errors import Duplicate, Forbidden, NotFound, ValidationFailed
+from ..field_types import FieldType, InvalidValue, validate_value
+from ..models import Asset, AssetDeviceLink, AssetType, Device
+from ..permissions import asset_condition, can_create_assets
+from ..versioning import check_version, delete_versioned, save_versioned
+from .asset_types import types_for_organization
+from .common import clean_slug, clean_text, require_user, unique_or_duplicate
+from .organizations import get_organization
+
+PATCH_KEYS = ("set", "unset", "set_primary", "unset_primary")
+
+# Hooks other apps add to shape asset reads (the groups app prefetches memberships).
+asset_prefetch_extensions: list = []
+
+
+def asset_detail_queryset():
+    queryset = Asset.objects.select_related("type", "organization").prefetch_related(
+        Prefetch("device_links", queryset=AssetDeviceLink.objects.select_related("device").order_by("field_code"))
+    )
+    for extend in asset_prefetch_extensions:
+        queryset = extend(queryset)
+    return queryset
+
+
+def get_asset(user, asset_id: int, action: str = "view", *, queryset=None) -> Asset:
+    """The asset if the user may `action` it: 404 when they can't see it, 403 when they can see
+    it but not `action` it. One query either way."""
+    require_user(user)
+    base = (queryset if queryset is not None else asset_detail_queryset()).visible_to(user, "view")
+    allowed = asset_condition(user, action) if action != "view" else None
+    if allowed is not None:
+        base = base.annotate(
+            _allowed=Case(When(allowed, then=Value(True)), default=Value(False), output_field=BooleanField())
+        )
+    asset = base.filter(pk=asset_id).first()
+    if asset is None:
+        raise NotFound(f"asset {asset_id} does not exist")
+    if allowed is not None and not asset._allowed:
+        raise Forbidden(f"you may view asset {asset.key} but not {action} it")
+    return asset
+
+
+@dataclass
+class CustomFieldsPatch:
+    set: dict = field(default_factory=dict)
+    unset: list = field(default_factory=list)
+    set_primary: list = field(default_factory=list)
+    unset_primary: list = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, raw) -> CustomFieldsPatch:
+        """Accepts the patch form {set, unset, set_primary, unset_primary} or a plain map
+        {code: value}, which means `set`."""
+        if raw is None:
+            return cls()
+        if not isinstance(raw, dict):
+            raise ValidationFailed.field("custom_fields", "must be an object")
+        if raw and set(raw) <= set(PATCH_KEYS):
+            patch = cls(
+                set=raw.get("set") or {},
+                unset=raw.get("unset") or [],
+                set_primary=raw.get("set_primary") or [],
+                unset_primary=raw.get("unset_primary") or [],
+            )
+            if not isinstance(patch.set, dict):
+                raise ValidationFailed.field("custom_fields.set", "must be an object of field code to value")
+            for name in ("unset", "set_primary", "unset_primary"):
+                value = getattr(patch, name)
+                if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+                    raise ValidationFailed.field(f"custom_fields.{name}", "must be a list of field codes")
+            return patch
+        return cls(set=dict(raw))
+
+
+@dataclass
+class FieldsOutcome:
+    values: dict
+    primary_code: str | None
+    device_ids: dict  # field code -> device id
+    errors: list
+
+
+def apply_custom_fields(
+    asset_type: AssetType, current: dict, current_primary: str | None, patch: CustomFieldsPatch, *, creating: bool
+) -> FieldsOutcome:
+    """Pure validation of a custom-fields patch against the type's definitions (no queries
+    besides the prefetched definitions). Collects every error instead of stopping at the first."""
+    definitions = {d.code: d for d in asset_type.field_definitions.all()}
+    values = dict(current)
+    primary = current_primary
+    errors = []
+
+    def error(code, message):
+        errors.append({"field": f"custom_fields.{code}", "message": message})
+
+    for code in set(patch.set) & set(patch.unset):
+        error(code, "can't be set and unset at once")
+    for code, raw_value in patch.set.items():
+        definition = definitions.get(code)
+        if definition is None:
+            error(code, f"is not a field of type {asset_type.code}")
+            continue
+        if raw_value is None:
+            if definition.required:
+                error(code, "is required")
+            values.pop(code, None)
+            continue
+        try:
+            values[code] = validate_value(definition.field_type, definition.params, raw_value)
+        except InvalidValue as exc:
+            error(code, str(exc))
+    for code in patch.unset:
+        definition = definitions.get(code)
+        if definition is None and code not in values:
+            error(code, f"is not a field of type {asset_type.code}")
+            continue
+        if definition is not None and definition.required:
+            error(code, "is required and can't be unset")
+            continue
+        values.pop(code, None)
+    for code in patch.unset_primary:
+        if code not in definitions or definitions[code].field_type != FieldType.DEVICE:
+            error(code, "only DEVICE fields can be primary")
+        elif primary == code:
+            primary = None
+    if len(patch.set_primary) > 1:
+        errors.append({"field": "custom_fields.set_primary", "message": "at most one device field can be primary"})
+    for code in patch.set_primary[:1]:
+        if code not in definitions or definitions[code].field_type != FieldType.DEVICE:
+            error(code, "only DEVICE fields can be primary")
+        elif code not in values:
+            error(code, "has no device to mark as primary")
+        else:
+            primary = code
+    if primary is not None and primary not in values:
+        primary = None
+    if creating:
+        for code, definition in definitions.items():
+            if definition.required and values.get(code) is None and code not in patch.set:
+                error(code, "is required")
+    device_ids = {
+        code: values[code]
+        for code, d in definitions.items()
+        if d.field_type == FieldType.DEVICE and isinstance(values.get(code), int)
+    }
+    return FieldsOutcome(values=values, primary_code=primary, device_ids=device_ids, errors=errors)
+
+
+def check_references(user, asset: Asset, asset_type: AssetType, outcome: FieldsOutcome, changed_codes) -> None:
+    """ASSET fields must name an asset the user can see in the same organization; DEVICE fields a
+    device of the organization that no other asset holds. Adds to outcome.errors."""
+    definitions = {d.code: d for d in asset_type.field_definitions.all()}
+    asset_refs = {
+        code: outcome.values[code]
+        for code in changed_codes
+        if code in outcome.values and definitions.get(code) and definitions[code].field_type == FieldType.ASSET
+    }
+    if asset_refs:
+        found = set(
+            Asset.objects.visible_to(user)
+            .filter(organization_id=asset.organization_id, pk__in=set(asset_refs.values()))
+            .values_list("pk", flat=True)
+        )
+        for code, ref in asset_refs.items():
+            if ref not in found:
+                outcome.errors.append({"field": f"custom_fields.{code}", "message": f"asset {ref} does not exist in this organization"})
+            elif asset.pk is not None and ref == asset.pk:
+                outcome.errors.append({"field": f"custom_fields.{code}", "message": "an asset can't reference itself"})
+    device_refs = {code: ref for code, ref in outcome.device_ids.items() if code in changed_codes}
+    if device_refs:
+        wanted = list(device_refs.values())
+        if len(set(wanted)) != len(wanted):
+            outcome.errors.append({"field": "custom_fields", "message": "the same device appears in two fields"})
+        devices = set(
+            Device.objects.filter(organization_id=asset.organization_id, pk__in=wanted).values_list("pk", flat=True)
+        )
+        taken = set(
+            AssetDeviceLink.objects.filter(device_id__in=wanted).exclude(asset_id=asset.pk).values_list("device_id", flat=True)
+        )
+        for code, ref in device_refs.items():
+            if ref not in devices:
+                outcome.errors.append({"field": f"custom_fields.{code}", "message": f"device {ref} does not exist in this organization"})
+            elif ref in taken:
+                raise Duplicate(
+                    f"device {ref} is already linked to another asset",
+                    errors=[{"field": f"custom_fields.{code}", "message": "device already linked to another asset"}],
+                )
+
+
+def sync_device_links(asset: Asset, outcome: FieldsOutcome) -> None:
+    """Make the link rows mirror the DEVICE fields. The unique constraint on device is the real
+    guard against two assets taking one device at the same moment."""
+    with unique_or_duplicate("a device is already linked to another asset", "custom_fields"):
+        AssetDeviceLink.objects.filter(asset=asset).delete()
+        AssetDeviceLink.objects.bulk_create(
+            [
+                AssetDeviceLink(asset=asset, device_id=device_id, field_code=code, is_primary=(code == outcome.primary_code))
+                for code, device_id in sorted(outcome.device_ids.items())
+            ]
+        )
+
+
+def _generate_key(organization_id: int, title: str) -> str:
+    stem = slugify(title)[:40].strip("-") or "asset"
+    while True:
+        key = f"{stem}-{secrets.token_hex(3)}"
+        if not Asset.objects.filter(organization_id=organization_id, key=key).exists():
+            return key
+
+
+def _check_id(value, field_name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValidationFailed.field(field_name, "must be a positive integer id")
+    return value
+
+
+@transaction.atomic
+def create_asset(user, *, organization_id, type_id, title, key=None, custom_fields=None) -> Asset:
+    require_user(user)
+    organization = get_organization(user, _check_id(organization_id, "organization_id"))
+    if not can_create_assets(user, organization.pk):
+        raise Forbidden("creating assets needs change_org_assets on the organization")
+    asset_type = (
+        types_for_organization(organization).prefetch_related("field_definitions").filter(pk=_check_id(type_id, "type_id")).first()
+    )
+    if asset_type is None:
+        raise ValidationFailed.field("type_id", f"type {type_id} is not available to organization {organization.key}")
+    errors = []
+    try:
+        title = clean_text(title, "title", max_length=255)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
+    if key is not None:
+        try:
+            key = clean_slug(key, "key", max_length=128)
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+    patch = CustomFieldsPatch.parse(custom_fields)
+    outcome = apply_custom_fields(asset_type, {}, None, patch, creating=True)
+    asset = Asset(organization=organization, type=asset_type, title=title if isinstance(title, str) else "", created_by=user)
+    check_references(user, asset, asset_type, outcome, set(outcome.values))
+    errors.extend(outcome.errors)
+    if errors:
+        raise ValidationFailed("the asset is not valid", errors=errors)
+    if key is not None and Asset.objects.filter(organization=organization, key=key).exists():
+        raise Duplicate(f"an asset with key '{key}' exists", errors=[{"field": "key", "message": "already taken"}])
+    asset.key = key or _generate_key(organization.pk, title)
+    asset.custom_fields = outcome.values
+    with unique_or_duplicate(f"an asset with key '{asset.key}' exists", "key"):
+        asset.save()
+    sync_device_links(asset, outcome)
+    changelog.record_created(user, asset, after=_asset_snapshot(asset, outcome.primary_code))
+    return get_asset(user, asset.pk)
+
+
+def _asset_snapshot(asset: Asset, primary_code: str | None) -> dict:
+    data = asset.to_change_dict()
+    data["primary_device_field"] = primary_code
+    return data
+
+
+def _current_primary(asset: Asset) -> str | None:
+    return next((link.field_code for link in asset.device_links.all() if link.is_primary), None)
+
+
+@transaction.atomic
+def update_asset(user, asset_id: int, *, version=None, **changes) -> Asset:
+    visible = get_asset(user, asset_id, "change")
+    # Row lock: a concurrent patch waits here and then sees our write (PostgreSQL); SQLite's
+    # IMMEDIATE transactions already serialize writers.
+    asset = (
+        Asset.objects.select_for_update(of=("self",))
+        .select_related("type")
+        .prefetch_related("type__field_definitions", "device_links")
+        .get(pk=visible.pk)
+    )
+    check_version(asset, version)
+    unknown = set(changes) - {"title", "key", "custom_fields"}
+    if unknown:
+        raise ValidationFailed(f"unknown fields: {', '.join(sorted(unknown))}")
+    current_primary = _current_primary(asset)
+    before = _asset_snapshot(asset, current_primary)
+    errors = []
+    fields = ["updated_at"]
+    if "title" in changes:
+        try:
+            asset.title = clean_text(changes["title"], "title", max_length=255)
+            fields.append("title")
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+    if "key" in changes and changes["key"] != asset.key:
+        try:
+            asset.key = clean_slug(changes["key"], "key", max_length=128)
+            fields.append("key")
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+    outcome = None
+    if changes.get("custom_fields") is not None:
+        patch = CustomFieldsPatch.parse(changes["custom_fields"])
+        outcome = apply_custom_fields(asset.type, asset.custom_fields, current_primary, patch, creating=False)
+        check_references(user, asset, asset.type, outcome, set(patch.set))
+        errors.extend(outcome.errors)
+        asset.custom_fields = outcome.values
+        fields.append("custom_fields")
+    if errors:
+        raise ValidationFailed("the asset is not valid", errors=errors)
+    if "key" in fields and Asset.objects.filter(organization_id=asset.organization_id, key=asset.key).exclude(pk=asset.pk).exists():
+        raise Duplicate(f"an asset with key '{asset.key}' exists", errors=[{"field": "key", "message": "already taken"}])
+    asset.updated_at = timezone.now()
+    with unique_or_duplicate(f"an asset with key '{asset.key}' exists", "key"):
+        save_versioned(asset, version, fields)
+    if outcome is not None:
+        sync_device_links(asset, outcome)
+    primary = outcome.primary_code if outcome is not None else current_primary
+    changelog.record(user, "update", asset, before=before, after=_asset_snapshot(asset, primary))
+    return get_asset(user, asset.pk)
+
+
+# Called inside the deleting transaction, before the row goes (links and groups log their own
+# removals here).
+asset_delete_hooks: list = []
+
+
+@transaction.atomic
+def delete_asset(user, asset_id: int, *, version=None) -> None:
+    asset = get_asset(user, asset_id, "delete")
+    check_version(asset, version)
+    before = _asset_snapshot(asset, _current_primary(asset))
+    for hook in asset_delete_hooks:
+        hook(user, asset)
+    delete_versioned(asset, version)
+    changelog.record_deleted(user, asset, before)
+
+
+def parse_id_list(values, field_name: str) -> list[int]:
+    if values is None:
+        return []
+    if not isinstance(values, list):
+        raise ValidationFailed.field(field_name, "must be a list of ids")
+    return [_check_id(v, field_name) for v in values]
+
+
+def visible_assets(user, action: str = "view"):
+    require_user(user)
+    return Asset.objects.visible_to(user, action)
+

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from django.db import IntegrityError, transaction
+
+from ..errors import Duplicate, Unauthenticated
+from ..permissions import is_active_user
+
+
+def require_user(user) -> None:
+    if not is_active_user(user):
+        raise Unauthenticated("Sign in or send a bearer token")
+
+
+@contextmanager
+def unique_or_duplicate(message: str, field: str | None = None):
+    """Turn a unique-constraint violation inside the block into 409 DUPLICATE. The savepoint keeps
+    the outer transaction usable on PostgreSQL."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        errors = [{"field": field, "message": message}] if field else []
+        raise Duplicate(message, errors=errors)
+
+
+def clean_text(value, field: str, *, max_length: int, required: bool = True) -> str:
+    from ..errors import ValidationFailed
+
+    if value is None:
+        if required:
+            raise ValidationFailed.field(field, "is required")
+        return ""
+    if not isinstance(value, str):
+        raise ValidationFailed.field(field, "must be a string")
+    value = value.strip()
+    if required and not value:
+        raise ValidationFailed.field(field, "must not be empty")
+    if len(value) > max_length:
+        raise ValidationFailed.field(field, f"must be at most {max_length} characters")
+    return value
+
+
+def clean_slug(value, field: str, *, max_length: int) -> str:
+    import re
+
+    from ..errors import ValidationFailed
+
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", value or ""):
+        raise ValidationFailed.field(field, "must hold only letters, digits, hyphens and underscores")
+    if len(value) > max_length:
+        raise ValidationFailed.field(field, f"must be at most {max_length} characters")
+    return value

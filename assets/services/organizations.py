@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from django.db import transaction
+from guardian.shortcuts import assign_perm
+
+from .. import changelog
+from ..errors import Cycle, Forbidden, InUse, NotFound, ValidationFailed
+from ..models import Asset, AssetType, Device, Organization
+from ..permissions import ORG_PERMISSIONS, can_manage_org, forget, organization_scope
+from ..versioning import check_version, delete_versioned, save_versioned
+from .common import clean_slug, clean_text, require_user, unique_or_duplicate
+
+
+def visible_organizations(user):
+    return organization_scope(Organization.objects.all(), user)
+
+
+def get_organization(user, organization_id: int) -> Organization:
+    require_user(user)
+    organization = visible_organizations(user).filter(pk=organization_id).first()
+    if organization is None:
+        raise NotFound(f"organization {organization_id} does not exist")
+    return organization
+
+
+def get_managed_organization(user, organization_id: int) -> Organization:
+    organization = get_organization(user, organization_id)
+    if not can_manage_org(user, organization.pk):
+        raise Forbidden(f"you may not manage organization {organization.key}")
+    return organization
+
+
+@transaction.atomic
+def create_organization(user, *, key, title, parent_id=None) -> Organization:
+    require_user(user)
+    parent = None
+    if parent_id is not None:
+        parent = get_organization(user, parent_id)
+        if not can_manage_org(user, parent.pk):
+            raise Forbidden("creating an organization needs manage_org on its parent")
+    elif not user.is_superuser:
+        raise Forbidden("only superusers create top-level organizations")
+    organization = Organization(
+        key=clean_slug(key, "key", max_length=64),
+        title=clean_text(title, "title", max_length=255),
+        parent=parent,
+    )
+    with unique_or_duplicate(f"an organization with key '{organization.key}' exists", "key"):
+        organization.save()
+    if not user.is_superuser:
+        # Whoever creates an organization below theirs keeps managing it.
+        for codename in ORG_PERMISSIONS:
+            assign_perm(f"assets.{codename}", user, organization)
+        forget(user)
+    changelog.record_created(user, organization, organization_id=organization.pk)
+    return organization
+
+
+@transaction.atomic
+def update_organization(user, organization_id: int, *, version=None, **changes) -> Organization:
+    organization = get_managed_organization(user, organization_id)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    check_version(organization, version)
+    before = organization.to_change_dict()
+    fields = []
+    if "title" in changes:
+        organization.title = clean_text(changes["title"], "title", max_length=255)
+        fields.append("title")
+    if "key" in changes:
+        organization.key = clean_slug(changes["key"], "key", max_length=64)
+        fields.append("key")
+    if "parent_id" in changes and changes["parent_id"] != organization.parent_id:
+        new_parent_id = changes["parent_id"]
+        if new_parent_id is None:
+            if not user.is_superuser:
+                raise Forbidden("only superusers create top-level organizations")
+            organization.move_to(None)
+        else:
+            parent = get_managed_organization(user, new_parent_id)
+            if parent.pk == organization.pk or parent.is_descendant_of(organization):
+                raise Cycle("an organization can't move below itself or its descendants")
+            organization.move_to(parent, "last-child")
+        organization.parent_id = new_parent_id
+    with unique_or_duplicate(f"an organization with key '{organization.key}' exists", "key"):
+        save_versioned(organization, version, fields)
+    organization.refresh_from_db()
+    changelog.record_updated(user, organization, before, organization_id=organization.pk)
+    return organization
+
+
+@transaction.atomic
+def delete_organization(user, organization_id: int, *, version=None) -> None:
+    organization = get_managed_organization(user, organization_id)
+    dependents = {
+        "child organizations": Organization.objects.filter(parent=organization).count(),
+        "assets": Asset.objects.filter(organization=organization).count(),
+        "asset types": AssetType.objects.filter(organization=organization).count(),
+        "devices": Device.objects.filter(organization=organization).count(),
+    }
+    held = {name: n for name, n in dependents.items() if n}
+    if held:
+        summary = ", ".join(f"{n} {name}" for name, n in held.items())
+        raise InUse(f"organization {organization.key} still has {summary}")
+    before = organization.to_change_dict()
+    delete_versioned(organization, version)
+    changelog.record_deleted(user, organization, before, organization_id=organization.pk)
+
+
+def ancestors_and_self_ids(organization: Organization) -> list[int]:
+    return list(organization.get_ancestors(include_self=True).values_list("pk", flat=True))
+
+
+def parse_parent(value) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed.field("parent_id", "must be an organization id")
+    return value

@@ -1,0 +1,145 @@
+"""The REST API: one NinjaAPI, its authentication and the single mapping of errors to
+application/problem+json."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from assets.changelog import request_id_var
+from assets.errors import DomainError
+from assets.services.tokens import user_for_token
+
+logger = logging.getLogger(__name__)
+
+STATUS_CODES = {
+    400: ("VALIDATION_ERROR", "Validation error"),
+    401: ("UNAUTHENTICATED", "Authentication required"),
+    403: ("FORBIDDEN", "Permission denied"),
+    404: ("NOT_FOUND", "Not found"),
+    405: ("METHOD_NOT_ALLOWED", "Method not allowed"),
+    409: ("CONFLICT", "Conflict"),
+    413: ("PAYLOAD_TOO_LARGE", "Payload too large"),
+    429: ("THROTTLED", "Too many requests"),
+}
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class BrowserSession(APIKeyCookie):
+    """The browser's session cookie, with Django's CSRF check on unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+api = NinjaAPI(
+    title="Asset Repository API",
+    version="1.0.0",
+    description="Assets, asset types with custom fields, groups and typed links.",
+    auth=[BearerToken(), BrowserSession()],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def problem(request, status: int, detail: str, *, code: str | None = None, title: str | None = None, errors=None, **extra):
+    default_code, default_title = STATUS_CODES.get(status, ("ERROR", "Error"))
+    body = {
+        "type": f"about:blank#{(code or default_code).lower()}",
+        "title": title or default_title,
+        "status": status,
+        "code": code or default_code,
+        "detail": detail,
+        "errors": errors or [],
+        **extra,
+        "trace_id": getattr(request, "request_id", "") or request_id_var.get(),
+    }
+    response = api.create_response(request, body, status=status)
+    response["Content-Type"] = "application/problem+json"
+    return response
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    body = exc.as_problem()
+    status = body.pop("status")
+    return problem(request, status, body.pop("detail"), code=body.pop("code"), title=body.pop("title"),
+                   errors=body.pop("errors"), **{k: v for k, v in body.items() if k != "type"})
+
+
+def _field_of(location) -> str:
+    parts = [str(p) for p in location if p not in ("body", "query", "path", "form", "file", "payload")]
+    # ninja nests a single body parameter under its argument name.
+    return ".".join(parts)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc: NinjaValidationError):
+    errors = [{"field": _field_of(e.get("loc", ())), "message": e.get("msg", "is invalid")} for e in exc.errors]
+    detail = "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors) or "invalid request"
+    return problem(request, 400, detail, errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    return problem(request, 401, "Sign in or send 'Authorization: Bearer <token>'")
+
+
+@api.exception_handler(AuthorizationError)
+def on_authorization_error(request, exc):
+    return problem(request, 403, str(exc) or "Permission denied")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return problem(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(Http404)
+def on_404(request, exc):
+    return problem(request, 404, "Not found")
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc):
+    logger.exception("unhandled error in %s %s", request.method, request.path)
+    return problem(request, 500, "Internal error; quote the trace_id when reporting it", code="INTERNAL_ERROR", title="Internal error")
+
+
+def _register_routers():
+    from assets.api import register as register_assets
+
+    register_assets(api)
+    try:
+        from groups.api import router as groups_router
+    except ImportError:  # the groups app ships its router separately
+        groups_router = None
+    if groups_router is not None:
+        api.add_router("/groups", groups_router, tags=["groups"])
+    try:
+        from links.api import register as register_links
+    except ImportError:
+        register_links = None
+    if register_links is not None:
+        register_links(api)
+
+
+_register_routers()

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from .api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("assets.urls")),
+    path("groups/", include("groups.urls")),
+    path("links/", include("links.urls")),
+]
+
+handler403 = "assets.views.errors.forbidden"
+handler404 = "assets.views.errors.not_found"
+handler500 = "assets.views.errors.server_error"
