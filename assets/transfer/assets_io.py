@@ -1,0 +1,412 @@
+"""Import and export of assets. One row = the whole state of one asset: key, title, type (code),
+one column per custom field code, primary_device (the DEVICE field code that is primary) and,
+when the groups app is installed, groups (paths such as "North/Hamburg depot", ';'-separated).
+
+DEVICE values are device identifiers and ASSET values are asset keys, so a file moves between
+installations unchanged."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import changelog
+from ..errors import Forbidden, ValidationFailed
+from ..field_types import NUMERIC_TYPES, FieldType
+from ..models import Asset, AssetDeviceLink, AssetType, ChangeLogEntry, Device, Organization
+from ..permissions import can_create_assets
+from ..services.asset_types import types_for_organization
+from ..services.assets import CustomFieldsPatch, apply_custom_fields
+from ..services.common import clean_slug, clean_text, require_user
+from .report import ImportReport
+
+RESERVED_COLUMNS = ("key", "title", "type", "primary_device", "groups")
+JSON_TYPES = {FieldType.MULTI_OPTIONS, FieldType.LOCALIZED_STRING, FieldType.JSON, FieldType.GEOJSON}
+TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no"}
+# Stands in for an ASSET reference to a row of the same file until that row has an id.
+_PENDING_REF = 2**62
+
+# The groups app plugs in the `groups` column: an object with
+#   prepare(organization, rows, report, *, user) -> state   (validate paths, before any write)
+#   apply(state, assets_by_key, *, user)                     (write memberships, inside the transaction)
+#   export_paths(asset_ids) -> {asset_id: ["A/B", ...]}
+groups_column = None
+
+
+@dataclass
+class Row:
+    line: int
+    key: str
+    title: str
+    asset_type: AssetType
+    values: dict
+    primary: str | None
+    groups: list[str] = field(default_factory=list)
+    asset_refs: dict = field(default_factory=dict)  # field code -> referenced key
+    existing: Asset | None = None
+    groups_changed: bool = False  # set by the groups column when memberships would change
+
+
+def _cell_value(field_type: str, raw, *, from_csv: bool):
+    """Text from a CSV cell (or a JSON value) to the value the field validator expects."""
+    if not from_csv or not isinstance(raw, str):
+        return raw
+    if field_type in NUMERIC_TYPES:
+        try:
+            number = float(raw)
+        except ValueError:
+            return raw  # the validator reports "must be a number"
+        return int(number) if number.is_integer() and field_type == FieldType.INTEGER else number
+    if field_type == FieldType.BOOLEAN:
+        lowered = raw.strip().lower()
+        return True if lowered in TRUE_WORDS else False if lowered in FALSE_WORDS else raw
+    if field_type in JSON_TYPES:
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError:
+            if field_type == FieldType.MULTI_OPTIONS:
+                return [part for part in raw.split("|") if part]
+            return raw
+    return raw
+
+
+def _is_empty(value) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def import_assets(
+    user, organization: Organization, records, *, from_csv: bool, update: bool = False, dry_run: bool = False,
+    continue_on_error: bool = False, batch_size: int = 1000, progress=None,
+) -> ImportReport:
+    require_user(user)
+    report = ImportReport(dry_run=dry_run)
+    types = {
+        t.code: t for t in types_for_organization(organization).prefetch_related("field_definitions")
+    }
+    definitions = {code: {d.code: d for d in t.field_definitions.all()} for code, t in types.items()}
+    may_create = can_create_assets(user, organization.pk)
+
+    parsed: list[Row] = []
+    bad_lines: set[int] = set()
+    seen_keys: dict[str, int] = {}
+    device_identifiers: set[str] = set()
+    for line, record, problem in records:
+        if progress is not None:
+            progress.update(1)
+        if problem is not None:
+            report.fail(line, "", problem)
+            bad_lines.add(line)
+            continue
+        row = _parse_row(line, record, types, definitions, report, seen_keys, from_csv=from_csv)
+        if row is None:
+            bad_lines.add(line)
+            continue
+        device_identifiers.update(row.values[c] for c, d in definitions[row.asset_type.code].items()
+                                  if d.field_type == FieldType.DEVICE and isinstance(row.values.get(c), str))
+        parsed.append(row)
+
+    # Set-based lookups: existing assets by key, devices by identifier, their current links.
+    keys = [row.key for row in parsed]
+    existing = {}
+    for start in range(0, len(keys), 5000):
+        chunk = keys[start:start + 5000]
+        for asset in Asset.objects.filter(organization=organization, key__in=chunk).only(
+            "pk", "key", "title", "type_id", "custom_fields", "version", "organization_id"
+        ):
+            existing[asset.key] = asset
+    changeable = set()
+    if existing:
+        ids = [a.pk for a in existing.values()]
+        for start in range(0, len(ids), 5000):
+            changeable.update(
+                Asset.objects.visible_to(user, "change").filter(pk__in=ids[start:start + 5000]).values_list("pk", flat=True)
+            )
+    devices = dict(
+        Device.objects.filter(organization=organization, identifier__in=device_identifiers).values_list("identifier", "pk")
+    )
+    device_owner = dict(
+        AssetDeviceLink.objects.filter(device_id__in=devices.values()).values_list("device_id", "asset_id")
+    )
+    primaries = {}
+    if existing:
+        primaries = dict(
+            AssetDeviceLink.objects.filter(asset__in=[a.pk for a in existing.values()], is_primary=True)
+            .values_list("asset_id", "field_code")
+        )
+    file_keys = set(keys)
+    referenced_keys = {ref for row in parsed for ref in row.asset_refs.values()} - file_keys
+    known_keys = dict(
+        Asset.objects.visible_to(user).filter(organization=organization, key__in=referenced_keys).values_list("key", "pk")
+    )
+
+    claimed_devices: dict[int, int] = {}
+    valid: list[Row] = []
+    for row in parsed:
+        ok = True
+
+        def fail(field_name, message, row=row):
+            nonlocal ok
+            report.fail(row.line, field_name, message)
+            ok = False
+
+        row.existing = existing.get(row.key)
+        if row.existing is not None:
+            if not update:
+                fail("key", f"an asset with key '{row.key}' exists (use --update to change it)")
+            elif row.existing.pk not in changeable:
+                fail("key", f"the asset '{row.key}' exists and you may not change it")
+            elif row.existing.type_id != row.asset_type.pk:
+                fail("type", "an asset's type can't change on import")
+        elif not may_create:
+            fail("key", "creating assets needs change_org_assets on the organization")
+        defs = definitions[row.asset_type.code]
+        for code, definition in defs.items():
+            value = row.values.get(code)
+            if definition.field_type == FieldType.DEVICE and isinstance(value, str):
+                device_id = devices.get(value)
+                if device_id is None:
+                    fail(code, f"no device with identifier '{value}' in {organization.key}")
+                    continue
+                owner = device_owner.get(device_id)
+                if owner is not None and (row.existing is None or owner != row.existing.pk):
+                    fail(code, f"device '{value}' is already linked to another asset")
+                elif device_id in claimed_devices:
+                    fail(code, f"device '{value}' is also used on line {claimed_devices[device_id]}")
+                else:
+                    claimed_devices[device_id] = row.line
+                row.values[code] = device_id
+            elif definition.field_type == FieldType.ASSET and code in row.asset_refs:
+                ref = row.asset_refs[code]
+                if ref == row.key:
+                    fail(code, "an asset can't reference itself")
+                elif ref in known_keys:
+                    row.values[code] = known_keys[ref]
+                elif ref in file_keys:
+                    row.values[code] = _PENDING_REF
+                else:
+                    fail(code, f"no asset with key '{ref}' in {organization.key}")
+        patch = CustomFieldsPatch(set=row.values, set_primary=[row.primary] if row.primary else [])
+        outcome = apply_custom_fields(row.asset_type, {}, None, patch, creating=True)
+        for error in outcome.errors:
+            fail(error["field"].removeprefix("custom_fields."), error["message"])
+        if ok:
+            row.values = outcome.values
+            row.primary = outcome.primary_code
+            valid.append(row)
+        else:
+            bad_lines.add(row.line)
+
+    group_state = None
+    if groups_column is not None and any(row.groups for row in valid):
+        group_state = groups_column.prepare(organization, valid, report, user=user)
+        failed_lines = {e.line for e in report.errors}
+        valid = [row for row in valid if row.line not in failed_lines]
+        bad_lines |= failed_lines
+
+    report.failed = len(bad_lines)
+    for row in valid:
+        if row.existing is None:
+            report.created += 1
+        elif _unchanged(row, primaries.get(row.existing.pk)):
+            report.unchanged += 1
+        else:
+            report.updated += 1
+    if dry_run or (report.errors and not continue_on_error):
+        return report
+    _write(user, organization, valid, primaries, group_state, batch_size=batch_size)
+    report.written = True
+    return report
+
+
+def _parse_row(line, record, types, definitions, report, seen_keys, *, from_csv) -> Row | None:
+    ok = True
+
+    def fail(field_name, message):
+        nonlocal ok
+        report.fail(line, field_name, message)
+        ok = False
+
+    type_code = record.get("type")
+    asset_type = types.get(type_code) if isinstance(type_code, str) else None
+    if asset_type is None:
+        fail("type", f"unknown type '{type_code}'" if type_code else "is required")
+    key = record.get("key")
+    try:
+        key = clean_slug(key, "key", max_length=128)
+    except ValidationFailed as exc:
+        fail("key", exc.errors[0]["message"] if not _is_empty(key) else "is required")
+    if ok and key in seen_keys:
+        fail("key", f"'{key}' also appears on line {seen_keys[key]}")
+    elif ok:
+        seen_keys[key] = line
+    try:
+        title = clean_text(record.get("title"), "title", max_length=255)
+    except ValidationFailed as exc:
+        fail("title", exc.errors[0]["message"])
+        title = ""
+    primary = record.get("primary_device")
+    primary = None if _is_empty(primary) else primary
+    raw_groups = record.get("groups")
+    if isinstance(raw_groups, str):
+        groups = [p.strip() for p in raw_groups.split(";") if p.strip()]
+    elif isinstance(raw_groups, list) and all(isinstance(p, str) for p in raw_groups):
+        groups = [p.strip() for p in raw_groups if p.strip()]
+    elif raw_groups is None:
+        groups = []
+    else:
+        fail("groups", "must be a list of group paths")
+        groups = []
+    if asset_type is None:
+        return None
+    defs = definitions[asset_type.code]
+    values, asset_refs = {}, {}
+    for column, raw in record.items():
+        if column in RESERVED_COLUMNS or _is_empty(raw):
+            continue
+        definition = defs.get(column)
+        if definition is None:
+            if from_csv:
+                continue  # a column of another type in a mixed-type export
+            fail(column, f"is not a field of type {asset_type.code}")
+            continue
+        if definition.field_type == FieldType.ASSET:
+            if not isinstance(raw, str):
+                fail(column, "must be the key of an asset")
+                continue
+            asset_refs[column] = raw
+            continue
+        if definition.field_type == FieldType.DEVICE and not isinstance(raw, str):
+            fail(column, "must be the identifier of a device")
+            continue
+        values[column] = _cell_value(definition.field_type, raw, from_csv=from_csv)
+    if not ok:
+        return None
+    return Row(line=line, key=key, title=title, asset_type=asset_type, values=values, primary=primary,
+               groups=groups, asset_refs=asset_refs)
+
+
+def _unchanged(row: Row, current_primary) -> bool:
+    asset = row.existing
+    return (
+        asset.title == row.title and asset.custom_fields == row.values and current_primary == row.primary
+        and not row.groups_changed
+    )
+
+
+@transaction.atomic
+def _write(user, organization, rows: list[Row], primaries: dict, group_state, *, batch_size: int) -> None:
+    now = timezone.now()
+    new_assets = []
+    changed = []
+    entries = []
+    for row in rows:
+        if row.existing is None:
+            asset = Asset(
+                organization=organization, type=row.asset_type, key=row.key, title=row.title,
+                custom_fields=row.values, created_at=now, updated_at=now, created_by=user if user.pk else None,
+            )
+            new_assets.append((row, asset))
+        elif not _unchanged(row, primaries.get(row.existing.pk)):
+            asset = row.existing
+            before = asset.to_change_dict()
+            before["primary_device_field"] = primaries.get(asset.pk)
+            asset.title, asset.custom_fields = row.title, row.values
+            asset.version += 1
+            asset.updated_at = now
+            changed.append((row, asset, before))
+    Asset.objects.bulk_create([a for _, a in new_assets], batch_size=batch_size)
+    if any(a.pk is None for _, a in new_assets):
+        # Backends that don't return ids from bulk inserts: read them back by key.
+        ids = dict(Asset.objects.filter(organization=organization, key__in=[a.key for _, a in new_assets]).values_list("key", "pk"))
+        for _, asset in new_assets:
+            asset.pk = asset.id = ids[asset.key]
+    by_key = {row.key: asset for row, asset in new_assets}
+    by_key.update({row.key: asset for row, asset, _ in changed})
+    # ASSET references to rows of the same file now have ids.
+    pending = []
+    for row, asset in [*new_assets, *[(r, a) for r, a, _ in changed]]:
+        refs = {code: key for code, key in row.asset_refs.items() if asset.custom_fields.get(code) == _PENDING_REF}
+        if refs:
+            for code, key in refs.items():
+                target = by_key.get(key) or Asset.objects.get(organization=organization, key=key)
+                asset.custom_fields[code] = target.pk
+            pending.append(asset)
+    Asset.objects.bulk_update(
+        [a for _, a, _ in changed] + [a for a in pending if all(a is not b for _, b, _ in changed)],
+        ["title", "custom_fields", "version", "updated_at"], batch_size=batch_size,
+    )
+    device_rows = []
+    relinked = [a.pk for _, a, _ in changed]
+    for row, asset in [*new_assets, *[(r, a) for r, a, _ in changed]]:
+        for code, definition in {d.code: d for d in row.asset_type.field_definitions.all()}.items():
+            if definition.field_type == FieldType.DEVICE and isinstance(asset.custom_fields.get(code), int):
+                device_rows.append(AssetDeviceLink(
+                    asset_id=asset.pk, device_id=asset.custom_fields[code], field_code=code, is_primary=(code == row.primary)
+                ))
+    for start in range(0, len(relinked), 5000):
+        AssetDeviceLink.objects.filter(asset_id__in=relinked[start:start + 5000]).delete()
+    AssetDeviceLink.objects.bulk_create(device_rows, batch_size=batch_size)
+    for row, asset in new_assets:
+        after = asset.to_change_dict()
+        after["primary_device_field"] = row.primary
+        entries.append(changelog.build_entry(user, ChangeLogEntry.Action.CREATE, asset, after=after))
+    for row, asset, before in changed:
+        after = asset.to_change_dict()
+        after["primary_device_field"] = row.primary
+        entries.append(changelog.build_entry(user, ChangeLogEntry.Action.UPDATE, asset, before=before, after=after))
+    changelog.record_bulk(entries, batch_size=batch_size)
+    if group_state is not None:
+        groups_column.apply(group_state, by_key, user=user)
+
+
+def export_assets(user, organization: Organization, *, chunk_size: int = 2000):
+    """Yields (columns, record iterator): every asset of the organization the user may view,
+    ordered by key, in the import's own shape."""
+    require_user(user)
+    queryset = Asset.objects.visible_to(user).filter(organization=organization).select_related("type")
+    types = list(types_for_organization(organization).prefetch_related("field_definitions"))
+    field_types: dict[str, str] = {}
+    for asset_type in types:
+        for definition in asset_type.field_definitions.all():
+            field_types.setdefault(definition.code, definition.field_type)
+    columns = ["key", "title", "type", *sorted(field_types), "primary_device"]
+    if groups_column is not None:
+        columns.append("groups")
+
+    def records():
+        device_identifiers = dict(Device.objects.filter(organization=organization).values_list("pk", "identifier"))
+        asset_keys = dict(Asset.objects.filter(organization=organization).values_list("pk", "key"))
+        ids = list(queryset.order_by("key").values_list("pk", flat=True))
+        for start in range(0, len(ids), chunk_size):
+            chunk_ids = ids[start:start + chunk_size]
+            chunk = list(queryset.filter(pk__in=chunk_ids).order_by("key"))
+            primaries = dict(
+                AssetDeviceLink.objects.filter(asset_id__in=chunk_ids, is_primary=True).values_list("asset_id", "field_code")
+            )
+            paths = groups_column.export_paths(chunk_ids) if groups_column is not None else {}
+            for asset in chunk:
+                record = {"key": asset.key, "title": asset.title, "type": asset.type.code}
+                for code, value in asset.custom_fields.items():
+                    kind = field_types.get(code)
+                    if kind == FieldType.DEVICE:
+                        value = device_identifiers.get(value, value)
+                    elif kind == FieldType.ASSET:
+                        value = asset_keys.get(value, value)
+                    record[code] = value
+                record["primary_device"] = primaries.get(asset.pk)
+                if groups_column is not None:
+                    record["groups"] = ";".join(paths.get(asset.pk, []))
+                yield record
+
+    return columns, records()
+
+
+def check_can_import(user, organization: Organization) -> None:
+    require_user(user)
+    if not (can_create_assets(user, organization.pk) or Asset.objects.visible_to(user, "change").filter(
+        organization=organization
+    ).exists()):
+        raise Forbidden(f"{user.username} may not create or change assets in {organization.key}")

@@ -1,0 +1,147 @@
+"""Reading and writing records in CSV, JSON Lines and JSON, with the line each record starts on."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+FORMATS = ("csv", "jsonl", "json")
+EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
+
+
+class FormatError(ValueError):
+    """The file as a whole can't be read (not a row problem)."""
+
+
+def detect_format(path: str, explicit: str | None) -> str:
+    if explicit:
+        if explicit not in FORMATS:
+            raise FormatError(f"unknown format '{explicit}'; use one of {', '.join(FORMATS)}")
+        return explicit
+    if path == "-":
+        raise FormatError("reading from stdin needs --format")
+    fmt = EXTENSIONS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise FormatError(f"can't tell the format of {path} from its extension; pass --format")
+    return fmt
+
+
+def read_records(stream: io.TextIOBase, fmt: str) -> Iterator[tuple[int, dict | None, str | None]]:
+    """Yields (line, record, error). A record that can't be parsed yields (line, None, message)
+    so the caller can report it with the others instead of stopping."""
+    if fmt == "csv":
+        yield from _read_csv(stream)
+    elif fmt == "jsonl":
+        for line_no, line in enumerate(stream, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield line_no, None, f"invalid JSON: {exc.msg}"
+                continue
+            if not isinstance(record, dict):
+                yield line_no, None, "each line must be a JSON object"
+                continue
+            yield line_no, record, None
+    else:
+        yield from _read_json_array(stream.read())
+
+
+def _read_csv(stream) -> Iterator[tuple[int, dict | None, str | None]]:
+    reader = csv.reader(stream)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        raise FormatError(f"line 1: {exc}")
+    header = [h.strip() for h in header]
+    if len(set(header)) != len(header):
+        raise FormatError("line 1: the header repeats a column")
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield start, None, str(exc)
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield start, None, f"has {len(row)} cells, the header has {len(header)}"
+            continue
+        yield start, dict(zip(header, row, strict=True)), None
+
+
+def _read_json_array(text: str) -> Iterator[tuple[int, dict | None, str | None]]:
+    decoder = json.JSONDecoder()
+    position = _skip_space(text, 0)
+    if position >= len(text) or text[position] != "[":
+        raise FormatError("line 1: a JSON file must hold an array of objects")
+    position = _skip_space(text, position + 1)
+    if position < len(text) and text[position] == "]":
+        return
+    while position < len(text):
+        line = text.count("\n", 0, position) + 1
+        try:
+            record, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as exc:
+            raise FormatError(f"line {exc.lineno}: invalid JSON: {exc.msg}")
+        if isinstance(record, dict):
+            yield line, record, None
+        else:
+            yield line, None, "each item must be a JSON object"
+        position = _skip_space(text, position)
+        if position < len(text) and text[position] == ",":
+            position = _skip_space(text, position + 1)
+            continue
+        if position < len(text) and text[position] == "]":
+            return
+        raise FormatError(f"line {text.count(chr(10), 0, position) + 1}: expected ',' or ']'")
+    raise FormatError("the JSON array is not closed")
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def write_records(stream, fmt: str, records: Iterable[dict], columns: list[str]) -> int:
+    """CSV cells hold text: nested values (lists, objects) are written as JSON."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(columns)
+        for record in records:
+            writer.writerow([_csv_cell(record.get(column)) for column in columns])
+            count += 1
+    elif fmt == "jsonl":
+        for record in records:
+            stream.write(json.dumps(record, ensure_ascii=False, sort_keys=False))
+            stream.write("\n")
+            count += 1
+    else:
+        stream.write("[")
+        for record in records:
+            stream.write(",\n" if count else "\n")
+            stream.write(json.dumps(record, ensure_ascii=False))
+            count += 1
+        stream.write("\n]\n")
+    return count
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)

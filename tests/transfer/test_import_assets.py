@@ -1,0 +1,150 @@
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from assets.models import Asset, AssetDeviceLink, ChangeLogEntry
+from tests.factories import grant, make_asset, make_device, make_org, make_type, make_user
+
+HEADER = "key,title,type,license_plate,fuel_capacity_l,tracker,primary_device\n"
+
+
+@pytest.fixture
+def fleet(db):
+    org = make_org("translog")
+    truck = make_type(org, "delivery_truck", [
+        {"code": "license_plate", "field_type": "STRING", "params": {"required": True}},
+        {"code": "fuel_capacity_l", "field_type": "NUMBER", "params": {"min": 0}},
+        {"code": "tracker", "field_type": "DEVICE"},
+    ])
+    make_user("ops", superuser=True)
+    return org, truck
+
+
+def run(path_or_text, *args, fmt="csv", tmp_path=None):
+    """Runs import_assets on text written to a file; returns (stdout, stderr, error)."""
+    path = tmp_path / f"input.{fmt}"
+    path.write_text(path_or_text, encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("import_assets", str(path), "--organization", "translog", *args, stdout=out, stderr=err)
+        return out.getvalue(), err.getvalue(), None
+    except CommandError as exc:
+        return out.getvalue(), err.getvalue(), exc
+
+
+def test_csv_import_creates_assets_with_devices_and_change_log(fleet, tmp_path):
+    org, _ = fleet
+    make_device(org, "GPS Unit #117", "IMEI-117")
+    text = HEADER + "truck-b-44,Truck B-44,delivery_truck,HH-TL 4421,300,IMEI-117,tracker\ntruck-b-45,Truck B-45,delivery_truck,HH-TL 4422,,,\n"
+    out, err, error = run(text, tmp_path=tmp_path)
+    assert error is None, err
+    assert "2 created, 0 updated, 0 unchanged, 0 failed" in out
+    b44 = Asset.objects.get(key="truck-b-44")
+    assert b44.custom_fields == {"license_plate": "HH-TL 4421", "fuel_capacity_l": 300, "tracker": b44.device_links.get().device_id}
+    assert AssetDeviceLink.objects.get(asset=b44).is_primary
+    assert ChangeLogEntry.objects.filter(object_type="asset", action="create").count() == 2
+
+
+def test_three_bad_rows_are_all_reported_and_nothing_is_written(fleet, tmp_path):
+    text = HEADER + (
+        "ok-1,Fine,delivery_truck,HH 1,10,,\n"
+        "bad-1,No plate,delivery_truck,,10,,\n"
+        "bad-2,Bad fuel,delivery_truck,HH 2,lots,,\n"
+        "bad 3,Bad key,delivery_truck,HH 3,10,,\n"
+    )
+    out, err, error = run(text, tmp_path=tmp_path)
+    assert error is not None and error.returncode == 1
+    assert "line 3: license_plate: is required" in err
+    assert "line 4: fuel_capacity_l: must be a number" in err
+    assert "line 5: key:" in err
+    assert "3 failed" in out and "nothing written" in out
+    assert not Asset.objects.exists()
+
+
+def test_continue_on_error_writes_only_the_good_rows(fleet, tmp_path):
+    text = HEADER + "ok-1,Fine,delivery_truck,HH 1,10,,\nbad-1,Neg,delivery_truck,HH 2,-5,,\nok-2,Fine 2,delivery_truck,HH 3,,,\n"
+    out, err, error = run(text, "--continue-on-error", tmp_path=tmp_path)
+    assert error is not None
+    assert "line 3: fuel_capacity_l: must be at least 0" in err
+    assert sorted(Asset.objects.values_list("key", flat=True)) == ["ok-1", "ok-2"]
+
+
+def test_existing_key_is_an_error_without_update_and_upserted_with_it(fleet, tmp_path):
+    org, truck = fleet
+    make_asset(org, truck, "Old title", key="truck-1", custom_fields={"license_plate": "OLD"})
+    text = HEADER + "truck-1,New title,delivery_truck,NEW,,,\ntruck-2,Second,delivery_truck,HH 2,,,\n"
+    _, err, error = run(text, tmp_path=tmp_path)
+    assert error is not None and "line 2: key: an asset with key 'truck-1' exists" in err
+    out, err, error = run(text, "--update", tmp_path=tmp_path)
+    assert error is None, err
+    assert "1 created, 1 updated, 0 unchanged" in out
+    truck1 = Asset.objects.get(key="truck-1")
+    assert (truck1.title, truck1.custom_fields, truck1.version) == ("New title", {"license_plate": "NEW"}, 2)
+    out, _, _ = run(text, "--update", tmp_path=tmp_path)
+    assert "0 created, 0 updated, 2 unchanged" in out
+
+
+def test_dry_run_validates_everything_and_writes_nothing(fleet, tmp_path):
+    out, _, error = run(HEADER + "t-1,T,delivery_truck,HH,,,\n", "--dry-run", tmp_path=tmp_path)
+    assert error is None
+    assert "1 created" in out and "dry run" in out
+    assert not Asset.objects.exists()
+
+
+def test_devices_can_not_be_claimed_twice(fleet, tmp_path):
+    org, truck = fleet
+    device = make_device(org, "GPS", "IMEI-1")
+    holder = make_asset(org, truck, key="holder", custom_fields={"license_plate": "X", "tracker": device.pk})
+    AssetDeviceLink.objects.create(asset=holder, device=device, field_code="tracker")
+    make_device(org, "GPS 2", "IMEI-2")
+    text = HEADER + "a,A,delivery_truck,P,,IMEI-1,\nb,B,delivery_truck,P,,IMEI-2,\nc,C,delivery_truck,P,,IMEI-2,\nd,D,delivery_truck,P,,IMEI-9,\n"
+    _, err, error = run(text, tmp_path=tmp_path)
+    assert error is not None
+    assert "line 2: tracker: device 'IMEI-1' is already linked to another asset" in err
+    assert "line 4: tracker: device 'IMEI-2' is also used on line 3" in err
+    assert "line 5: tracker: no device with identifier 'IMEI-9'" in err
+
+
+def test_round_trip_export_import_is_unchanged(fleet, tmp_path):
+    org, truck = fleet
+    device = make_device(org, "GPS", "IMEI-1")
+    run(HEADER + "a,Truck A,delivery_truck,HH 1,12.5,IMEI-1,tracker\nb,Truck \"B\",delivery_truck,\"HH, 2\",,,\n", tmp_path=tmp_path)
+    assert AssetDeviceLink.objects.get(device=device).is_primary
+    for fmt in ("csv", "jsonl", "json"):
+        target = tmp_path / f"export.{fmt}"
+        call_command("export_assets", str(target), "--organization", "translog", stdout=io.StringIO())
+        before = list(Asset.objects.order_by("key").values_list("key", "title", "custom_fields", "version"))
+        out = io.StringIO()
+        call_command("import_assets", str(target), "--organization", "translog", "--update", stdout=out, stderr=io.StringIO())
+        assert "0 created, 0 updated, 2 unchanged, 0 failed" in out.getvalue(), fmt
+        assert list(Asset.objects.order_by("key").values_list("key", "title", "custom_fields", "version")) == before
+
+
+def test_json_formats_report_lines_and_bad_json(fleet, tmp_path):
+    records = [
+        {"key": "a", "title": "A", "type": "delivery_truck", "license_plate": "P"},
+        {"key": "b", "title": "B", "type": "no_such_type"},
+    ]
+    text = "[\n" + ",\n".join(json.dumps(r) for r in records) + "\n]\n"
+    _, err, error = run(text, fmt="json", tmp_path=tmp_path)
+    assert error is not None and "line 3: type: unknown type 'no_such_type'" in err
+    _, err, error = run('{"key": "a", "title": "A", "type": "delivery_truck", "license_plate": "P"}\n{not json\n', fmt="jsonl", tmp_path=tmp_path)
+    assert error is not None and "line 2: invalid JSON" in err
+    assert not Asset.objects.exists()
+
+
+def test_import_runs_as_a_named_user_and_cannot_touch_what_they_cannot_change(fleet, tmp_path):
+    org, truck = fleet
+    clerk = make_user("clerk")
+    grant(clerk, "view_org_assets", org)
+    make_asset(org, truck, key="locked", custom_fields={"license_plate": "L"})
+    _, err, error = run(HEADER + "locked,Changed,delivery_truck,L,,,\n", "--update", "--user", "clerk", tmp_path=tmp_path)
+    assert error is not None and "line 2: key: the asset 'locked' exists and you may not change it" in err
+    _, err, error = run(HEADER + "fresh,New,delivery_truck,L,,,\n", "--user", "clerk", tmp_path=tmp_path)
+    assert error is not None and "creating assets needs change_org_assets" in err
+    grant(clerk, "change_org_assets", org)
+    _, err, error = run(HEADER + "locked,Changed,delivery_truck,L,,,\n", "--update", "--user", "clerk", tmp_path=tmp_path)
+    assert error is None, err
+    assert Asset.objects.get(key="locked").title == "Changed"
