@@ -3,32 +3,76 @@ Each endpoint parses, calls a service and shapes the answer; the rules live in s
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group as Team
+from django.apps import apps
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch
-from ninja import Query, Router
+from django.db.models import Prefetch
+from ninja import Router
 
-from . import pagination, serializers
+from . import serializers
 from .errors import ValidationFailed
-from .models import Asset, AssetDeviceLink, Device
+from .models import AssetDeviceLink
 from .pagination import SortKey, paginate
 from .queries import filter_assets, ordering_for
 from .schemas import (
-    AssetCreate, AssetOut, AssetPage, AssetPatch, AssetTypeCreate, AssetTypeOut, AssetTypePage, AssetTypePatch,
-    ChangePage, DeviceCreate, DeviceOut, DevicePage, DevicePatch, FieldDefinitionIn, FieldDefinitionPatch, GrantIn,
-    GrantOut, Health, MeOut, OrganizationCreate, OrganizationOut, OrganizationPage, OrganizationPatch, Problem,
-    TeamCreate, TeamMembers, TeamOut, TokenCreate, TokenCreated, TokenOut, UserCreate, UserOut,
+    AssetCreate,
+    AssetOut,
+    AssetPage,
+    AssetPatch,
+    AssetTypeCreate,
+    AssetTypeOut,
+    AssetTypePage,
+    AssetTypePatch,
+    ChangePage,
+    DeviceCreate,
+    DeviceOut,
+    DevicePage,
+    DevicePatch,
+    FieldDefinitionIn,
+    FieldDefinitionPatch,
+    GrantIn,
+    GrantOut,
+    GrantPage,
+    Health,
+    MeOut,
+    OrganizationCreate,
+    OrganizationOut,
+    OrganizationPage,
+    OrganizationPatch,
+    Problem,
+    TeamCreate,
+    TeamMembers,
+    TeamOut,
+    TeamPage,
+    TokenCreate,
+    TokenCreated,
+    TokenOut,
+    UserCreate,
+    UserOut,
+    UserPage,
 )
 from .services import access, asset_types, assets, changes, devices, organizations, tokens
 
 ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem}
+PAGING_PARAMS = ("limit", "cursor", "count")
 
 
 def page_body(page, shape) -> dict:
+    """A list response: `total_count` appears only when it was asked for (`?count=true`);
+    list routes use `exclude_unset=True` so that the schema's default doesn't add it back."""
     body = {"items": [shape(item) for item in page.items], "page_info": page.page_info()}
     if page.total_count is not None:
         body["total_count"] = page.total_count
     return body
+
+
+def only_params(request, *names: str) -> None:
+    """A misspelt filter must not silently widen a list: unknown query parameters are a 400."""
+    allowed = set(names) | set(PAGING_PARAMS)
+    unknown = sorted(name for name in request.GET if name not in allowed)
+    if unknown:
+        raise ValidationFailed.field(
+            unknown[0], f"is not a parameter of this list; use {', '.join(sorted(allowed))}"
+        )
 
 
 def user_data(user) -> dict:
@@ -86,12 +130,14 @@ def create_user(request, payload: UserCreate):
     return 201, user_data(access.create_user(request.auth, **payload.model_dump()))
 
 
-@users_router.get("", response={200: dict, **ERRORS})
-def list_users(request, username: str | None = None, limit: int | None = None, cursor: str | None = None):
+@users_router.get("", response={200: UserPage, **ERRORS}, exclude_unset=True)
+def list_users(request, username: str | None = None, limit: int | None = None, cursor: str | None = None,
+               count: bool = False):
+    only_params(request, "username")
     queryset = access.list_users(request.auth)
     if username:
         queryset = queryset.filter(username=username)
-    page = paginate(queryset, [SortKey("username")], limit=limit, cursor=cursor)
+    page = paginate(queryset, [SortKey("username")], limit=limit, cursor=cursor, with_count=count)
     return page_body(page, user_data)
 
 
@@ -107,9 +153,11 @@ def team_data(team) -> dict:
     return {"id": team.pk, "name": team.name, "member_ids": sorted(u.pk for u in team.user_set.all())}
 
 
-@teams_router.get("", response={200: dict, **ERRORS})
-def list_teams(request, limit: int | None = None, cursor: str | None = None):
-    page = paginate(access.list_teams(request.auth).prefetch_related("user_set"), [SortKey("name")], limit=limit, cursor=cursor)
+@teams_router.get("", response={200: TeamPage, **ERRORS}, exclude_unset=True)
+def list_teams(request, limit: int | None = None, cursor: str | None = None, count: bool = False):
+    only_params(request)
+    queryset = access.list_teams(request.auth).prefetch_related("user_set")
+    page = paginate(queryset, [SortKey("name")], limit=limit, cursor=cursor, with_count=count)
     return page_body(page, team_data)
 
 
@@ -147,26 +195,33 @@ def revoke(request, payload: GrantIn):
     return 204, None
 
 
-@permissions_router.get("", response={200: dict, **ERRORS})
-def list_grants(request, object_type: str | None = None, object_id: int | None = None, user_id: int | None = None):
-    items = access.list_permissions(request.auth, object_type=object_type, object_id=object_id, user_id=user_id)
-    return {"items": items, "page_info": {"has_next_page": False, "end_cursor": None}}
+@permissions_router.get("", response={200: GrantPage, **ERRORS}, exclude_unset=True)
+def list_grants(request, object_type: str | None = None, object_id: int | None = None, user_id: int | None = None,
+                limit: int | None = None, cursor: str | None = None):
+    only_params(request, "object_type", "object_id", "user_id")
+    if request.GET.get("count"):
+        raise ValidationFailed.field("count", "is not available for permissions")
+    items, end_cursor = access.list_permissions(
+        request.auth, object_type=object_type, object_id=object_id, user_id=user_id, limit=limit, cursor=cursor
+    )
+    return {"items": items, "page_info": {"has_next_page": end_cursor is not None, "end_cursor": end_cursor}}
 
 
 # --- organizations ------------------------------------------------------------------------------
 organizations_router = Router(tags=["organizations"])
 
 
-@organizations_router.get("", response={200: OrganizationPage, **ERRORS})
+@organizations_router.get("", response={200: OrganizationPage, **ERRORS}, exclude_unset=True)
 def list_organizations(
     request, parent_id: int | None = None, root: bool | None = None, key: str | None = None,
     limit: int | None = None, cursor: str | None = None, count: bool = False,
 ):
+    only_params(request, "parent_id", "root", "key")
     queryset = organizations.visible_organizations(request.auth)
     if parent_id is not None:
         queryset = queryset.filter(parent_id=parent_id)
-    if root:
-        queryset = queryset.filter(parent__isnull=True)
+    if root is not None:
+        queryset = queryset.filter(parent__isnull=root)
     if key:
         queryset = queryset.filter(key=key)
     page = paginate(queryset, [SortKey("title")], limit=limit, cursor=cursor, with_count=count)
@@ -205,11 +260,14 @@ def _type_shape(organization):
     return lambda asset_type: serializers.asset_type_data(asset_type, organization)
 
 
-@types_router.get("", response={200: AssetTypePage, **ERRORS})
+@types_router.get("", response={200: AssetTypePage, **ERRORS}, exclude_unset=True)
 def list_types(
     request, organization_id: int | None = None, code: str | None = None,
     limit: int | None = None, cursor: str | None = None, count: bool = False,
 ):
+    """SYSTEM types, the organization's own and those it inherits from its ancestors, each
+    with its `origin` relative to `organization_id`."""
+    only_params(request, "organization_id", "code")
     queryset, organization = asset_types.visible_types(request.auth, organization_id)
     if code:
         queryset = queryset.filter(code=code)
@@ -247,8 +305,12 @@ def delete_type(request, type_id: int, version: int | None = None):
 
 
 @types_router.post("/{type_id}/fields", response={201: AssetTypeOut, **ERRORS})
-def add_field(request, type_id: int, payload: FieldDefinitionIn, version: int | None = None):
-    asset_type = asset_types.add_field(request.auth, type_id, payload.model_dump(exclude_unset=True), version=version)
+def add_field(request, type_id: int, payload: FieldDefinitionIn):
+    spec = payload.model_dump(exclude_unset=True)
+    version = spec.pop("version", None)
+    if version is None and request.GET.get("version"):
+        version = _version_param(request.GET["version"])
+    asset_type = asset_types.add_field(request.auth, type_id, spec, version=version)
     return 201, serializers.asset_type_data(asset_type, asset_type.organization)
 
 
@@ -262,8 +324,15 @@ def update_field(request, type_id: int, code: str, payload: FieldDefinitionPatch
 
 @types_router.delete("/{type_id}/fields/{code}", response={200: AssetTypeOut, **ERRORS})
 def delete_field(request, type_id: int, code: str, version: int | None = None, drop_values: bool = False):
+    """409 IN_USE (with `affected_assets`) while assets hold a value, unless `drop_values=true`."""
     asset_type = asset_types.delete_field(request.auth, type_id, code, version=version, drop_values=drop_values)
     return serializers.asset_type_data(asset_type, asset_type.organization)
+
+
+def _version_param(raw: str) -> int:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) >= 2**63:
+        raise ValidationFailed.field("version", "must be a positive integer")
+    return int(raw)
 
 
 # --- devices ------------------------------------------------------------------------------------
@@ -271,24 +340,24 @@ devices_router = Router(tags=["devices"])
 
 
 def _devices_queryset(user):
-    return devices.visible_devices(user).prefetch_related(
-        Prefetch("asset_links", queryset=AssetDeviceLink.objects.select_related("asset"))
-    )
+    return devices.with_linked_assets(devices.visible_devices(user), user)
 
 
-@devices_router.get("", response={200: DevicePage, **ERRORS})
+@devices_router.get("", response={200: DevicePage, **ERRORS}, exclude_unset=True)
 def list_devices(
     request, organization_id: int | None = None, identifier: str | None = None, linked: bool | None = None,
     limit: int | None = None, cursor: str | None = None, count: bool = False,
 ):
+    """`asset` is the asset the device is linked to when the caller may see it; `linked` tells
+    whether it is linked at all."""
+    only_params(request, "organization_id", "identifier", "linked")
     queryset = _devices_queryset(request.auth)
     if organization_id is not None:
         queryset = queryset.filter(organization_id=organization_id)
     if identifier:
         queryset = queryset.filter(identifier=identifier)
     if linked is not None:
-        is_linked = Exists(AssetDeviceLink.objects.filter(device_id=OuterRef("pk")))
-        queryset = queryset.filter(is_linked if linked else ~is_linked)
+        queryset = queryset.filter(is_linked=linked)
     page = paginate(queryset, [SortKey("title")], limit=limit, cursor=cursor, with_count=count)
     return page_body(page, serializers.device_data)
 
@@ -329,14 +398,24 @@ def _fields_param(fields: str | None) -> list[str] | None:
     return [code.strip() for code in fields.split(",") if code.strip()]
 
 
-@assets_router.get("", response={200: AssetPage, **ERRORS})
+def _file_services():
+    """The files sub-app owns `remote_url`; None when it isn't installed."""
+    if not apps.is_installed("assets.files"):
+        return None
+    from assets.files import services as file_services
+
+    return file_services
+
+
+@assets_router.get("", response={200: AssetPage, **ERRORS}, exclude_unset=True)
 def list_assets(request, ordering: str | None = None, limit: int | None = None, cursor: str | None = None,
                 count: bool = False, fields: str | None = None):
     """Filters: organization_id, type_id (repeatable), key, title_contains, device_id, group_id
     (+ include_descendants=true), linked_to, and cf_<code>[__<op>]=value with op in ne, lt, lte,
-    gt, gte, contains, icontains, in, isnull."""
+    gt, gte, contains, icontains, in, isnull. Ordering: title, created_at, updated_at or
+    cf_<code>, each optionally with a leading '-'. `fields=a,b` limits custom_fields."""
     queryset = assets.visible_assets(request.auth).select_related("type")
-    queryset, type_ids = filter_assets(queryset, request.GET)
+    queryset, type_ids = filter_assets(queryset, request.GET, user=request.auth)
     queryset, keys = ordering_for(queryset, ordering, type_ids)
     queryset = queryset.prefetch_related(
         Prefetch("device_links", queryset=AssetDeviceLink.objects.select_related("device").order_by("field_code"))
@@ -350,9 +429,15 @@ def list_assets(request, ordering: str | None = None, limit: int | None = None, 
 
 @assets_router.post("", response={201: AssetOut, **ERRORS})
 def create_asset(request, payload: AssetCreate):
+    """`custom_fields` is a plain map {code: value} or the patch form {set, set_primary}."""
     data = payload.model_dump(exclude_unset=True)
-    data.pop("remote_url", None)
-    asset = assets.create_asset(request.auth, **data)
+    file_services = _file_services()
+    if "remote_url" in data and file_services is not None:
+        asset = file_services.create_asset(request.auth, data)
+    else:
+        if data.pop("remote_url", None) is not None:
+            raise ValidationFailed.field("remote_url", "asset files are not enabled on this server")
+        asset = assets.create_asset(request.auth, **data)
     return 201, serializers.asset_data(asset)
 
 
@@ -363,10 +448,18 @@ def get_asset(request, asset_id: int, fields: str | None = None):
 
 @assets_router.patch("/{asset_id}", response={200: AssetOut, **ERRORS})
 def update_asset(request, asset_id: int, payload: AssetPatch):
+    """custom_fields: {set: {...}, unset: [...], set_primary: [...], unset_primary: [...]};
+    fields not mentioned stay as they are. A stale `version` is a 409 CONFLICT."""
     changes_ = payload.model_dump(exclude_unset=True)
     version = changes_.pop("version", None)
-    changes_.pop("remote_url", None)
-    return serializers.asset_data(assets.update_asset(request.auth, asset_id, version=version, **changes_))
+    file_services = _file_services()
+    if "remote_url" in changes_ and file_services is not None:
+        asset = file_services.update_asset(request.auth, asset_id, changes_, version=version)
+    else:
+        if changes_.pop("remote_url", None) is not None:
+            raise ValidationFailed.field("remote_url", "asset files are not enabled on this server")
+        asset = assets.update_asset(request.auth, asset_id, version=version, **changes_)
+    return serializers.asset_data(asset)
 
 
 @assets_router.delete("/{asset_id}", response={204: None, **ERRORS})
@@ -379,16 +472,18 @@ def delete_asset(request, asset_id: int, version: int | None = None):
 changes_router = Router(tags=["changes"])
 
 
-@changes_router.get("", response={200: ChangePage, **ERRORS})
+@changes_router.get("", response={200: ChangePage, **ERRORS}, exclude_unset=True)
 def list_changes(
     request, object_type: str | None = None, object_id: int | None = None, user: str | None = None,
     organization_id: int | None = None, limit: int | None = None, cursor: str | None = None, count: bool = False,
 ):
+    """Newest first; only entries about objects the caller may see."""
+    only_params(request, "object_type", "object_id", "user", "organization_id")
     queryset = changes.filter_changes(
         changes.visible_changes(request.auth), object_type=object_type, object_id=object_id, user=user,
         organization_id=organization_id,
     )
-    page = paginate(queryset, [SortKey("time", descending=True, kind="datetime")], limit=limit, cursor=cursor, with_count=count)
+    page = paginate(queryset, [SortKey("time", descending=True)], limit=limit, cursor=cursor, with_count=count)
     return page_body(page, serializers.change_data)
 
 
@@ -403,4 +498,3 @@ def register(api) -> None:
     api.add_router("/devices", devices_router)
     api.add_router("/assets", assets_router)
     api.add_router("/changes", changes_router)
-

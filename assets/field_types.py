@@ -71,8 +71,22 @@ def validate_code(code) -> str:
     return code
 
 
+# 64-bit signed range: what both databases' integer columns and JSON casts hold.
+MAX_INTEGER = 2**63 - 1
+OPTION_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+
+
 def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -MAX_INTEGER <= value <= MAX_INTEGER
 
 
 def validate_params(field_type: str, params) -> dict:
@@ -108,8 +122,8 @@ def validate_params(field_type: str, params) -> dict:
         for bound in ("min", "max"):
             if params.get(bound) is not None:
                 value = params[bound]
-                if not _is_number(value) or (field_type == FieldType.INTEGER and not isinstance(value, int)):
-                    raise InvalidValue(f"params.{bound} must be a number")
+                if not _is_number(value) or (field_type == FieldType.INTEGER and not _is_integer(value)):
+                    raise InvalidValue(f"params.{bound} must be {'an integer' if field_type == FieldType.INTEGER else 'a number'}")
                 out[bound] = value
         if "min" in out and "max" in out and out["min"] > out["max"]:
             raise InvalidValue("params.min must not be greater than params.max")
@@ -122,12 +136,18 @@ def validate_params(field_type: str, params) -> dict:
         for option in options:
             if not isinstance(option, dict) or not isinstance(option.get("code"), str) or not option["code"]:
                 raise InvalidValue("each option needs a non-empty string code")
+            if not OPTION_CODE_RE.match(option["code"]):
+                raise InvalidValue(
+                    f"option code '{option['code']}' may hold only letters, digits and _ . : - (at most 64)"
+                )
+            if set(option) - {"code", "title"}:
+                raise InvalidValue("an option has only a code and a title")
             if option["code"] in seen:
                 raise InvalidValue(f"option code '{option['code']}' appears twice")
             seen.add(option["code"])
             title = option.get("title", option["code"])
-            if not isinstance(title, str):
-                raise InvalidValue("option titles must be strings")
+            if not isinstance(title, str) or len(title) > 255:
+                raise InvalidValue("option titles must be strings of at most 255 characters")
             normalized.append({"code": option["code"], "title": title})
         out["options"] = normalized
     return out
@@ -175,8 +195,8 @@ def validate_value(field_type: str, params: dict, value):
         if field_type == FieldType.INTEGER:
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise InvalidValue("must be an integer")
+            if not _is_integer(value):
+                raise InvalidValue("must be an integer (64-bit)")
         elif not _is_number(value):
             raise InvalidValue("must be a number")
         if params.get("min") is not None and value < params["min"]:
@@ -198,11 +218,11 @@ def validate_value(field_type: str, params: dict, value):
             raise InvalidValue("must be an ISO 8601 date and time")
         try:
             parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
-        except ValueError:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=dt.UTC)
+            return parsed.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        except (ValueError, OverflowError):
             raise InvalidValue("must be an ISO 8601 date and time")
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt.UTC)
-        return parsed.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
     if field_type == FieldType.URL:
         if not isinstance(value, str) or len(value) > 2048:
             raise InvalidValue("must be a URL")
@@ -241,7 +261,7 @@ def validate_value(field_type: str, params: dict, value):
         _validate_geojson(value)
         return value
     if field_type in (FieldType.ASSET, FieldType.DEVICE):
-        if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        if not _is_integer(value) or value <= 0:
             raise InvalidValue(f"must be the id of a {'device' if field_type == FieldType.DEVICE else 'asset'}")
         return value
     raise InvalidValue(f"unknown field type {field_type}")

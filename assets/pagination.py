@@ -9,9 +9,13 @@ import base64
 import binascii
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
 from .errors import ValidationFailed
 
@@ -26,7 +30,8 @@ class SortKey:
     name: str
     descending: bool = False
     nullable: bool = False
-    kind: str = "value"  # "value" (str/number/bool) or "datetime"
+    # Informational only: cursor values are checked against the column's own field.
+    kind: str = "value"
 
 
 @dataclass
@@ -50,7 +55,7 @@ def _decode(cursor: str, expected: int) -> list:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         raise ValidationFailed.field("cursor", "is not a valid cursor")
     if not isinstance(values, list) or len(values) != expected:
         raise ValidationFailed.field("cursor", "is not a valid cursor for this ordering")
@@ -74,19 +79,37 @@ def _equal(key: SortKey, value) -> Q:
     return Q(**{key.name: value})
 
 
-def _restore(key: SortKey, value):
+def _field_of(queryset: QuerySet, name: str):
+    if name == "pk":
+        return queryset.model._meta.pk
+    annotation = queryset.query.annotations.get(name)
+    if annotation is not None:
+        return annotation.output_field
+    return queryset.model._meta.get_field(name)
+
+
+def _restore(queryset: QuerySet, key: SortKey, value):
+    """A cursor value turned back into what its column holds. Cursors come from clients, so
+    anything that isn't a plain value of the column's type is a 400, never a database error."""
     if value is None:
         return None
-    if key.kind == "datetime":
-        try:
-            return dt.datetime.fromisoformat(value)
-        except (TypeError, ValueError):
-            raise ValidationFailed.field("cursor", "is not a valid cursor")
-    if key.kind == "number" and not isinstance(value, int | float):
-        raise ValidationFailed.field("cursor", "is not a valid cursor")
-    if key.kind == "value" and not isinstance(value, str | int | float | bool):
-        raise ValidationFailed.field("cursor", "is not a valid cursor")
-    return value
+    invalid = ValidationFailed.field("cursor", "is not a valid cursor")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise invalid
+    if not isinstance(value, str | int | float | bool):
+        raise invalid
+    model_field = _field_of(queryset, key.name)
+    if isinstance(model_field, models.DateTimeField | models.DateField) and not isinstance(value, str):
+        raise invalid
+    try:
+        restored = model_field.to_python(value)
+        if isinstance(model_field, models.FloatField):
+            float(restored)
+    except (DjangoValidationError, TypeError, ValueError, OverflowError):
+        raise invalid
+    if isinstance(restored, dt.datetime) and timezone.is_naive(restored):
+        restored = timezone.make_aware(restored, dt.UTC)
+    return restored
 
 
 def order_terms(keys: list[SortKey]) -> list:
@@ -124,8 +147,9 @@ def paginate(
     total = queryset.order_by().count() if with_count else None
     ordered = queryset.order_by(*order_terms(all_keys))
     if cursor:
-        values = [_restore(k, v) for k, v in zip(all_keys, _decode(cursor, len(all_keys)), strict=True)]
-        if not isinstance(values[-1], int):
+        decoded = _decode(cursor, len(all_keys))
+        values = [_restore(queryset, k, v) for k, v in zip(all_keys, decoded, strict=True)]
+        if values[-1] is None:
             raise ValidationFailed.field("cursor", "is not a valid cursor")
         condition = Q(pk__in=[])
         for i, key in enumerate(all_keys):

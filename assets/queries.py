@@ -6,20 +6,51 @@ from __future__ import annotations
 import json
 import math
 
-from django.db.models import Case, FloatField, Q, TextField, Value, When
+from django.db.models import Case, Exists, FloatField, OuterRef, Q, TextField, Value, When
 from django.db.models.fields.json import KT, KeyTransform
 from django.db.models.functions import Cast, Lower, StrIndex
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
 
 from .errors import ValidationFailed
 from .field_types import NUMERIC_TYPES, FieldType, InvalidValue, validate_code
-from .models import CustomFieldDefinition
+from .models import AssetDeviceLink, CustomFieldDefinition
 from .pagination import SortKey
 
 CF_OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "contains", "icontains", "in", "isnull")
 COMPARISONS = {"lt": LessThan, "lte": LessThanOrEqual, "gt": GreaterThan, "gte": GreaterThanOrEqual, "eq": Exact}
 ORDERINGS = {"title", "created_at", "updated_at"}
 TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no"}
+# Which operators make sense for which field types. Values the two databases render
+# differently as text (booleans, numbers, lists, objects) get no text operators, so every
+# accepted condition answers the same on SQLite and PostgreSQL.
+_ANY = set(CF_OPERATORS)
+_TEXT_OPS = {"eq", "ne", "in", "isnull", "lt", "lte", "gt", "gte", "contains", "icontains"}
+OPERATORS_BY_TYPE = {
+    FieldType.STRING: _TEXT_OPS,
+    FieldType.TEXT: _TEXT_OPS,
+    FieldType.URL: _TEXT_OPS,
+    FieldType.OPTIONS: _TEXT_OPS,
+    FieldType.DATE: _TEXT_OPS,
+    FieldType.DATETIME: _TEXT_OPS,
+    FieldType.INTEGER: {"eq", "ne", "in", "isnull", "lt", "lte", "gt", "gte"},
+    FieldType.NUMBER: {"eq", "ne", "in", "isnull", "lt", "lte", "gt", "gte"},
+    FieldType.BOOLEAN: {"eq", "ne", "isnull"},
+    FieldType.MULTI_OPTIONS: {"eq", "ne", "in", "isnull"},
+    FieldType.LOCALIZED_STRING: {"isnull", "contains", "icontains"},
+    FieldType.JSON: {"isnull"},
+    FieldType.GEOJSON: {"isnull"},
+    FieldType.ASSET: {"eq", "ne", "in", "isnull"},
+    FieldType.DEVICE: {"eq", "ne", "in", "isnull"},
+}
+MAX_ID = 2**63 - 1
+
+
+class UnicodeLower(Lower):
+    """LOWER() that folds every letter on both databases: SQLite's built-in lower() only knows
+    ASCII, so it calls `unicode_lower`, which `assets.apps` registers on each connection."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="unicode_lower", **extra_context)
 
 
 def parse_cf_param(name: str) -> tuple[str, str]:
@@ -78,7 +109,7 @@ def _typed_value(raw: str, field_types: set[str], param: str):
             return False
         raise ValidationFailed.field(param, "must be true or false")
     if field_types and field_types <= {FieldType.ASSET, FieldType.DEVICE}:
-        if not raw.isdigit():
+        if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
             raise ValidationFailed.field(param, "must be an id")
         return int(raw)
     return raw
@@ -88,13 +119,16 @@ def _contains(code: str, needle: str, *, insensitive: bool) -> Q:
     # StrIndex (instr/strpos) rather than LIKE: SQLite's LIKE ignores case, PostgreSQL's doesn't.
     text = text_value(code)
     if insensitive:
-        return Q(GreaterThan(StrIndex(Lower(text), Value(needle.lower())), 0))
+        return Q(GreaterThan(StrIndex(UnicodeLower(text), Value(needle.lower())), 0))
     return Q(GreaterThan(StrIndex(text, Value(needle)), 0))
 
 
 def cf_condition(code: str, op: str, raws: list[str], types_of_code: dict[int, str], param: str) -> Q:
     """One custom-field condition; several values of the same parameter are ORed."""
     field_types = set(types_of_code.values())
+    if field_types and not any(op in OPERATORS_BY_TYPE.get(ft, _ANY) for ft in field_types):
+        kinds = ", ".join(sorted(field_types))
+        raise ValidationFailed.field(param, f"operator '{op}' does not apply to {kinds} fields")
     numeric_ids = [t for t, ft in types_of_code.items() if ft in NUMERIC_TYPES]
     is_numeric = bool(field_types) and field_types <= NUMERIC_TYPES
     key_path = f"custom_fields__{code}"
@@ -161,21 +195,29 @@ _extra_filters: dict = {}
 FIXED_PARAMS = {"limit", "cursor", "count", "ordering", "fields", "include_descendants"}
 
 
-def register_asset_filter(name: str, apply) -> None:
+# Filters registered with with_user=True also get `user=` (the one the list is for), e.g. to
+# check that an asset named in the filter is visible to them.
+_filters_with_user: set = set()
+
+
+def register_asset_filter(name: str, apply, *, with_user: bool = False) -> None:
     _extra_filters[name] = apply
+    if with_user:
+        _filters_with_user.add(name)
 
 
 def _ids(values: list[str], param: str) -> list[int]:
     ids = []
     for raw in values:
         for part in raw.split(","):
-            if not part.strip().isdigit():
+            part = part.strip()
+            if not (part.isascii() and part.isdigit()) or int(part) > MAX_ID:
                 raise ValidationFailed.field(param, f"'{part}' is not an id")
             ids.append(int(part))
     return ids
 
 
-def filter_assets(queryset, params) -> tuple:
+def filter_assets(queryset, params, user=None) -> tuple:
     """Applies the list filters of GET /assets (a QueryDict or a dict of lists); returns the
     queryset and the type ids it is restricted to (for custom-field typing)."""
     getlist = params.getlist if hasattr(params, "getlist") else (lambda k: list(params.get(k, [])))
@@ -186,10 +228,18 @@ def filter_assets(queryset, params) -> tuple:
         queryset = queryset.filter(organization_id__in=_ids(getlist("organization_id"), "organization_id"))
     if getlist("key"):
         queryset = queryset.filter(key__in=getlist("key"))
-    for needle in getlist("title_contains"):
-        queryset = queryset.filter(GreaterThan(StrIndex(Lower("title"), Value(needle.lower())), 0))
+    needles = [needle for needle in getlist("title_contains") if needle]
+    if needles:
+        condition = Q(pk__in=[])
+        for needle in needles:
+            condition |= Q(GreaterThan(StrIndex(UnicodeLower("title"), Value(needle.lower())), 0))
+        queryset = queryset.filter(condition)
     if getlist("device_id"):
-        queryset = queryset.filter(device_links__device_id__in=_ids(getlist("device_id"), "device_id"))
+        device_ids = _ids(getlist("device_id"), "device_id")
+        # EXISTS, not a join: an asset holding two of the devices must still come once.
+        queryset = queryset.filter(
+            Exists(AssetDeviceLink.objects.filter(asset_id=OuterRef("pk"), device_id__in=device_ids))
+        )
     cf_params = [name for name in params if name.startswith("cf_")]
     if cf_params:
         parsed = {name: parse_cf_param(name) for name in cf_params}
@@ -202,5 +252,6 @@ def filter_assets(queryset, params) -> tuple:
         raise ValidationFailed.field(unknown[0], "is not a filter of this list")
     for name, apply in _extra_filters.items():
         if getlist(name):
-            queryset = apply(queryset, getlist(name), params)
+            extra = {"user": user} if name in _filters_with_user else {}
+            queryset = apply(queryset, getlist(name), params, **extra)
     return queryset, type_ids

@@ -143,6 +143,7 @@ class DeviceOut(Schema):
     title: str
     identifier: str
     asset: Ref | None
+    linked: bool
     version: int
     created_at: datetime
 
@@ -259,6 +260,12 @@ class UserOut(Schema):
     is_active: bool
 
 
+class UserPage(Schema):
+    items: list[UserOut]
+    page_info: PageInfo
+    total_count: int | None = None
+
+
 class UserCreate(Strict):
     username: str
     password: str
@@ -280,6 +287,12 @@ class TeamOut(Schema):
     id: int
     name: str
     member_ids: list[int]
+
+
+class TeamPage(Schema):
+    items: list[TeamOut]
+    page_info: PageInfo
+    total_count: int | None = None
 
 
 class TeamCreate(Strict):
@@ -304,6 +317,11 @@ class GrantOut(Schema):
     object_id: int
     user_id: int | None
     team_id: int | None
+
+
+class GrantPage(Schema):
+    items: list[GrantOut]
+    page_info: PageInfo
 
 
 class ChangeOut(Schema):

@@ -40,12 +40,14 @@ def asset_type_data(asset_type: AssetType, organization: Organization | None = N
 
 
 def device_data(device: Device) -> dict:
-    links = list(device.asset_links.all())
+    """Needs `services.devices.with_linked_assets` on the queryset."""
+    links = device.visible_links
     asset = links[0].asset if links else None
     return {
         "id": device.pk, "organization_id": device.organization_id, "title": device.title,
         "identifier": device.identifier,
         "asset": {"id": asset.pk, "title": asset.title} if asset is not None else None,
+        "linked": bool(device.is_linked),
         "version": device.version, "created_at": device.created_at,
     }
 

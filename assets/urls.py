@@ -1,10 +1,31 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import pages
+from .views import asset_list, asset_pages, changes, devices, pages, types
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html",
+                                                redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", pages.dashboard, name="dashboard"),
+    path("organization/", pages.switch_organization, name="switch_organization"),
+    path("assets/", asset_list.asset_list, name="asset_list"),
+    path("assets/new/", asset_pages.asset_create, name="asset_create"),
+    path("assets/<int:asset_id>/", asset_pages.asset_detail, name="asset_detail"),
+    path("assets/<int:asset_id>/edit/", asset_pages.asset_edit, name="asset_edit"),
+    path("assets/<int:asset_id>/delete/", asset_pages.asset_delete, name="asset_delete"),
+    path("types/", types.type_list, name="type_list"),
+    path("types/new/", types.type_create, name="type_create"),
+    path("types/<int:type_id>/", types.type_detail, name="type_detail"),
+    path("types/<int:type_id>/update/", types.type_update, name="type_update"),
+    path("types/<int:type_id>/delete/", types.type_delete, name="type_delete"),
+    path("types/<int:type_id>/fields/add/", types.field_add, name="field_add"),
+    path("types/<int:type_id>/fields/<slug:code>/", types.field_edit, name="field_edit"),
+    path("types/<int:type_id>/fields/<slug:code>/move/", types.field_move, name="field_move"),
+    path("types/<int:type_id>/fields/<slug:code>/delete/", types.field_delete, name="field_delete"),
+    path("devices/", devices.device_list, name="device_list"),
+    path("devices/new/", devices.device_create, name="device_create"),
+    path("devices/<int:device_id>/delete/", devices.device_delete, name="device_delete"),
+    path("changes/", changes.change_list, name="change_list"),
+    path("changes/<slug:object_type>/<int:object_id>/", changes.object_changes, name="object_changes"),
 ]

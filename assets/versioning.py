@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import F
+from django.db.models import F, ProtectedError, RestrictedError
 
-from .errors import Conflict, NotFound
+from .errors import Conflict, InUse, NotFound
 
 
 def check_version(instance, expected_version: int | None) -> None:
@@ -29,7 +29,8 @@ def save_versioned(instance, expected_version: int | None, fields: list[str]) ->
         current = model._default_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
         if current is None:
             raise NotFound(f"{model.change_log_type} {instance.pk} does not exist")
-        raise Conflict(model.change_log_type, instance.pk, expected_version if expected_version is not None else base_version, current)
+        expected = expected_version if expected_version is not None else base_version
+        raise Conflict(model.change_log_type, instance.pk, expected, current)
     instance.version = base_version + 1
 
 
@@ -38,7 +39,16 @@ def delete_versioned(instance, expected_version: int | None) -> None:
     qs = model._default_manager.filter(pk=instance.pk)
     if expected_version is not None:
         qs = qs.filter(version=expected_version)
-    deleted, _ = qs.delete()
+    try:
+        deleted, _ = qs.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        # Rows of other apps (groups, link types, ...) still point here with PROTECT.
+        blockers: dict[str, int] = {}
+        for row in exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects:
+            name = str(row._meta.verbose_name_plural)
+            blockers[name] = blockers.get(name, 0) + 1
+        summary = ", ".join(f"{n} {name}" for name, n in sorted(blockers.items()))
+        raise InUse(f"{model.change_log_type} {instance.pk} is still used by {summary}")
     if not deleted:
         current = model._default_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
         if current is None:

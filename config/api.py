@@ -3,10 +3,14 @@ application/problem+json."""
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from ninja import NinjaAPI
+from ninja.parser import Parser
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
@@ -49,6 +53,40 @@ class BrowserSession(APIKeyCookie):
         return None
 
 
+class UnsafeText(ValueError):
+    """Text the databases can't store: NUL characters (PostgreSQL rejects them) and lone UTF-16
+    surrogates (not encodable as UTF-8)."""
+
+
+def reject_unsafe_text(value, path: str = "body") -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise UnsafeText(f"{path}: must not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UnsafeText(f"{path}: is not valid Unicode text")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            reject_unsafe_text(key, path)
+            reject_unsafe_text(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            reject_unsafe_text(item, f"{path}[{index}]")
+
+
+def _reject_constant(name: str):
+    # NaN and Infinity are not JSON; PostgreSQL's jsonb and SQLite's JSON_VALID refuse them.
+    raise UnsafeText(f"body: {name} is not a JSON value")
+
+
+class StrictJSONParser(Parser):
+    def parse_body(self, request):
+        data = json.loads(request.body, parse_constant=_reject_constant)
+        reject_unsafe_text(data)
+        return data
+
+
 api = NinjaAPI(
     title="Asset Repository API",
     version="1.0.0",
@@ -57,6 +95,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=StrictJSONParser(),
 )
 
 
@@ -110,6 +149,18 @@ def on_authorization_error(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    # ninja wraps every body-parsing failure in HttpError(400, "Cannot parse request body").
+    cause = exc.__cause__
+    if isinstance(cause, RequestDataTooBig):
+        return problem(request, 413, "The request body is too large")
+    if isinstance(cause, UnsafeText):
+        field, _, message = str(cause).partition(": ")
+        return problem(request, 400, str(cause), errors=[{"field": field, "message": message}])
+    if isinstance(cause, json.JSONDecodeError):
+        detail = f"malformed JSON: {cause.msg} at line {cause.lineno} column {cause.colno}"
+        return problem(request, 400, detail, errors=[{"field": "body", "message": detail}])
+    if isinstance(cause, UnicodeDecodeError):
+        return problem(request, 400, "the body is not UTF-8 text", errors=[{"field": "body", "message": "not UTF-8"}])
     return problem(request, exc.status_code, str(exc))
 
 
@@ -128,18 +179,19 @@ def _register_routers():
     from assets.api import register as register_assets
 
     register_assets(api)
-    try:
+    # The groups and links apps ship their routers separately. find_spec rather than catching
+    # ImportError: a router that exists but fails to import must fail loudly, not vanish.
+    if importlib.util.find_spec("groups.api") is not None:
         from groups.api import router as groups_router
-    except ImportError:  # the groups app ships its router separately
-        groups_router = None
-    if groups_router is not None:
+
         api.add_router("/groups", groups_router, tags=["groups"])
-    try:
+    if importlib.util.find_spec("links.api") is not None:
         from links.api import register as register_links
-    except ImportError:
-        register_links = None
-    if register_links is not None:
+
         register_links(api)
+    from assets.files.api import register as register_files
+
+    register_files(api)
 
 
 _register_routers()

@@ -1,5 +1,7 @@
 import uuid
 
+from django.core.exceptions import SuspiciousOperation
+
 from assets.changelog import request_id_var
 
 
@@ -20,3 +22,44 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class ApiProblemMiddleware:
+    """Keeps every answer under /api/ in application/problem+json, also where Django itself
+    would answer in HTML or plain text: unknown paths (404), wrong methods (405) and query
+    strings no database can store (NUL characters) or Django refuses to parse."""
+
+    prefix = "/api/"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(self.prefix):
+            return self.get_response(request)
+        from .api import problem
+
+        try:
+            unsafe = "\x00" in request.path or any(
+                "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+            )
+        except SuspiciousOperation as exc:
+            return problem(request, 400, str(exc) or "the query string can't be parsed")
+        if unsafe:
+            return problem(request, 400, "the URL must not contain NUL characters",
+                           errors=[{"field": "query", "message": "contains NUL characters"}])
+        response = self.get_response(request)
+        if response.status_code in (404, 405) and not _is_json(response):
+            answer = problem(
+                request, response.status_code,
+                "No such endpoint" if response.status_code == 404 else f"{request.method} is not allowed here",
+            )
+            if response.has_header("Allow"):
+                answer["Allow"] = response["Allow"]
+            return answer
+        return response
+
+
+def _is_json(response) -> bool:
+    content_type = response.get("Content-Type", "")
+    return content_type.startswith(("application/json", "application/problem+json"))

@@ -42,12 +42,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "assets",
+    "assets.files",
     "groups",
     "links",
 ]
 
 MIDDLEWARE = [
     "config.middleware.RequestIdMiddleware",
+    "config.middleware.ApiProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("assets.urls")),
     path("groups/", include("groups.urls")),
     path("links/", include("links.urls")),
+    path("files/", include("assets.files.urls")),
 ]
 
 handler403 = "assets.views.errors.forbidden"

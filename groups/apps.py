@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class GroupsConfig(AppConfig):
     name = "groups"
     verbose_name = "Asset groups"
+
+    def ready(self) -> None:
+        from . import hooks
+
+        hooks.register()

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from guardian.shortcuts import assign_perm, remove_perm
 
 from .. import changelog
@@ -22,10 +23,12 @@ from ..models import (
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
 )
-from ..permissions import ASSET_CODENAMES, ORG_PERMISSIONS, can_manage_org, forget
+from ..pagination import _decode, _encode, clean_limit
+from ..permissions import ASSET_CODENAMES, ORG_PERMISSIONS, can_manage_org, forget, organization_scope, snapshot
 from .common import clean_text, require_user, unique_or_duplicate
 
 User = get_user_model()
+TeamMembership = User.groups.through
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,12 @@ class GrantTarget:
     organization_of: object  # callable(instance) -> organization id
     user_table: object
     team_table: object
+    # Path from a row of user_table/team_table to the organization id, so that listings filter in
+    # SQL ("content_object_id" for organizations, "content_object__organization_id" for assets).
+    organization_path: str | None = None
+    # callable(user, instance) -> bool: may the user see the object? Decides 403 versus 404 for
+    # someone who may not manage its grants. None: only managers learn that it exists.
+    is_visible: object = None
 
 
 _targets: dict[str, GrantTarget] = {}
@@ -62,16 +71,26 @@ def _fetch_asset(user, object_id):
     return asset
 
 
+def _organization_visible(user, organization) -> bool:
+    return organization_scope(Organization.objects.filter(pk=organization.pk), user).exists()
+
+
+def _asset_visible(user, asset) -> bool:
+    return Asset.objects.visible_to(user).filter(pk=asset.pk).exists()
+
+
 register_grant_target(
     GrantTarget(
         "organization", "assets", ORG_PERMISSIONS, _fetch_organization, lambda o: o.pk,
         OrganizationUserObjectPermission, OrganizationGroupObjectPermission,
+        organization_path="content_object_id", is_visible=_organization_visible,
     )
 )
 register_grant_target(
     GrantTarget(
         "asset", "assets", ASSET_CODENAMES["view"], _fetch_asset, lambda a: a.organization_id,
         AssetUserObjectPermission, AssetGroupObjectPermission,
+        organization_path="content_object__organization_id", is_visible=_asset_visible,
     )
 )
 
@@ -90,6 +109,10 @@ def _require_superuser(user) -> None:
 def create_user(actor, *, username, password, email="", is_superuser=False):
     _require_superuser(actor)
     username = clean_text(username, "username", max_length=150)
+    try:
+        User.username_validator(username)
+    except DjangoValidationError as exc:
+        raise ValidationFailed.field("username", " ".join(exc.messages))
     if not isinstance(password, str) or not password:
         raise ValidationFailed.field("password", "is required")
     try:
@@ -122,16 +145,20 @@ def get_user(actor, user_id: int):
 
 
 def _can_manage_teams(actor) -> bool:
-    return actor.is_superuser or bool(
-        OrganizationUserObjectPermission.objects.filter(user=actor, permission__codename="manage_org").exists()
-    )
+    """Teams are global (Django auth groups); whoever manages an organization needs them to hand
+    out its grants."""
+    if actor.is_superuser:
+        return True
+    snap = snapshot(actor)
+    return snap.has_global("assets.manage_org") or bool(snap.organizations_with({"manage_org"}))
 
 
 def list_teams(actor):
+    """Every team for superusers and organization managers; the teams one belongs to otherwise."""
     require_user(actor)
-    if actor.is_superuser:
+    if _can_manage_teams(actor):
         return Team.objects.all()
-    return Team.objects.filter(user=actor) | Team.objects.filter(pk__in=[])
+    return Team.objects.filter(user=actor)
 
 
 @transaction.atomic
@@ -147,8 +174,8 @@ def create_team(actor, *, name):
 
 def get_team(actor, team_id: int):
     require_user(actor)
-    team = Team.objects.filter(pk=team_id).first()
-    if team is None or not (actor.is_superuser or _can_manage_teams(actor) or team.user_set.filter(pk=actor.pk).exists()):
+    team = list_teams(actor).filter(pk=team_id).first()
+    if team is None:
         raise NotFound(f"team {team_id} does not exist")
     return team
 
@@ -158,6 +185,7 @@ def add_team_members(actor, team_id: int, user_ids: list[int]):
     team = get_team(actor, team_id)
     if not _can_manage_teams(actor):
         raise Forbidden("managing teams needs manage_org on an organization")
+    user_ids = [_check_user_id(u) for u in user_ids]
     users = list(User.objects.filter(pk__in=user_ids))
     missing = sorted(set(user_ids) - {u.pk for u in users})
     if missing:
@@ -173,6 +201,12 @@ def remove_team_member(actor, team_id: int, user_id: int):
         raise Forbidden("managing teams needs manage_org on an organization")
     team.user_set.remove(user_id)
     return team
+
+
+def _check_user_id(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+        raise ValidationFailed.field("user_ids", f"{value!r} is not a user id")
+    return value
 
 
 @dataclass
@@ -198,7 +232,8 @@ def _resolve_grant(actor, request: GrantRequest):
         raise ValidationFailed("give exactly one of user_id and team_id", errors=[{"field": "user_id", "message": "user_id or team_id"}])
     instance = target.fetch(actor, request.object_id)
     if not can_manage_org(actor, target.organization_of(instance)):
-        # Don't reveal objects of organizations the actor doesn't manage.
+        if target.is_visible is not None and target.is_visible(actor, instance):
+            raise Forbidden(f"granting permissions on this {request.object_type} needs manage_org on its organization")
         raise NotFound(f"{request.object_type} {request.object_id} does not exist")
     if request.user_id is not None:
         holder = User.objects.filter(pk=request.user_id).first()
@@ -217,11 +252,7 @@ def grant_permission(actor, request: GrantRequest) -> dict:
     assign_perm(perm, holder, instance)
     if isinstance(holder, User):
         forget(holder)
-    changelog.record(
-        actor, "create", instance,
-        after={"grant": perm, "user_id": request.user_id, "team_id": request.team_id},
-        organization_id=target.organization_of(instance),
-    )
+    _record_grant(actor, "create", target, instance, perm, request)
     return _grant_dict(target.object_type, request.object_id, perm.split(".")[1], request.user_id, request.team_id)
 
 
@@ -231,46 +262,101 @@ def revoke_permission(actor, request: GrantRequest) -> None:
     remove_perm(perm, holder, instance)
     if isinstance(holder, User):
         forget(holder)
-    changelog.record(
-        actor, "delete", instance,
-        before={"grant": perm, "user_id": request.user_id, "team_id": request.team_id},
+    _record_grant(actor, "delete", target, instance, perm, request)
+
+
+def _record_grant(actor, action: str, target: GrantTarget, instance, perm: str, request: GrantRequest) -> None:
+    """Grants are logged as `permission` entries about the object (object_id is the object's
+    id), so an asset's own history never shows a grant as if the asset had been created."""
+    grant = {
+        "permission": perm, "object_type": target.object_type, "object_id": instance.pk,
+        "user_id": request.user_id, "team_id": request.team_id,
+    }
+    holder = f"user {request.user_id}" if request.user_id is not None else f"team {request.team_id}"
+    entry = changelog.build_entry(
+        actor, action, instance,
+        before=grant if action == "delete" else None, after=grant if action == "create" else None,
         organization_id=target.organization_of(instance),
     )
+    entry.object_type = "permission"
+    entry.object_repr = f"{perm} on {target.object_type} {instance.pk} for {holder}"[:255]
+    entry.save()
 
 
 def _grant_dict(object_type, object_id, codename, user_id, team_id) -> dict:
     return {"permission": codename, "object_type": object_type, "object_id": object_id, "user_id": user_id, "team_id": team_id}
 
 
-def list_permissions(actor, *, object_type=None, object_id=None, user_id=None, limit=1000) -> list[dict]:
+def list_permissions(actor, *, object_type=None, object_id=None, user_id=None, limit=None, cursor=None):
+    """Grants the actor may see: all for superusers, those on objects of organizations they
+    manage, and their own. Keyset-paged over (grant table, id). Returns (rows, next cursor)."""
     require_user(actor)
-    types = [object_type] if object_type else sorted(_targets)
+    limit = clean_limit(limit)
+    if object_type is not None and object_type not in _targets:
+        raise ValidationFailed.field("object_type", f"must be one of {', '.join(sorted(_targets))}")
+    tables = [
+        (name, holder_kind, table)
+        for name in ([object_type] if object_type else sorted(_targets))
+        for holder_kind, table in (("user", _targets[name].user_table), ("team", _targets[name].team_table))
+    ]
+    start_table, after_pk = 0, 0
+    if cursor:
+        position = _decode(cursor, 2)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in position) or not (
+            0 <= position[0] < len(tables) and 0 <= position[1] < 2**63
+        ):
+            raise ValidationFailed.field("cursor", "is not a valid cursor")
+        start_table, after_pk = position
+    snap = snapshot(actor)
+    manages_all = actor.is_superuser or snap.has_global("assets.manage_org")
+    managed = snap.organizations_with({"manage_org"})
     rows: list[dict] = []
-    for name in types:
-        target = _targets.get(name)
-        if target is None:
-            raise ValidationFailed.field("object_type", f"must be one of {', '.join(sorted(_targets))}")
-        for table, holder_field in ((target.user_table, "user_id"), (target.team_table, "team_id")):
-            qs = table.objects.select_related("permission", "content_object").order_by("pk")
-            if object_id is not None:
-                qs = qs.filter(content_object_id=object_id)
-            if user_id is not None:
-                if holder_field == "team_id":
-                    qs = qs.filter(group__user=user_id)
-                else:
-                    qs = qs.filter(user_id=user_id)
-            for grant in qs[:limit]:
-                if not can_manage_org(actor, target.organization_of(grant.content_object)):
-                    continue
-                holder_id = grant.user_id if holder_field == "user_id" else grant.group_id
-                rows.append(
-                    _grant_dict(
-                        name, grant.content_object_id, grant.permission.codename,
-                        holder_id if holder_field == "user_id" else None,
-                        holder_id if holder_field == "team_id" else None,
-                    )
+    positions: list[tuple[int, int]] = []
+    for index in range(start_table, len(tables)):
+        name, holder_kind, table = tables[index]
+        target = _targets[name]
+        qs = table.objects.select_related("permission").order_by("pk")
+        if index == start_table and after_pk:
+            qs = qs.filter(pk__gt=after_pk)
+        if object_id is not None:
+            qs = qs.filter(content_object_id=object_id)
+        if user_id is not None:
+            qs = qs.filter(user_id=user_id) if holder_kind == "user" else qs.filter(group__user=user_id)
+        python_check = False
+        if not manages_all:
+            if holder_kind == "user":
+                own = Q(user_id=actor.pk)
+            else:
+                # EXISTS, not a join through the team's members: that would repeat the row.
+                own = Q(Exists(TeamMembership.objects.filter(group_id=OuterRef("group_id"), user_id=actor.pk)))
+            if target.organization_path:
+                qs = qs.filter(Q(**{f"{target.organization_path}__in": managed}) | own)
+            else:
+                qs = qs.select_related("content_object")
+                python_check = True
+        for grant in qs.iterator() if python_check else qs[: limit + 1 - len(rows)]:
+            if python_check and not can_manage_org(actor, target.organization_of(grant.content_object)):
+                owned = grant.user_id == actor.pk if holder_kind == "user" else (
+                    actor.groups.filter(pk=grant.group_id).exists()
                 )
-    return rows
+                if not owned:
+                    continue
+            holder_id = grant.user_id if holder_kind == "user" else grant.group_id
+            rows.append(
+                _grant_dict(
+                    name, grant.content_object_id, grant.permission.codename,
+                    holder_id if holder_kind == "user" else None,
+                    holder_id if holder_kind == "team" else None,
+                )
+            )
+            positions.append((index, grant.pk))
+            if len(rows) > limit:
+                break
+        if len(rows) > limit:
+            break
+    has_next = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (_encode(list(positions[limit - 1])) if has_next else None)
 
 
 def memberships(user) -> list[dict]:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from .. import changelog
@@ -114,7 +114,7 @@ def create_type(user, *, organization_id, code, title, order=None, description="
     with unique_or_duplicate(f"a type with code '{code}' exists", "code"):
         asset_type.save()
     for position, spec in enumerate(fields or []):
-        _create_definition(asset_type, spec, default_order=(position + 1) * 10, field_prefix=f"fields[{position}]")
+        _create_definition(asset_type, spec, default_order=(position + 1) * 10, field_prefix=f"custom_field_definitions[{position}]")
     changelog.record_created(user, asset_type, after=_type_snapshot(asset_type))
     return get_type(user, asset_type.pk)
 
@@ -291,10 +291,20 @@ def delete_field(user, type_id: int, code: str, *, version=None, drop_values: bo
             affected_assets=affected,
         )
     if affected:
-        for asset in holders.select_for_update().only("pk", "custom_fields", "version"):
+        now = timezone.now()
+        entries = []
+        for asset in holders.select_for_update().order_by("pk"):
+            before_asset = asset.to_change_dict()
             asset.custom_fields.pop(code, None)
-            Asset.objects.filter(pk=asset.pk).update(custom_fields=asset.custom_fields, version=asset.version + 1)
+            Asset.objects.filter(pk=asset.pk).update(
+                custom_fields=asset.custom_fields, updated_at=now, version=F("version") + 1
+            )
+            asset.version += 1
+            entries.append(
+                changelog.build_entry(user, "update", asset, before=before_asset, after=asset.to_change_dict())
+            )
         AssetDeviceLink.objects.filter(asset__type=asset_type, field_code=code).delete()
+        changelog.record_bulk(entries)
     definition.delete()
     _bump_type(user, asset_type, version, before)
     return get_type(user, asset_type.pk)

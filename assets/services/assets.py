@@ -4,14 +4,14 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import BooleanField, Case, Prefetch, Value, When
+from django.db.models import BooleanField, Case, F, Prefetch, Q, Value, When
 from django.utils import timezone
 from django.utils.text import slugify
 
 from .. import changelog
 from ..errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from ..field_types import FieldType, InvalidValue, validate_value
-from ..models import Asset, AssetDeviceLink, AssetType, Device
+from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device
 from ..permissions import asset_condition, can_create_assets
 from ..versioning import check_version, delete_versioned, save_versioned
 from .asset_types import types_for_organization
@@ -19,6 +19,7 @@ from .common import clean_slug, clean_text, require_user, unique_or_duplicate
 from .organizations import get_organization
 
 PATCH_KEYS = ("set", "unset", "set_primary", "unset_primary")
+MAX_ID = 2**63 - 1
 
 # Hooks other apps add to shape asset reads (the groups app prefetches memberships).
 asset_prefetch_extensions: list = []
@@ -67,19 +68,25 @@ class CustomFieldsPatch:
         if not isinstance(raw, dict):
             raise ValidationFailed.field("custom_fields", "must be an object")
         if raw and set(raw) <= set(PATCH_KEYS):
-            patch = cls(
-                set=raw.get("set") or {},
-                unset=raw.get("unset") or [],
-                set_primary=raw.get("set_primary") or [],
-                unset_primary=raw.get("unset_primary") or [],
-            )
-            if not isinstance(patch.set, dict):
+            values = {name: raw.get(name) for name in PATCH_KEYS}
+            if values["set"] is not None and not isinstance(values["set"], dict):
                 raise ValidationFailed.field("custom_fields.set", "must be an object of field code to value")
             for name in ("unset", "set_primary", "unset_primary"):
-                value = getattr(patch, name)
-                if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
+                codes = values[name]
+                if codes is not None and (not isinstance(codes, list) or not all(isinstance(c, str) for c in codes)):
                     raise ValidationFailed.field(f"custom_fields.{name}", "must be a list of field codes")
-            return patch
+            return cls(
+                set=values["set"] or {},
+                unset=values["unset"] or [],
+                set_primary=values["set_primary"] or [],
+                unset_primary=values["unset_primary"] or [],
+            )
+        mixed = sorted(set(raw) & set(PATCH_KEYS))
+        if mixed:
+            raise ValidationFailed.field(
+                "custom_fields",
+                f"mixes the patch keys {', '.join(mixed)} with field codes; use either {{set: {{...}}}} or a plain map",
+            )
         return cls(set=dict(raw))
 
 
@@ -92,11 +99,14 @@ class FieldsOutcome:
 
 
 def apply_custom_fields(
-    asset_type: AssetType, current: dict, current_primary: str | None, patch: CustomFieldsPatch, *, creating: bool
+    asset_type: AssetType, current: dict, current_primary: str | None, patch: CustomFieldsPatch, *, creating: bool,
+    definitions: dict | None = None,
 ) -> FieldsOutcome:
     """Pure validation of a custom-fields patch against the type's definitions (no queries
-    besides the prefetched definitions). Collects every error instead of stopping at the first."""
-    definitions = {d.code: d for d in asset_type.field_definitions.all()}
+    besides the prefetched definitions). Collects every error instead of stopping at the first.
+    Bulk callers pass `definitions` ({code: definition}) once instead of per row."""
+    if definitions is None:
+        definitions = {d.code: d for d in asset_type.field_definitions.all()}
     values = dict(current)
     primary = current_primary
     errors = []
@@ -220,7 +230,7 @@ def _generate_key(organization_id: int, title: str) -> str:
 
 
 def _check_id(value, field_name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
         raise ValidationFailed.field(field_name, "must be a positive integer id")
     return value
 
@@ -340,7 +350,47 @@ def delete_asset(user, asset_id: int, *, version=None) -> None:
     for hook in asset_delete_hooks:
         hook(user, asset)
     delete_versioned(asset, version)
+    _drop_references_to(user, asset)
     changelog.record_deleted(user, asset, before)
+
+
+def _drop_references_to(user, deleted: Asset) -> None:
+    """ASSET fields that named the deleted asset lose their value, like a link to it would: a
+    stored id must never point at nothing (or at a later asset that reuses the id)."""
+    codes = set(
+        CustomFieldDefinition.objects.filter(
+            field_type=FieldType.ASSET, asset_type__in=types_for_organization(deleted.organization).values("pk")
+        ).values_list("code", flat=True)
+    )
+    if not codes:
+        return
+    condition = Q(pk__in=[])
+    for code in codes:
+        condition |= Q(**{f"custom_fields__{code}": deleted.pk})
+    holders = (
+        Asset.objects.select_for_update()
+        .filter(condition, organization_id=deleted.organization_id)
+        .prefetch_related("type__field_definitions")
+        .order_by("pk")
+    )
+    entries = []
+    for holder in holders:
+        asset_codes = {
+            d.code for d in holder.type.field_definitions.all() if d.field_type == FieldType.ASSET
+        }
+        dropped = [code for code in asset_codes if holder.custom_fields.get(code) == deleted.pk]
+        if not dropped:
+            continue
+        before = holder.to_change_dict()
+        for code in dropped:
+            holder.custom_fields.pop(code)
+        holder.updated_at = timezone.now()
+        Asset.objects.filter(pk=holder.pk).update(
+            custom_fields=holder.custom_fields, updated_at=holder.updated_at, version=F("version") + 1
+        )
+        holder.version += 1
+        entries.append(changelog.build_entry(user, "update", holder, before=before, after=holder.to_change_dict()))
+    changelog.record_bulk(entries)
 
 
 def parse_id_list(values, field_name: str) -> list[int]:

@@ -1,24 +1,54 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Q
 
+from ..errors import ValidationFailed
 from ..models import Asset, ChangeLogEntry
-from ..permissions import snapshot
+from ..permissions import ASSET_CODENAMES, ORG_ASSET_CODENAMES, snapshot
 from .common import require_user
+
+# Object types whose entries another app guards itself: object_type -> callable(user) -> Q over
+# ChangeLogEntry (or None for "all"). Links, for instance, may cross organizations.
+_change_scopes: dict[str, Callable] = {}
+
+
+def register_change_scope(object_type: str, provider: Callable) -> None:
+    _change_scopes[object_type] = provider
 
 
 def visible_changes(user):
-    """Entries about objects the user may see: everything of organizations they hold a grant
-    in, and the history of each asset they can view. Deleted assets stay visible only to
-    organization-wide holders."""
+    """Entries about objects the user may see, decided in SQL:
+    - assets: the history of each asset they can view, plus (deleted ones included) every asset
+      entry of organizations where they may view all assets;
+    - types, devices, organizations, grants and other organization-scoped entries: those of
+      organizations they hold an organization-wide grant in;
+    - object types registered with `register_change_scope`: whatever their provider allows."""
     require_user(user)
     entries = ChangeLogEntry.objects.all()
-    if user.is_superuser or snapshot(user).has_global("assets.view_asset", "assets.view_org_assets"):
+    if user.is_superuser:
         return entries
-    condition = Q(object_type="asset", object_id__in=Asset.objects.visible_to(user).values("pk"))
-    org_ids = sorted(snapshot(user).org_perms)
-    if org_ids:
-        condition |= Q(organization_id__in=org_ids)
+    snap = snapshot(user)
+    view_codenames = ASSET_CODENAMES["view"] + ORG_ASSET_CODENAMES["view"]
+    if snap.has_global(*(f"assets.{c}" for c in view_codenames)) and snap.has_global("assets.manage_org"):
+        return entries
+    special = sorted(_change_scopes)
+    asset_orgs = snap.organizations_with(ORG_ASSET_CODENAMES["view"])
+    if snap.has_global(*(f"assets.{c}" for c in view_codenames)):
+        asset_condition = Q(object_type="asset")
+    else:
+        asset_condition = Q(object_type="asset", organization_id__in=asset_orgs) | Q(
+            object_type="asset", object_id__in=Asset.objects.visible_to(user).values("pk")
+        )
+    if snap.has_global("assets.manage_org"):
+        other_condition = ~Q(object_type__in=["asset", *special])
+    else:
+        other_condition = ~Q(object_type__in=["asset", *special]) & Q(organization_id__in=sorted(snap.org_perms))
+    condition = asset_condition | other_condition
+    for object_type, provider in _change_scopes.items():
+        extra = provider(user)
+        condition |= Q(object_type=object_type) & (Q() if extra is None else extra)
     return entries.filter(condition)
 
 
@@ -28,7 +58,12 @@ def filter_changes(queryset, *, object_type=None, object_id=None, user=None, org
     if object_id is not None:
         queryset = queryset.filter(object_id=object_id)
     if user:
-        queryset = queryset.filter(user_id=int(user)) if str(user).isdigit() else queryset.filter(user_name=user)
+        if str(user).isascii() and str(user).isdigit():
+            if int(user) >= 2**63:
+                raise ValidationFailed.field("user", "is not a user id")
+            queryset = queryset.filter(user_id=int(user))
+        else:
+            queryset = queryset.filter(user_name=user)
     if organization_id is not None:
         queryset = queryset.filter(organization_id=organization_id)
     return queryset

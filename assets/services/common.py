@@ -34,6 +34,8 @@ def clean_text(value, field: str, *, max_length: int, required: bool = True) -> 
         return ""
     if not isinstance(value, str):
         raise ValidationFailed.field(field, "must be a string")
+    if "\x00" in value:
+        raise ValidationFailed.field(field, "must not contain NUL characters")
     value = value.strip()
     if required and not value:
         raise ValidationFailed.field(field, "must not be empty")

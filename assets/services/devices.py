@@ -1,22 +1,52 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from .. import changelog
 from ..errors import Forbidden, InUse, NotFound
-from ..models import AssetDeviceLink, Device
-from ..permissions import can_manage_org
+from ..models import Asset, AssetDeviceLink, Device
+from ..permissions import ASSET_CODENAMES, ORG_ASSET_CODENAMES, can_manage_org, snapshot
 from ..versioning import check_version, delete_versioned, save_versioned
 from .common import clean_text, require_user, unique_or_duplicate
-from .organizations import get_organization, visible_organizations
+from .organizations import get_organization
+
+GLOBAL_DEVICE_PERMS = tuple(
+    f"assets.{c}" for c in ("view_device", "change_device", "manage_org", *ASSET_CODENAMES["view"],
+                            *ORG_ASSET_CODENAMES["view"])
+)
 
 
 def visible_devices(user):
+    """Devices of organizations the user holds an organization-wide grant in, plus the devices
+    linked to assets they can view (they appear on those assets anyway)."""
     require_user(user)
     queryset = Device.objects.all()
     if user.is_superuser:
         return queryset
-    return queryset.filter(organization__in=visible_organizations(user).values("pk"))
+    snap = snapshot(user)
+    if snap.has_global(*GLOBAL_DEVICE_PERMS):
+        return queryset
+    condition = Q(organization_id__in=sorted(snap.org_perms))
+    condition |= Q(
+        Exists(
+            AssetDeviceLink.objects.filter(
+                device_id=OuterRef("pk"), asset__in=Asset.objects.visible_to(user).values("pk")
+            )
+        )
+    )
+    return queryset.filter(condition)
+
+
+def with_linked_assets(queryset, user):
+    """Annotates `is_linked` and prefetches the link only when its asset is visible: a device
+    may show that it is taken without naming an asset the user may not see."""
+    visible_links = AssetDeviceLink.objects.select_related("asset")
+    if not user.is_superuser:
+        visible_links = visible_links.filter(asset__in=Asset.objects.visible_to(user).values("pk"))
+    return queryset.annotate(
+        is_linked=Exists(AssetDeviceLink.objects.filter(device_id=OuterRef("pk")))
+    ).prefetch_related(Prefetch("asset_links", queryset=visible_links, to_attr="visible_links"))
 
 
 def get_device(user, device_id: int) -> Device:

@@ -1,14 +1,29 @@
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import ProtectedError
 from guardian.shortcuts import assign_perm
 
 from .. import changelog
 from ..errors import Cycle, Forbidden, InUse, NotFound, ValidationFailed
 from ..models import Asset, AssetType, Device, Organization
 from ..permissions import ORG_PERMISSIONS, can_manage_org, forget, organization_scope
-from ..versioning import check_version, delete_versioned, save_versioned
+from ..versioning import check_version, save_versioned
 from .common import clean_slug, clean_text, require_user, unique_or_duplicate
+
+
+# Any constant works; it only has to differ from other advisory locks of the project.
+ORGANIZATION_TREE_LOCK = 0x6F726774
+
+
+def lock_organization_tree() -> None:
+    """mptt rewrites lft/rght across a tree (and picks new tree ids) on every insert, move and
+    delete; two concurrent writers would corrupt it. Organizations are few and rarely written,
+    so one transaction-scoped lock serializes all of those writes. SQLite's IMMEDIATE
+    transactions already serialize every writer."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ORGANIZATION_TREE_LOCK])
 
 
 def visible_organizations(user):
@@ -33,6 +48,7 @@ def get_managed_organization(user, organization_id: int) -> Organization:
 @transaction.atomic
 def create_organization(user, *, key, title, parent_id=None) -> Organization:
     require_user(user)
+    lock_organization_tree()
     parent = None
     if parent_id is not None:
         parent = get_organization(user, parent_id)
@@ -58,9 +74,16 @@ def create_organization(user, *, key, title, parent_id=None) -> Organization:
 
 @transaction.atomic
 def update_organization(user, organization_id: int, *, version=None, **changes) -> Organization:
+    require_user(user)
+    moving = "parent_id" in changes
+    if moving:
+        lock_organization_tree()
     organization = get_managed_organization(user, organization_id)
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     check_version(organization, version)
+    unknown = set(changes) - {"title", "key", "parent_id"}
+    if unknown:
+        raise ValidationFailed(f"unknown fields: {', '.join(sorted(unknown))}")
     before = organization.to_change_dict()
     fields = []
     if "title" in changes:
@@ -69,18 +92,21 @@ def update_organization(user, organization_id: int, *, version=None, **changes) 
     if "key" in changes:
         organization.key = clean_slug(changes["key"], "key", max_length=64)
         fields.append("key")
-    if "parent_id" in changes and changes["parent_id"] != organization.parent_id:
+    if moving and parse_parent(changes["parent_id"]) != organization.parent_id:
         new_parent_id = changes["parent_id"]
         if new_parent_id is None:
             if not user.is_superuser:
                 raise Forbidden("only superusers create top-level organizations")
-            organization.move_to(None)
+            organization.parent = None
         else:
             parent = get_managed_organization(user, new_parent_id)
             if parent.pk == organization.pk or parent.is_descendant_of(organization):
                 raise Cycle("an organization can't move below itself or its descendants")
-            organization.move_to(parent, "last-child")
-        organization.parent_id = new_parent_id
+            organization.parent = parent
+        # mptt moves the subtree on save (keeping siblings ordered by key); the version bump
+        # below is still the conditional UPDATE.
+        with unique_or_duplicate(f"an organization with key '{organization.key}' exists", "key"):
+            organization.save()
     with unique_or_duplicate(f"an organization with key '{organization.key}' exists", "key"):
         save_versioned(organization, version, fields)
     organization.refresh_from_db()
@@ -90,7 +116,11 @@ def update_organization(user, organization_id: int, *, version=None, **changes) 
 
 @transaction.atomic
 def delete_organization(user, organization_id: int, *, version=None) -> None:
+    require_user(user)
+    lock_organization_tree()
     organization = get_managed_organization(user, organization_id)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    check_version(organization, version)
     dependents = {
         "child organizations": Organization.objects.filter(parent=organization).count(),
         "assets": Asset.objects.filter(organization=organization).count(),
@@ -101,9 +131,14 @@ def delete_organization(user, organization_id: int, *, version=None) -> None:
     if held:
         summary = ", ".join(f"{n} {name}" for name, n in held.items())
         raise InUse(f"organization {organization.key} still has {summary}")
-    before = organization.to_change_dict()
-    delete_versioned(organization, version)
-    changelog.record_deleted(user, organization, before, organization_id=organization.pk)
+    # Logged first: Django clears the pk on delete. A failure below rolls the entry back too.
+    changelog.record_deleted(user, organization, organization.to_change_dict(), organization_id=organization.pk)
+    try:
+        # The model's delete, not a queryset delete: mptt closes the gap in the tree.
+        organization.delete()
+    except ProtectedError as exc:
+        kinds = sorted({str(row._meta.verbose_name_plural) for row in exc.protected_objects})
+        raise InUse(f"organization {organization.key} still has {', '.join(kinds)}")
 
 
 def ancestors_and_self_ids(organization: Organization) -> list[int]:

@@ -1,0 +1,39 @@
+from django.contrib import admin, messages
+from django.template.defaultfilters import filesizeformat
+
+from assets.errors import DomainError
+
+from . import services
+from .models import AssetFile
+
+
+@admin.register(AssetFile)
+class AssetFileAdmin(admin.ModelAdmin):
+    """Read-only: files are uploaded through the API or the asset page, where they are inspected;
+    deleting here goes through the same service (permission, version bump, change log)."""
+
+    list_display = ("asset", "name", "mime_type", "readable_size", "width", "height", "remote_url", "created_at")
+    list_filter = ("mime_type", "orientation")
+    search_fields = ("name", "asset__title", "asset__key", "remote_url")
+    list_select_related = ("asset",)
+    readonly_fields = [f.name for f in AssetFile._meta.fields]
+
+    @admin.display(description="size", ordering="size")
+    def readable_size(self, record):
+        return filesizeformat(record.size) if record.size is not None else "—"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        try:
+            services.delete_file(request.user, obj.asset_id)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+
+    def delete_queryset(self, request, queryset):
+        for record in queryset:
+            self.delete_model(request, record)

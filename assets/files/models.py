@@ -1,0 +1,63 @@
+"""The one binary file an asset may carry: an upload kept in Django's storage (with its
+renditions) or a reference to a file elsewhere (`remote_url`, never fetched)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from assets.models import Asset
+
+
+class AssetFile(models.Model):
+    class Orientation(models.TextChoices):
+        PORTRAIT = "portrait", "Portrait"
+        LANDSCAPE = "landscape", "Landscape"
+        SQUARE = "square", "Square"
+
+    asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="file")
+    # Storage names are generated (assets/<asset id>/<uuid>/...), never taken from the client.
+    storage_name = models.CharField(max_length=255, blank=True)
+    thumbnail_name = models.CharField(max_length=255, blank=True)
+    preview_name = models.CharField(max_length=255, blank=True)
+    thumbnail_mime_type = models.CharField(max_length=50, blank=True)
+    preview_mime_type = models.CharField(max_length=50, blank=True)
+    remote_url = models.URLField(max_length=2048, blank=True)
+    name = models.CharField(max_length=255, blank=True, help_text="Original file name, sanitized.")
+    mime_type = models.CharField(max_length=100, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    orientation = models.CharField(max_length=16, choices=Orientation.choices, blank=True)
+    color_space = models.CharField(max_length=32, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "asset file"
+        constraints = [
+            models.CheckConstraint(
+                condition=~(models.Q(storage_name="") & models.Q(remote_url="")),
+                name="asset_file_stored_or_remote",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.remote_url
+
+    @property
+    def is_remote(self) -> bool:
+        return not self.storage_name
+
+    def storage_names(self) -> list[str]:
+        return [name for name in (self.storage_name, self.thumbnail_name, self.preview_name) if name]
+
+    def to_change_dict(self) -> dict:
+        return {
+            "name": self.name, "mime_type": self.mime_type, "size": self.size, "width": self.width,
+            "height": self.height, "remote_url": self.remote_url or None,
+        }

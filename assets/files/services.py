@@ -1,0 +1,280 @@
+"""Asset files: attaching, replacing and removing the one file an asset carries.
+
+Every write needs change permission on the asset, bumps the asset's version and is change-logged
+on the asset. Stored files are written before the transaction (so the row never points at
+nothing) and old ones are deleted only after it commits (so a rollback never loses a file)."""
+
+from __future__ import annotations
+
+import mimetypes
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from assets import changelog
+from assets.errors import NotFound, ValidationFailed
+from assets.models import Asset, ChangeLogEntry
+from assets.services import assets as asset_services
+from assets.versioning import check_version, save_versioned
+
+from . import storage
+from .inspection import inspect_upload, sanitize_name
+from .models import AssetFile
+from .uploads import max_bytes, too_large
+
+FILE_KINDS = ("original", "thumbnail", "preview")
+REMOTE_URL_MAX_LENGTH = 2048
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+# --- reads --------------------------------------------------------------------------------------
+def prefetch_file(queryset):
+    """asset_prefetch_extensions hook: the file rides along in the asset query (one JOIN), so a
+    page of assets costs the same number of queries with or without files."""
+    return queryset.select_related("file")
+
+
+def file_of(asset: Asset) -> AssetFile | None:
+    try:
+        return asset.file
+    except AssetFile.DoesNotExist:
+        return None
+
+
+def add_file_to_shape(asset: Asset, data: dict) -> None:
+    """asset_shape_extensions hook: fills `file` of the asset shape."""
+    data["file"] = file_data(file_of(asset))
+
+
+def url_token(record: AssetFile) -> str:
+    # The upload's folder name changes with every replacement, so the URL does too and a
+    # browser's cached copy of the old file is never shown for the new one.
+    parts = record.storage_name.split("/")
+    return parts[-2][:12] if len(parts) >= 3 else str(record.pk)
+
+
+def file_url(asset_id: int, kind: str, record: AssetFile) -> str:
+    return f"{reverse('asset_files:serve', args=[asset_id, kind])}?v={url_token(record)}"
+
+
+def file_data(record: AssetFile | None) -> dict | None:
+    if record is None:
+        return None
+    data = {
+        "name": record.name or None,
+        "mime_type": record.mime_type or None,
+        "size": record.size,
+        "width": record.width,
+        "height": record.height,
+        "orientation": record.orientation or None,
+        "metadata": record.metadata or {},
+        "url": None,
+        "thumbnail_url": None,
+        "preview_url": None,
+        "remote_url": record.remote_url or None,
+    }
+    if record.is_remote:
+        data["url"] = record.remote_url
+        return data
+    data["url"] = file_url(record.asset_id, "original", record)
+    if record.thumbnail_name:
+        data["thumbnail_url"] = file_url(record.asset_id, "thumbnail", record)
+    if record.preview_name:
+        data["preview_url"] = file_url(record.asset_id, "preview", record)
+    return data
+
+
+def get_file(user, asset_id: int) -> AssetFile:
+    """The asset's file if the user may view the asset; 404 otherwise."""
+    asset = asset_services.get_asset(user, asset_id, queryset=Asset.objects.select_related("file"))
+    record = file_of(asset)
+    if record is None:
+        raise NotFound(f"asset {asset_id} has no file")
+    return record
+
+
+def stored_file(user, asset_id: int, kind: str) -> tuple[AssetFile, str, str]:
+    """(record, storage name, mime type) of one kind of the asset's file, for serving it."""
+    if kind not in FILE_KINDS:
+        raise NotFound(f"no such file kind: {kind}")
+    record = get_file(user, asset_id)
+    name, mime_type = {
+        "original": (record.storage_name, record.mime_type),
+        "thumbnail": (record.thumbnail_name, record.thumbnail_mime_type),
+        "preview": (record.preview_name, record.preview_mime_type),
+    }[kind]
+    if not name and not (kind == "original" and record.remote_url):
+        raise NotFound(f"asset {asset_id} has no {kind}")
+    return record, name, mime_type
+
+
+def can_change(user, asset: Asset) -> bool:
+    return asset_services.visible_assets(user, "change").filter(pk=asset.pk).exists()
+
+
+# --- validation ---------------------------------------------------------------------------------
+def clean_remote_url(value, field: str = "remote_url") -> str | None:
+    """An absolute http(s) URL, or None for null / empty (= no remote file)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed.field(field, "must be a string")
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) > REMOTE_URL_MAX_LENGTH:
+        raise ValidationFailed.field(field, f"must be at most {REMOTE_URL_MAX_LENGTH} characters")
+    try:
+        _url_validator(value)
+    except ValidationError:
+        raise ValidationFailed.field(field, "must be an absolute http:// or https:// URL")
+    return value
+
+
+def _remote_values(remote_url: str) -> dict:
+    """What can be known about a remote file without fetching it: its name and the type its
+    name suggests."""
+    last_segment = unquote(urlsplit(remote_url).path.rstrip("/").rsplit("/", 1)[-1])
+    mime_type = (mimetypes.guess_type(last_segment)[0] or "") if last_segment else ""
+    extension = last_segment.rpartition(".")[2].lower() if "." in last_segment else ""
+    name = sanitize_name(last_segment, extension)[:255] if extension else (last_segment.strip()[:255] or "")
+    metadata = {"file_name": name, "mime_type": mime_type} if name else {}
+    return {"remote_url": remote_url, "name": name, "mime_type": mime_type, "metadata": metadata}
+
+
+# --- writes -------------------------------------------------------------------------------------
+def _lock(asset_id: int) -> Asset:
+    # Serializes writers of one asset's file: the second waits, then sees (and cleans up after)
+    # the first one's file instead of orphaning it.
+    asset = Asset.objects.select_for_update().filter(pk=asset_id).first()
+    if asset is None:
+        raise NotFound(f"asset {asset_id} does not exist")
+    return asset
+
+
+def _changeable(user, asset_id: int, version: int | None) -> Asset:
+    asset = asset_services.get_asset(user, asset_id, "change", queryset=Asset.objects.all())
+    check_version(asset, version)
+    return asset
+
+
+def _replace(user, asset: Asset, values: dict | None, *, version: int | None, bump: bool = True) -> bool:
+    """Swap the asset's file record for one with `values` (None: no file). Runs inside the
+    caller's transaction on a locked asset. False when there was nothing to do."""
+    old = AssetFile.objects.filter(asset_id=asset.pk).first()
+    if old is None and values is None:
+        return False
+    before = old.to_change_dict() if old is not None else None
+    if old is not None:
+        old.delete()  # the post_delete signal removes its stored files once we commit
+    record = None
+    if values is not None:
+        record = AssetFile.objects.create(asset=asset, uploaded_by=user if user.pk else None, **values)
+    if bump:
+        asset.updated_at = timezone.now()
+        save_versioned(asset, version, ["updated_at"])
+    changelog.record(
+        user, ChangeLogEntry.Action.UPDATE, asset,
+        before={"file": before}, after={"file": record.to_change_dict() if record is not None else None},
+    )
+    return True
+
+
+def upload_file(user, asset_id: int, upload, *, version: int | None = None) -> Asset:
+    """Store `upload` as the asset's file (replacing any previous one) with its metadata and, for
+    images, a thumbnail and a preview. `upload` may be a callable returning the file, so that a
+    request body is only read once the user is known to be allowed to write."""
+    asset = _changeable(user, asset_id, version)
+    if callable(upload):
+        upload = upload()
+    if upload.size is None or upload.size > max_bytes():
+        raise too_large()
+    inspection = inspect_upload(upload, getattr(upload, "name", None))
+    folder = storage.new_folder(asset.pk)
+    written: list[str] = []
+    try:
+        values = {
+            "name": inspection.name, "mime_type": inspection.mime_type, "size": inspection.size,
+            "width": inspection.width, "height": inspection.height, "orientation": inspection.orientation,
+            "color_space": inspection.color_space, "metadata": inspection.metadata,
+        }
+        values["storage_name"] = storage.save(f"{folder}/original.{inspection.extension}", upload)
+        written.append(values["storage_name"])
+        for kind, rendition in inspection.renditions.items():
+            name = storage.save(f"{folder}/{kind}.{rendition.extension}", rendition.content)
+            written.append(name)
+            values[f"{kind}_name"] = name
+            values[f"{kind}_mime_type"] = rendition.mime_type
+        with transaction.atomic():
+            locked = _lock(asset.pk)
+            check_version(locked, version)
+            _replace(user, locked, values, version=version)
+    except BaseException:
+        # Nothing refers to the new files: the transaction rolled back (or never began).
+        storage.remove(written)
+        raise
+    return asset_services.get_asset(user, asset.pk)
+
+
+def set_remote_url(user, asset_id: int, remote_url, *, version: int | None = None) -> Asset:
+    """Point the asset's file at a URL elsewhere (not fetched); null or "" removes the file."""
+    url = clean_remote_url(remote_url)
+    asset = _changeable(user, asset_id, version)
+    with transaction.atomic():
+        locked = _lock(asset.pk)
+        check_version(locked, version)
+        _replace(user, locked, _remote_values(url) if url else None, version=version)
+    return asset_services.get_asset(user, asset.pk)
+
+
+@transaction.atomic
+def delete_file(user, asset_id: int, *, version: int | None = None) -> Asset:
+    asset = _changeable(user, asset_id, version)
+    locked = _lock(asset.pk)
+    check_version(locked, version)
+    if not _replace(user, locked, None, version=version):
+        raise NotFound(f"asset {asset.key} has no file")
+    return locked
+
+
+# --- the asset endpoints' remote_url ------------------------------------------------------------
+def create_asset(user, data: dict) -> Asset:
+    """assets.services.assets.create_asset plus the optional `remote_url` of POST /assets: checked
+    before anything is written, stored in the same transaction. The file is part of the new asset,
+    so it neither needs change permission nor adds a version."""
+    url = clean_remote_url(data.pop("remote_url", None))
+    with transaction.atomic():
+        asset = asset_services.create_asset(user, **data)
+        if url is None:
+            return asset
+        _replace(user, asset, _remote_values(url), version=None, bump=False)
+    return asset_services.get_asset(user, asset.pk)
+
+
+def update_asset(user, asset_id: int, changes: dict, *, version: int | None = None) -> Asset:
+    """assets.services.assets.update_asset plus `remote_url` of PATCH /assets/{id} (null or ""
+    removes the file); one PATCH is one new version."""
+    if "remote_url" not in changes:
+        return asset_services.update_asset(user, asset_id, version=version, **changes)
+    url = clean_remote_url(changes.pop("remote_url"))
+    with transaction.atomic():
+        if changes:
+            asset_services.update_asset(user, asset_id, version=version, **changes)
+            _replace(user, _lock(asset_id), _remote_values(url) if url else None, version=None, bump=False)
+        else:
+            _changeable(user, asset_id, version)
+            locked = _lock(asset_id)
+            check_version(locked, version)
+            _replace(user, locked, _remote_values(url) if url else None, version=version)
+    return asset_services.get_asset(user, asset_id)
+
+
+# --- asset deletion -----------------------------------------------------------------------------
+def remove_files_with_asset(user, asset: Asset) -> None:
+    """asset_delete_hooks hook, inside the deleting transaction: the record goes now, its stored
+    files once the transaction commits (the post_delete signal collects their names)."""
+    AssetFile.objects.filter(asset_id=asset.pk).delete()

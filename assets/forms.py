@@ -1,0 +1,419 @@
+"""Forms of the staff pages. They only turn browser input into the values the services take
+(text into numbers, JSON, locale maps); every rule (required fields, patterns, ranges, unique
+keys, permissions) is checked once, by the service, and its errors come back onto the fields."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+
+from .field_types import FieldType, InvalidValue, validate_value
+
+NO_CHOICE = ("", "—")
+MAX_REFERENCE_CHOICES = 500
+
+
+def cf_name(code: str) -> str:
+    return f"cf_{code}"
+
+
+def _parse_number(raw: str, integer: bool):
+    try:
+        return int(raw)
+    except ValueError:
+        if integer:
+            raise forms.ValidationError("must be an integer")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise forms.ValidationError("must be a number")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise forms.ValidationError("must be a number")
+    return value
+
+
+def _parse_localized(raw: str) -> dict:
+    """One "locale: text" per line, the way a translator would write them down."""
+    values = {}
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        locale, sep, text = line.partition(":")
+        if not sep or not locale.strip():
+            raise forms.ValidationError(f"line {number}: write it as locale: text, e.g. en_US: Blue shirt")
+        values[locale.strip()] = text.strip()
+    return values
+
+
+def _localized_text(value) -> str:
+    if isinstance(value, dict):
+        return "\n".join(f"{locale}: {'' if text is None else text}" for locale, text in value.items())
+    return ""
+
+
+class CustomFieldInput:
+    """How one field type is edited: the form field, the stored value as input text, and the
+    input text as the value to store (None = no value)."""
+
+    def __init__(self, definition, *, device_choices=(), asset_choices=None):
+        self.definition = definition
+        self.device_choices = device_choices
+        self.asset_choices = asset_choices
+
+    @property
+    def kind(self) -> str:
+        return self.definition.field_type
+
+    def form_field(self) -> forms.Field:
+        d, kind = self.definition, self.kind
+        common = {"required": False, "label": d.title}
+        if kind == FieldType.TEXT:
+            return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), strip=False, **common)
+        if kind in (FieldType.JSON, FieldType.GEOJSON):
+            return forms.CharField(
+                widget=forms.Textarea(attrs={"rows": 5, "class": "mono", "spellcheck": "false"}),
+                help_text="JSON" if kind == FieldType.JSON else 'GeoJSON, e.g. {"type": "Point", "coordinates": [10.0, 53.5]}',
+                **common,
+            )
+        if kind == FieldType.LOCALIZED_STRING:
+            return forms.CharField(
+                widget=forms.Textarea(attrs={"rows": 3}),
+                help_text="One line per locale, e.g. en_US: Blue shirt",
+                **common,
+            )
+        if kind in (FieldType.INTEGER, FieldType.NUMBER):
+            attrs = {"step": "1" if kind == FieldType.INTEGER else "any", "inputmode": "decimal"}
+            for bound in ("min", "max"):
+                if d.params.get(bound) is not None:
+                    attrs[bound] = d.params[bound]
+            return forms.CharField(widget=forms.NumberInput(attrs=attrs), **common)
+        if kind == FieldType.BOOLEAN:
+            return forms.ChoiceField(choices=[NO_CHOICE, ("true", "Yes"), ("false", "No")], **common)
+        if kind == FieldType.DATE:
+            return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), help_text="YYYY-MM-DD", **common)
+        if kind == FieldType.DATETIME:
+            return forms.CharField(
+                widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}), help_text="UTC", **common
+            )
+        if kind == FieldType.URL:
+            return forms.CharField(widget=forms.URLInput(attrs={"placeholder": "https://"}), **common)
+        if kind == FieldType.OPTIONS:
+            options = [(o["code"], o.get("title") or o["code"]) for o in d.params.get("options", [])]
+            return forms.ChoiceField(choices=[NO_CHOICE, *options], **common)
+        if kind == FieldType.MULTI_OPTIONS:
+            options = [(o["code"], o.get("title") or o["code"]) for o in d.params.get("options", [])]
+            return forms.MultipleChoiceField(choices=options, widget=forms.CheckboxSelectMultiple, **common)
+        if kind == FieldType.DEVICE:
+            return forms.ChoiceField(choices=[NO_CHOICE, *self.device_choices], **common)
+        if kind == FieldType.ASSET:
+            if self.asset_choices is not None:
+                return forms.ChoiceField(choices=[NO_CHOICE, *self.asset_choices], **common)
+            return forms.CharField(
+                widget=forms.NumberInput(attrs={"min": 1}), help_text="Id of an asset of this organization", **common
+            )
+        max_length = d.params.get("max_length")
+        attrs = {"maxlength": max_length} if max_length else {}
+        if d.params.get("pattern"):
+            attrs["title"] = f"Pattern: {d.params['pattern']}"
+        return forms.CharField(widget=forms.TextInput(attrs=attrs), strip=False, **common)
+
+    def initial(self, value):
+        """The stored value as the input shows it."""
+        if value is None:
+            return None
+        kind = self.kind
+        if kind == FieldType.BOOLEAN:
+            return "true" if value is True else "false" if value is False else None
+        if kind in (FieldType.JSON, FieldType.GEOJSON):
+            return json.dumps(value, indent=2, ensure_ascii=False)
+        if kind == FieldType.LOCALIZED_STRING:
+            return _localized_text(value)
+        if kind == FieldType.DATETIME and isinstance(value, str):
+            return value.removesuffix("Z").split("+")[0]
+        if kind in (FieldType.DEVICE, FieldType.ASSET):
+            return str(value)
+        if kind == FieldType.MULTI_OPTIONS:
+            return value if isinstance(value, list) else []
+        return value
+
+    def to_value(self, raw):
+        """The input as the value to store, or None for "no value"; ValidationError for input
+        that isn't even of the right shape (the service checks the field's rules)."""
+        kind = self.kind
+        if kind == FieldType.MULTI_OPTIONS:
+            return list(raw) or None
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        if kind in (FieldType.STRING, FieldType.TEXT):
+            return raw
+        raw = raw.strip()
+        if kind in (FieldType.INTEGER, FieldType.NUMBER):
+            return _parse_number(raw, kind == FieldType.INTEGER)
+        if kind == FieldType.BOOLEAN:
+            return raw == "true"
+        if kind in (FieldType.JSON, FieldType.GEOJSON):
+            try:
+                return json.loads(raw)
+            except ValueError as exc:
+                raise forms.ValidationError(f"is not valid JSON ({exc.msg} at line {exc.lineno})")
+        if kind == FieldType.LOCALIZED_STRING:
+            return _parse_localized(raw) or None
+        if kind in (FieldType.DEVICE, FieldType.ASSET):
+            if not raw.isdigit():
+                raise forms.ValidationError("must be an id")
+            return int(raw)
+        if kind == FieldType.DATETIME:
+            try:
+                # The shared rule turns the browser's local-looking time into stored UTC.
+                return validate_value(FieldType.DATETIME, {}, raw)
+            except InvalidValue as exc:
+                raise forms.ValidationError(str(exc))
+        return raw
+
+
+class AssetForm(forms.Form):
+    """Title, key and one input per custom field of the asset's type (named cf_<code>)."""
+
+    title = forms.CharField(required=False, max_length=1000, strip=False)
+    key = forms.CharField(
+        required=False, max_length=1000, help_text="Letters, digits, hyphens and underscores; leave empty to generate one."
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, definitions=(), device_choices=(), asset_choices=None, creating=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.creating = creating
+        self.inputs: dict[str, CustomFieldInput] = {}
+        self.device_codes = []
+        for definition in definitions:
+            field_input = CustomFieldInput(definition, device_choices=device_choices, asset_choices=asset_choices)
+            self.inputs[definition.code] = field_input
+            field = field_input.form_field()
+            field.required_by_type = definition.required
+            self.fields[cf_name(definition.code)] = field
+            if definition.field_type == FieldType.DEVICE:
+                self.device_codes.append((definition.code, definition.title))
+        if self.device_codes:
+            self.fields["primary_device"] = forms.ChoiceField(
+                required=False, label="Primary device",
+                choices=[("", "None"), *self.device_codes],
+                help_text="The device field whose tracker reports this asset's position.",
+            )
+        if not creating:
+            self.fields["key"].help_text = "Letters, digits, hyphens and underscores."
+
+    @classmethod
+    def initial_for(cls, asset, definitions, primary_code) -> dict:
+        initial = {"title": asset.title, "key": asset.key, "version": asset.version, "primary_device": primary_code or ""}
+        for definition in definitions:
+            value = CustomFieldInput(definition).initial(asset.custom_fields.get(definition.code))
+            if value is not None:
+                initial[cf_name(definition.code)] = value
+        return initial
+
+    def clean(self):
+        cleaned = super().clean()
+        self.values = {}
+        for code, field_input in self.inputs.items():
+            name = cf_name(code)
+            if name in self._errors:
+                continue
+            try:
+                self.values[code] = field_input.to_value(cleaned.get(name))
+            except forms.ValidationError as exc:
+                self.add_error(name, exc)
+        return cleaned
+
+    def custom_fields_patch(self, current: dict | None = None, current_primary: str | None = None) -> dict:
+        """The service's patch form: only what differs from `current` (patch semantics, so a
+        field nobody touched is never rewritten)."""
+        current = current or {}
+        patch: dict = {"set": {}, "unset": [], "set_primary": [], "unset_primary": []}
+        for code, value in self.values.items():
+            if value is None:
+                if current.get(code) is not None:
+                    patch["unset"].append(code)
+            elif current.get(code) != value or code not in current:
+                patch["set"][code] = value
+        if "primary_device" in self.fields:
+            primary = self.cleaned_data.get("primary_device") or None
+            if primary and primary != current_primary:
+                patch["set_primary"] = [primary]
+            elif not primary and current_primary:
+                patch["unset_primary"] = [current_primary]
+        return patch
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        changes = {"title": data.get("title") or ""}
+        key = (data.get("key") or "").strip()
+        if key or not self.creating:
+            changes["key"] = key if key else None
+        return changes
+
+    def map_errors(self, exc) -> None:
+        """A service's ValidationFailed/Duplicate errors onto the fields they name."""
+        for item in getattr(exc, "errors", None) or []:
+            name = item.get("field") or ""
+            message = item.get("message") or "is not valid"
+            if name in ("title", "key"):
+                self.add_error(name, message)
+            elif name.startswith("custom_fields.") and cf_name(name.split(".", 1)[1]) in self.fields:
+                self.add_error(cf_name(name.split(".", 1)[1]), message)
+            elif name in ("custom_fields.set_primary", "custom_fields.unset_primary") and "primary_device" in self.fields:
+                self.add_error("primary_device", message)
+            else:
+                self.add_error(None, f"{name}: {message}" if name else message)
+        if not getattr(exc, "errors", None):
+            self.add_error(None, exc.detail)
+
+
+# --- asset types --------------------------------------------------------------------------------
+FIELD_TYPE_CHOICES = [(value, label) for value, label in FieldType.choices]
+
+
+class AssetTypeForm(forms.Form):
+    title = forms.CharField(required=False, max_length=1000)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=20000)
+    order = forms.CharField(required=False, widget=forms.NumberInput(attrs={"step": 1}))
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean_order(self):
+        raw = (self.cleaned_data.get("order") or "").strip()
+        if not raw:
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            raise forms.ValidationError("must be an integer")
+
+
+class NewAssetTypeForm(AssetTypeForm):
+    organization = forms.ChoiceField(label="Organization")
+    code = forms.CharField(required=False, max_length=200, help_text="Lowercase letters, digits and underscores; can't change later.")
+
+    field_order = ["organization", "code", "title", "description", "order"]
+
+    def __init__(self, *args, organization_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].choices = list(organization_choices)
+
+
+class FieldDefinitionForm(forms.Form):
+    """A field definition and its params. Params are sent only when filled in, so the service
+    answers for a param that doesn't fit the field type."""
+
+    code = forms.CharField(required=False, max_length=200, help_text="Lowercase letters, digits and underscores.")
+    title = forms.CharField(required=False, max_length=1000)
+    field_type = forms.ChoiceField(choices=FIELD_TYPE_CHOICES, label="Field type")
+    required = forms.BooleanField(required=False, label="Required")
+    max_length = forms.CharField(required=False, label="Max length", widget=forms.NumberInput(attrs={"min": 1}),
+                                 help_text="STRING (≤ 1024, default 255) and TEXT")
+    pattern = forms.CharField(required=False, label="Pattern", help_text="Regular expression, STRING only")
+    min = forms.CharField(required=False, label="Minimum", widget=forms.NumberInput(attrs={"step": "any"}),
+                          help_text="INTEGER and NUMBER")
+    max = forms.CharField(required=False, label="Maximum", widget=forms.NumberInput(attrs={"step": "any"}),
+                          help_text="INTEGER and NUMBER")
+    options = forms.CharField(
+        required=False, label="Options", widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="OPTIONS and MULTI_OPTIONS: one per line, code: title",
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, existing=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.existing = existing
+        if existing is not None:
+            # Code and type are immutable: shown, never sent.
+            del self.fields["code"]
+            del self.fields["field_type"]
+
+    @classmethod
+    def initial_for(cls, definition, version) -> dict:
+        params = definition.params or {}
+        initial = {"title": definition.title, "required": bool(params.get("required")), "version": version}
+        for name in ("max_length", "pattern", "min", "max"):
+            if params.get(name) is not None:
+                initial[name] = params[name]
+        if params.get("options"):
+            initial["options"] = "\n".join(f"{o['code']}: {o.get('title') or o['code']}" for o in params["options"])
+        return initial
+
+    def _number(self, name, integer=False):
+        raw = (self.cleaned_data.get(name) or "").strip()
+        if not raw:
+            return None
+        return _parse_number(raw, integer)
+
+    def clean_max_length(self):
+        return self._number("max_length", integer=True)
+
+    def clean_min(self):
+        return self._number("min")
+
+    def clean_max(self):
+        return self._number("max")
+
+    def clean_options(self):
+        raw = self.cleaned_data.get("options") or ""
+        options = []
+        for line in raw.splitlines():
+            if not line.strip():
+                continue
+            code, _, title = line.partition(":")
+            options.append({"code": code.strip(), "title": title.strip() or code.strip()})
+        return options or None
+
+    def spec(self) -> dict:
+        data = self.cleaned_data
+        params: dict = {"required": bool(data.get("required"))}
+        for name in ("max_length", "min", "max", "options"):
+            if data.get(name) is not None:
+                params[name] = data[name]
+        if (data.get("pattern") or "").strip():
+            params["pattern"] = data["pattern"].strip()
+        spec = {"title": data.get("title") or "", "params": params}
+        if self.existing is None:
+            spec["code"] = (data.get("code") or "").strip()
+            spec["field_type"] = data.get("field_type")
+            if not spec["title"]:
+                spec.pop("title")
+        return spec
+
+    def map_errors(self, exc) -> None:
+        for item in getattr(exc, "errors", None) or []:
+            name = (item.get("field") or "").removeprefix("field").lstrip(".")
+            message = item.get("message") or "is not valid"
+            param = message.split(" ", 1)[0].removeprefix("params.") if message.startswith("params.") else ""
+            if name in self.fields and name != "version":
+                self.add_error(name, message)
+            elif name == "params" and param in self.fields and param not in ("code", "title", "version"):
+                self.add_error(param, message.split(" ", 1)[1] if " " in message else message)
+            elif name == "params":
+                self.add_error(None, f"Params: {message}")
+            else:
+                self.add_error(None, f"{name}: {message}" if name else message)
+        if not getattr(exc, "errors", None):
+            self.add_error(None, exc.detail)
+
+
+class DeviceForm(forms.Form):
+    organization = forms.ChoiceField(label="Organization")
+    title = forms.CharField(required=False, max_length=1000)
+    identifier = forms.CharField(required=False, max_length=1000, help_text="Serial number or IMEI")
+
+    def __init__(self, *args, organization_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].choices = list(organization_choices)
+
+    def map_errors(self, exc) -> None:
+        for item in getattr(exc, "errors", None) or []:
+            name = item.get("field") or ""
+            message = item.get("message") or "is not valid"
+            if name in ("title", "identifier"):
+                self.add_error(name, message)
+            else:
+                self.add_error(None, f"{name}: {message}" if name else message)
+        if not getattr(exc, "errors", None):
+            self.add_error(None, exc.detail)

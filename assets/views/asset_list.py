@@ -1,0 +1,267 @@
+"""The asset list: filters (organization, type, group, title, the type's custom fields) that
+live in the URL, sortable columns and keyset pages. htmx swaps only the results; when the
+organization or type changes, the inputs that depend on them come along out of band."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlsplit
+
+from django.db.models import Prefetch
+from django.http import QueryDict
+from django.urls import reverse
+from django_htmx.http import push_url
+
+from .. import queries
+from ..errors import ValidationFailed
+from ..field_types import FieldType
+from ..models import AssetDeviceLink, AssetType
+from ..pagination import paginate
+from ..permissions import can_create_assets
+from ..services.asset_types import types_for_organization, visible_types, with_definitions
+from ..services.assets import visible_assets
+from . import groups_bridge
+from .common import organization_list, page_organization, parse_id, render_page_or_partial, staff_page
+from .presenters import COLUMN_TYPES, SORTABLE_TYPES, asset_field_values, referenced_asset_ids, referenced_assets
+
+PAGE_SIZES = (25, 50, 100)
+DEFAULT_PAGE_SIZE = 50
+FIXED_ORDERINGS = ("title", "created_at", "updated_at")
+TEXT_TYPES = {FieldType.STRING, FieldType.TEXT, FieldType.URL, FieldType.LOCALIZED_STRING}
+RANGE_INPUTS = {FieldType.INTEGER: "number", FieldType.NUMBER: "number", FieldType.DATE: "date",
+                FieldType.DATETIME: "datetime-local"}
+
+
+@dataclass
+class FilterInput:
+    name: str  # the GET /assets parameter it fills
+    label: str
+    kind: str  # search | number | date | datetime-local | select
+    value: str = ""
+    choices: list = field(default_factory=list)
+
+
+@dataclass
+class FieldFilter:
+    code: str
+    title: str
+    field_type: str
+    inputs: list[FilterInput]
+
+
+def field_filter(definition) -> FieldFilter:
+    """The inputs one custom field gets, named with the API's cf_<code>[__<op>] parameters."""
+    code, kind = definition.code, definition.field_type
+    base = f"cf_{code}"
+    if kind in TEXT_TYPES:
+        inputs = [FilterInput(f"{base}__icontains", "contains", "search")]
+    elif kind in RANGE_INPUTS:
+        inputs = [FilterInput(f"{base}__gte", "from", RANGE_INPUTS[kind]),
+                  FilterInput(f"{base}__lte", "to", RANGE_INPUTS[kind])]
+    elif kind == FieldType.BOOLEAN:
+        inputs = [FilterInput(base, "is", "select", choices=[("", "Any"), ("true", "Yes"), ("false", "No")])]
+    elif kind in (FieldType.OPTIONS, FieldType.MULTI_OPTIONS):
+        options = [(o["code"], o.get("title") or o["code"]) for o in definition.params.get("options", [])]
+        inputs = [FilterInput(base, "is", "select", choices=[("", "Any"), *options])]
+    else:
+        inputs = [FilterInput(f"{base}__isnull", "value", "select",
+                              choices=[("", "Any"), ("false", "Set"), ("true", "Empty")])]
+    return FieldFilter(code, definition.title, kind, inputs)
+
+
+@dataclass
+class Column:
+    label: str
+    ordering: str | None = None  # the ordering value this header sorts by
+    code: str | None = None
+
+
+@dataclass
+class ListState:
+    """Everything the request asked for, validated; `params` is the canonical query string."""
+
+    organizations: list
+    organization: object = None
+    types: list = field(default_factory=list)
+    asset_type: AssetType | None = None
+    definitions: list = field(default_factory=list)
+    groups: list | None = None
+    group_id: int | None = None
+    include_descendants: bool = False
+    title_contains: str = ""
+    field_filters: list[FieldFilter] = field(default_factory=list)
+    ordering: str = "title"
+    limit: int = DEFAULT_PAGE_SIZE
+    cursor: str = ""
+    params: QueryDict = field(default_factory=lambda: QueryDict(mutable=True))
+    filter_params: dict = field(default_factory=dict)
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.asset_type or self.group_id or self.title_contains or self.active_field_filters)
+
+    @property
+    def active_field_filters(self) -> list[str]:
+        return [i.name for f in self.field_filters for i in f.inputs if i.value]
+
+
+def _type_label(asset_type, organization) -> str:
+    if organization is None and asset_type.organization is not None:
+        return f"{asset_type.title} — {asset_type.organization.title}"
+    return asset_type.title
+
+
+def read_state(request) -> ListState:
+    get = request.GET
+    organization, explicit = page_organization(request)
+    state = ListState(organizations=organization_list(request), organization=organization)
+    if organization is not None:
+        types_qs = types_for_organization(organization)
+    else:
+        types_qs, _ = visible_types(request.user)
+    types_qs = with_definitions(types_qs.select_related("organization")).order_by("order", "title", "id")
+    state.types = [(t, _type_label(t, organization)) for t in types_qs] if state.organizations else []
+    type_id = parse_id(get.get("type_id"))
+    state.asset_type = next((t for t, _ in state.types if t.pk == type_id), None)
+    if state.asset_type is not None:
+        state.definitions = list(state.asset_type.field_definitions.all())
+    state.groups = groups_bridge.group_choices(request.user, organization, parse_id(get.get("group_id")))
+    if state.groups is not None:
+        state.group_id = next((gid for gid, _ in state.groups if gid == parse_id(get.get("group_id"))), None)
+        state.include_descendants = state.group_id is not None and get.get("include_descendants") in ("true", "on", "1")
+    state.title_contains = (get.get("title_contains") or "").strip()[:200]
+    state.field_filters = [field_filter(d) for d in state.definitions]
+    for group in state.field_filters:
+        for item in group.inputs:
+            item.value = (get.get(item.name) or "").strip()[:200]
+            if item.kind == "select" and item.value not in {code for code, _ in item.choices}:
+                item.value = ""
+    sortable = {f"cf_{d.code}" for d in state.definitions if d.field_type in SORTABLE_TYPES}
+    ordering = get.get("ordering") or "title"
+    state.ordering = ordering if ordering.lstrip("-") in (*FIXED_ORDERINGS, *sortable) else "title"
+    limit = parse_id(get.get("limit"))
+    state.limit = limit if limit in PAGE_SIZES else DEFAULT_PAGE_SIZE
+    state.cursor = (get.get("cursor") or "").strip()[:2000]
+
+    # Canonical parameters, in the order the form shows them; only what was understood.
+    params = QueryDict(mutable=True)
+    filters: dict[str, list[str]] = {}
+    if explicit or organization is not None:
+        params["organization_id"] = str(organization.pk) if organization is not None else ""
+    if organization is not None:
+        filters["organization_id"] = [str(organization.pk)]
+    if state.asset_type is not None:
+        params["type_id"] = str(state.asset_type.pk)
+        filters["type_id"] = [params["type_id"]]
+    if state.group_id is not None:
+        params["group_id"] = str(state.group_id)
+        filters["group_id"] = [params["group_id"]]
+        if state.include_descendants:
+            params["include_descendants"] = "true"
+            filters["include_descendants"] = ["true"]
+    if state.title_contains:
+        params["title_contains"] = state.title_contains
+        filters["title_contains"] = [state.title_contains]
+    for group in state.field_filters:
+        for item in group.inputs:
+            if item.value:
+                params[item.name] = item.value
+                filters[item.name] = [item.value]
+    if state.ordering != "title":
+        params["ordering"] = state.ordering
+    if state.limit != DEFAULT_PAGE_SIZE:
+        params["limit"] = str(state.limit)
+    state.params = params
+    state.filter_params = filters
+    return state
+
+
+def columns_for(state: ListState) -> list[Column]:
+    columns = [Column("Title", "title"), Column("Key")]
+    if state.asset_type is None:
+        columns.append(Column("Type"))
+    if state.organization is None:
+        columns.append(Column("Organization"))
+    for d in state.definitions:
+        if d.field_type in COLUMN_TYPES:
+            columns.append(Column(d.title, f"cf_{d.code}" if d.field_type in SORTABLE_TYPES else None, d.code))
+    columns += [Column("Primary device"), Column("Created", "created_at")]
+    return columns
+
+
+def _scope_of_url(request, url: str | None) -> tuple[str | None, str | None] | None:
+    """(organization_id, type_id) the page the browser shows was filtered by."""
+    if not url:
+        return None
+    query = parse_qs(urlsplit(url).query, keep_blank_values=True)
+    if "organization_id" in query:
+        org = query["organization_id"][0] or None
+    else:
+        org = request.session.get("current_organization_id")
+        org = str(org) if org else None
+    return org, (query.get("type_id") or [None])[0] or None
+
+
+def _results(request, state: ListState) -> dict:
+    queryset = visible_assets(request.user).select_related("type", "organization")
+    rows, page, error = [], None, None
+    try:
+        queryset, type_ids = queries.filter_assets(queryset, _querydict(state.filter_params), user=request.user)
+        queryset, keys = queries.ordering_for(queryset, state.ordering, type_ids)
+        queryset = queryset.prefetch_related(
+            Prefetch("device_links", queryset=AssetDeviceLink.objects.select_related("device").order_by("field_code"))
+        )
+        page = paginate(queryset, keys, limit=state.limit, cursor=state.cursor or None)
+    except ValidationFailed as exc:
+        error = exc
+    if page is not None:
+        shown_defs = [d for d in state.definitions if d.field_type in COLUMN_TYPES]
+        assets_by_id = referenced_assets(request.user, referenced_asset_ids(page.items, shown_defs))
+        for asset in page.items:
+            links = list(asset.device_links.all())
+            rows.append({
+                "asset": asset,
+                "values": asset_field_values(asset, shown_defs, assets_by_id),
+                "primary": next((link.device for link in links if link.is_primary), None),
+            })
+    return {"rows": rows, "page": page, "filter_error": error}
+
+
+def _querydict(filters: dict) -> QueryDict:
+    query = QueryDict(mutable=True)
+    for name, values in filters.items():
+        query.setlist(name, values)
+    return query
+
+
+@staff_page
+def asset_list(request):
+    state = read_state(request)
+    context = {
+        "section": "assets",
+        "state": state,
+        "columns": columns_for(state),
+        "page_sizes": PAGE_SIZES,
+        "can_create": bool(state.organizations) and any(can_create_assets(request.user, o.pk) for o in state.organizations),
+        **_results(request, state),
+    }
+    if context["page"] is not None and context["page"].has_next_page:
+        next_params = state.params.copy()
+        next_params["cursor"] = context["page"].end_cursor
+        context["next_query"] = next_params.urlencode()
+    new_scope = (str(state.organization.pk) if state.organization else None,
+                 str(state.asset_type.pk) if state.asset_type else None)
+    previous = _scope_of_url(request, request.htmx.current_url if request.htmx else None)
+    context["oob_scope"] = previous is None or previous[0] != new_scope[0]
+    context["oob_fields"] = context["oob_scope"] or previous[1] != new_scope[1]
+    status = 400 if context["filter_error"] is not None and not request.htmx else 200
+    response = render_page_or_partial(
+        request, "assets/asset_list.html", "assets/partials/asset_results.html", context, status=status
+    )
+    if request.htmx:
+        shown = state.params.copy()
+        if state.cursor:
+            shown["cursor"] = state.cursor
+        query = shown.urlencode()
+        push_url(response, f"{reverse('asset_list')}?{query}" if query else reverse("asset_list"))
+    return response

@@ -1,0 +1,265 @@
+"""Asset detail, create, edit and delete pages. Writes go through assets.services.assets; a
+stale version comes back as a conflict showing both versions, never a silent overwrite."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import BooleanField, Case, Q, Value, When
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
+
+from ..errors import Conflict, Duplicate, NotFound, ValidationFailed
+from ..field_types import FieldType
+from ..forms import MAX_REFERENCE_CHOICES, AssetForm
+from ..models import Asset, AssetType, Organization
+from ..permissions import asset_condition, can_create_assets
+from ..serializers import asset_data
+from ..services.asset_types import types_for_organization, with_definitions
+from ..services.assets import create_asset, delete_asset, get_asset, update_asset, visible_assets
+from ..services.changes import visible_changes
+from ..services.devices import visible_devices
+from .changes import entry_rows
+from .common import organization_by_id, organization_list, parse_id, staff_page
+from .presenters import asset_field_values, orphan_values, present_value, referenced_asset_ids, referenced_assets
+
+HISTORY_ON_DETAIL = 10
+
+
+def _allowed_actions(user, asset_id: int) -> dict[str, bool]:
+    """Whether the user may change / delete the asset, in one query."""
+    conditions = {action: asset_condition(user, action) for action in ("change", "delete")}
+    if all(c is None for c in conditions.values()):
+        return {"change": True, "delete": True}
+    annotations = {
+        f"may_{action}": Value(True) if condition is None else Case(
+            When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+        for action, condition in conditions.items()
+    }
+    row = Asset.objects.filter(pk=asset_id).annotate(**annotations).values("may_change", "may_delete").first() or {}
+    return {"change": bool(row.get("may_change")), "delete": bool(row.get("may_delete"))}
+
+
+def _existing_path(path: str) -> str | None:
+    """`path` when some app serves it: the links app's pages appear once it ships them."""
+    try:
+        resolve(path)
+    except Resolver404:
+        return None
+    return path
+
+
+@staff_page
+def asset_detail(request, asset_id: int):
+    asset = get_asset(request.user, asset_id)
+    shape = asset_data(asset)
+    definitions = list(asset.type.field_definitions.all())
+    assets_by_id = referenced_assets(request.user, referenced_asset_ids([asset], definitions))
+    history = list(
+        visible_changes(request.user).filter(object_type="asset", object_id=asset.pk).order_by("-time", "-id")[
+            :HISTORY_ON_DETAIL + 1
+        ]
+    )
+    links_panel = _existing_path(f"/links/panel/{asset.pk}/")
+    return render(request, "assets/asset_detail.html", {
+        "section": "assets",
+        "asset": asset,
+        "shape": shape,
+        "values": asset_field_values(asset, definitions, assets_by_id),
+        "orphans": orphan_values(asset, definitions),
+        "device_links": list(asset.device_links.all()),
+        "groups": shape.get("groups") or [],
+        "file": shape.get("file"),
+        "history": entry_rows(request.user, history[:HISTORY_ON_DETAIL]),
+        "more_history": len(history) > HISTORY_ON_DETAIL,
+        "allowed": _allowed_actions(request.user, asset.pk),
+        "links_panel_url": links_panel,
+        "hierarchy_url": _existing_path(f"/links/hierarchy/{asset.pk}/"),
+    })
+
+
+# --- create and edit ----------------------------------------------------------------------------
+def _device_choices(user, organization_id: int, asset_id: int | None) -> list[tuple[str, str]]:
+    """Devices of the organization that are free, or already this asset's."""
+    free = Q(asset_links__isnull=True)
+    if asset_id is not None:
+        free |= Q(asset_links__asset_id=asset_id)
+    devices = visible_devices(user).filter(free, organization_id=organization_id).order_by("title", "id").distinct()
+    return [(str(d.pk), f"{d.title} ({d.identifier})") for d in devices]
+
+
+def _asset_choices(user, organization_id: int, asset_id: int | None):
+    """Assets an ASSET field may point to, or None when there are too many for a list (the
+    form then takes an id)."""
+    queryset = visible_assets(user).filter(organization_id=organization_id)
+    if asset_id is not None:
+        queryset = queryset.exclude(pk=asset_id)
+    rows = list(queryset.order_by("title", "id").values_list("pk", "title", "key")[: MAX_REFERENCE_CHOICES + 1])
+    if len(rows) > MAX_REFERENCE_CHOICES:
+        return None
+    return [(str(pk), f"{title} ({key})") for pk, title, key in rows]
+
+
+def _build_form(request, definitions, organization_id, asset=None, *, data=None, initial=None):
+    kinds = {d.field_type for d in definitions}
+    asset_id = asset.pk if asset is not None else None
+    return AssetForm(
+        data,
+        initial=initial,
+        definitions=definitions,
+        device_choices=_device_choices(request.user, organization_id, asset_id) if FieldType.DEVICE in kinds else (),
+        asset_choices=_asset_choices(request.user, organization_id, asset_id) if FieldType.ASSET in kinds else None,
+        creating=asset is None,
+    )
+
+
+def _creatable_types(request):
+    """[(organization, [types])] for every organization the user may create assets in; two
+    queries whatever the number of organizations (inheritance resolved on the mptt columns)."""
+    organizations = [o for o in organization_list(request) if can_create_assets(request.user, o.pk)]
+    if not organizations:
+        return []
+    # Types are inherited from every ancestor, visible to the user or not.
+    trees = list(Organization.objects.filter(tree_id__in={o.tree_id for o in organizations}).only("tree_id", "lft", "rght"))
+    lineage = {
+        o.pk: {a.pk for a in trees if a.tree_id == o.tree_id and a.lft <= o.lft and a.rght >= o.rght}
+        for o in organizations
+    }
+    owner_ids = set().union(*lineage.values())
+    all_types = list(
+        AssetType.objects.filter(Q(organization__isnull=True) | Q(organization_id__in=owner_ids)).order_by("order", "title")
+    )
+    return [
+        (o, [t for t in all_types if t.organization_id is None or t.organization_id in lineage[o.pk]])
+        for o in organizations
+    ]
+
+
+@staff_page
+def asset_create(request):
+    organization = organization_by_id(request, parse_id(request.GET.get("organization_id")))
+    type_id = parse_id(request.GET.get("type_id"))
+    if organization is None or type_id is None:
+        choices = _creatable_types(request)
+        if not choices:
+            return render(request, "assets/asset_new_choose.html", {"section": "assets", "choices": []}, status=403)
+        return render(request, "assets/asset_new_choose.html", {"section": "assets", "choices": choices})
+    if not can_create_assets(request.user, organization.pk):
+        return render(request, "errors/403.html", {
+            "reason": f"You may not create assets in {organization.title}."
+        }, status=403)
+    asset_type = with_definitions(types_for_organization(organization)).filter(pk=type_id).first()
+    if asset_type is None:
+        raise Http404("type not available here")
+    definitions = list(asset_type.field_definitions.all())
+    form = _build_form(request, definitions, organization.pk, data=request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                asset = create_asset(
+                    request.user, organization_id=organization.pk, type_id=asset_type.pk,
+                    custom_fields=form.custom_fields_patch(), **form.changes(),
+                )
+            except (ValidationFailed, Duplicate) as exc:
+                form.map_errors(exc)
+            else:
+                messages.success(request, f"Created {asset.title}.")
+                return redirect("asset_detail", asset.pk)
+        status = 400
+    return render(request, "assets/asset_form.html", {
+        "section": "assets", "form": form, "asset_type": asset_type, "organization": organization,
+        "creating": True, "action": f"{reverse('asset_create')}?organization_id={organization.pk}&type_id={asset_type.pk}",
+        "cancel_url": f"{reverse('asset_list')}?organization_id={organization.pk}&type_id={asset_type.pk}",
+    }, status=status)
+
+
+def _comparison(form, current: Asset, definitions) -> list[dict]:
+    """Rows of the conflict view: each value as the user submitted it and as stored now."""
+    links = {link.field_code: link for link in current.device_links.all()}
+    rows = []
+    for label, mine, theirs in [
+        ("Title", form.data.get("title", ""), current.title),
+        ("Key", form.data.get("key", ""), current.key),
+    ]:
+        rows.append({"label": label, "mine": mine, "theirs": theirs, "differs": (mine or "") != (theirs or "")})
+    values = getattr(form, "values", {})
+    for definition in definitions:
+        mine_value = values.get(definition.code)
+        stored = current.custom_fields.get(definition.code)
+        rows.append({
+            "label": definition.title,
+            "mine_value": present_value(definition, mine_value),
+            "theirs_value": present_value(definition, stored, device_links=links),
+            "differs": mine_value != stored,
+        })
+    return rows
+
+
+@staff_page
+def asset_edit(request, asset_id: int):
+    asset = get_asset(request.user, asset_id, "change")
+    definitions = list(asset.type.field_definitions.all())
+    current_primary = next((link.field_code for link in asset.device_links.all() if link.is_primary), None)
+    if request.method != "POST":
+        form = _build_form(request, definitions, asset.organization_id, asset,
+                           initial=AssetForm.initial_for(asset, definitions, current_primary))
+        return render(request, "assets/asset_form.html", _edit_context(asset, form))
+    form = _build_form(request, definitions, asset.organization_id, asset, data=request.POST)
+    conflict = None
+    if form.is_valid():
+        try:
+            update_asset(
+                request.user, asset.pk, version=form.cleaned_data.get("version"),
+                custom_fields=form.custom_fields_patch(asset.custom_fields, current_primary), **form.changes(),
+            )
+        except Conflict as exc:
+            conflict = exc
+        except (ValidationFailed, Duplicate) as exc:
+            form.map_errors(exc)
+        else:
+            messages.success(request, f"Saved {form.cleaned_data.get('title') or asset.title}.")
+            return redirect("asset_detail", asset.pk)
+    context = _edit_context(asset, form)
+    if conflict is not None:
+        try:
+            current = get_asset(request.user, asset.pk)
+        except NotFound:
+            messages.error(request, "This asset was deleted while you were editing it.")
+            return redirect("asset_list")
+        context["conflict"] = {
+            "yours": conflict.extra.get("expected_version"),
+            "current": current.version,
+            "rows": _comparison(form, current, definitions),
+        }
+        # The user's input stays in the form; saving again is a deliberate overwrite of the
+        # version they have now seen.
+        data = request.POST.copy()
+        data["version"] = str(current.version)
+        form.data = data
+        context["asset"] = current
+    return render(request, "assets/asset_form.html", context, status=409 if conflict else 400)
+
+
+def _edit_context(asset, form) -> dict:
+    return {
+        "section": "assets", "form": form, "asset": asset, "asset_type": asset.type,
+        "organization": asset.organization, "creating": False,
+        "action": reverse("asset_edit", args=[asset.pk]), "cancel_url": reverse("asset_detail", args=[asset.pk]),
+    }
+
+
+@staff_page
+def asset_delete(request, asset_id: int):
+    asset = get_asset(request.user, asset_id, "delete")
+    if request.method == "POST":
+        try:
+            delete_asset(request.user, asset.pk, version=parse_id(request.POST.get("version")))
+        except Conflict:
+            messages.error(request, f"{asset.title} changed since you opened it; review it and delete again.")
+            return redirect("asset_detail", asset.pk)
+        messages.success(request, f"Deleted {asset.title}.")
+        return redirect(f"{reverse('asset_list')}?organization_id={asset.organization_id}")
+    return render(request, "assets/asset_delete.html", {"section": "assets", "asset": asset})
+

@@ -1,0 +1,98 @@
+"""Shared pieces of the pages: domain errors to HTTP answers, the current organization, htmx
+partial-or-page rendering and "next" URLs."""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from ..errors import Forbidden, NotFound, Unauthenticated
+from ..models import Organization
+from ..services.organizations import visible_organizations
+
+SESSION_ORGANIZATION = "current_organization_id"
+
+
+def staff_page(view):
+    """Login required, and the service layer's NotFound/Forbidden become the 404/403 pages, so
+    a page never tells a hidden object from a missing one."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.detail)
+        except (Forbidden, Unauthenticated) as exc:
+            raise PermissionDenied(exc.detail)
+
+    return wrapper
+
+
+def organization_list(request) -> list[Organization]:
+    """Organizations the user may see, in tree order; read once per request (the switcher in
+    the layout and the page share it)."""
+    cached = getattr(request, "_visible_organizations", None)
+    if cached is None:
+        cached = list(visible_organizations(request.user).order_by("tree_id", "lft"))
+        request._visible_organizations = cached
+    return cached
+
+
+def organization_by_id(request, organization_id) -> Organization | None:
+    for organization in organization_list(request):
+        if organization.pk == organization_id:
+            return organization
+    return None
+
+
+def parse_id(raw) -> int | None:
+    if raw is None:
+        return None
+    raw = str(raw).strip()
+    return int(raw) if raw.isdigit() and 0 < len(raw) < 19 else None
+
+
+def current_organization(request) -> Organization | None:
+    """The organization picked in the switcher (kept in the session), if still visible."""
+    return organization_by_id(request, parse_id(request.session.get(SESSION_ORGANIZATION)))
+
+
+def page_organization(request, param: str = "organization_id") -> tuple[Organization | None, bool]:
+    """The organization a list page is about: the query parameter when present (empty = all
+    organizations), else the switcher's choice. Returns (organization, explicit_in_url)."""
+    if param in request.GET:
+        return organization_by_id(request, parse_id(request.GET.get(param))), True
+    return current_organization(request), False
+
+
+def safe_next(request, candidate: str | None, default: str = "/") -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def render_page_or_partial(request, template: str, partial: str, context: dict, *, status: int = 200):
+    """The full page, or only `partial` for an htmx request (history restores get the page)."""
+    wants_partial = bool(request.htmx) and not request.htmx.history_restore_request
+    response = render(request, partial if wants_partial else template, context, status=status)
+    # A cached partial must never be shown as a whole page on back/forward.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def error_fields(exc) -> dict[str, list[str]]:
+    """A domain error's {field: [messages]} (field "" for messages about the whole request)."""
+    found: dict[str, list[str]] = {}
+    for item in getattr(exc, "errors", None) or []:
+        found.setdefault(item.get("field") or "", []).append(item.get("message") or "is not valid")
+    return found

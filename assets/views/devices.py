@@ -1,0 +1,128 @@
+"""Devices: which are linked, to which asset (when the user may see that asset), and adding or
+removing devices for organization managers."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import HttpResponseNotAllowed, QueryDict
+from django.shortcuts import redirect
+
+from ..errors import Conflict, Duplicate, InUse, ValidationFailed
+from ..forms import DeviceForm
+from ..models import AssetDeviceLink
+from ..pagination import SortKey, paginate
+from ..permissions import can_manage_org
+from ..services import devices
+from ..services.assets import visible_assets
+from .common import organization_list, page_organization, parse_id, render_page_or_partial, staff_page
+
+PAGE_SIZE = 50
+LINK_STATES = {"": "Any", "linked": "Linked", "free": "Not linked"}
+
+
+def _manageable(request):
+    return [(str(o.pk), o.title) for o in organization_list(request) if can_manage_org(request.user, o.pk)]
+
+
+@staff_page
+def device_list(request):
+    return _device_page(request)
+
+
+def _device_page(request, form=None, status=200):
+    organization, explicit = page_organization(request)
+    link_state = request.GET.get("linked") or ""
+    if link_state not in LINK_STATES:
+        link_state = ""
+    search = (request.GET.get("q") or "").strip()[:128]
+    queryset = devices.visible_devices(request.user).select_related("organization").prefetch_related(
+        Prefetch("asset_links", queryset=AssetDeviceLink.objects.select_related("asset"))
+    )
+    if organization is not None:
+        queryset = queryset.filter(organization_id=organization.pk)
+    if link_state:
+        linked = Exists(AssetDeviceLink.objects.filter(device_id=OuterRef("pk")))
+        queryset = queryset.filter(linked if link_state == "linked" else ~linked)
+    if search:
+        queryset = queryset.filter(Q(title__icontains=search) | Q(identifier__icontains=search))
+    error = None
+    page = None
+    try:
+        page = paginate(queryset, [SortKey("title")], limit=PAGE_SIZE, cursor=request.GET.get("cursor") or None)
+    except ValidationFailed as exc:
+        error = exc
+    rows = []
+    if page is not None:
+        links = {d.pk: next(iter(d.asset_links.all()), None) for d in page.items}
+        # A device may be linked to an asset the user can't open: say so without naming it.
+        asset_ids = {link.asset_id for link in links.values() if link is not None}
+        visible_ids = set(visible_assets(request.user).filter(pk__in=asset_ids).values_list("pk", flat=True)) if asset_ids else set()
+        managed = {o.pk for o in organization_list(request) if can_manage_org(request.user, o.pk)}
+        for device in page.items:
+            link = links[device.pk]
+            rows.append({
+                "device": device,
+                "link": link,
+                "asset_visible": link is not None and link.asset_id in visible_ids,
+                "can_delete": device.organization_id in managed and link is None,
+            })
+    params = QueryDict(mutable=True)
+    if explicit or organization is not None:
+        params["organization_id"] = str(organization.pk) if organization else ""
+    if link_state:
+        params["linked"] = link_state
+    if search:
+        params["q"] = search
+    manageable = _manageable(request)
+    if form is None and manageable:
+        initial = {"organization": str(organization.pk)} if organization is not None else {}
+        form = DeviceForm(organization_choices=manageable, initial=initial)
+    context = {
+        "section": "devices", "rows": rows, "page": page, "error": error, "organization": organization,
+        "organizations": organization_list(request), "link_state": link_state, "link_states": LINK_STATES,
+        "search": search, "params": params, "form": form,
+        "is_filtered": bool(link_state or search),
+    }
+    if page is not None and page.has_next_page:
+        next_params = params.copy()
+        next_params["cursor"] = page.end_cursor
+        context["next_query"] = next_params.urlencode()
+    if error is not None and not request.htmx:
+        status = 400
+    return render_page_or_partial(request, "assets/device_list.html", "assets/partials/device_rows.html", context,
+                                  status=status)
+
+
+@staff_page
+def device_create(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = DeviceForm(request.POST, organization_choices=_manageable(request))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            device = devices.create_device(
+                request.user, organization_id=int(data["organization"]), title=data.get("title") or "",
+                identifier=data.get("identifier") or "",
+            )
+        except (ValidationFailed, Duplicate) as exc:
+            form.map_errors(exc)
+        else:
+            messages.success(request, f"Added device {device.title}.")
+            return redirect("device_list")
+    return _device_page(request, form=form, status=400)
+
+
+@staff_page
+def device_delete(request, device_id: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    device = devices.get_device(request.user, device_id)
+    try:
+        devices.delete_device(request.user, device.pk, version=parse_id(request.POST.get("version")))
+    except (InUse, Conflict) as exc:
+        messages.error(request, f"Couldn't delete {device.title}: {exc.detail}.")
+    else:
+        messages.success(request, f"Deleted device {device.title}.")
+    return redirect("device_list")

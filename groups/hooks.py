@@ -1,0 +1,57 @@
+"""How groups plug into the assets foundation: group-scoped grants on assets and organizations,
+the group_id filter of GET /assets, `groups` in the asset shape, and "group" as a grant target
+of POST /permissions."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+
+from assets import permissions as asset_permissions
+from assets import queries as asset_queries
+from assets import serializers as asset_serializers
+from assets.errors import NotFound
+from assets.services import access
+from assets.services import assets as asset_services
+
+from .models import AssetGroup, AssetGroupTeamObjectPermission, AssetGroupUserObjectPermission, GroupMembership
+from .permissions import GRANT_CODENAMES, group_asset_condition, group_organization_condition
+from .queries import filter_assets_by_group
+
+
+def prefetch_groups(queryset):
+    return queryset.prefetch_related(
+        Prefetch(
+            "group_memberships",
+            queryset=GroupMembership.objects.select_related("group").order_by("group__title", "group_id"),
+        )
+    )
+
+
+def groups_of_asset(asset, data: dict) -> None:
+    """The groups an asset is filed in. Whoever may view the asset sees where it is filed (id and
+    title, like its type): the filing is part of the asset, and the hook that shapes it has no
+    user to filter with."""
+    data["groups"] = [{"id": m.group_id, "title": m.group.title} for m in asset.group_memberships.all()]
+
+
+def _fetch_group(user, object_id):
+    group = AssetGroup.objects.filter(pk=object_id).first()
+    if group is None:
+        raise NotFound(f"group {object_id} does not exist")
+    return group
+
+
+def register() -> None:
+    asset_permissions.register_asset_scope(group_asset_condition)
+    asset_permissions.register_organization_scope(group_organization_condition)
+    asset_queries.register_asset_filter("group_id", filter_assets_by_group)
+    if prefetch_groups not in asset_services.asset_prefetch_extensions:
+        asset_services.asset_prefetch_extensions.append(prefetch_groups)
+    if groups_of_asset not in asset_serializers.asset_shape_extensions:
+        asset_serializers.asset_shape_extensions.append(groups_of_asset)
+    access.register_grant_target(
+        access.GrantTarget(
+            "group", "groups", GRANT_CODENAMES, _fetch_group, lambda group: group.organization_id,
+            AssetGroupUserObjectPermission, AssetGroupTeamObjectPermission,
+        )
+    )

@@ -1,0 +1,198 @@
+"""Read paths of groups: counts computed in the page's own query, paths of a whole page in one
+more query, nested subtrees from one range scan, the GET /assets group filter, and an integrity
+check of the stored trees."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from assets.errors import ValidationFailed
+from assets.models import Asset
+from assets.permissions import asset_condition
+
+from .models import AssetGroup, GroupMembership
+from .permissions import group_condition
+
+TREE_DEPTH_DEFAULT = 10
+TREE_DEPTH_MAX = 50
+TREE_NODE_CAP = 10_000
+TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no"}
+
+
+def _count_of(queryset, group_field: str):
+    counted = queryset.order_by().values(group_field).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def with_counts(queryset, user):
+    """children_count and asset_count as correlated subqueries of the same SELECT.
+
+    Every descendant of a group the user sees is visible too (grants reach down the tree), so
+    children need no filter; members count only when the user may view the asset, so a count
+    never reveals assets the user can't see."""
+    members = GroupMembership.objects.filter(group_id=OuterRef("pk"))
+    condition = asset_condition(user, "view")
+    if condition is not None:
+        members = members.filter(asset__in=Asset.objects.filter(condition).values("pk"))
+    return queryset.annotate(
+        children_count=_count_of(AssetGroup.objects.filter(parent_id=OuterRef("pk")), "parent_id"),
+        asset_count=_count_of(members, "group_id"),
+    )
+
+
+def attach_paths(groups, user) -> None:
+    """Sets `path` (titles from the root) on each group with one query for the whole page.
+    Ancestors the user can't see are left out, so a subtree grant doesn't reveal the titles
+    above it."""
+    groups = list(groups)
+    if not groups:
+        return
+    nodes = AssetGroup.objects.filter(pk__in=[g.pk for g in groups])
+    ancestors = AssetGroup.objects.filter(
+        Exists(nodes.filter(tree_id=OuterRef("tree_id"), lft__gt=OuterRef("lft"), lft__lt=OuterRef("rght")))
+    )
+    condition = group_condition(user, "view")
+    if condition is not None:
+        ancestors = ancestors.filter(condition)
+    by_tree: dict[int, list] = defaultdict(list)
+    for tree_id, lft, rght, title in ancestors.order_by("tree_id", "lft").values_list("tree_id", "lft", "rght", "title"):
+        by_tree[tree_id].append((lft, rght, title))
+    for group in groups:
+        above = [title for lft, rght, title in by_tree.get(group.tree_id, ()) if lft < group.lft < rght]
+        group.path = [*above, group.title]
+
+
+def subtree(user, node: AssetGroup, depth: int):
+    """The node and its descendants down to `depth` levels, nested, children by title. One range
+    scan on (tree_id, lft). Returns (node, truncated): truncated when depth or the node cap cut
+    the tree."""
+    if depth < 0 or depth > TREE_DEPTH_MAX:
+        raise ValidationFailed.field("depth", f"must be between 0 and {TREE_DEPTH_MAX}")
+    base = AssetGroup.objects.filter(tree_id=node.tree_id, lft__gt=node.lft, lft__lt=node.rght)
+    rows = list(
+        with_counts(base.filter(level__lte=node.level + depth), user).order_by("lft")[: TREE_NODE_CAP + 1]
+    )
+    truncated = len(rows) > TREE_NODE_CAP
+    rows = rows[:TREE_NODE_CAP]
+    by_id = {node.pk: node}
+    node.tree_children = []
+    for row in rows:
+        row.tree_children = []
+        # lft order puts every parent before its children, so the parent is always there.
+        parent = by_id[row.parent_id]
+        row.path = [*node_path(parent), row.title]
+        parent.tree_children.append(row)
+        by_id[row.pk] = row
+    for group in by_id.values():
+        group.tree_children.sort(key=lambda g: (g.title, g.pk))
+        if group.level == node.level + depth and group.children_count:
+            truncated = True
+    return node, truncated
+
+
+def node_path(group) -> list[str]:
+    return list(getattr(group, "path", [group.title]))
+
+
+def parse_bool(raw, name: str) -> bool:
+    value = str(raw).strip().lower()
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ValidationFailed.field(name, "must be true or false")
+
+
+def _group_ids(values: list[str]) -> list[int]:
+    ids = []
+    for raw in values:
+        for part in raw.split(","):
+            part = part.strip()
+            if not part.isdigit() or len(part) > 18:
+                raise ValidationFailed.field("group_id", f"'{part}' is not a group id")
+            ids.append(int(part))
+    return ids
+
+
+def filed_in(group_ids, *, include_descendants: bool) -> Q:
+    """Assets filed in one of the groups (or, with include_descendants, in their subtrees)."""
+    memberships = GroupMembership.objects.filter(asset_id=OuterRef("pk"))
+    if include_descendants:
+        enclosing = AssetGroup.objects.filter(
+            pk__in=group_ids,
+            tree_id=OuterRef("group__tree_id"),
+            lft__lte=OuterRef("group__lft"),
+            rght__gte=OuterRef("group__lft"),
+        )
+        memberships = memberships.filter(Exists(enclosing))
+    else:
+        memberships = memberships.filter(group_id__in=group_ids)
+    return Q(Exists(memberships))
+
+
+def filter_assets_by_group(queryset, values: list[str], params):
+    """GET /assets?group_id=1,2&include_descendants=true (registered with assets.queries)."""
+    getlist = params.getlist if hasattr(params, "getlist") else (lambda k: list(params.get(k, [])))
+    flags = getlist("include_descendants")
+    include_descendants = parse_bool(flags[-1], "include_descendants") if flags else False
+    return queryset.filter(filed_in(_group_ids(values), include_descendants=include_descendants))
+
+
+def tree_problems(organization_id: int | None = None) -> list[str]:
+    """Everything wrong with the stored trees (empty when they are sound): nested-set bounds,
+    parent/level/tree consistency, one root per tree_id, and memberships naming the right
+    root. Reads each tree once; for tests and operators, not for request paths."""
+    queryset = AssetGroup.objects.all()
+    if organization_id is not None:
+        queryset = queryset.filter(organization_id=organization_id)
+    problems: list[str] = []
+    trees: dict[int, list] = defaultdict(list)
+    rows = queryset.order_by("tree_id", "lft").values_list(
+        "pk", "tree_id", "lft", "rght", "level", "parent_id", "organization_id", "exclusive"
+    )
+    for row in rows:
+        trees[row[1]].append(row)
+    root_of: dict[int, tuple] = {}
+    for tree_id, nodes in trees.items():
+        by_id = {n[0]: n for n in nodes}
+        roots = [n for n in nodes if n[5] is None]
+        if len(roots) != 1:
+            problems.append(f"tree {tree_id} has {len(roots)} roots")
+            continue
+        root = roots[0]
+        if root[2] != 1 or root[3] != 2 * len(nodes):
+            problems.append(f"tree {tree_id}: root {root[0]} spans {root[2]}..{root[3]} for {len(nodes)} nodes")
+        bounds = sorted(b for n in nodes for b in (n[2], n[3]))
+        if bounds != list(range(1, 2 * len(nodes) + 1)):
+            problems.append(f"tree {tree_id}: lft/rght values are not 1..{2 * len(nodes)} without gaps")
+        for pk, _, lft, rght, level, parent_id, org_id, exclusive in nodes:
+            root_of[pk] = root
+            if lft >= rght:
+                problems.append(f"group {pk}: lft {lft} >= rght {rght}")
+            if parent_id is None:
+                if level != 0:
+                    problems.append(f"root {pk} has level {level}")
+                continue
+            parent = by_id.get(parent_id)
+            if parent is None:
+                problems.append(f"group {pk}: parent {parent_id} is not in tree {tree_id}")
+                continue
+            if not (parent[2] < lft and rght < parent[3]):
+                problems.append(f"group {pk} ({lft}..{rght}) is not inside its parent {parent_id} ({parent[2]}..{parent[3]})")
+            if level != parent[4] + 1:
+                problems.append(f"group {pk}: level {level}, parent's level {parent[4]}")
+            if org_id != parent[6]:
+                problems.append(f"group {pk} is in another organization than its parent {parent_id}")
+            if exclusive != root[7]:
+                problems.append(f"group {pk}: exclusive differs from its root {root[0]}")
+    memberships = GroupMembership.objects.all()
+    if organization_id is not None:
+        memberships = memberships.filter(group__organization_id=organization_id)
+    for pk, group_id, root_id, exclusive in memberships.values_list("pk", "group_id", "root_id", "exclusive"):
+        root = root_of.get(group_id)
+        if root is not None and (root[0] != root_id or root[7] != exclusive):
+            problems.append(f"membership {pk}: root {root_id}/{exclusive}, expected {root[0]}/{root[7]}")
+    return problems
