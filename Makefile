@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test migrate demo lint bench clean
+.PHONY: run test install install-test migrate demo lint ci bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test: install-test
 
 lint: install-test
 	$(BIN)/ruff check .
+
+# Lint plus the whole suite on SQLite and on PostgreSQL (installs Chromium/PostgreSQL if missing).
+ci:
+	.ci/run
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles media

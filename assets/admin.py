@@ -29,6 +29,7 @@ from .models import (
     VersionedModel,
 )
 from .services import assets as asset_services
+from .services.asset_types import values_violating
 
 
 def _form_errors(exc: DomainError) -> forms.ValidationError:
@@ -77,6 +78,11 @@ class OrganizationAdmin(GuardedModelAdminMixin, MPTTModelAdmin, ChangeLoggedAdmi
     def _log_kwargs(self, obj) -> dict:
         return {"organization_id": obj.pk}
 
+    def get_actions(self, request):
+        # Django's own bulk delete (through delete_queryset, logged one by one), not mptt's
+        # replacement, which deletes without our change log.
+        return admin.ModelAdmin.get_actions(self, request)
+
     def save_model(self, request, obj, form, change):
         from .services.organizations import lock_organization_tree
 
@@ -114,9 +120,48 @@ class FieldDefinitionForm(forms.ModelForm):
         return cleaned
 
 
+class FieldDefinitionFormSet(forms.BaseInlineFormSet):
+    """Like the API: no definition change may leave stored values that break it."""
+
+    def clean(self):
+        super().clean()
+        asset_type = self.instance
+        if asset_type.pk is None:
+            return
+        holders = Asset.objects.filter(type=asset_type)
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data:
+                continue
+            definition = form.instance
+            if self.can_delete and self._should_delete_form(form):
+                if definition.pk and holders.filter(custom_fields__has_key=definition.code).exists():
+                    count = holders.filter(custom_fields__has_key=definition.code).count()
+                    raise forms.ValidationError(
+                        f"{count} assets hold a value for '{definition.code}'; delete it through the API "
+                        "with drop_values=true"
+                    )
+                continue
+            params = form.cleaned_data.get("params")
+            if params is None or form.errors:
+                continue
+            if definition.pk is None:
+                if params.get("required") and holders.exists():
+                    raise forms.ValidationError(
+                        f"a required field can't be added while {holders.count()} assets have no value for it"
+                    )
+            elif "params" in form.changed_data:
+                stored = CustomFieldDefinition.objects.get(pk=definition.pk)
+                affected = values_violating(asset_type, stored, params)
+                if affected:
+                    raise forms.ValidationError(
+                        f"{affected} assets hold values of '{stored.code}' that the new params would reject"
+                    )
+
+
 class FieldDefinitionInline(admin.TabularInline):
     model = CustomFieldDefinition
     form = FieldDefinitionForm
+    formset = FieldDefinitionFormSet
     extra = 0
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.db import connection
 from django.db.models import Prefetch
-from ninja import Router
+from ninja import Router, Status
 
 from . import serializers
 from .errors import ValidationFailed
@@ -89,9 +89,9 @@ def health(request):
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        return 200, {"status": "ok", "database": "ok"}
+        return Status(200, {"status": "ok", "database": "ok"})
     except Exception:
-        return 503, {"status": "degraded", "database": "unavailable"}
+        return Status(503, {"status": "degraded", "database": "unavailable"})
 
 
 @system.get("/me", response={200: MeOut, **ERRORS})
@@ -107,7 +107,7 @@ def create_token(request, payload: TokenCreate):
     token, raw = tokens.issue_token_for_credentials(
         request, username=payload.username, password=payload.password, expires_at=payload.expires_at, name=payload.name
     )
-    return 201, {"id": token.pk, "token": raw, "expires_at": token.expires_at}
+    return Status(201, {"id": token.pk, "token": raw, "expires_at": token.expires_at})
 
 
 @auth_router.get("/tokens", response={200: list[TokenOut], **ERRORS})
@@ -118,7 +118,7 @@ def list_tokens(request):
 @auth_router.delete("/tokens/{token_id}", response={204: None, **ERRORS})
 def revoke_token(request, token_id: int):
     tokens.revoke_token(request.auth, token_id)
-    return 204, None
+    return Status(204, None)
 
 
 # --- users, teams, permissions ------------------------------------------------------------------
@@ -127,7 +127,7 @@ users_router = Router(tags=["access"])
 
 @users_router.post("", response={201: UserOut, **ERRORS})
 def create_user(request, payload: UserCreate):
-    return 201, user_data(access.create_user(request.auth, **payload.model_dump()))
+    return Status(201, user_data(access.create_user(request.auth, **payload.model_dump())))
 
 
 @users_router.get("", response={200: UserPage, **ERRORS}, exclude_unset=True)
@@ -163,7 +163,7 @@ def list_teams(request, limit: int | None = None, cursor: str | None = None, cou
 
 @teams_router.post("", response={201: TeamOut, **ERRORS})
 def create_team(request, payload: TeamCreate):
-    return 201, team_data(access.create_team(request.auth, name=payload.name))
+    return Status(201, team_data(access.create_team(request.auth, name=payload.name)))
 
 
 @teams_router.get("/{team_id}", response={200: TeamOut, **ERRORS})
@@ -186,13 +186,13 @@ permissions_router = Router(tags=["access"])
 
 @permissions_router.post("", response={201: GrantOut, **ERRORS})
 def grant(request, payload: GrantIn):
-    return 201, access.grant_permission(request.auth, access.GrantRequest(**payload.model_dump()))
+    return Status(201, access.grant_permission(request.auth, access.GrantRequest(**payload.model_dump())))
 
 
 @permissions_router.post("/revoke", response={204: None, **ERRORS})
 def revoke(request, payload: GrantIn):
     access.revoke_permission(request.auth, access.GrantRequest(**payload.model_dump()))
-    return 204, None
+    return Status(204, None)
 
 
 @permissions_router.get("", response={200: GrantPage, **ERRORS}, exclude_unset=True)
@@ -230,7 +230,7 @@ def list_organizations(
 
 @organizations_router.post("", response={201: OrganizationOut, **ERRORS})
 def create_organization(request, payload: OrganizationCreate):
-    return 201, serializers.organization_data(organizations.create_organization(request.auth, **payload.model_dump()))
+    return Status(201, serializers.organization_data(organizations.create_organization(request.auth, **payload.model_dump())))
 
 
 @organizations_router.get("/{organization_id}", response={200: OrganizationOut, **ERRORS})
@@ -249,7 +249,7 @@ def update_organization(request, organization_id: int, payload: OrganizationPatc
 @organizations_router.delete("/{organization_id}", response={204: None, **ERRORS})
 def delete_organization(request, organization_id: int, version: int | None = None):
     organizations.delete_organization(request.auth, organization_id, version=version)
-    return 204, None
+    return Status(204, None)
 
 
 # --- asset types --------------------------------------------------------------------------------
@@ -280,7 +280,7 @@ def list_types(
 def create_type(request, payload: AssetTypeCreate):
     data = payload.model_dump()
     asset_type = asset_types.create_type(request.auth, fields=data.pop("custom_field_definitions"), **data)
-    return 201, serializers.asset_type_data(asset_type, asset_type.organization)
+    return Status(201, serializers.asset_type_data(asset_type, asset_type.organization))
 
 
 @types_router.get("/{type_id}", response={200: AssetTypeOut, **ERRORS})
@@ -301,7 +301,7 @@ def update_type(request, type_id: int, payload: AssetTypePatch):
 @types_router.delete("/{type_id}", response={204: None, **ERRORS})
 def delete_type(request, type_id: int, version: int | None = None):
     asset_types.delete_type(request.auth, type_id, version=version)
-    return 204, None
+    return Status(204, None)
 
 
 @types_router.post("/{type_id}/fields", response={201: AssetTypeOut, **ERRORS})
@@ -311,7 +311,7 @@ def add_field(request, type_id: int, payload: FieldDefinitionIn):
     if version is None and request.GET.get("version"):
         version = _version_param(request.GET["version"])
     asset_type = asset_types.add_field(request.auth, type_id, spec, version=version)
-    return 201, serializers.asset_type_data(asset_type, asset_type.organization)
+    return Status(201, serializers.asset_type_data(asset_type, asset_type.organization))
 
 
 @types_router.patch("/{type_id}/fields/{code}", response={200: AssetTypeOut, **ERRORS})
@@ -365,7 +365,7 @@ def list_devices(
 @devices_router.post("", response={201: DeviceOut, **ERRORS})
 def create_device(request, payload: DeviceCreate):
     device = devices.create_device(request.auth, **payload.model_dump())
-    return 201, serializers.device_data(_devices_queryset(request.auth).get(pk=device.pk))
+    return Status(201, serializers.device_data(_devices_queryset(request.auth).get(pk=device.pk)))
 
 
 @devices_router.get("/{device_id}", response={200: DeviceOut, **ERRORS})
@@ -385,7 +385,7 @@ def update_device(request, device_id: int, payload: DevicePatch):
 @devices_router.delete("/{device_id}", response={204: None, **ERRORS})
 def delete_device(request, device_id: int, version: int | None = None):
     devices.delete_device(request.auth, device_id, version=version)
-    return 204, None
+    return Status(204, None)
 
 
 # --- assets -------------------------------------------------------------------------------------
@@ -438,7 +438,7 @@ def create_asset(request, payload: AssetCreate):
         if data.pop("remote_url", None) is not None:
             raise ValidationFailed.field("remote_url", "asset files are not enabled on this server")
         asset = assets.create_asset(request.auth, **data)
-    return 201, serializers.asset_data(asset)
+    return Status(201, serializers.asset_data(asset))
 
 
 @assets_router.get("/{asset_id}", response={200: AssetOut, **ERRORS})
@@ -465,7 +465,7 @@ def update_asset(request, asset_id: int, payload: AssetPatch):
 @assets_router.delete("/{asset_id}", response={204: None, **ERRORS})
 def delete_asset(request, asset_id: int, version: int | None = None):
     assets.delete_asset(request.auth, asset_id, version=version)
-    return 204, None
+    return Status(204, None)
 
 
 # --- change log ---------------------------------------------------------------------------------

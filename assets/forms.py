@@ -183,6 +183,7 @@ class AssetForm(forms.Form):
 
     def __init__(self, *args, definitions=(), device_choices=(), asset_choices=None, creating=True, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["title"].required_by_type = True
         self.creating = creating
         self.inputs: dict[str, CustomFieldInput] = {}
         self.device_codes = []

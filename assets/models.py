@@ -3,6 +3,8 @@ the change log."""
 
 from __future__ import annotations
 
+import copy
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -204,7 +206,8 @@ class Asset(VersionedModel):
             "type_id": self.type_id,
             "key": self.key,
             "title": self.title,
-            "custom_fields": self.custom_fields,
+            # A copy: the snapshot must not change when the asset's values are edited in place.
+            "custom_fields": copy.deepcopy(self.custom_fields),
         }
 
 

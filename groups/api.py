@@ -3,7 +3,7 @@ service and shapes the answer; the rules live in services.py."""
 
 from __future__ import annotations
 
-from ninja import Router
+from ninja import Router, Status
 
 from assets import serializers as asset_serializers
 from assets.api import ERRORS, page_body
@@ -65,7 +65,7 @@ def list_groups(
 @router.post("", response={201: GroupOut, **ERRORS})
 def create_group(request, payload: GroupCreate):
     group = services.create_group(request.auth, **payload.model_dump())
-    return 201, group_data(services.group_detail(request.auth, group.pk))
+    return Status(201, group_data(services.group_detail(request.auth, group.pk)))
 
 
 @router.get("/{group_id}", response={200: GroupOut, **ERRORS})
@@ -84,7 +84,7 @@ def update_group(request, group_id: int, payload: GroupPatch):
 @router.delete("/{group_id}", response={204: None, **ERRORS})
 def delete_group(request, group_id: int, version: int | None = None, cascade: bool = False):
     services.delete_group(request.auth, group_id, version=version, cascade=cascade)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{group_id}/tree", response={200: GroupTree, **ERRORS})
@@ -129,4 +129,4 @@ def replace_assets(request, group_id: int, payload: MembersIn):
 @router.delete("/{group_id}/assets/{asset_id}", response={204: None, **ERRORS})
 def remove_asset(request, group_id: int, asset_id: int, version: int | None = None):
     services.remove_member(request.auth, group_id, asset_id, version=version)
-    return 204, None
+    return Status(204, None)

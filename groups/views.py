@@ -25,7 +25,7 @@ from assets.views.common import current_organization, organization_by_id, organi
 from . import services
 from .models import AssetGroup
 from .permissions import can_change_groups_of, can_file_assets_in, visible_groups
-from .queries import attach_paths, filed_in, with_counts
+from .queries import filed_in, with_counts
 
 LEVEL_CAP = 50
 MEMBERS_PER_PAGE = 25
@@ -50,9 +50,13 @@ def _level(user, queryset, *, after: str | None, shown: int, total: int | None, 
     more = max(total - shown, 0) if page.has_next_page else 0
     more_partial = more_page = None
     if more:
-        more_partial = f"{partial_url}?{urlencode({'after': page.end_cursor, 'shown': shown})}"
-        more_page = f"{page_url}{'&' if '?' in page_url else '?'}{urlencode({'after': page.end_cursor})}"
+        more_partial = _with_query(partial_url, after=page.end_cursor, shown=shown)
+        more_page = _with_query(page_url, after=page.end_cursor)
     return Level(page.items, more, more_partial, more_page)
+
+
+def _with_query(url: str, **params) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
 
 
 def _int_param(request, name: str) -> int | None:
@@ -120,6 +124,8 @@ def _move_targets(user, group: AssetGroup):
         .only("pk", "title", "level", "tree_id", "lft")
     )
     targets = list(queryset[: MOVE_TARGETS_CAP + 1])
+    for target in targets:
+        target.label = f"{'— ' * target.level}{target.title}"
     return targets[:MOVE_TARGETS_CAP], len(targets) > MOVE_TARGETS_CAP
 
 

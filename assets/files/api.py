@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
-from ninja import Router
+from ninja import Router, Status
 
 from assets import serializers
 from assets.errors import ValidationFailed
@@ -69,7 +69,7 @@ def set_remote_asset_file(request, asset_id: int, payload: RemoteFileIn):
 @router.delete("/assets/{asset_id}/file", response={204: None, **ERRORS})
 def delete_asset_file(request, asset_id: int, version: int | None = None):
     services.delete_file(request.auth, asset_id, version=version)
-    return 204, None
+    return Status(204, None)
 
 
 def register(api) -> None:

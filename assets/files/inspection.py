@@ -9,11 +9,11 @@ import codecs
 import csv
 import io
 import json
+import logging
 import numbers
 import re
 import struct
 import unicodedata
-import warnings
 import zipfile
 from dataclasses import dataclass, field
 
@@ -22,6 +22,8 @@ from django.conf import settings
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from assets.errors import ValidationFailed
+
+logger = logging.getLogger(__name__)
 
 HEAD_BYTES = 8192
 THUMBNAIL_BOUND = 256
@@ -120,7 +122,10 @@ def classify(upload) -> str:
     upload.seek(0)
     if head[:4] == b"glTF":
         return "model/gltf-binary"
-    guessed = filetype.guess(head)
+    try:
+        guessed = filetype.guess(head)
+    except Exception:
+        guessed = None  # a matcher choking on odd bytes is no match; the text check decides
     if guessed is not None:
         mime_type = FILETYPE_ALIASES.get(guessed.mime, guessed.mime)
         if mime_type == "application/zip":
@@ -146,7 +151,8 @@ def _office_type_of_zip(upload) -> str | None:
                 for prefix, mime_type in (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX)):
                     if any(n.startswith(prefix) for n in names):
                         return mime_type
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, KeyError, NotImplementedError, RuntimeError):
+    except Exception:
+        # Any archive the zip module can't read is not an Office document.
         return None
     finally:
         upload.seek(0)
@@ -180,7 +186,7 @@ def _text_type(upload) -> str:
         if document.lstrip()[:1] in ("{", "["):
             try:
                 parsed = json.loads(document)
-            except ValueError:
+            except (ValueError, RecursionError):  # deeply nested arrays are still text
                 parsed = None
             else:
                 asset_info = parsed.get("asset") if isinstance(parsed, dict) else None
@@ -245,32 +251,38 @@ def _inspect_image(upload, inspection: Inspection) -> None:
     upload.seek(0)
     limit = max_image_pixels()
     try:
-        with warnings.catch_warnings():
-            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; a bomb is a bomb.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(upload) as image:
-                raw_width, raw_height = image.size
-                if raw_width * raw_height > limit:
-                    raise ValidationFailed.field(
-                        "file", f"image of {raw_width}x{raw_height} pixels exceeds the limit of {limit} pixels"
-                    )
-                exif = image.getexif()
-                orientation_tag = exif.get(EXIF_ORIENTATION, 1)
-                width, height = (raw_height, raw_width) if orientation_tag in ROTATED_ORIENTATIONS else (raw_width, raw_height)
-                inspection.width, inspection.height = width, height
-                inspection.orientation = "square" if width == height else ("portrait" if height > width else "landscape")
-                inspection.color_space = COLOR_SPACES.get(image.mode, image.mode)
-                detail = _image_detail(image, exif, inspection.mime_type)
-                if image.format == "JPEG":
-                    # Decode at a reduced scale that still covers the preview: much faster.
-                    image.draft(None, (PREVIEW_BOUND, PREVIEW_BOUND))
-                image.load()
-                inspection.renditions = _renditions(image)
+        # Image.open reads only the header; Pillow itself refuses more than twice its
+        # MAX_IMAGE_PIXELS (DecompressionBombError), the check below enforces the real limit
+        # before a single pixel is decoded.
+        with Image.open(upload) as image:
+            raw_width, raw_height = image.size
+            if raw_width * raw_height > limit:
+                raise ValidationFailed.field(
+                    "file", f"image of {raw_width}x{raw_height} pixels exceeds the limit of {limit} pixels"
+                )
+            exif, exif_readable = _read_exif(image)
+            orientation_tag = exif.get(EXIF_ORIENTATION, 1)
+            rotated = orientation_tag in ROTATED_ORIENTATIONS
+            width, height = (raw_height, raw_width) if rotated else (raw_width, raw_height)
+            inspection.width, inspection.height = width, height
+            inspection.orientation = "square" if width == height else ("portrait" if height > width else "landscape")
+            inspection.color_space = COLOR_SPACES.get(image.mode, image.mode)
+            detail = _image_detail(image, exif, inspection.mime_type)
+            if image.format == "JPEG":
+                # Decode at a reduced scale that still covers the preview: much faster.
+                image.draft(None, (PREVIEW_BOUND, PREVIEW_BOUND))
+            image.load()
+            inspection.renditions = _renditions(image, exif_readable)
     except ValidationFailed:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:
         raise ValidationFailed.field("file", f"image exceeds the limit of {limit} pixels")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error):
+        raise ValidationFailed.field("file", "is damaged or not a readable image")
+    except Exception:
+        # Pillow's decoders meet hostile input here; whatever else they raise (IndexError,
+        # KeyError, ZeroDivisionError, …) still means the file is no usable image.
+        logger.info("image rejected by Pillow", exc_info=True)
         raise ValidationFailed.field("file", "is damaged or not a readable image")
     finally:
         upload.seek(0)
@@ -282,8 +294,19 @@ def _inspect_image(upload, inspection: Inspection) -> None:
     )
 
 
-def _renditions(image: Image.Image) -> dict[str, Rendition]:
-    upright = ImageOps.exif_transpose(image)
+def _read_exif(image: Image.Image) -> tuple[Image.Exif, bool]:
+    """The image's EXIF, or an empty one when it is malformed: bad EXIF loses its tags (and the
+    orientation), not the upload."""
+    try:
+        exif = image.getexif()
+        dict(exif.items())
+        return exif, True
+    except Exception:
+        return Image.Exif(), False
+
+
+def _renditions(image: Image.Image, exif_readable: bool) -> dict[str, Rendition]:
+    upright = ImageOps.exif_transpose(image) if exif_readable else image
     displayable = _displayable(upright)
     if displayable is None:
         return {}
@@ -359,9 +382,9 @@ def _image_detail(image: Image.Image, exif: Image.Exif, mime_type: str) -> dict:
     try:
         _add_exif(detail, exif.get_ifd(EXIF_IFD).items(), ExifTags.TAGS)
         _add_exif(detail, exif.get_ifd(GPS_IFD).items(), ExifTags.GPSTAGS)
-    except (KeyError, ValueError, TypeError, OSError, SyntaxError, EOFError):
+    except Exception:
         # A malformed sub-IFD loses its tags, not the upload.
-        pass
+        logger.info("unreadable EXIF sub-IFD", exc_info=True)
     return detail
 
 

@@ -237,7 +237,7 @@ def add_field(user, type_id: int, spec: dict, *, version=None) -> AssetType:
     return get_type(user, asset_type.pk)
 
 
-def _values_violating(asset_type: AssetType, definition: CustomFieldDefinition, params: dict) -> int:
+def values_violating(asset_type: AssetType, definition: CustomFieldDefinition, params: dict) -> int:
     """How many stored values (or missing required values) the new params would reject."""
     violating = 0
     rows = Asset.objects.filter(type=asset_type).values_list("custom_fields", flat=True)
@@ -262,7 +262,7 @@ def update_field(user, type_id: int, code: str, spec: dict, *, version=None) -> 
     before = _type_snapshot(asset_type)
     cleaned = _clean_definition_spec(spec, field_prefix="field", existing=definition)
     if "params" in cleaned:
-        affected = _values_violating(asset_type, definition, cleaned["params"])
+        affected = values_violating(asset_type, definition, cleaned["params"])
         if affected:
             raise InUse(
                 f"{affected} assets hold values of '{code}' that the new params would reject; change those first",

@@ -30,23 +30,37 @@ def _converter(field):
     return None
 
 
-def insert_rows(model, field_names: list[str], rows: list[tuple], *, batch_size: int = 2000) -> None:
-    fields = [model._meta.get_field(name) for name in field_names]
-    converters = [_converter(f) for f in fields]
+def multi_row_insert_sql(table: str, columns: list[str], rows: int) -> str:
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"
-    active = [(i, c) for i, c in enumerate(converters) if c is not None]
+    row_placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES "
+        + ", ".join([row_placeholders] * rows)
+    )
+
+
+def rows_per_statement(columns: int) -> int:
+    # SQLite allows 32766 bound parameters per statement, PostgreSQL 65535.
+    return max(1, min(1000, 30_000 // columns))
+
+
+def insert_rows(model, field_names: list[str], rows: list[tuple], *, batch_size: int = 2000) -> None:
+    """Multi-row INSERT ... VALUES (...), (...) statements: one round trip per chunk of rows,
+    which beats executemany on PostgreSQL by several times."""
+    fields = [model._meta.get_field(name) for name in field_names]
+    converters = [(i, c) for i, c in enumerate(_converter(f) for f in fields) if c is not None]
+    columns = [f.column for f in fields]
+    chunk = min(batch_size, rows_per_statement(len(columns)))
+    full_sql = multi_row_insert_sql(model._meta.db_table, columns, chunk)
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), batch_size):
-            batch = rows[start:start + batch_size]
-            if active:
-                converted = []
-                for row in batch:
+        for start in range(0, len(rows), chunk):
+            batch = rows[start:start + chunk]
+            params = []
+            for row in batch:
+                if converters:
                     row = list(row)
-                    for i, convert in active:
+                    for i, convert in converters:
                         row[i] = convert(row[i])
-                    converted.append(row)
-                batch = converted
-            cursor.executemany(sql, batch)
+                params.extend(row)
+            sql = full_sql if len(batch) == chunk else multi_row_insert_sql(model._meta.db_table, columns, len(batch))
+            cursor.execute(sql, params)

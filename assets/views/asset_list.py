@@ -74,6 +74,8 @@ class Column:
     label: str
     ordering: str | None = None  # the ordering value this header sorts by
     code: str | None = None
+    aria_sort: str | None = None  # ascending | descending on the column the list is sorted by
+    query: str = ""  # the list's query string sorted by this column (toggling direction)
 
 
 @dataclass
@@ -186,6 +188,22 @@ def columns_for(state: ListState) -> list[Column]:
         if d.field_type in COLUMN_TYPES:
             columns.append(Column(d.title, f"cf_{d.code}" if d.field_type in SORTABLE_TYPES else None, d.code))
     columns += [Column("Primary device"), Column("Created", "created_at")]
+    for column in columns:
+        if column.ordering is None:
+            continue
+        if state.ordering == column.ordering:
+            column.aria_sort, wanted = "ascending", f"-{column.ordering}"
+        elif state.ordering == f"-{column.ordering}":
+            column.aria_sort, wanted = "descending", column.ordering
+        else:
+            wanted = column.ordering
+        params = state.params.copy()
+        params.pop("cursor", None)
+        if wanted == "title":
+            params.pop("ordering", None)
+        else:
+            params["ordering"] = wanted
+        column.query = params.urlencode()
     return columns
 
 

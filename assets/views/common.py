@@ -84,6 +84,7 @@ def safe_next(request, candidate: str | None, default: str = "/") -> str:
 def render_page_or_partial(request, template: str, partial: str, context: dict, *, status: int = 200):
     """The full page, or only `partial` for an htmx request (history restores get the page)."""
     wants_partial = bool(request.htmx) and not request.htmx.history_restore_request
+    context = {**context, "is_partial": wants_partial}
     response = render(request, partial if wants_partial else template, context, status=status)
     # A cached partial must never be shown as a whole page on back/forward.
     patch_vary_headers(response, ("HX-Request",))

@@ -15,7 +15,7 @@ MAX_GROUP_CHOICES = 500
 
 
 def _visible_groups_function():
-    for module_name in ("groups.services", "groups.queries"):
+    for module_name in ("groups.permissions", "groups.services", "groups.queries"):
         try:
             module = importlib.import_module(module_name)
         except ImportError:

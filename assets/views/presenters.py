@@ -68,7 +68,10 @@ def present_value(definition: CustomFieldDefinition, value, *, device_links=None
         shown.items = [titles.get(code, str(code)) for code in value] if isinstance(value, list) else [str(value)]
     elif kind == FieldType.LOCALIZED_STRING:
         if isinstance(value, dict):
-            shown.items = sorted((str(locale), "" if text is None else str(text)) for locale, text in value.items())
+            shown.items = sorted(
+                (str(locale), "" if text is None else str(text), str(locale).replace("_", "-"))
+                for locale, text in value.items()
+            )
         else:
             shown.text = str(value)
     elif kind == FieldType.URL:

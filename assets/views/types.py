@@ -40,8 +40,6 @@ def _visible_counts(user, type_ids) -> dict[int, int]:
 def params_summary(definition) -> list[str]:
     params = definition.params or {}
     parts = []
-    if params.get("required"):
-        parts.append("required")
     for name, label in (("max_length", "max length"), ("min", "min"), ("max", "max")):
         if params.get(name) is not None:
             parts.append(f"{label} {params[name]}")
@@ -132,11 +130,11 @@ def _editor_context(request, asset_type, **extra) -> dict:
         "fields": [{"definition": d, "params": params_summary(d), "params_json": json_text(d.params, indent=None)}
                    for d in definitions],
         "asset_count": _visible_counts(request.user, [asset_type.pk]).get(asset_type.pk, 0),
-        "type_form": AssetTypeForm(initial={
+        "type_form": AssetTypeForm(auto_id="type_%s", initial={
             "title": asset_type.title, "description": asset_type.description, "order": asset_type.order,
             "version": asset_type.version,
         }),
-        "field_form": FieldDefinitionForm(initial={"version": asset_type.version, "field_type": "STRING"}),
+        "field_form": FieldDefinitionForm(auto_id="add_%s", initial={"version": asset_type.version, "field_type": "STRING"}),
         "editing_code": None,
     }
     context.update(extra)
@@ -172,7 +170,7 @@ def _post_only(view):
 @_post_only
 def type_update(request, type_id: int):
     asset_type = asset_types.get_type(request.user, type_id)
-    form = AssetTypeForm(request.POST)
+    form = AssetTypeForm(request.POST, auto_id="type_%s")
     if form.is_valid():
         data = form.cleaned_data
         changes = {"title": data.get("title") or "", "description": data.get("description") or ""}
@@ -209,7 +207,7 @@ def type_delete(request, type_id: int):
 @_post_only
 def field_add(request, type_id: int):
     asset_type = asset_types.get_type(request.user, type_id)
-    form = FieldDefinitionForm(request.POST)
+    form = FieldDefinitionForm(request.POST, auto_id="add_%s")
     if form.is_valid():
         try:
             asset_types.add_field(request.user, asset_type.pk, form.spec(), version=form.cleaned_data.get("version"))
@@ -237,7 +235,7 @@ def field_edit(request, type_id: int, code: str):
     asset_type = asset_types.get_type(request.user, type_id)
     definition = _definition(asset_type, code)
     if request.method == "POST":
-        form = FieldDefinitionForm(request.POST, existing=definition)
+        form = FieldDefinitionForm(request.POST, existing=definition, auto_id="edit_%s")
         if form.is_valid():
             try:
                 asset_types.update_field(
@@ -253,7 +251,9 @@ def field_edit(request, type_id: int, code: str):
                 return redirect(f"{reverse('type_detail', args=[asset_type.pk])}#fields")
         status = 400
     else:
-        form = FieldDefinitionForm(initial=FieldDefinitionForm.initial_for(definition, asset_type.version), existing=definition)
+        form = FieldDefinitionForm(
+            initial=FieldDefinitionForm.initial_for(definition, asset_type.version), existing=definition, auto_id="edit_%s"
+        )
         status = 200
     context = {"asset_type": asset_type, "definition": definition, "form": form, "section": "types",
                "editable": can_edit_type(request.user, asset_type)}

@@ -8,11 +8,18 @@ import pytest
 from django.test import override_settings
 from PIL import Image
 
-from assets.models import Asset, ChangeLogEntry
 from assets.files.models import AssetFile
+from assets.models import Asset, ChangeLogEntry
 
 from .conftest import (
-    docx_bytes, image_size, jpeg_bytes, plain_zip_bytes, png_bytes, png_header_only, stored_files, upload,
+    docx_bytes,
+    image_size,
+    jpeg_bytes,
+    plain_zip_bytes,
+    png_bytes,
+    png_header_only,
+    stored_files,
+    upload,
 )
 
 pytestmark = pytest.mark.django_db
@@ -302,3 +309,42 @@ def test_get_asset_file_endpoint(admin_api, asset):
 def test_asset_without_file_has_file_null(admin_api, asset):
     assert admin_api.get(f"/assets/{asset.pk}").json()["file"] is None
     assert Asset.objects.count() == 1
+
+
+def test_deeply_nested_json_is_kept_as_text(admin_api, asset):
+    content = b"[" * 100_000 + b"]" * 100_000
+    response = upload(admin_api, asset.pk, content, "deep.json")
+    assert response.status_code == 200, response.content
+    assert response.json()["file"]["mime_type"] == "text/plain"
+
+
+def test_jpeg_with_malformed_exif_is_kept_without_its_tags(admin_api, asset):
+    clean = jpeg_bytes(40, 20)
+    garbage_exif = b"Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08\xff\xff" + bytes(range(40))
+    segment = b"\xff\xe1" + (len(garbage_exif) + 2).to_bytes(2, "big") + garbage_exif
+    content = clean[:2] + segment + clean[2:]
+    response = upload(admin_api, asset.pk, content, "odd.jpg")
+    assert response.status_code == 200, response.content
+    file = response.json()["file"]
+    assert (file["width"], file["height"]) == (40, 20)
+    assert file["thumbnail_url"] is not None
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow reports the damage it skips
+@pytest.mark.parametrize("kind", ["jpeg", "png", "gif", "tiff", "webp"])
+def test_corrupted_images_are_accepted_or_rejected_never_a_server_error(admin_api, asset, kind):
+    import random
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (10, 200, 30)).save(buffer, kind.upper())
+    original = buffer.getvalue()
+    rng = random.Random(f"{kind}-corruption")
+    for _ in range(25):
+        damaged = bytearray(original)
+        for _ in range(rng.randint(1, 12)):
+            position = rng.randrange(min(len(damaged), 400))
+            damaged[position] = rng.randrange(256)
+        if rng.random() < 0.3:
+            damaged = damaged[: rng.randrange(16, len(damaged))]
+        response = upload(admin_api, asset.pk, bytes(damaged), f"damaged.{kind}")
+        assert response.status_code in (200, 400), (response.status_code, response.content)

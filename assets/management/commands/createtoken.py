@@ -1,0 +1,37 @@
+"""Print a new API token for a user, and nothing else, so that scripts can capture it:
+TOKEN=$(python manage.py createtoken admin)."""
+
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from assets.errors import DomainError
+from assets.services.tokens import issue_token
+
+
+class Command(BaseCommand):
+    help = "Create an API token for USER and print it (only the token) on stdout."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--name", default="", help="A label to tell tokens apart.")
+        parser.add_argument("--expires-in-days", type=int, default=None, help="Expire after this many days.")
+
+    def handle(self, *args, username, name, expires_in_days, **options):
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"no user named {username!r}")
+        if not user.is_active:
+            raise CommandError(f"user {username!r} is inactive")
+        expires_at = None
+        if expires_in_days is not None:
+            if expires_in_days < 1:
+                raise CommandError("--expires-in-days must be at least 1")
+            expires_at = timezone.now() + dt.timedelta(days=expires_in_days)
+        try:
+            _, raw = issue_token(user, name=name, expires_at=expires_at)
+        except DomainError as exc:
+            raise CommandError(exc.detail)
+        self.stdout.write(raw)

@@ -1,0 +1,235 @@
+"""Django admin for groups: a draggable mptt tree with guardian's object-permission screens and a
+membership inline.
+
+Every write goes through groups.services, so the admin takes the same tree locks, keeps exclusive
+trees exclusive, bumps versions and writes the change log. As in the asset admin, the services
+run while the form (and the inline formset) is cleaned, inside the admin's transaction, so a
+rule they enforce shows as a form error."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from guardian.admin import GuardedModelAdminMixin
+from mptt.admin import DraggableMPTTAdmin
+
+from assets.errors import DomainError
+from assets.permissions import can_manage_org
+
+from . import services
+from .models import AssetGroup, GroupMembership
+from .permissions import can_change_groups_of, visible_groups
+
+INLINE_MEMBERS_SHOWN = 200
+
+
+def _form_errors(exc: DomainError) -> forms.ValidationError:
+    lines = [f"{e.get('field')}: {e.get('message')}" if e.get("field") else e.get("message") for e in exc.errors]
+    return forms.ValidationError(lines or [exc.detail])
+
+
+class AssetGroupAdminForm(forms.ModelForm):
+    request = None
+
+    class Meta:
+        model = AssetGroup
+        fields = ("organization", "parent", "title", "description", "exclusive")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors or self.request is None:
+            return cleaned
+        user = self.request.user
+        parent = cleaned.get("parent")
+        try:
+            if self.instance.pk is None:
+                written = services.create_group(
+                    user, organization_id=cleaned["organization"].pk, title=cleaned.get("title"),
+                    parent_id=parent.pk if parent else None, description=cleaned.get("description") or "",
+                    exclusive=bool(cleaned.get("exclusive")) if parent is None else None,
+                )
+            else:
+                changes = {"title": cleaned.get("title"), "description": cleaned.get("description") or ""}
+                if "parent" in self.changed_data:
+                    changes["parent_id"] = parent.pk if parent else None
+                if "exclusive" in self.changed_data:
+                    changes["exclusive"] = bool(cleaned.get("exclusive"))
+                written = services.update_group(user, self.instance.pk, **changes)
+        except DomainError as exc:
+            raise _form_errors(exc)
+        self.instance = written
+        return cleaned
+
+
+class MembershipFormSet(forms.BaseInlineFormSet):
+    """Files and unfiles assets through the services when the formset is cleaned."""
+
+    request = None
+
+    def get_queryset(self):
+        # A group may hold many thousands of assets; the inline shows the first ones.
+        return super().get_queryset().select_related("asset")[:INLINE_MEMBERS_SHOWN]
+
+    def clean(self):
+        super().clean()
+        group = self.instance
+        if self.request is None or group.pk is None or any(self.errors):
+            return
+        adding, removing = [], []
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data"):
+                continue
+            before = form.instance.asset_id if form.instance.pk else None
+            asset = form.cleaned_data.get("asset")
+            if self.can_delete and self._should_delete_form(form):
+                if before:
+                    removing.append(before)
+                continue
+            if asset is None or asset.pk == before:
+                continue
+            if before:
+                removing.append(before)
+            adding.append(asset.pk)
+        try:
+            for asset_id in removing:
+                services.remove_member(self.request.user, group.pk, asset_id)
+            if adding:
+                services.add_members(self.request.user, group.pk, adding)
+        except DomainError as exc:
+            raise _form_errors(exc)
+
+
+class MembershipInline(admin.TabularInline):
+    model = GroupMembership
+    fk_name = "group"
+    formset = MembershipFormSet
+    fields = ("asset", "created_at", "created_by")
+    readonly_fields = ("created_at", "created_by")
+    raw_id_fields = ("asset",)
+    extra = 1
+    verbose_name = "asset"
+    verbose_name_plural = f"assets (the first {INLINE_MEMBERS_SHOWN}; the group page lists them all)"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"request": request})
+
+
+@admin.register(AssetGroup)
+class AssetGroupAdmin(GuardedModelAdminMixin, DraggableMPTTAdmin):
+    form = AssetGroupAdminForm
+    inlines = [MembershipInline]
+    list_display = ("tree_actions", "indented_title", "organization", "exclusive", "version")
+    list_display_links = ("indented_title",)
+    list_filter = ("organization",)
+    list_select_related = ("organization",)
+    search_fields = ("title",)
+    raw_id_fields = ("parent",)
+    readonly_fields = ("version", "created_at")
+    list_per_page = 500
+
+    def get_queryset(self, request):
+        return visible_groups(request.user).select_related("organization")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"request": request})
+
+    def get_readonly_fields(self, request, obj=None):
+        # Groups stay in their organization, as in the API.
+        return (*self.readonly_fields, "organization") if obj is not None else self.readonly_fields
+
+    def get_actions(self, request):
+        # Django's bulk delete through delete_queryset (services, one by one), not mptt's.
+        return admin.ModelAdmin.get_actions(self, request)
+
+    # Object permissions as object rules rather than Django's model permissions.
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return request.user.is_superuser or visible_groups(request.user).exists()
+        return visible_groups(request.user).filter(pk=obj.pk).exists()
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return request.user.is_superuser or visible_groups(request.user, "change").exists()
+        return services.may(request.user, obj, "change")
+
+    def has_add_permission(self, request):
+        return self.has_change_permission(request) or any(
+            can_change_groups_of(request.user, org_id)
+            for org_id in visible_groups(request.user).values_list("organization_id", flat=True).distinct()[:100]
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is None:
+            return self.has_change_permission(request)
+        if obj.parent_id is None:
+            return can_change_groups_of(request.user, obj.organization_id)
+        return services.may(request.user, obj.parent, "change")
+
+    def save_model(self, request, obj, form, change):
+        """Already written (and logged) by the services while the form was cleaned."""
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is GroupMembership:
+            return
+        super().save_formset(request, form, formset, change)
+
+    def delete_model(self, request, obj):
+        try:
+            services.delete_group(request.user, obj.pk, cascade=True)
+        except DomainError as exc:
+            messages.error(request, exc.detail)
+
+    def delete_queryset(self, request, queryset):
+        # Deepest first, so a parent deleted in the same batch doesn't take a child with it
+        # before the child's own deletion is logged.
+        for group in sorted(queryset, key=lambda g: -g.level):
+            if AssetGroup.objects.filter(pk=group.pk).exists():
+                self.delete_model(request, group)
+
+    def _move_node(self, request):
+        """Drag and drop: the new parent is the drop target ("last-child") or its parent
+        ("left"/"right"); siblings are listed by title, so the place among them isn't kept."""
+        position = request.POST.get("position")
+        if position not in ("last-child", "left", "right"):
+            self.message_user(request, "Did not understand moving instruction.", level=messages.ERROR)
+            return HttpResponse("FAIL, unknown instruction.")
+        queryset = self.get_queryset(request)
+        try:
+            cut_item = queryset.get(pk=request.POST.get("cut_item"))
+            pasted_on = queryset.get(pk=request.POST.get("pasted_on"))
+        except (AssetGroup.DoesNotExist, TypeError, ValueError):
+            self.message_user(request, "Objects have disappeared, try again.", level=messages.ERROR)
+            return HttpResponse("FAIL, invalid objects.")
+        parent_id = pasted_on.pk if position == "last-child" else pasted_on.parent_id
+        try:
+            services.update_group(request.user, cut_item.pk, parent_id=parent_id)
+        except DomainError as exc:
+            self.message_user(request, exc.detail, level=messages.ERROR)
+            return HttpResponse("FAIL, invalid move.")
+        self.message_user(request, f"{cut_item} has been moved.")
+        return HttpResponse("OK, moved.")
+
+    # Granting is managing the organization, as for POST /permissions.
+    def _require_manager(self, request, object_pk):
+        group = visible_groups(request.user).filter(pk=object_pk).first() if str(object_pk).isdigit() else None
+        if group is None or not can_manage_org(request.user, group.organization_id):
+            raise PermissionDenied("granting permissions on a group needs manage_org on its organization")
+
+    def obj_perms_manage_view(self, request, object_pk):
+        self._require_manager(request, object_pk)
+        return super().obj_perms_manage_view(request, object_pk)
+
+    def obj_perms_manage_user_view(self, request, object_pk, user_id):
+        self._require_manager(request, object_pk)
+        return super().obj_perms_manage_user_view(request, object_pk, user_id)
+
+    def obj_perms_manage_group_view(self, request, object_pk, group_id):
+        self._require_manager(request, object_pk)
+        return super().obj_perms_manage_group_view(request, object_pk, group_id)

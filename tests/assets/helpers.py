@@ -1,0 +1,26 @@
+"""Assertions and request bodies shared by the foundation tests."""
+
+from __future__ import annotations
+
+
+def assert_problem(response, status: int, code: str | None = None) -> dict:
+    """The answer is application/problem+json with this status (and code)."""
+    assert response.status_code == status, (response.status_code, response.content[:500])
+    assert response["Content-Type"].startswith("application/problem+json"), response["Content-Type"]
+    body = response.json()
+    assert body["status"] == status
+    assert {"type", "title", "status", "code", "detail", "errors", "trace_id"} <= set(body)
+    if code is not None:
+        assert body["code"] == code, body
+    return body
+
+
+def truck_body(org, truck_type, **overrides) -> dict:
+    body = {
+        "organization_id": org.pk,
+        "type_id": truck_type.pk,
+        "title": "Truck B-44 (Hamburg–Berlin)",
+        "custom_fields": {"license_plate": "HH-TL 4421"},
+    }
+    body.update(overrides)
+    return body
