@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -15,6 +16,16 @@ from mptt.models import MPTTModel, TreeForeignKey
 from .field_types import FieldType
 
 SLUG_HELP = "Letters, digits, hyphens and underscores."
+
+
+class UnicodeJSONEncoder(DjangoJSONEncoder):
+    """Stores non-ASCII text as itself rather than as \\u escapes. PostgreSQL's jsonb keeps no
+    escapes either, so text searches over JSON values (icontains on a localized string) see the
+    same characters on SQLite and on PostgreSQL."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
 
 
 class VersionedModel(models.Model):
@@ -174,7 +185,7 @@ class Asset(VersionedModel):
     type = models.ForeignKey(AssetType, on_delete=models.PROTECT, related_name="assets")
     key = models.SlugField(max_length=128, help_text=SLUG_HELP)
     title = models.CharField(max_length=255)
-    custom_fields = models.JSONField(default=dict, blank=True)
+    custom_fields = models.JSONField(default=dict, blank=True, encoder=UnicodeJSONEncoder)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

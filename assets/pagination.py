@@ -107,6 +107,8 @@ def _restore(queryset: QuerySet, key: SortKey, value):
             float(restored)
     except (DjangoValidationError, TypeError, ValueError, OverflowError):
         raise invalid
+    if isinstance(restored, int) and not isinstance(restored, bool) and not -(2**63) <= restored < 2**63:
+        raise invalid
     if isinstance(restored, dt.datetime) and timezone.is_naive(restored):
         restored = timezone.make_aware(restored, dt.UTC)
     return restored

@@ -107,19 +107,18 @@ def asset_condition(user, action: str) -> Q | None:
     org_ids = snap.organizations_with(org_codenames)
     if org_ids:
         condition |= Q(organization_id__in=org_ids)
+    # Uncorrelated IN (subquery): the database builds the set of granted ids once per query
+    # instead of probing the grant tables for every candidate row, which is what a correlated
+    # EXISTS costs when few of many rows are granted.
     condition |= Q(
-        Exists(
-            AssetUserObjectPermission.objects.filter(
-                content_object_id=OuterRef("pk"), user_id=user.pk, permission__codename__in=codenames
-            )
+        pk__in=AssetUserObjectPermission.objects.filter(user_id=user.pk, permission__codename__in=codenames).values(
+            "content_object_id"
         )
     )
     condition |= Q(
-        Exists(
-            AssetGroupObjectPermission.objects.filter(
-                content_object_id=OuterRef("pk"), group__user=user.pk, permission__codename__in=codenames
-            )
-        )
+        pk__in=AssetGroupObjectPermission.objects.filter(
+            group__user=user.pk, permission__codename__in=codenames
+        ).values("content_object_id")
     )
     for provider in _asset_scope_providers:
         extra = provider(user, action)

@@ -59,7 +59,12 @@ class AssetGroupAdminForm(forms.ModelForm):
                 written = services.update_group(user, self.instance.pk, **changes)
         except DomainError as exc:
             raise _form_errors(exc)
-        self.instance = written
+        # The admin built the inline formsets around this very instance: give it the written
+        # row's state rather than swapping in another object.
+        for model_field in AssetGroup._meta.concrete_fields:
+            setattr(self.instance, model_field.attname, getattr(written, model_field.attname))
+        self.instance._state.adding = False
+        self.instance._state.db = written._state.db
         return cleaned
 
 
@@ -177,6 +182,8 @@ class AssetGroupAdmin(GuardedModelAdminMixin, DraggableMPTTAdmin):
 
     def save_formset(self, request, form, formset, change):
         if formset.model is GroupMembership:
+            # Written while the formset was cleaned; the admin's history message reads these.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             return
         super().save_formset(request, form, formset, change)
 

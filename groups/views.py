@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from assets.errors import DomainError, ValidationFailed
+from assets.errors import Conflict, DomainError, ValidationFailed
 from assets.models import Asset, Organization
 from assets.pagination import SortKey, paginate
 from assets.services.assets import asset_detail_queryset
@@ -68,6 +68,15 @@ def _int_param(request, name: str) -> int | None:
     return int(raw)
 
 
+def _error_text(exc: DomainError) -> str:
+    """The detail, and for invalid input every field error that the detail doesn't say yet."""
+    if not isinstance(exc, ValidationFailed):
+        return exc.detail
+    lines = [f"{e['field']}: {e['message']}" if e.get("field") else e.get("message", "") for e in exc.errors]
+    lines = [line for line in lines if line and line not in exc.detail]
+    return f"{exc.detail}: {'; '.join(lines)}" if lines else exc.detail
+
+
 def domain_errors_as_messages(view):
     """Pages answer DomainErrors with a message and a redirect back to the group (or tree)."""
 
@@ -75,11 +84,15 @@ def domain_errors_as_messages(view):
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
+        except Conflict as exc:
+            messages.error(
+                request,
+                f"Someone else changed this group meanwhile (now version {exc.current_version}); "
+                "this is its current state, try again.",
+            )
         except DomainError as exc:
-            details = "; ".join(e["message"] for e in exc.errors if e.get("message")) if exc.errors else ""
-            text = exc.detail if not details or details in exc.detail else f"{exc.detail}: {details}"
-            messages.error(request, text)
-            return redirect(_back_url(request, kwargs.get("group_id")))
+            messages.error(request, _error_text(exc))
+        return redirect(_back_url(request, kwargs.get("group_id")))
 
     return wrapper
 

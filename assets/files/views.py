@@ -45,9 +45,9 @@ def _requester(request):
     return (user if user.is_authenticated and user.is_active else None), False
 
 
-def _problem(status: int, code: str, detail: str) -> JsonResponse:
-    body = {"type": f"about:blank#{code.lower()}", "title": detail, "status": status, "code": code,
-            "detail": detail, "errors": [], "trace_id": ""}
+def _problem(request, status: int, code: str, detail: str) -> JsonResponse:
+    body = {"type": f"about:blank#{code.lower()}", "title": code.replace("_", " ").capitalize(), "status": status, "code": code,
+            "detail": detail, "errors": [], "trace_id": getattr(request, "request_id", "")}
     response = JsonResponse(body, status=status, content_type="application/problem+json")
     if status == 401:
         response["WWW-Authenticate"] = "Bearer"
@@ -59,13 +59,13 @@ def serve_file(request, asset_id: int, kind: str):
     user, by_token = _requester(request)
     if user is None:
         if by_token:
-            return _problem(401, "UNAUTHENTICATED", "Send a valid 'Authorization: Bearer <token>'")
+            return _problem(request, 401, "UNAUTHENTICATED", "Send a valid 'Authorization: Bearer <token>'")
         return redirect_to_login(request.get_full_path())
     try:
         record, name, mime_type = services.stored_file(user, asset_id, kind)
     except NotFound:
         if by_token:
-            return _problem(404, "NOT_FOUND", "Not found")
+            return _problem(request, 404, "NOT_FOUND", "Not found")
         raise Http404("no such file")
     if not name:
         return HttpResponseRedirect(record.remote_url)

@@ -318,6 +318,7 @@ def test_deeply_nested_json_is_kept_as_text(admin_api, asset):
     assert response.json()["file"]["mime_type"] == "text/plain"
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # Pillow reports the EXIF it skips
 def test_jpeg_with_malformed_exif_is_kept_without_its_tags(admin_api, asset):
     clean = jpeg_bytes(40, 20)
     garbage_exif = b"Exif\x00\x00MM\x00\x2a\x00\x00\x00\x08\xff\xff" + bytes(range(40))

@@ -137,7 +137,7 @@ def test_page_errors_become_messages(superuser, org, germany):
     assert any("subgroup" in m for m in messages_of(in_use))
     assert AssetGroup.objects.filter(pk=germany["north"].pk).exists()
     stale = client.post(f"/groups/{germany['north'].pk}/rename/", {"title": "Nord", "version": 99}, follow=True)
-    assert any("version" in m for m in messages_of(stale))
+    assert any("Someone else changed this group" in m for m in messages_of(stale))
     blank = client.post("/groups/create/", {"organization_id": org.pk, "title": ""}, follow=True)
     assert any("title" in m for m in messages_of(blank))
     bad_parent = client.post(f"/groups/{germany['north'].pk}/move/", {"parent_id": "abc"}, follow=True)

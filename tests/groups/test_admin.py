@@ -1,0 +1,117 @@
+"""The admin: draggable tree, guardian screens, membership inline; writes go through the
+services (versions, change log, exclusive trees, valid trees)."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from assets.models import ChangeLogEntry
+from groups.models import AssetGroup, GroupMembership
+from groups.queries import tree_problems
+from tests.factories import grant, make_user
+
+ADMIN = "/admin/groups/assetgroup/"
+
+
+def admin_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def inline(prefix="memberships", rows=(), initial=0):
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": str(initial),
+            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    for n, row in enumerate(rows):
+        data.update({f"{prefix}-{n}-{key}": value for key, value in row.items()})
+    return data
+
+
+def test_changelist_shows_the_tree(superuser, germany):
+    response = admin_client(superuser).get(ADMIN)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Hamburg depot" in html and "draggable-admin" in html
+
+
+def test_add_through_the_admin_uses_the_services(superuser, org, germany, trucks):
+    data = {"organization": org.pk, "parent": germany["north"].pk, "title": "Kiel depot", "description": "",
+            **inline(rows=[{"asset": trucks[0].pk}])}
+    response = admin_client(superuser).post(f"{ADMIN}add/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    kiel = AssetGroup.objects.get(title="Kiel depot")
+    assert kiel.exclusive is True and kiel.parent_id == germany["north"].pk
+    # Exclusive tree: truck 1 left Hamburg.
+    assert GroupMembership.objects.get(asset=trucks[0]).group_id == kiel.pk
+    assert ChangeLogEntry.objects.filter(object_type="group", object_id=kiel.pk, action="create").exists()
+    assert tree_problems() == []
+
+
+def test_admin_form_shows_service_errors(superuser, org, germany):
+    data = {"organization": org.pk, "parent": germany["north"].pk, "title": "Loop", "description": "", **inline()}
+    client = admin_client(superuser)
+    north = germany["north"]
+    change = {"parent": germany["hamburg"].pk, "title": "North", "description": "", "exclusive": "on",
+              **inline(rows=[], initial=0)}
+    response = client.post(f"{ADMIN}{north.pk}/change/", change)
+    assert response.status_code == 200
+    assert "can&#x27;t move under itself" in response.content.decode()
+    assert AssetGroup.objects.get(pk=north.pk).parent_id == germany["root"].pk
+    assert client.post(f"{ADMIN}add/", {**data, "title": ""}).status_code == 200
+    assert tree_problems() == []
+
+
+def test_inline_removes_and_adds_members(superuser, org, germany, trucks):
+    hamburg = germany["hamburg"]
+    rows = [
+        {"id": m.pk, "group": hamburg.pk, "asset": m.asset_id, **({"DELETE": "on"} if m.asset_id == trucks[0].pk else {})}
+        for m in GroupMembership.objects.filter(group=hamburg).order_by("asset_id")
+    ] + [{"group": hamburg.pk, "asset": trucks[4].pk}]
+    data = {"title": "Hamburg depot", "description": "", "parent": germany["north"].pk, "exclusive": "on",
+            **inline(rows=rows, initial=2)}
+    response = admin_client(superuser).post(f"{ADMIN}{hamburg.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert set(GroupMembership.objects.filter(group=hamburg).values_list("asset_id", flat=True)) == {
+        trucks[1].pk, trucks[4].pk,
+    }
+
+
+def test_drag_and_drop_moves_through_the_services(superuser, germany):
+    client = admin_client(superuser)
+    response = client.post(ADMIN, {"cmd": "move_node", "position": "last-child",
+                                   "cut_item": germany["munich"].pk, "pasted_on": germany["north"].pk})
+    assert response.content == b"OK, moved."
+    assert AssetGroup.objects.get(pk=germany["munich"].pk).parent_id == germany["north"].pk
+    cycle = client.post(ADMIN, {"cmd": "move_node", "position": "last-child",
+                                "cut_item": germany["north"].pk, "pasted_on": germany["hamburg"].pk})
+    assert cycle.content == b"FAIL, invalid move."
+    beside = client.post(ADMIN, {"cmd": "move_node", "position": "right",
+                                 "cut_item": germany["berlin"].pk, "pasted_on": germany["root"].pk})
+    assert beside.content == b"OK, moved."
+    assert AssetGroup.objects.get(pk=germany["berlin"].pk).parent_id is None
+    assert client.post(ADMIN, {"cmd": "move_node", "position": "up"}).content == b"FAIL, unknown instruction."
+    assert tree_problems() == []
+
+
+def test_delete_through_the_admin_logs_every_group(superuser, germany):
+    client = admin_client(superuser)
+    response = client.post(f"{ADMIN}{germany['north'].pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not AssetGroup.objects.filter(pk=germany["hamburg"].pk).exists()
+    deleted = set(ChangeLogEntry.objects.filter(object_type="group", action="delete").values_list("object_id", flat=True))
+    assert deleted == {germany["north"].pk, germany["hamburg"].pk, germany["berlin"].pk}
+    assert tree_problems() == []
+
+
+def test_object_permission_screens_need_manage_org(superuser, org, germany):
+    assert admin_client(superuser).get(f"{ADMIN}{germany['north'].pk}/permissions/").status_code == 200
+    staff = make_user()
+    staff.is_staff = True
+    staff.save()
+    grant(staff, "change_group", germany["north"])
+    client = admin_client(staff)
+    assert client.get(f"{ADMIN}{germany['hamburg'].pk}/change/").status_code == 200
+    assert client.get(f"{ADMIN}{germany['north'].pk}/permissions/").status_code == 403
+    assert client.get(f"{ADMIN}{germany['south'].pk}/change/").status_code == 302  # not visible
+    grant(staff, "manage_org", org)
+    assert client.get(f"{ADMIN}{germany['north'].pk}/permissions/").status_code == 200
