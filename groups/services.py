@@ -503,8 +503,9 @@ def update_group(user, group_id: int, *, version=None, **changes) -> AssetGroup:
     before = node.to_change_dict()
     fields = []
     if moving:
+        # mptt writes parent_id itself while moving; the versioned UPDATE only adds the bump.
         _move(node, _fresh(new_parent.pk, "parent_id") if new_parent is not None else None)
-        fields += ["parent", "exclusive"]
+        fields.append("exclusive")
     if "exclusive" in cleaned and cleaned["exclusive"] != node.exclusive:
         _set_exclusive(node, cleaned["exclusive"])
         fields.append("exclusive")
