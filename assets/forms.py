@@ -48,7 +48,7 @@ def _parse_localized(raw: str) -> dict:
 
 def _localized_text(value) -> str:
     if isinstance(value, dict):
-        return "\n".join(f"{locale}: {'' if text is None else text}" for locale, text in value.items())
+        return "\n".join(f"{locale}: {'' if text is None else text}" for locale, text in sorted(value.items()))
     return ""
 
 

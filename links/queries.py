@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import BooleanField, Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 
 from assets.errors import ValidationFailed
@@ -88,13 +88,14 @@ def _sort_key(item: dict):
     return (item["sequence"], item["asset_title"].lower(), item["link_id"])
 
 
-def direct_links(user, asset: Asset) -> AssetLinks:
-    """Every link touching the asset in one query; the visibility of the far end is an EXISTS
-    column of the same query."""
+def direct_links(user, asset: Asset, *, with_children: bool = True) -> AssetLinks:
+    """Every link touching the asset in one query of plain columns; the visibility of the far end
+    is an EXISTS column of the same query. Without `with_children` the outgoing hierarchical
+    links are left to the tree query."""
     result = AssetLinks(asset=asset)
-    queryset = Link.objects.filter(Q(source_id=asset.pk) | Q(target_id=asset.pk)).select_related(
-        "link_type", "source", "target"
-    )
+    queryset = Link.objects.filter(Q(source_id=asset.pk) | Q(target_id=asset.pk))
+    if not with_children:
+        queryset = queryset.exclude(source_id=asset.pk, kind=LinkKind.HIERARCHICAL)
     condition = asset_condition(user, "view")
     if condition is not None:
         visible = Asset.objects.filter(condition)
@@ -102,20 +103,30 @@ def direct_links(user, asset: Asset) -> AssetLinks:
             source_visible=Exists(visible.filter(pk=OuterRef("source_id"))),
             target_visible=Exists(visible.filter(pk=OuterRef("target_id"))),
         )
+    else:
+        queryset = queryset.annotate(source_visible=Value(True), target_visible=Value(True))
+    rows = queryset.values_list(
+        "pk", "kind", "source_id", "source_visible", "source__key", "source__title", "source__organization_id",
+        "target_id", "target_visible", "target__key", "target__title", "target__organization_id",
+        "link_type_id", "link_type__code", "link_type__source_label", "link_type__target_label",
+        "alias", "tags", "sequence",
+    ).order_by()
     hidden: dict[str, set] = {name: set() for name in CATEGORIES}
-    for link in queryset:
-        outgoing = link.source_id == asset.pk
-        other = link.target if outgoing else link.source
-        category = category_of(link.kind, outgoing)
-        if condition is not None and not (link.target_visible if outgoing else link.source_visible):
-            hidden[category].add(other.pk)
+    for (link_id, kind, *source, target_id, target_visible, target_key, target_title, target_org,
+         type_id, type_code, source_label, target_label, alias, tags, sequence) in rows:
+        outgoing = source[0] == asset.pk
+        category = category_of(kind, outgoing)
+        other_id, visible, other_key, other_title, other_org = (
+            (target_id, target_visible, target_key, target_title, target_org) if outgoing else source
+        )
+        if not visible:
+            hidden[category].add(other_id)
             continue
-        link_type = link.link_type
         getattr(result, category).append(_item(
-            other_id=other.pk, other_key=other.key, other_title=other.title, other_org=other.organization_id,
-            link_id=link.pk, link_type_code=link_type.code, link_type_id=link_type.pk,
-            label=link_type.target_label if outgoing else link_type.source_label,
-            outgoing=outgoing, alias=link.alias, tags=link.tags, sequence=link.sequence,
+            other_id=other_id, other_key=other_key, other_title=other_title, other_org=other_org,
+            link_id=link_id, link_type_code=type_code, link_type_id=type_id,
+            label=target_label if outgoing else source_label,
+            outgoing=outgoing, alias=alias, tags=tags, sequence=sequence,
         ))
     for name in CATEGORIES:
         getattr(result, name).sort(key=_sort_key)
@@ -240,7 +251,7 @@ def asset_links(user, asset_id: int, *, tree: bool = False, depth=None) -> Asset
     nest down to `depth` levels."""
     depth = clean_depth(depth) if tree else None
     asset = get_asset(user, asset_id, queryset=Asset.objects.all())
-    result = direct_links(user, asset)
+    result = direct_links(user, asset, with_children=not tree)
     if tree:
         result.children, result.unauthorized_counts["children"], result.tree_truncated = child_tree(
             user, asset.pk, depth

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from assets.schemas import PageInfo, Strict
 
@@ -141,7 +141,6 @@ class OutgoingLinksOut(Schema):
 
 # An asset's links
 class LinkedAssetItem(Schema):
-    model_config = ConfigDict(extra="forbid")
     asset_id: int
     asset_key: str
     asset_title: str

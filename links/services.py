@@ -381,7 +381,7 @@ def lock_hierarchy(link_type_id: int) -> None:
 
 REACHABLE_SQL = """
 WITH RECURSIVE below(asset_id) AS (
-    SELECT %s
+    SELECT CAST(%s AS BIGINT)
     UNION
     SELECT l.target_id FROM links_link l JOIN below b ON l.source_id = b.asset_id WHERE l.link_type_id = %s
 )

@@ -46,8 +46,10 @@ def _requester(request):
 
 
 def _problem(request, status: int, code: str, detail: str) -> JsonResponse:
-    body = {"type": f"about:blank#{code.lower()}", "title": code.replace("_", " ").capitalize(), "status": status, "code": code,
-            "detail": detail, "errors": [], "trace_id": getattr(request, "request_id", "")}
+    body = {
+        "type": f"about:blank#{code.lower()}", "title": code.replace("_", " ").capitalize(), "status": status,
+        "code": code, "detail": detail, "errors": [], "trace_id": getattr(request, "request_id", ""),
+    }
     response = JsonResponse(body, status=status, content_type="application/problem+json")
     if status == 401:
         response["WWW-Authenticate"] = "Bearer"

@@ -361,8 +361,8 @@ def list_permissions(actor, *, object_type=None, object_id=None, user_id=None, l
 
 def memberships(user) -> list[dict]:
     """Organizations the user holds any permission in, with the organization-wide grants."""
-    from .organizations import visible_organizations
     from ..permissions import snapshot
+    from .organizations import visible_organizations
 
     require_user(user)
     snap = snapshot(user)

@@ -11,7 +11,6 @@ from ..permissions import ORG_PERMISSIONS, can_manage_org, forget, organization_
 from ..versioning import check_version, save_versioned
 from .common import clean_slug, clean_text, require_user, unique_or_duplicate
 
-
 # Any constant works; it only has to differ from other advisory locks of the project.
 ORGANIZATION_TREE_LOCK = 0x6F726774
 

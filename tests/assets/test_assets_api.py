@@ -4,6 +4,7 @@ deletion, and the validation of every custom field type."""
 from __future__ import annotations
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from assets.models import Asset, AssetDeviceLink, ChangeLogEntry
 from tests.factories import make_asset, make_device, make_org, make_type
@@ -148,6 +149,15 @@ def test_device_can_belong_to_one_asset_only(editor_api, org, truck_type, tracke
     assert_problem(editor_api.patch(f"/assets/{second['id']}", {"custom_fields": {"set": {"tracker": tracker.pk}}}),
                    409, "DUPLICATE")
     assert Asset.objects.count() == 2 and AssetDeviceLink.objects.count() == 1
+
+
+def test_one_asset_per_device_is_a_database_constraint(org, truck_type, tracker):
+    first, second = make_asset(org, truck_type), make_asset(org, truck_type)
+    AssetDeviceLink.objects.create(asset=first, device=tracker, field_code="tracker")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AssetDeviceLink.objects.create(asset=second, device=tracker, field_code="tracker")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AssetDeviceLink.objects.create(asset=first, device=make_device(org), field_code="tracker")
 
 
 def test_device_must_belong_to_the_organization(editor_api, org, truck_type):

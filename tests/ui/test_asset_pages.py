@@ -332,7 +332,7 @@ def test_edit_prefills_values_and_saves_only_what_changed(client_for, world):
     url = reverse("asset_edit", args=[world.truck_a.pk])
     form = client.get(url).context["form"]
     data = {name: value for name, value in form.initial.items() if not isinstance(value, list)}
-    assert data["cf_name_i18n"] == "fr_FR: Camion\nen_US: Truck"
+    assert data["cf_name_i18n"] == "en_US: Truck\nfr_FR: Camion"
     assert data["primary_device"] == "tracker"
     data["title"] = "Truck B-44 (renamed)"
     data["cf_fuel_capacity_l"] = ""

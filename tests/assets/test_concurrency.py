@@ -1,0 +1,130 @@
+"""Concurrent writers on PostgreSQL, with real threads and connections: optimistic locking,
+the one-asset-per-device constraint and patches that must not lose each other's updates.
+(SQLite serializes every writer, so these races only exist on PostgreSQL.)"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+
+from assets.models import Asset, AssetDeviceLink, ChangeLogEntry
+from tests.conftest import ApiClient
+from tests.factories import make_asset, make_device, make_org, make_type, make_user
+
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the races need PostgreSQL's concurrency"),
+    pytest.mark.django_db(transaction=True),
+]
+ROUNDS = 5
+
+
+def race(*requests):
+    """Runs each zero-argument callable in its own thread, released together; returns their
+    results in order. Each thread closes its own database connection."""
+    barrier = threading.Barrier(len(requests))
+    results: list = [None] * len(requests)
+    errors: list = []
+
+    def run(index, request):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = request()
+        except Exception as exc:  # surfaced below, with the thread's own traceback
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return results
+
+
+@pytest.fixture
+def fleet_setup():
+    org = make_org("translog")
+    truck_type = make_type(org, "delivery_truck", [
+        {"code": "license_plate", "field_type": "STRING"},
+        {"code": "fuel_capacity_l", "field_type": "NUMBER"},
+        {"code": "driver", "field_type": "STRING"},
+        {"code": "tracker", "field_type": "DEVICE"},
+    ])
+    user = make_user("root", superuser=True)
+    return org, truck_type, user
+
+
+def test_same_version_patch_race_has_exactly_one_winner(fleet_setup):
+    org, truck_type, user = fleet_setup
+    clients = [ApiClient(user), ApiClient(user)]
+    for round_ in range(ROUNDS):
+        asset = make_asset(org, truck_type, f"Truck {round_}")
+        responses = race(*[
+            (lambda c=c, n=n, a=asset: c.patch(f"/assets/{a.pk}", {"version": 1, "title": f"Winner {n}"}))
+            for n, c in enumerate(clients)
+        ])
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [200, 409], [r.content for r in responses]
+        loser = next(r for r in responses if r.status_code == 409).json()
+        assert loser["code"] == "CONFLICT" and loser["current_version"] == 2
+        winner = next(r for r in responses if r.status_code == 200).json()
+        asset.refresh_from_db()
+        assert asset.version == 2 and asset.title == winner["title"]
+        assert ChangeLogEntry.objects.filter(object_type="asset", object_id=asset.pk, action="update").count() == 1
+
+
+def test_device_double_assignment_race_has_exactly_one_winner(fleet_setup):
+    org, truck_type, user = fleet_setup
+    clients = [ApiClient(user), ApiClient(user)]
+    for round_ in range(ROUNDS):
+        device = make_device(org)
+        assets = [make_asset(org, truck_type, f"Truck {round_}-{n}") for n in range(2)]
+        responses = race(*[
+            (lambda c=c, a=a, d=device: c.patch(f"/assets/{a.pk}", {"custom_fields": {"set": {"tracker": d.pk}}}))
+            for c, a in zip(clients, assets, strict=True)
+        ])
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses == [200, 409], [r.content for r in responses]
+        assert next(r for r in responses if r.status_code == 409).json()["code"] == "DUPLICATE"
+        links = list(AssetDeviceLink.objects.filter(device=device))
+        assert len(links) == 1
+        holder = Asset.objects.get(pk=links[0].asset_id)
+        other = next(a for a in assets if a.pk != holder.pk)
+        other.refresh_from_db()
+        # The loser's transaction rolled back completely: no value, no new version.
+        assert holder.custom_fields["tracker"] == device.pk and holder.version == 2
+        assert "tracker" not in other.custom_fields and other.version == 1
+
+
+def test_device_double_assignment_race_on_create(fleet_setup):
+    org, truck_type, user = fleet_setup
+    clients = [ApiClient(user), ApiClient(user)]
+    device = make_device(org)
+    responses = race(*[
+        (lambda c=c, n=n: c.post("/assets", {"organization_id": org.pk, "type_id": truck_type.pk, "title": f"T{n}",
+                                             "custom_fields": {"tracker": device.pk}}))
+        for n, c in enumerate(clients)
+    ])
+    assert sorted(r.status_code for r in responses) == [201, 409]
+    assert Asset.objects.count() == 1 and AssetDeviceLink.objects.count() == 1
+
+
+def test_concurrent_patches_without_version_keep_both_updates(fleet_setup):
+    org, truck_type, user = fleet_setup
+    clients = [ApiClient(user), ApiClient(user)]
+    for round_ in range(ROUNDS):
+        asset = make_asset(org, truck_type, f"Truck {round_}", custom_fields={"license_plate": "HH-TL 4421"})
+        path = f"/assets/{asset.pk}"
+        responses = race(
+            lambda p=path: clients[0].patch(p, {"custom_fields": {"set": {"fuel_capacity_l": 400}}}),
+            lambda p=path: clients[1].patch(p, {"custom_fields": {"set": {"driver": "Jonas"}}}),
+        )
+        assert [r.status_code for r in responses] == [200, 200], [r.content for r in responses]
+        asset.refresh_from_db()
+        assert asset.custom_fields == {"license_plate": "HH-TL 4421", "fuel_capacity_l": 400, "driver": "Jonas"}
+        assert asset.version == 3
+

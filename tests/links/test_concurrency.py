@@ -1,0 +1,50 @@
+"""Hierarchies stay acyclic under concurrent requests: A->B and B->A sent at the same moment from
+two connections, exactly one wins (PostgreSQL; SQLite admits one writer at a time anyway)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from links.models import Link
+from tests.conftest import ApiClient
+from tests.factories import grant, make_asset, make_org, make_type, make_user
+
+ROUNDS = 5
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's concurrent writers")
+@pytest.mark.django_db(transaction=True)
+def test_racing_reverse_links_exactly_one_wins():
+    org = make_org("race")
+    asset_type = make_type(org, "part")
+    user = make_user("racer")
+    grant(user, "change_org_assets", org)
+    clients = [ApiClient(user), ApiClient(user)]
+    for round_ in range(ROUNDS):
+        a = make_asset(org, asset_type, f"A{round_}")
+        b = make_asset(org, asset_type, f"B{round_}")
+        barrier = threading.Barrier(2)
+        results: list = [None, None]
+
+        def post(i, source, target):
+            try:
+                barrier.wait(timeout=10)
+                results[i] = clients[i].post(
+                    "/links", {"link_type": "parent_child", "source_id": source.pk, "target_id": target.pk}
+                )
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=post, args=(0, a, b)), threading.Thread(target=post, args=(1, b, a))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        statuses = sorted(r.status_code for r in results)
+        assert statuses == [201, 409], [r.content for r in results]
+        loser = next(r for r in results if r.status_code == 409)
+        assert loser.json()["code"] == "CYCLE"
+        assert Link.objects.filter(source__in=[a, b], target__in=[a, b]).count() == 1
