@@ -12,7 +12,7 @@ from . import serializers
 from .errors import ValidationFailed
 from .models import AssetDeviceLink
 from .pagination import SortKey, paginate
-from .queries import filter_assets, ordering_for
+from .queries import FieldTypeLookup, filter_assets, ordering_for
 from .schemas import (
     AssetCreate,
     AssetOut,
@@ -305,11 +305,11 @@ def delete_type(request, type_id: int, version: int | None = None):
 
 
 @types_router.post("/{type_id}/fields", response={201: AssetTypeOut, **ERRORS})
-def add_field(request, type_id: int, payload: FieldDefinitionIn):
+def add_field(request, type_id: int, payload: FieldDefinitionIn, version: int | None = None):
+    """The type's `version` may come in the body or as `?version=`."""
     spec = payload.model_dump(exclude_unset=True)
-    version = spec.pop("version", None)
-    if version is None and request.GET.get("version"):
-        version = _version_param(request.GET["version"])
+    body_version = spec.pop("version", None)
+    version = body_version if body_version is not None else version
     asset_type = asset_types.add_field(request.auth, type_id, spec, version=version)
     return Status(201, serializers.asset_type_data(asset_type, asset_type.organization))
 
@@ -327,12 +327,6 @@ def delete_field(request, type_id: int, code: str, version: int | None = None, d
     """409 IN_USE (with `affected_assets`) while assets hold a value, unless `drop_values=true`."""
     asset_type = asset_types.delete_field(request.auth, type_id, code, version=version, drop_values=drop_values)
     return serializers.asset_type_data(asset_type, asset_type.organization)
-
-
-def _version_param(raw: str) -> int:
-    if not (raw.isascii() and raw.isdigit()) or int(raw) >= 2**63:
-        raise ValidationFailed.field("version", "must be a positive integer")
-    return int(raw)
 
 
 # --- devices ------------------------------------------------------------------------------------
@@ -415,8 +409,9 @@ def list_assets(request, ordering: str | None = None, limit: int | None = None, 
     gt, gte, contains, icontains, in, isnull. Ordering: title, created_at, updated_at or
     cf_<code>, each optionally with a leading '-'. `fields=a,b` limits custom_fields."""
     queryset = assets.visible_assets(request.auth).select_related("type")
-    queryset, type_ids = filter_assets(queryset, request.GET, user=request.auth)
-    queryset, keys = ordering_for(queryset, ordering, type_ids)
+    lookup = FieldTypeLookup(request.GET, ordering)
+    queryset, type_ids = filter_assets(queryset, request.GET, user=request.auth, lookup=lookup)
+    queryset, keys = ordering_for(queryset, ordering, type_ids, lookup=lookup)
     queryset = queryset.prefetch_related(
         Prefetch("device_links", queryset=AssetDeviceLink.objects.select_related("device").order_by("field_code"))
     )

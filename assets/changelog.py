@@ -18,14 +18,18 @@ def _jsonable(data):
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
-def build_entry(user, action: str, instance, *, before=None, after=None, organization_id=None) -> ChangeLogEntry:
+def build_entry(
+    user, action: str, instance, *, before=None, after=None, organization_id=None, object_type=None
+) -> ChangeLogEntry:
     if organization_id is None:
         organization_id = getattr(instance, "organization_id", None)
+    if object_type is None:
+        object_type = getattr(type(instance), "change_log_type", "") or type(instance)._meta.model_name
     return ChangeLogEntry(
         user=user if getattr(user, "pk", None) else None,
         user_name=getattr(user, "username", "") or "",
         action=action,
-        object_type=type(instance).change_log_type or type(instance)._meta.model_name,
+        object_type=object_type,
         object_id=instance.pk,
         object_repr=str(instance)[:255],
         organization_id=organization_id,
@@ -35,8 +39,12 @@ def build_entry(user, action: str, instance, *, before=None, after=None, organiz
     )
 
 
-def record(user, action: str, instance, *, before=None, after=None, organization_id=None) -> ChangeLogEntry:
-    entry = build_entry(user, action, instance, before=before, after=after, organization_id=organization_id)
+def record(
+    user, action: str, instance, *, before=None, after=None, organization_id=None, object_type=None
+) -> ChangeLogEntry:
+    entry = build_entry(
+        user, action, instance, before=before, after=after, organization_id=organization_id, object_type=object_type
+    )
     entry.save()
     return entry
 

@@ -8,7 +8,7 @@ import json
 
 from django import forms
 
-from .field_types import FieldType, InvalidValue, validate_value
+from .field_types import ALLOWED_PARAMS, FieldType, InvalidValue, validate_value
 
 NO_CHOICE = ("", "—")
 MAX_REFERENCE_CHOICES = 500
@@ -326,9 +326,13 @@ class FieldDefinitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.existing = existing
         if existing is not None:
-            # Code and type are immutable: shown, never sent.
+            # Code and type are immutable: shown, never sent; only the type's own params remain.
             del self.fields["code"]
             del self.fields["field_type"]
+            allowed = ALLOWED_PARAMS.get(existing.field_type, set())
+            for name in ("max_length", "pattern", "min", "max", "options"):
+                if name not in allowed:
+                    del self.fields[name]
 
     @classmethod
     def initial_for(cls, definition, version) -> dict:

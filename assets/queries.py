@@ -76,6 +76,32 @@ def field_types_by_code(codes, type_ids=None) -> dict[str, dict[int, str]]:
     return found
 
 
+class FieldTypeLookup:
+    """The field types of every custom-field code one list request names (its cf_ filters and
+    its ordering), read in a single query the first time any of them is needed, then shared by
+    `filter_assets` and `ordering_for`."""
+
+    def __init__(self, params, ordering: str | None = None):
+        names = [name for name in params if name.startswith("cf_")]
+        if ordering:
+            names.append(ordering.removeprefix("-"))
+        self.codes = {name[3:].partition("__")[0] for name in names if name.startswith("cf_")}
+        self._all: dict[str, dict[int, str]] | None = None
+
+    def types(self, codes, type_ids=None) -> dict[str, dict[int, str]]:
+        codes = set(codes)
+        if not codes <= self.codes:
+            return field_types_by_code(codes, type_ids)
+        if self._all is None:
+            self._all = field_types_by_code(self.codes)
+        wanted = set(type_ids or ())
+        return {
+            code: {t: ft for t, ft in by_type.items() if not wanted or t in wanted}
+            for code, by_type in self._all.items()
+            if code in codes
+        }
+
+
 def numeric_value(code: str, numeric_type_ids: list[int]):
     # CASE guards the cast: the same code may hold text in a type where it isn't numeric.
     return Case(
@@ -163,7 +189,7 @@ def cf_condition(code: str, op: str, raws: list[str], types_of_code: dict[int, s
     return condition
 
 
-def ordering_for(queryset, ordering: str | None, type_ids=None):
+def ordering_for(queryset, ordering: str | None, type_ids=None, *, lookup: FieldTypeLookup | None = None):
     """Returns (queryset with any needed annotation, sort keys). Default: title, then id."""
     ordering = ordering or "title"
     descending = ordering.startswith("-")
@@ -177,7 +203,8 @@ def ordering_for(queryset, ordering: str | None, type_ids=None):
             validate_code(code)
         except InvalidValue:
             raise ValidationFailed.field("ordering", f"'{ordering}' is not a custom field")
-        types_of_code = field_types_by_code([code], type_ids).get(code, {})
+        found = lookup.types([code], type_ids) if lookup is not None else field_types_by_code([code], type_ids)
+        types_of_code = found.get(code, {})
         numeric_ids = [t for t, ft in types_of_code.items() if ft in NUMERIC_TYPES]
         if types_of_code and len(numeric_ids) == len(types_of_code):
             queryset = queryset.annotate(cf_sort=numeric_value(code, numeric_ids))
@@ -217,7 +244,7 @@ def _ids(values: list[str], param: str) -> list[int]:
     return ids
 
 
-def filter_assets(queryset, params, user=None) -> tuple:
+def filter_assets(queryset, params, user=None, *, lookup: FieldTypeLookup | None = None) -> tuple:
     """Applies the list filters of GET /assets (a QueryDict or a dict of lists); returns the
     queryset and the type ids it is restricted to (for custom-field typing)."""
     getlist = params.getlist if hasattr(params, "getlist") else (lambda k: list(params.get(k, [])))
@@ -243,7 +270,8 @@ def filter_assets(queryset, params, user=None) -> tuple:
     cf_params = [name for name in params if name.startswith("cf_")]
     if cf_params:
         parsed = {name: parse_cf_param(name) for name in cf_params}
-        types = field_types_by_code({code for code, _ in parsed.values()}, type_ids)
+        codes = {code for code, _ in parsed.values()}
+        types = lookup.types(codes, type_ids) if lookup is not None else field_types_by_code(codes, type_ids)
         for name, (code, op) in parsed.items():
             queryset = queryset.filter(cf_condition(code, op, getlist(name), types.get(code, {}), name))
     known = FIXED_PARAMS | {"type_id", "organization_id", "key", "title_contains", "device_id"} | set(_extra_filters)

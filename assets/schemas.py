@@ -84,6 +84,7 @@ class FieldDefinitionOut(Schema):
 
 
 class FieldDefinitionIn(Strict):
+    version: int | None = None
     code: str
     title: str | None = None
     field_type: str

@@ -90,8 +90,12 @@ class MembershipChange:
 
 
 # --- reading ------------------------------------------------------------------------------------
+MAX_ID = 2**63 - 1
+
+
 def _check_id(value, field_name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    # Beyond 64 bits SQLite raises OverflowError instead of finding nothing.
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
         raise ValidationFailed.field(field_name, "must be a positive integer id")
     return value
 
@@ -104,6 +108,8 @@ def get_group(user, group_id: int, action: str = "view", *, queryset=None) -> As
     """The group if the user may `action` it: 404 when they can't see it, 403 when they can see
     it but not `action` it. One query either way."""
     require_user(user)
+    if isinstance(group_id, bool) or not isinstance(group_id, int) or not 0 < group_id <= MAX_ID:
+        raise NotFound(f"group {group_id} does not exist")
     base = queryset if queryset is not None else AssetGroup.objects.all()
     condition = group_condition(user, "view")
     if condition is not None:
@@ -130,9 +136,9 @@ def list_groups(user, *, organization_id=None, parent_id=None, root=None):
     require_user(user)
     queryset = visible_groups(user)
     if organization_id is not None:
-        queryset = queryset.filter(organization_id=organization_id)
+        queryset = queryset.filter(organization_id=_check_id(organization_id, "organization_id"))
     if parent_id is not None:
-        queryset = queryset.filter(parent_id=parent_id)
+        queryset = queryset.filter(parent_id=_check_id(parent_id, "parent_id"))
     if root is not None:
         queryset = queryset.filter(parent__isnull=root)
     return with_counts(queryset, user)
@@ -360,7 +366,9 @@ def replace_members(user, group_id: int, asset_ids, *, version=None) -> Membersh
 @transaction.atomic
 def remove_member(user, group_id: int, asset_id: int, *, version=None) -> MembershipChange:
     group = _group_for_filing(user, group_id)
-    if not Asset.objects.visible_to(user).filter(pk=asset_id, group_memberships__group=group).exists():
+    if not 0 < asset_id <= MAX_ID or not Asset.objects.visible_to(user).filter(
+        pk=asset_id, group_memberships__group=group
+    ).exists():
         raise NotFound(f"asset {asset_id} is not in group {group.pk}")
     _check_assets(user, group.organization_id, [asset_id], must_change={asset_id})
     lock_trees(group.organization_id)

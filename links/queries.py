@@ -11,15 +11,17 @@ import json
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import BooleanField, Exists, OuterRef, Q, Value
+from django.db.models import BooleanField, Exists, F, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 
-from assets.errors import ValidationFailed
+from assets.errors import NotFound, ValidationFailed
 from assets.models import Asset
+from assets.pagination import SortKey, paginate
 from assets.permissions import asset_condition
 from assets.services.assets import get_asset
 
 from .models import Link, LinkKind
+from .services import is_id
 
 DEFAULT_TREE_DEPTH = 10
 MAX_TREE_DEPTH = 50
@@ -250,6 +252,8 @@ def asset_links(user, asset_id: int, *, tree: bool = False, depth=None) -> Asset
     """GET /assets/{id}/links: the asset must be visible (404 otherwise). With `tree`, children
     nest down to `depth` levels."""
     depth = clean_depth(depth) if tree else None
+    if not is_id(asset_id):
+        raise NotFound(f"asset {asset_id} does not exist")
     asset = get_asset(user, asset_id, queryset=Asset.objects.all())
     result = direct_links(user, asset, with_children=not tree)
     if tree:
@@ -259,27 +263,28 @@ def asset_links(user, asset_id: int, *, tree: bool = False, depth=None) -> Asset
     return result
 
 
-def child_rows(user, asset: Asset, *, limit: int = 100) -> tuple[list, int, int]:
-    """One level of the hierarchy page: (visible children with a `has_children` flag, how many
-    more there are beyond `limit`, hidden count). Two queries whatever the number of children."""
+CHILD_PAGE_SIZE = 100
+
+
+def child_page(user, asset: Asset, *, cursor: str | None = None, limit: int | None = None):
+    """One level of the hierarchy page, keyset-paged: (page of the visible child links with a
+    `has_children` flag computed in the same query, hidden children count). The hidden count is
+    only needed with the first page."""
     condition = asset_condition(user, "view")
-    queryset = Link.objects.filter(source_id=asset.pk, kind=LinkKind.HIERARCHICAL).select_related("link_type", "target")
+    links = Link.objects.filter(source_id=asset.pk, kind=LinkKind.HIERARCHICAL)
     hidden = 0
     if condition is not None:
-        visible = Asset.objects.filter(condition)
-        hidden = (
-            queryset.exclude(target_id__in=visible.values("pk")).values("target_id").distinct().count()
-        )
-        queryset = queryset.filter(target_id__in=visible.values("pk"))
-    queryset = queryset.annotate(
-        has_children=Exists(Link.objects.filter(source_id=OuterRef("target_id"), kind=LinkKind.HIERARCHICAL))
-    ).order_by("sequence", "target__title", "id")
-    rows = list(queryset[: limit + 1])
-    more = 0
-    if len(rows) > limit:
-        more = queryset.count() - limit
-        rows = rows[:limit]
-    return rows, more, hidden
+        visible_ids = Asset.objects.filter(condition).values("pk")
+        if cursor is None:
+            hidden = links.exclude(target_id__in=visible_ids).values("target_id").distinct().count()
+        links = links.filter(target_id__in=visible_ids)
+    links = links.select_related("link_type", "target").annotate(
+        target_title=F("target__title"),
+        has_children=Exists(Link.objects.filter(source_id=OuterRef("target_id"), kind=LinkKind.HIERARCHICAL)),
+    )
+    page = paginate(links, [SortKey("sequence"), SortKey("target_title")], limit=limit or CHILD_PAGE_SIZE,
+                    cursor=cursor, with_count=True)
+    return page, hidden
 
 
 def with_tag(queryset, tag: str):
@@ -293,6 +298,11 @@ def with_tag(queryset, tag: str):
 
 
 def filter_links(queryset, *, source_id=None, target_id=None, asset_id=None, link_type=None, tag=None):
+    ids = [value for value in (source_id, target_id, asset_id) if value is not None]
+    if link_type and link_type.isascii() and link_type.isdigit():
+        ids.append(int(link_type))
+    if not all(is_id(value) for value in ids):
+        return queryset.none()
     if source_id is not None:
         queryset = queryset.filter(source_id=source_id)
     if target_id is not None:
@@ -300,9 +310,8 @@ def filter_links(queryset, *, source_id=None, target_id=None, asset_id=None, lin
     if asset_id is not None:
         queryset = queryset.filter(Q(source_id=asset_id) | Q(target_id=asset_id))
     if link_type:
-        queryset = queryset.filter(link_type_id=int(link_type)) if link_type.isdigit() else queryset.filter(
-            link_type__code=link_type
-        )
+        by_id = link_type.isascii() and link_type.isdigit()
+        queryset = queryset.filter(link_type_id=int(link_type)) if by_id else queryset.filter(link_type__code=link_type)
     if tag is not None:
         queryset = with_tag(queryset, tag)
     return queryset

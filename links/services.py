@@ -36,6 +36,7 @@ MAX_TAG_LENGTH = 64
 MAX_DESCRIPTION_LENGTH = 10_000
 MAX_REPLACE_ENTRIES = 1000
 INT32 = 2**31
+MAX_ID = 2**63 - 1
 # Namespace of the advisory locks taken per hierarchical link type ("LNK").
 HIERARCHY_LOCK_NAMESPACE = 0x4C4E4B
 LINK_FIELDS = ("alias", "tags", "properties", "sequence", "description")
@@ -44,6 +45,11 @@ LINK_TYPE_ATTRIBUTES = (
 )
 CODE_PATTERN = re.compile(r"[a-z][a-z0-9_-]*")
 SYSTEM_CODES = frozenset(spec["code"] for spec in SYSTEM_LINK_TYPES)
+
+
+def is_id(value) -> bool:
+    """Whether `value` can be a primary key at all (SQLite raises on integers beyond 64 bits)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 # --- link types ---------------------------------------------------------------------------------
@@ -58,6 +64,8 @@ def visible_link_types(user, organization_id: int | None = None):
     system types and those of every organization the user can see (with inherited ones)."""
     require_user(user)
     if organization_id is not None:
+        if not is_id(organization_id):
+            raise NotFound(f"organization {organization_id} does not exist")
         organization = get_organization(user, organization_id)
         return types_for_organization(organization), organization
     if user.is_superuser:
@@ -86,6 +94,8 @@ def with_usage(queryset):
 
 def get_link_type(user, link_type_id: int) -> LinkType:
     queryset, _ = visible_link_types(user)
+    if not is_id(link_type_id):
+        raise NotFound(f"link type {link_type_id} does not exist")
     link_type = with_usage(queryset).select_related("organization").filter(pk=link_type_id).first()
     if link_type is None:
         raise NotFound(f"link type {link_type_id} does not exist")
@@ -243,7 +253,7 @@ def resolve_link_type(reference, available: list[LinkType], organization: Organi
     names the nearest definition: the organization's own, then its ancestors', then the system's."""
     if isinstance(reference, bool) or not isinstance(reference, int | str) or reference == "":
         raise ValidationFailed.field(field_name, "must be a link type id or code")
-    if isinstance(reference, int) or reference.isdigit():
+    if isinstance(reference, int) or (reference.isascii() and reference.isdigit()):
         found = next((t for t in available if t.pk == int(reference)), None)
     else:
         candidates = [t for t in available if t.code == reference]
@@ -358,7 +368,7 @@ def type_restriction_errors(link_type: LinkType, source: Asset, target: Asset, p
 
 
 def _check_id(value, field_name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if not is_id(value):
         raise ValidationFailed.field(field_name, "must be a positive integer id")
     return value
 
@@ -433,6 +443,8 @@ def link_queryset(queryset=None):
 def get_link(user, link_id: int, action: str = "view") -> Link:
     """404 unless both endpoints are visible; for "change", 403 unless both are changeable."""
     queryset = link_queryset(visible_links(user))
+    if not is_id(link_id):
+        raise NotFound(f"link {link_id} does not exist")
     condition = asset_condition(user, "change") if action == "change" else None
     if condition is not None:
         changeable = Asset.objects.filter(condition)
@@ -661,7 +673,8 @@ def linked_to_filter(queryset, values: list[str], params, user=None):
     ids = []
     for raw in values:
         for part in raw.split(","):
-            if not part.strip().isdigit():
+            part = part.strip()
+            if not (part.isascii() and part.isdigit()) or not is_id(int(part)):
                 raise ValidationFailed.field("linked_to", f"'{part}' is not an asset id")
             ids.append(int(part))
     if user is None:

@@ -126,6 +126,8 @@ def create_user(actor, *, username, password, email="", is_superuser=False):
         user = User.objects.create_user(
             username=username, password=password, email=email, is_superuser=is_superuser, is_staff=is_superuser
         )
+    changelog.record(actor, "create", user, object_type="user",
+                     after={"username": username, "email": email, "is_superuser": is_superuser})
     return user
 
 
@@ -169,6 +171,7 @@ def create_team(actor, *, name):
     name = clean_text(name, "name", max_length=150)
     with unique_or_duplicate(f"team '{name}' exists", "name"):
         team = Team.objects.create(name=name)
+    changelog.record(actor, "create", team, object_type="team", after={"name": name})
     return team
 
 
@@ -190,8 +193,14 @@ def add_team_members(actor, team_id: int, user_ids: list[int]):
     missing = sorted(set(user_ids) - {u.pk for u in users})
     if missing:
         raise ValidationFailed.field("user_ids", f"unknown users: {', '.join(map(str, missing))}")
+    before = _members(team)
     team.user_set.add(*users)
+    changelog.record(actor, "update", team, object_type="team", before=before, after=_members(team))
     return team
+
+
+def _members(team) -> dict:
+    return {"name": team.name, "member_ids": sorted(team.user_set.values_list("pk", flat=True))}
 
 
 @transaction.atomic
@@ -199,7 +208,11 @@ def remove_team_member(actor, team_id: int, user_id: int):
     team = get_team(actor, team_id)
     if not _can_manage_teams(actor):
         raise Forbidden("managing teams needs manage_org on an organization")
+    if not team.user_set.filter(pk=user_id).exists():
+        raise NotFound(f"user {user_id} is not a member of team {team.name}")
+    before = _members(team)
     team.user_set.remove(user_id)
+    changelog.record(actor, "update", team, object_type="team", before=before, after=_members(team))
     return team
 
 
@@ -276,9 +289,8 @@ def _record_grant(actor, action: str, target: GrantTarget, instance, perm: str, 
     entry = changelog.build_entry(
         actor, action, instance,
         before=grant if action == "delete" else None, after=grant if action == "create" else None,
-        organization_id=target.organization_of(instance),
+        organization_id=target.organization_of(instance), object_type="permission",
     )
-    entry.object_type = "permission"
     entry.object_repr = f"{perm} on {target.object_type} {instance.pk} for {holder}"[:255]
     entry.save()
 

@@ -18,8 +18,9 @@ from ..field_types import FieldType
 from ..models import AssetDeviceLink, AssetType
 from ..pagination import paginate
 from ..permissions import can_create_assets
+from ..serializers import asset_data
 from ..services.asset_types import types_for_organization, visible_types, with_definitions
-from ..services.assets import visible_assets
+from ..services.assets import asset_prefetch_extensions, visible_assets
 from . import groups_bridge
 from .common import organization_list, page_organization, parse_id, render_page_or_partial, staff_page
 from .presenters import COLUMN_TYPES, SORTABLE_TYPES, asset_field_values, referenced_asset_ids, referenced_assets
@@ -229,6 +230,9 @@ def _results(request, state: ListState) -> dict:
         queryset = queryset.prefetch_related(
             Prefetch("device_links", queryset=AssetDeviceLink.objects.select_related("device").order_by("field_code"))
         )
+        # What other apps add to an asset (its file for thumbnails, its groups) rides along here.
+        for extend in asset_prefetch_extensions:
+            queryset = extend(queryset)
         page = paginate(queryset, keys, limit=state.limit, cursor=state.cursor or None)
     except ValidationFailed as exc:
         error = exc
@@ -237,8 +241,11 @@ def _results(request, state: ListState) -> dict:
         assets_by_id = referenced_assets(request.user, referenced_asset_ids(page.items, shown_defs))
         for asset in page.items:
             links = list(asset.device_links.all())
+            shape = asset_data(asset)
             rows.append({
                 "asset": asset,
+                "shape": shape,
+                "file": shape.get("file"),
                 "values": asset_field_values(asset, shown_defs, assets_by_id),
                 "primary": next((link.device for link in links if link.is_primary), None),
             })

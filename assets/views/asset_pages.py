@@ -3,13 +3,15 @@ stale version comes back as a conflict showing both versions, never a silent ove
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.contrib import messages
 from django.db.models import BooleanField, Case, Q, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 
-from ..errors import Conflict, Duplicate, NotFound, ValidationFailed
+from ..errors import Conflict, Duplicate, ValidationFailed
 from ..field_types import FieldType
 from ..forms import MAX_REFERENCE_CHOICES, AssetForm
 from ..models import Asset, AssetType, Organization
@@ -175,9 +177,9 @@ def asset_create(request):
     }, status=status)
 
 
-def _comparison(form, current: Asset, definitions) -> list[dict]:
-    """Rows of the conflict view: each value as the user submitted it and as stored now."""
-    links = {link.field_code: link for link in current.device_links.all()}
+def _comparison(user, form, current: Asset, definitions) -> list[dict]:
+    """Rows of the conflict view: each value as the user submitted it and as stored now, with
+    device and asset references named (a few queries, only on this rare path)."""
     rows = []
     for label, mine, theirs in [
         ("Title", form.data.get("title", ""), current.title),
@@ -185,13 +187,25 @@ def _comparison(form, current: Asset, definitions) -> list[dict]:
     ]:
         rows.append({"label": label, "mine": mine, "theirs": theirs, "differs": (mine or "") != (theirs or "")})
     values = getattr(form, "values", {})
+    theirs_links = {link.field_code: link for link in current.device_links.all()}
+    device_codes = [d.code for d in definitions if d.field_type == FieldType.DEVICE]
+    wanted_devices = {values.get(code) for code in device_codes if isinstance(values.get(code), int)}
+    devices = {d.pk: d for d in visible_devices(user).filter(pk__in=wanted_devices)} if wanted_devices else {}
+    primary = form.cleaned_data.get("primary_device") if hasattr(form, "cleaned_data") else None
+    mine_links = {
+        code: SimpleNamespace(device=devices[values[code]], is_primary=(code == primary))
+        for code in device_codes if values.get(code) in devices
+    }
+    assets_by_id = referenced_assets(
+        user, referenced_asset_ids([current, SimpleNamespace(custom_fields=values)], definitions)
+    )
     for definition in definitions:
         mine_value = values.get(definition.code)
         stored = current.custom_fields.get(definition.code)
         rows.append({
             "label": definition.title,
-            "mine_value": present_value(definition, mine_value),
-            "theirs_value": present_value(definition, stored, device_links=links),
+            "mine_value": present_value(definition, mine_value, device_links=mine_links, assets_by_id=assets_by_id),
+            "theirs_value": present_value(definition, stored, device_links=theirs_links, assets_by_id=assets_by_id),
             "differs": mine_value != stored,
         })
     return rows
@@ -223,15 +237,11 @@ def asset_edit(request, asset_id: int):
             return redirect("asset_detail", asset.pk)
     context = _edit_context(asset, form)
     if conflict is not None:
-        try:
-            current = get_asset(request.user, asset.pk)
-        except NotFound:
-            messages.error(request, "This asset was deleted while you were editing it.")
-            return redirect("asset_list")
+        current = get_asset(request.user, asset.pk)
         context["conflict"] = {
             "yours": conflict.extra.get("expected_version"),
             "current": current.version,
-            "rows": _comparison(form, current, definitions),
+            "rows": _comparison(request.user, form, current, definitions),
         }
         # The user's input stays in the form; saving again is a deliberate overwrite of the
         # version they have now seen.

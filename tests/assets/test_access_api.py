@@ -218,3 +218,19 @@ def test_permission_list_pages_with_a_cursor(admin_api, org, truck_type):
     assert_problem(admin_api.get("/permissions", {"cursor": "garbage"}), 400, "VALIDATION_ERROR")
     assert_problem(admin_api.get("/permissions", {"object_type": "spaceship"}), 400, "VALIDATION_ERROR")
     assert_problem(admin_api.get("/permissions", {"colour": "red"}), 400, "VALIDATION_ERROR")
+
+
+def test_user_and_team_changes_are_logged(admin_api, superuser, viewer):
+    user_id = admin_api.post("/users", {"username": "logged", "password": "long-enough-1"}).json()["id"]
+    team_id = admin_api.post("/teams", {"name": "logged-team"}).json()["id"]
+    admin_api.post(f"/teams/{team_id}/members", {"user_ids": [viewer.pk]})
+    assert_problem(admin_api.delete(f"/teams/{team_id}/members/{2**70}"), 404, "NOT_FOUND")
+    assert_problem(admin_api.delete(f"/teams/{team_id}/members/{user_id}"), 404, "NOT_FOUND")
+    admin_api.delete(f"/teams/{team_id}/members/{viewer.pk}")
+    created = ChangeLogEntry.objects.get(object_type="user", object_id=user_id)
+    assert created.action == "create" and created.user_id == superuser.pk and created.after["username"] == "logged"
+    assert "password" not in created.after
+    team_entries = ChangeLogEntry.objects.filter(object_type="team", object_id=team_id).order_by("id")
+    assert [(e.action, e.after.get("member_ids")) for e in team_entries] == [
+        ("create", None), ("update", [viewer.pk]), ("update", [])
+    ]

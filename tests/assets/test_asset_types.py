@@ -264,3 +264,11 @@ def test_deleting_a_field_with_values_needs_drop_values(admin_api, editor_api, o
     assert entry.action == "update" and "tracker" in entry.before["custom_fields"]
     assert "tracker" not in entry.after["custom_fields"]
     assert Asset.objects.get(pk=created["id"]).device_links.count() == 0
+
+
+def test_adding_a_field_checks_the_type_version_from_body_or_query(admin_api, truck_type):
+    field = {"code": "vin", "field_type": "STRING"}
+    assert_problem(admin_api.post(f"/asset-types/{truck_type.pk}/fields", {**field, "version": 7}), 409, "CONFLICT")
+    assert_problem(admin_api.post(f"/asset-types/{truck_type.pk}/fields?version=7", field), 409, "CONFLICT")
+    assert_problem(admin_api.post(f"/asset-types/{truck_type.pk}/fields?version=x", field), 400)
+    assert admin_api.post(f"/asset-types/{truck_type.pk}/fields?version=1", field).json()["version"] == 2

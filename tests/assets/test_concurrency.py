@@ -128,3 +128,28 @@ def test_concurrent_patches_without_version_keep_both_updates(fleet_setup):
         assert asset.custom_fields == {"license_plate": "HH-TL 4421", "fuel_capacity_l": 400, "driver": "Jonas"}
         assert asset.version == 3
 
+
+
+def test_concurrent_organization_inserts_and_moves_keep_the_tree_sound(fleet_setup):
+    from assets.models import Organization
+
+    org, _, user = fleet_setup
+    clients = [ApiClient(user) for _ in range(4)]
+    results = race(*[
+        (lambda c=c, n=n: c.post("/organizations", {"key": f"depot-{n}", "title": f"Depot {n}", "parent_id": org.pk}))
+        for n, c in enumerate(clients)
+    ])
+    assert [r.status_code for r in results] == [201] * 4
+    ids = [r.json()["id"] for r in results]
+    moves = race(*[
+        (lambda c=c, child=ids[n], parent=ids[(n + 1) % 4]: c.patch(f"/organizations/{child}", {"parent_id": parent}))
+        for n, c in enumerate(clients)
+    ])
+    # Four moves that together would make a ring: the last one to run sees the cycle.
+    assert sorted(r.status_code for r in moves) == [200, 200, 200, 409]
+    for node in Organization.objects.all():
+        inside = Organization.objects.filter(tree_id=node.tree_id, lft__gt=node.lft, rght__lt=node.rght).count()
+        assert node.rght - node.lft - 1 == 2 * inside, node
+        if node.parent_id:
+            parent = Organization.objects.get(pk=node.parent_id)
+            assert parent.tree_id == node.tree_id and parent.lft < node.lft and node.rght < parent.rght

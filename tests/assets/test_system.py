@@ -70,3 +70,29 @@ def test_every_answer_carries_the_trace_id(admin_api):
     body = assert_problem(response, 404, "NOT_FOUND")
     assert body["trace_id"] == "abc123"
     assert response["X-Request-ID"] == "abc123"
+
+
+def test_malformed_json_is_a_400_not_a_500(admin_api):
+    body = assert_problem(admin_api.post("/organizations", '{"key": "x", '), 400, "VALIDATION_ERROR")
+    assert body["detail"].startswith("malformed JSON")
+    assert_problem(admin_api.post("/organizations", b"\xff\xfe"), 400, "VALIDATION_ERROR")
+
+
+def test_wrong_types_are_400_with_the_field_not_422(admin_api):
+    body = assert_problem(admin_api.post("/organizations", {"key": 5, "title": ["x"]}), 400, "VALIDATION_ERROR")
+    assert {e["field"] for e in body["errors"]} == {"key", "title"}
+    body = assert_problem(admin_api.post("/organizations", {"title": "x"}), 400, "VALIDATION_ERROR")
+    assert body["errors"][0]["field"] == "key"
+    assert_problem(admin_api.post("/organizations", []), 400, "VALIDATION_ERROR")
+
+
+def test_text_no_database_can_store_is_a_400(admin_api):
+    body = assert_problem(admin_api.post("/organizations", {"key": "x", "title": "a\x00b"}), 400, "VALIDATION_ERROR")
+    assert body["errors"] == [{"field": "body.title", "message": "must not contain NUL characters"}]
+    assert_problem(admin_api.post("/organizations", '{"key": "x", "title": "\\ud800"}'), 400, "VALIDATION_ERROR")
+    assert_problem(admin_api.post("/organizations", '{"key": "x", "title": NaN}'), 400, "VALIDATION_ERROR")
+
+
+def test_an_oversized_body_is_413(admin_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    assert_problem(admin_api.post("/organizations", {"key": "x", "title": "x" * 2000}), 413, "PAYLOAD_TOO_LARGE")

@@ -254,3 +254,34 @@ def test_openapi_lists_the_group_endpoints(admin_api, path):
     schema = admin_api.get("/openapi.json").json()
     templated = path.replace("/1", "/{group_id}")
     assert f"/api/v1{templated}" in schema["paths"]
+
+
+HUGE = 99999999999999999999
+
+
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("get", f"/groups/{HUGE}", None),
+        ("get", f"/groups?organization_id={HUGE}", None),
+        ("get", f"/groups?parent_id={HUGE}", None),
+        ("get", f"/groups/{HUGE}/tree?depth={HUGE}", None),
+        ("get", f"/groups/{HUGE}/assets", None),
+        ("get", f"/assets?group_id={HUGE}", None),
+        ("post", "/groups", {"organization_id": HUGE, "title": "x"}),
+        ("patch", f"/groups/{HUGE}", {"title": "x"}),
+        ("delete", f"/groups/{HUGE}/assets/{HUGE}", None),
+        ("get", "/groups?root=maybe", None),
+    ],
+)
+def test_out_of_range_ids_are_4xx_not_500(admin_api, germany, method, path, body):
+    call = getattr(admin_api, method)
+    response = call(path) if body is None else call(path, body)
+    assert 400 <= response.status_code < 500, response.content
+
+
+def test_out_of_range_ids_in_members_and_parents_are_400(admin_api, org, germany):
+    response = admin_api.post(f"/groups/{germany['north'].pk}/assets", {"asset_ids": [HUGE]})
+    assert response.status_code == 400
+    assert admin_api.post("/groups", {"organization_id": org.pk, "title": "x", "parent_id": HUGE}).status_code == 400
+    assert admin_api.delete(f"/groups/{germany['north'].pk}/assets/{HUGE}").status_code == 404

@@ -228,3 +228,12 @@ def test_write_views_refuse_get(superuser, url):
 def test_assets_stay_when_their_group_is_deleted_from_the_page(superuser, germany, trucks):
     browser(superuser).post(f"/groups/{germany['hamburg'].pk}/delete/", {})
     assert Asset.objects.filter(pk=trucks[0].pk).exists()
+
+
+def test_out_of_range_ids_in_page_urls_are_404(superuser, germany):
+    client = browser(superuser)
+    huge = 99999999999999999999
+    for url in (f"/groups/{huge}/", f"/groups/{huge}/children/", f"/groups/{huge}/members/",
+                f"/groups/{huge}/asset-picker/"):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/groups/{huge}/members/{huge}/remove/").status_code == 302

@@ -23,26 +23,30 @@ def test_racing_reverse_links_exactly_one_wins():
     user = make_user("racer")
     grant(user, "change_org_assets", org)
     clients = [ApiClient(user), ApiClient(user)]
-    for round_ in range(ROUNDS):
-        a = make_asset(org, asset_type, f"A{round_}")
-        b = make_asset(org, asset_type, f"B{round_}")
+
+    def race(source, target) -> list:
         barrier = threading.Barrier(2)
         results: list = [None, None]
 
-        def post(i, source, target):
+        def post(i, a, b):
             try:
                 barrier.wait(timeout=10)
-                results[i] = clients[i].post(
-                    "/links", {"link_type": "parent_child", "source_id": source.pk, "target_id": target.pk}
-                )
+                results[i] = clients[i].post("/links", {"link_type": "parent_child", "source_id": a.pk, "target_id": b.pk})
             finally:
                 connections.close_all()
 
-        threads = [threading.Thread(target=post, args=(0, a, b)), threading.Thread(target=post, args=(1, b, a))]
+        threads = [threading.Thread(target=post, args=(0, source, target)),
+                   threading.Thread(target=post, args=(1, target, source))]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=30)
+        return results
+
+    for round_ in range(ROUNDS):
+        a = make_asset(org, asset_type, f"A{round_}")
+        b = make_asset(org, asset_type, f"B{round_}")
+        results = race(a, b)
         statuses = sorted(r.status_code for r in results)
         assert statuses == [201, 409], [r.content for r in results]
         loser = next(r for r in results if r.status_code == 409)

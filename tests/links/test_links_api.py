@@ -265,3 +265,36 @@ def test_anonymous_requests_are_401(api_for):
     response = api_for(None).get("/links")
     assert response.status_code == 401
     assert response.json()["code"] == "UNAUTHENTICATED"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/links?source_id=abc",
+        "/links?link_type=99999999999999999999999999",
+        "/links?asset_id=99999999999999999999",
+        "/links/99999999999999999999",
+        "/assets/99999999999999999999/links?tree=true",
+        "/link-types?organization_id=99999999999999999999",
+        "/links?limit=0",
+    ],
+)
+def test_odd_query_values_never_fail(editor_api, path):
+    response = editor_api.get(path)
+    assert response.status_code in (200, 400, 404), response.content
+    assert response.status_code == 200 or response.json()["code"] in ("VALIDATION_ERROR", "NOT_FOUND")
+
+
+def test_openapi_schema_describes_the_links_endpoints(admin_api):
+    schema = admin_api.get("/openapi.json").json()
+    for path in ("/api/v1/links", "/api/v1/links/{link_id}", "/api/v1/link-types", "/api/v1/assets/{asset_id}/links"):
+        assert path in schema["paths"], path
+    assert {"get", "put"} <= set(schema["paths"]["/api/v1/assets/{asset_id}/links"])
+
+
+def test_ids_beyond_64_bits_in_bodies_are_400(editor_api, building):
+    huge = 2**64
+    response = editor_api.post("/links", {"link_type": huge, "source_id": building.pk, "target_id": huge})
+    assert response.status_code == 400
+    replace = editor_api.put(f"/assets/{building.pk}/links", {"links": [{"link_type": "related", "target_id": huge}]})
+    assert replace.status_code == 400

@@ -197,7 +197,7 @@ def test_detail_renders_values_by_field_type(client_for, world):
     assert 'lang="fr-FR">Camion</dd>' in body
     assert "GPS Unit #117" in body and "Primary" in body
     assert f'href="/assets/{world.trailer.pk}/">Trailer T-1</a>' in body
-    assert 'id="file-panel"' in body and "No file attached." in body
+    assert 'id="file-panel"' in body and "No file." in body
     # No edit/delete buttons for someone who may only view.
     assert reverse("asset_edit", args=[world.truck_a.pk]) not in body
 
@@ -409,3 +409,43 @@ def test_delete_with_stale_version_deletes_nothing(client_for, world):
     response = client.post(reverse("asset_delete", args=[world.truck_c.pk]), {"version": "1"})
     assert response.status_code == 302 and response["Location"] == reverse("asset_detail", args=[world.truck_c.pk])
     assert Asset.objects.filter(pk=world.truck_c.pk).exists()
+
+
+def test_asset_file_shows_in_the_detail_panel_and_as_a_list_thumbnail(client_for, world):
+    from assets.files import services as file_services
+
+    file_services.set_remote_url(world.dispatcher, world.truck_b.pk, "https://cdn.example.com/truck-b-12.jpg")
+    client = client_for(world.viewer)
+    detail = client.get(reverse("asset_detail", args=[world.truck_b.pk])).content.decode()
+    assert "https://cdn.example.com/truck-b-12.jpg" in detail
+    listing = client.get(LIST, {"organization_id": world.org.pk, "type_id": world.truck.pk})
+    row = next(r for r in listing.context["rows"] if r["asset"].pk == world.truck_b.pk)
+    assert row["file"]["remote_url"] == "https://cdn.example.com/truck-b-12.jpg"
+    assert 'class="row-thumb"' in listing.content.decode()
+
+
+def test_list_filters_by_group_with_or_without_subgroups(client_for, world):
+    from groups.services import add_members, create_group
+
+    north = create_group(world.root, organization_id=world.org.pk, title="North")
+    hamburg = create_group(world.root, organization_id=world.org.pk, title="Hamburg depot", parent_id=north.pk)
+    add_members(world.root, hamburg.pk, [world.truck_a.pk])
+    add_members(world.root, north.pk, [world.truck_b.pk])
+    client = client_for(world.viewer)
+    page = client.get(LIST, {"organization_id": world.org.pk})
+    assert [label for _, label in page.context["state"].groups] == ["North", "— Hamburg depot"]
+    only_north = client.get(LIST, {"organization_id": world.org.pk, "group_id": north.pk})
+    assert _titles(only_north) == ["Truck B-12"]
+    with_subgroups = client.get(LIST, {"organization_id": world.org.pk, "group_id": north.pk,
+                                       "include_descendants": "true"})
+    assert _titles(with_subgroups) == ["Truck B-12", "Truck B-44"]
+    detail = client.get(reverse("asset_detail", args=[world.truck_a.pk])).content.decode()
+    assert f'href="/groups/{hamburg.pk}/">Hamburg depot</a>' in detail
+
+
+def test_group_filter_offers_only_groups_the_user_can_see(client_for, world):
+    from groups.services import create_group
+
+    create_group(world.root, organization_id=world.other_org.pk, title="Secret group")
+    groups = client_for(world.viewer).get(LIST).context["state"].groups
+    assert "Secret group" not in " ".join(label for _, label in groups)

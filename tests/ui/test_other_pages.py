@@ -373,3 +373,86 @@ def test_change_log_query_count(client_for, world, django_assert_max_num_queries
     client = client_for(world.viewer)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("change_list")).status_code == 200
+
+
+# --- error pages --------------------------------------------------------------------------------
+def test_403_page_is_in_the_layout(client_for, world):
+    response = client_for(world.viewer).get(reverse("asset_edit", args=[world.truck_a.pk]))
+    assert response.status_code == 403
+    assert b"You can't do that here" in response.content and b'class="topbar"' in response.content
+
+
+def test_500_page_renders_in_the_layout_and_without_a_database(rf, world, monkeypatch):
+    from django.contrib.auth.models import AnonymousUser
+
+    from assets.views import errors
+
+    request = rf.get("/boom/")
+    request.user = AnonymousUser()
+    request.request_id = "abc123"
+    response = errors.server_error(request)
+    assert response.status_code == 500 and b"Something went wrong" in response.content
+    assert b"abc123" in response.content
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database is down")
+
+    monkeypatch.setattr(errors, "render", broken)
+    fallback = errors.server_error(request)
+    assert fallback.status_code == 500 and b"Something went wrong" in fallback.content
+
+
+# --- stale versions and bad input on the editor and lists ---------------------------------------
+def test_type_update_with_stale_version_changes_nothing(client_for, world):
+    client = client_for(world.manager)
+    AssetType.objects.filter(pk=world.truck.pk).update(version=3)
+    response = client.post(reverse("type_update", args=[world.truck.pk]), {"title": "Renamed", "version": "1"})
+    assert response.status_code == 302
+    assert b"Someone changed this type" in client.get(response["Location"]).content
+    world.truck.refresh_from_db()
+    assert world.truck.title == "Delivery Truck"
+
+
+def test_type_update_reports_an_empty_title(client_for, world):
+    response = client_for(world.manager).post(reverse("type_update", args=[world.truck.pk]), {
+        "title": "  ", "order": "x", "version": world.truck.version,
+    })
+    assert response.status_code == 400
+    assert response.context["type_form"].errors["order"] == ["must be an integer"]
+    response = client_for(world.manager).post(reverse("type_update", args=[world.truck.pk]), {
+        "title": "  ", "version": world.truck.version,
+    })
+    assert response.status_code == 400
+    assert response.context["type_form"].errors["title"] == ["must not be empty"]
+
+
+def test_type_delete_with_stale_version_keeps_the_type(client_for, world):
+    spare = AssetType.objects.create(organization=world.org, code="spare", title="Spare", version=2)
+    response = client_for(world.manager).post(reverse("type_delete", args=[spare.pk]), {"version": "1"})
+    assert response.status_code == 302 and AssetType.objects.filter(pk=spare.pk).exists()
+
+
+def test_field_edit_move_and_delete_with_stale_version_change_nothing(client_for, world):
+    client = client_for(world.manager)
+    AssetType.objects.filter(pk=world.truck.pk).update(version=7)
+    edit = client.post(reverse("field_edit", args=[world.truck.pk, "manual"]), {"title": "Handbook", "version": "1"})
+    move = client.post(reverse("field_move", args=[world.truck.pk, "manual"]), {"direction": "up", "version": "1"})
+    delete = client.post(reverse("field_delete", args=[world.truck.pk, "manual"]), {"version": "1"})
+    assert edit.status_code == move.status_code == delete.status_code == 302
+    manual = CustomFieldDefinition.objects.get(asset_type=world.truck, code="manual")
+    assert manual.title == "Manual" and manual.order == 50
+
+
+def test_field_pages_of_unknown_field_are_404(client_for, world):
+    client = client_for(world.manager)
+    assert client.get(reverse("field_edit", args=[world.truck.pk, "nope"])).status_code == 404
+    assert client.post(reverse("field_move", args=[world.truck.pk, "nope"]), {"direction": "up"}).status_code == 404
+    assert client.post(reverse("field_delete", args=[world.truck.pk, "nope"])).status_code == 404
+
+
+def test_device_and_change_lists_report_a_bad_cursor(client_for, world):
+    client = client_for(world.viewer)
+    devices = client.get(reverse("device_list"), {"cursor": "bad"})
+    changes = client.get(reverse("change_list"), {"cursor": "bad"})
+    assert devices.status_code == changes.status_code == 400
+    assert b"cursor" in devices.content and b"cursor" in changes.content

@@ -1,0 +1,76 @@
+"""Forms of the links pages. They only parse what a browser sends; the rules are checked by
+links.services, whose errors come back onto these forms."""
+
+from __future__ import annotations
+
+from django import forms
+
+from assets.errors import DomainError
+
+from .models import LinkKind, LinkType
+
+OUTGOING, INCOMING = "out", "in"
+
+
+def role_choices(link_types: list[LinkType]) -> list[tuple[str, str]]:
+    """"Add a …" choices: the far asset's role in each link type. Peer types have one role."""
+    choices = []
+    for link_type in sorted(link_types, key=lambda t: (t.organization_id is not None, t.name.lower())):
+        if link_type.kind == LinkKind.PEER:
+            choices.append((f"{link_type.pk}:{OUTGOING}", link_type.name))
+            continue
+        choices.append((f"{link_type.pk}:{OUTGOING}", f"{link_type.target_label or 'Target'} ({link_type.name})"))
+        choices.append((f"{link_type.pk}:{INCOMING}", f"{link_type.source_label or 'Source'} ({link_type.name})"))
+    return choices
+
+
+def parse_tags(text: str) -> list[str]:
+    return [tag.strip() for tag in (text or "").split(",") if tag.strip()]
+
+
+class AddLinkForm(forms.Form):
+    role = forms.ChoiceField(label="Add a")
+    target_id = forms.IntegerField(min_value=1, label="Asset", error_messages={
+        "required": "Search for an asset and pick one.",
+    })
+    alias = forms.CharField(required=False, max_length=128, label="Alias")
+    tags = forms.CharField(required=False, max_length=2000, label="Tags", help_text="Comma-separated")
+
+    def __init__(self, *args, link_types: list[LinkType], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.link_types = {link_type.pk: link_type for link_type in link_types}
+        self.fields["role"].choices = role_choices(link_types)
+
+    def clean_role(self) -> tuple[LinkType, str]:
+        type_id, _, direction = self.cleaned_data["role"].partition(":")
+        return self.link_types[int(type_id)], direction
+
+    def clean_tags(self) -> list[str]:
+        return parse_tags(self.cleaned_data.get("tags", ""))
+
+
+class EditLinkForm(forms.Form):
+    alias = forms.CharField(required=False, max_length=128)
+    tags = forms.CharField(required=False, max_length=2000)
+    version = forms.IntegerField(min_value=1)
+
+    def clean_tags(self) -> list[str]:
+        return parse_tags(self.cleaned_data.get("tags", ""))
+
+
+def add_domain_error(form: forms.Form, exc: DomainError, fields: dict[str, str] | None = None) -> None:
+    """Put a service error on the form: validation errors on their fields (renamed through
+    `fields`), anything else as a non-field error."""
+    fields = fields or {}
+    if exc.status != 400:
+        # Conflicts, cycles, duplicates and refusals explain themselves best in a sentence.
+        form.add_error(None, exc.detail)
+        return
+    placed = False
+    for error in exc.errors:
+        name = fields.get(str(error.get("field", "")), str(error.get("field", "")))
+        if name in form.fields:
+            form.add_error(name, error.get("message", exc.detail))
+            placed = True
+    if not placed:
+        form.add_error(None, exc.detail)
