@@ -183,11 +183,30 @@ def get_team(actor, team_id: int):
     return team
 
 
+def _require_team_manager(actor, team) -> None:
+    """Joining a team hands out all of its grants, so a non-superuser may change the members of a
+    team only when they manage every organization the team holds grants in (and the team holds
+    no global permissions). Otherwise managing one organization would open every other."""
+    if actor.is_superuser:
+        return
+    if not _can_manage_teams(actor):
+        raise Forbidden("managing teams needs manage_org on an organization")
+    if team.permissions.exists():
+        raise Forbidden(f"team {team.name} holds global permissions; only superusers change its members")
+    for target in _targets.values():
+        grants = target.team_table.objects.filter(group=team)
+        if target.organization_path:
+            organization_ids = set(grants.values_list(target.organization_path, flat=True))
+        else:
+            organization_ids = {target.organization_of(g.content_object) for g in grants.select_related("content_object")}
+        if any(not can_manage_org(actor, organization_id) for organization_id in organization_ids):
+            raise Forbidden(f"team {team.name} holds grants in organizations you don't manage")
+
+
 @transaction.atomic
 def add_team_members(actor, team_id: int, user_ids: list[int]):
     team = get_team(actor, team_id)
-    if not _can_manage_teams(actor):
-        raise Forbidden("managing teams needs manage_org on an organization")
+    _require_team_manager(actor, team)
     user_ids = [_check_user_id(u) for u in user_ids]
     users = list(User.objects.filter(pk__in=user_ids))
     missing = sorted(set(user_ids) - {u.pk for u in users})
@@ -206,8 +225,7 @@ def _members(team) -> dict:
 @transaction.atomic
 def remove_team_member(actor, team_id: int, user_id: int):
     team = get_team(actor, team_id)
-    if not _can_manage_teams(actor):
-        raise Forbidden("managing teams needs manage_org on an organization")
+    _require_team_manager(actor, team)
     if not team.user_set.filter(pk=user_id).exists():
         raise NotFound(f"user {user_id} is not a member of team {team.name}")
     before = _members(team)

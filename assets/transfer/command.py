@@ -88,6 +88,25 @@ class TransferCommand(BaseCommand):
         if report.errors:
             raise CommandError(f"{len(report.errors)} errors in {report.failed} rows", returncode=1)
 
+    def run_export(self, exporter, options, *, noun: str) -> None:
+        """Writes `exporter(user, organization)` -> (columns, records) to the file or stdout."""
+        from .formats import write_records
+
+        user = self.acting_user(options["user"])
+        organization = self.organization(options["organization"])
+        path = options["path"]
+        fmt = options["format"] or ("csv" if path == "-" else self.format_of(path, None))
+        columns, records = exporter(user, organization)
+        if path == "-":
+            count = write_records(self.stdout, fmt, records, columns)
+        else:
+            try:
+                with open(path, "w", encoding="utf-8", newline="") as stream:
+                    count = write_records(stream, fmt, records, columns)
+            except OSError as exc:
+                raise CommandError(f"can't write {path}: {exc.strerror}")
+        sys.stderr.write(f"{count} {noun} exported\n")
+
     def add_import_arguments(self, parser) -> None:
         parser.add_argument("path", help="File to read, or - for standard input")
         self.add_common_arguments(parser)

@@ -234,3 +234,18 @@ def test_user_and_team_changes_are_logged(admin_api, superuser, viewer):
     assert [(e.action, e.after.get("member_ids")) for e in team_entries] == [
         ("create", None), ("update", [viewer.pk]), ("update", [])
     ]
+
+
+def test_a_manager_cannot_join_teams_holding_other_organizations_grants(org, manager, manager_api):
+    elsewhere = make_org("elsewhere")
+    powerful = Team.objects.create(name="elsewhere managers")
+    grant(powerful, "manage_org", elsewhere)
+    body = assert_problem(manager_api.post(f"/teams/{powerful.pk}/members", {"user_ids": [manager.pk]}), 403)
+    assert "don't manage" in body["detail"]
+    global_team = Team.objects.create(name="auditors")
+    grant(global_team, "assets.view_asset")
+    assert_problem(manager_api.post(f"/teams/{global_team.pk}/members", {"user_ids": [manager.pk]}), 403)
+    assert not manager.groups.exists()
+    own = Team.objects.create(name="translog drivers")
+    grant(own, "view_org_assets", org)
+    assert manager_api.post(f"/teams/{own.pk}/members", {"user_ids": [manager.pk]}).status_code == 200

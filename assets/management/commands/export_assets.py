@@ -1,10 +1,5 @@
-import sys
-
-from django.core.management.base import CommandError
-
 from assets.transfer.assets_io import export_assets
 from assets.transfer.command import TransferCommand
-from assets.transfer.formats import write_records
 
 
 class Command(TransferCommand):
@@ -15,16 +10,4 @@ class Command(TransferCommand):
         self.add_common_arguments(parser)
 
     def handle(self, *args, **options):
-        user = self.acting_user(options["user"])
-        organization = self.organization(options["organization"])
-        fmt = options["format"] or ("csv" if options["path"] == "-" else self.format_of(options["path"], None))
-        columns, records = export_assets(user, organization)
-        if options["path"] == "-":
-            count = write_records(self.stdout, fmt, records, columns)
-        else:
-            try:
-                with open(options["path"], "w", encoding="utf-8", newline="") as stream:
-                    count = write_records(stream, fmt, records, columns)
-            except OSError as exc:
-                raise CommandError(f"can't write {options['path']}: {exc.strerror}")
-        sys.stderr.write(f"{count} assets exported\n")
+        self.run_export(export_assets, options, noun="assets")
