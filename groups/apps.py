@@ -9,3 +9,9 @@ class GroupsConfig(AppConfig):
         from . import hooks
 
         hooks.register()
+
+        from assets.transfer import assets_io
+
+        from .transfer import GroupsColumn
+
+        assets_io.groups_column = GroupsColumn()

@@ -32,7 +32,7 @@ _PENDING_REF = 2**62
 
 # The groups app plugs in the `groups` column: an object with
 #   prepare(organization, rows, report, *, user) -> state   (validate paths, before any write)
-#   apply(state, assets_by_key, *, user)                     (write memberships, inside the transaction)
+#   apply(state, ids_by_key, *, user)                        (write memberships, inside the transaction)
 #   export_paths(asset_ids) -> {asset_id: ["A/B", ...]}
 groups_column = None
 
@@ -45,7 +45,7 @@ class Row:
     asset_type: AssetType
     values: dict
     primary: str | None
-    groups: list[str] = field(default_factory=list)
+    groups: list[str] | None = None  # None: the file has no groups column, memberships stay
     asset_refs: dict = field(default_factory=dict)  # field code -> referenced key
     existing: Asset | None = None
     groups_changed: bool = False  # set by the groups column when memberships would change
@@ -199,7 +199,7 @@ def import_assets(
             bad_lines.add(row.line)
 
     group_state = None
-    if groups_column is not None and any(row.groups for row in valid):
+    if groups_column is not None and any(row.groups is not None for row in valid):
         group_state = groups_column.prepare(organization, valid, report, user=user)
         failed_lines = {e.line for e in report.errors}
         valid = [row for row in valid if row.line not in failed_lines]
@@ -254,7 +254,7 @@ def _parse_row(line, record, types, definitions, report, seen_keys, *, from_csv)
     elif isinstance(raw_groups, list) and all(isinstance(p, str) for p in raw_groups):
         groups = [p.strip() for p in raw_groups if p.strip()]
     elif raw_groups is None:
-        groups = []
+        groups = None if "groups" not in record else []
     else:
         fail("groups", "must be a list of group paths")
         groups = []

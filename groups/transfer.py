@@ -1,0 +1,257 @@
+"""Bulk import and export of groups, and the `groups` column of asset files.
+
+A groups row: path (titles from the root joined by '/', e.g. "North/Hamburg depot"), description,
+exclusive (roots only). Missing ancestors are created with the path. Importing groups takes
+manage_org on the organization, like changing its top level through the API. Writes go through
+mptt with `delay_mptt_updates`, so each tree is renumbered once at the end instead of once per
+insert."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from assets import changelog
+from assets.models import ChangeLogEntry, Organization
+from assets.services.common import require_user
+from assets.transfer.report import ImportReport
+from assets.transfer.sql import insert_rows
+
+from .models import AssetGroup, GroupMembership
+from .permissions import can_change_groups_of, can_file_assets_in, visible_groups
+from .services import lock_trees
+
+SEPARATOR = "/"
+TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no", ""}
+
+
+def split_path(raw) -> list[str] | None:
+    if not isinstance(raw, str):
+        return None
+    parts = [part.strip() for part in raw.strip().strip(SEPARATOR).split(SEPARATOR)]
+    if not parts or any(not part or len(part) > 255 for part in parts):
+        return None
+    return parts
+
+
+def _paths_of(groups: list[AssetGroup]) -> dict[int, tuple[str, ...]]:
+    """Paths of an organization's groups from one ordered read (parents come before children)."""
+    paths: dict[int, tuple[str, ...]] = {}
+    for group in groups:
+        prefix = paths.get(group.parent_id, ()) if group.parent_id else ()
+        paths[group.pk] = (*prefix, group.title)
+    return paths
+
+
+def _load(organization: Organization):
+    groups = list(AssetGroup.objects.filter(organization=organization).order_by("tree_id", "lft"))
+    paths = _paths_of(groups)
+    by_path = {}
+    for group in groups:
+        by_path.setdefault(paths[group.pk], group)  # siblings may share a title: the first one wins
+    return groups, paths, by_path
+
+
+def import_groups(
+    user, organization: Organization, records, *, from_csv: bool, update: bool = False, dry_run: bool = False,
+    continue_on_error: bool = False, batch_size: int = 1000, progress=None,
+) -> ImportReport:
+    require_user(user)
+    report = ImportReport(dry_run=dry_run)
+    allowed = can_change_groups_of(user, organization.pk)
+    with transaction.atomic():
+        if not dry_run:
+            lock_trees(organization.pk, new_tree=True)
+        _, _, by_path = _load(organization)
+        seen: dict[tuple, int] = {}
+        wanted = []  # (line, path, description, exclusive, existing)
+        bad = set()
+        for line, record, problem in records:
+            if progress is not None:
+                progress.update(1)
+            if problem is not None:
+                report.fail(line, "", problem)
+                bad.add(line)
+                continue
+            errors = []
+            parts = split_path(record.get("path"))
+            if parts is None:
+                errors.append(("path", "must be titles joined by '/', none empty or longer than 255 characters"))
+            description = record.get("description") or ""
+            if not isinstance(description, str) or len(description) > 10_000:
+                errors.append(("description", "must be text of at most 10000 characters"))
+            exclusive = record.get("exclusive", False)
+            if isinstance(exclusive, str):
+                exclusive = exclusive.strip().lower()
+                exclusive = True if exclusive in TRUE_WORDS else False if exclusive in FALSE_WORDS else exclusive
+            if exclusive is None:
+                exclusive = False
+            if not isinstance(exclusive, bool):
+                errors.append(("exclusive", "must be true or false"))
+            elif exclusive and parts is not None and len(parts) > 1:
+                errors.append(("exclusive", "only a root group (a path of one title) can be exclusive"))
+            if not allowed:
+                errors.append(("path", "importing groups needs manage_org on the organization"))
+            if parts is not None and tuple(parts) in seen:
+                errors.append(("path", f"also on line {seen[tuple(parts)]}"))
+            existing = by_path.get(tuple(parts)) if parts is not None else None
+            if existing is not None and not update:
+                errors.append(("path", "this group exists (use --update to change it)"))
+            if existing is not None and existing.parent_id is None and isinstance(exclusive, bool) \
+                    and exclusive != existing.exclusive:
+                errors.append(("exclusive", "can't change on import; use PATCH /groups/{id}"))
+            if errors:
+                for field_name, message in errors:
+                    report.fail(line, field_name, message)
+                bad.add(line)
+                continue
+            seen[tuple(parts)] = line
+            wanted.append((line, tuple(parts), description, exclusive, existing))
+        report.failed = len(bad)
+        for _, _, description, _, existing in wanted:
+            if existing is None:
+                report.created += 1
+            elif existing.description != description:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        if dry_run or (report.errors and not continue_on_error):
+            return report
+        _write_groups(user, organization, wanted, by_path, batch_size=batch_size)
+        report.written = True
+    return report
+
+
+def _write_groups(user, organization, wanted, by_path, *, batch_size: int) -> None:
+    now = timezone.now()
+    created: list[AssetGroup] = []
+    explicit = {path: (description, exclusive) for _, path, description, exclusive, _ in wanted}
+    changed = []
+    with AssetGroup.objects.delay_mptt_updates():
+        for _, path, description, _, existing in sorted(wanted, key=lambda w: len(w[1])):
+            if existing is not None:
+                if existing.description != description:
+                    before = existing.to_change_dict()
+                    AssetGroup.objects.filter(pk=existing.pk).update(description=description, version=existing.version + 1)
+                    existing.description = description
+                    changed.append((existing, before))
+                continue
+            for depth in range(1, len(path) + 1):
+                prefix = path[:depth]
+                if prefix in by_path:
+                    continue
+                parent = by_path.get(prefix[:-1]) if depth > 1 else None
+                description_here, exclusive_here = explicit.get(prefix, ("", False))
+                group = AssetGroup(
+                    organization=organization, title=prefix[-1], description=description_here, parent=parent,
+                    exclusive=parent.exclusive if parent is not None else exclusive_here, created_at=now,
+                )
+                group.save()
+                by_path[prefix] = group
+                created.append(group)
+    user_id = user.pk if user.pk else None
+    request_id = changelog.request_id_var.get()
+    entries = [
+        (now, user_id, user.username, ChangeLogEntry.Action.CREATE, "group", g.pk, g.title[:255], organization.pk,
+         None, g.to_change_dict(), request_id)
+        for g in created
+    ]
+    entries += [
+        (now, user_id, user.username, ChangeLogEntry.Action.UPDATE, "group", g.pk, g.title[:255], organization.pk,
+         before, g.to_change_dict(), request_id)
+        for g, before in changed
+    ]
+    insert_rows(ChangeLogEntry, ["time", "user", "user_name", "action", "object_type", "object_id", "object_repr",
+                                 "organization_id", "before", "after", "request_id"], entries, batch_size=batch_size)
+
+
+def export_groups(user, organization: Organization):
+    require_user(user)
+    visible = set(visible_groups(user).filter(organization=organization).values_list("pk", flat=True))
+    groups, paths, _ = _load(organization)
+
+    def records():
+        for group in groups:
+            if group.pk in visible:
+                yield {"path": SEPARATOR.join(paths[group.pk]), "description": group.description,
+                       "exclusive": group.exclusive if group.parent_id is None else False}
+
+    return ["path", "description", "exclusive"], records()
+
+
+class GroupsColumn:
+    """The `groups` column of asset imports and exports: the full list of an asset's groups of the
+    organization, as paths separated by ';'. On import it replaces the asset's memberships in that
+    organization's groups; an exclusive tree may hold the asset once."""
+
+    def prepare(self, organization, rows, report, *, user):
+        groups, paths, by_path = _load(organization)
+        root_of = {}
+        roots = {g.tree_id: g for g in groups if g.parent_id is None}
+        for group in groups:
+            root_of[group.pk] = roots[group.tree_id]
+        may_file = can_file_assets_in(user, organization.pk) or can_change_groups_of(user, organization.pk)
+        changeable = None if may_file else set(
+            visible_groups(user, "change").filter(organization=organization).values_list("pk", flat=True)
+        )
+        existing_ids = [row.existing.pk for row in rows if row.existing is not None]
+        current: dict[int, set[int]] = {}
+        for start in range(0, len(existing_ids), 5000):
+            for asset_id, group_id in GroupMembership.objects.filter(
+                asset_id__in=existing_ids[start:start + 5000], group__organization=organization
+            ).values_list("asset_id", "group_id"):
+                current.setdefault(asset_id, set()).add(group_id)
+        wanted: dict[str, set[int]] = {}
+        for row in rows:
+            if row.groups is None:
+                continue
+            chosen: set[int] = set()
+            trees: dict[int, str] = {}
+            for raw in row.groups:
+                parts = split_path(raw)
+                group = by_path.get(tuple(parts)) if parts else None
+                if group is None:
+                    report.fail(row.line, "groups", f"no group at '{raw}'")
+                    continue
+                if changeable is not None and group.pk not in changeable:
+                    report.fail(row.line, "groups", f"you may not file assets in '{raw}'")
+                    continue
+                root = root_of[group.pk]
+                if root.exclusive and root.pk in trees:
+                    report.fail(row.line, "groups", f"'{raw}' and '{trees[root.pk]}' are in the same exclusive tree")
+                    continue
+                trees[root.pk] = raw
+                chosen.add(group.pk)
+            wanted[row.key] = chosen
+            if row.existing is not None and current.get(row.existing.pk, set()) != chosen:
+                row.groups_changed = True
+        return {"wanted": wanted, "root_of": root_of, "organization": organization}
+
+    def apply(self, state, ids_by_key, *, user):
+        organization, root_of = state["organization"], state["root_of"]
+        asset_ids = [ids_by_key[key] for key in state["wanted"]]
+        for start in range(0, len(asset_ids), 5000):
+            GroupMembership.objects.filter(
+                asset_id__in=asset_ids[start:start + 5000], group__organization=organization
+            ).delete()
+        now = timezone.now()
+        rows = [
+            (group_id, ids_by_key[key], root_of[group_id].pk, root_of[group_id].exclusive, now, user.pk if user.pk else None)
+            for key, group_ids in state["wanted"].items() for group_id in sorted(group_ids)
+        ]
+        insert_rows(GroupMembership, ["group", "asset", "root", "exclusive", "created_at", "created_by"], rows)
+
+    def export_paths(self, asset_ids) -> dict[int, list[str]]:
+        memberships = list(GroupMembership.objects.filter(asset_id__in=asset_ids).values_list("asset_id", "group_id"))
+        if not memberships:
+            return {}
+        organization_ids = set(AssetGroup.objects.filter(pk__in={g for _, g in memberships}).values_list(
+            "organization_id", flat=True))
+        paths = {}
+        for organization in Organization.objects.filter(pk__in=organization_ids):
+            _, org_paths, _ = _load(organization)
+            paths.update(org_paths)
+        found: dict[int, list[str]] = {}
+        for asset_id, group_id in memberships:
+            found.setdefault(asset_id, []).append(SEPARATOR.join(paths[group_id]))
+        return {asset_id: sorted(values) for asset_id, values in found.items()}
