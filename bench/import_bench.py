@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import secrets
 import tempfile
 import time
@@ -21,6 +22,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--assets", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--groups", type=int, default=10_000)
+    parser.add_argument("--links", type=int, default=100_000)
     args = parser.parse_args()
     setup()
 
@@ -32,6 +35,10 @@ def main() -> None:
     from assets.transfer.assets_io import import_assets
     from assets.transfer.formats import read_records
     from assets.transfer.sql import multi_row_insert_sql, rows_per_statement
+    from groups.models import AssetGroup
+    from groups.transfer import import_groups
+    from links.models import Link
+    from links.transfer import import_links
 
     run_id = secrets.token_hex(3)
     user = get_user_model().objects.create_superuser(f"bench-{run_id}", "", None)
@@ -87,11 +94,43 @@ def main() -> None:
         print(f"import_assets  : {import_seconds:8.2f} s  {args.assets / import_seconds:10,.0f} rows/s"
               "  (parse + validate + bulk insert + device links + change log)")
         print(f"ratio import/raw: {import_seconds / raw_seconds:.2f}x")
-    finally:
-        import os
 
+        # Groups and links ride on the imported assets: a 10-ary parent/child tree over them and
+        # 100 regions x 100 depots of groups.
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", delete=False) as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["path", "description", "exclusive"])
+            for region in range(args.groups // 100):
+                for depot in range(100):
+                    writer.writerow([f"Region {region:03d}/Depot {depot:03d}", "", ""])
+            groups_path = handle.name
+        start = time.perf_counter()
+        with open(groups_path, encoding="utf-8", newline="") as stream:
+            report = import_groups(user, import_org, read_records(stream, "csv"), from_csv=True, batch_size=args.batch_size)
+        groups_seconds = time.perf_counter() - start
+        assert not report.errors, report.errors[:3]
+        print(f"import_groups  : {groups_seconds:8.2f} s  {report.created / groups_seconds:10,.0f} groups/s"
+              f"  ({report.created:,} groups)")
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", delete=False) as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["source_key", "target_key", "link_type", "sequence"])
+            for i in range(1, min(args.links + 1, args.assets)):
+                writer.writerow([f"bench-{(i - 1) // 10}", f"bench-{i}", "parent_child", i % 10])
+            links_path = handle.name
+        start = time.perf_counter()
+        with open(links_path, encoding="utf-8", newline="") as stream:
+            report = import_links(user, import_org, read_records(stream, "csv"), from_csv=True, batch_size=args.batch_size)
+        links_seconds = time.perf_counter() - start
+        assert not report.errors, report.errors[:3]
+        print(f"import_links   : {links_seconds:8.2f} s  {report.created / links_seconds:10,.0f} links/s"
+              f"  ({report.created:,} parent/child links, cycle-checked)")
+        os.unlink(groups_path)
+        os.unlink(links_path)
+    finally:
         os.unlink(csv_path)
         with transaction.atomic():
+            Link.objects.filter(source__organization=import_org).delete()
+            AssetGroup.objects.filter(organization=import_org).delete()
             ChangeLogEntry.objects.filter(organization_id__in=[raw_org.pk, import_org.pk]).delete()
             for organization in (raw_org, import_org):
                 Asset.objects.filter(organization=organization).delete()

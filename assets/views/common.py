@@ -90,10 +90,3 @@ def render_page_or_partial(request, template: str, partial: str, context: dict, 
     patch_vary_headers(response, ("HX-Request",))
     return response
 
-
-def error_fields(exc) -> dict[str, list[str]]:
-    """A domain error's {field: [messages]} (field "" for messages about the whole request)."""
-    found: dict[str, list[str]] = {}
-    for item in getattr(exc, "errors", None) or []:
-        found.setdefault(item.get("field") or "", []).append(item.get("message") or "is not valid")
-    return found

@@ -456,3 +456,18 @@ def test_device_and_change_lists_report_a_bad_cursor(client_for, world):
     changes = client.get(reverse("change_list"), {"cursor": "bad"})
     assert devices.status_code == changes.status_code == 400
     assert b"cursor" in devices.content and b"cursor" in changes.content
+
+
+def test_switcher_form_carries_a_working_csrf_token(world):
+    import re
+
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.viewer)
+    page = client.get("/").content.decode()
+    form = page[page.index('class="org-switcher"'):]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    assert client.post(reverse("switch_organization"), {"organization_id": world.org.pk}).status_code == 403
+    response = client.post(reverse("switch_organization"), {"organization_id": world.org.pk, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302 and client.session["current_organization_id"] == world.org.pk
