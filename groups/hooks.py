@@ -44,7 +44,7 @@ def _fetch_group(user, object_id):
 def register() -> None:
     asset_permissions.register_asset_scope(group_asset_condition)
     asset_permissions.register_organization_scope(group_organization_condition)
-    asset_queries.register_asset_filter("group_id", filter_assets_by_group)
+    asset_queries.register_asset_filter("group_id", filter_assets_by_group, with_user=True)
     if prefetch_groups not in asset_services.asset_prefetch_extensions:
         asset_services.asset_prefetch_extensions.append(prefetch_groups)
     if groups_of_asset not in asset_serializers.asset_shape_extensions:

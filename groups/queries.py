@@ -118,7 +118,8 @@ def _group_ids(values: list[str]) -> list[int]:
 
 
 def filed_in(group_ids, *, include_descendants: bool) -> Q:
-    """Assets filed in one of the groups (or, with include_descendants, in their subtrees)."""
+    """Assets filed in one of the groups (or, with include_descendants, in their subtrees).
+    `group_ids` is a list or a subquery of group ids."""
     memberships = GroupMembership.objects.filter(asset_id=OuterRef("pk"))
     if include_descendants:
         enclosing = AssetGroup.objects.filter(
@@ -133,12 +134,18 @@ def filed_in(group_ids, *, include_descendants: bool) -> Q:
     return Q(Exists(memberships))
 
 
-def filter_assets_by_group(queryset, values: list[str], params):
-    """GET /assets?group_id=1,2&include_descendants=true (registered with assets.queries)."""
+def filter_assets_by_group(queryset, values: list[str], params, user=None):
+    """GET /assets?group_id=1,2&include_descendants=true (registered with assets.queries). Groups
+    the user can't see filter like unknown ones, so the filter can't tell what is filed in them."""
     getlist = params.getlist if hasattr(params, "getlist") else (lambda k: list(params.get(k, [])))
     flags = getlist("include_descendants")
     include_descendants = parse_bool(flags[-1], "include_descendants") if flags else False
-    return queryset.filter(filed_in(_group_ids(values), include_descendants=include_descendants))
+    group_ids = _group_ids(values)
+    if user is not None:
+        condition = group_condition(user, "view") if user.is_authenticated else Q(pk__in=[])
+        if condition is not None:
+            group_ids = AssetGroup.objects.filter(condition, pk__in=group_ids).values("pk")
+    return queryset.filter(filed_in(group_ids, include_descendants=include_descendants))
 
 
 def tree_problems(organization_id: int | None = None) -> list[str]:

@@ -24,7 +24,8 @@ def test_docs_render_from_bundled_static_files_without_a_cdn(db):
     assert sources
     for source in sources:
         assert not source.startswith(("http://", "https://", "//")), source
-    assert "cdn" not in html.lower()
+    # (Not a bare "cdn" search: the page's CSRF token is random text.)
+    assert not re.search(r"jsdelivr|unpkg|cdnjs|cdn\.", html)
 
 
 def test_openapi_schema_lists_the_foundation_endpoints(db):

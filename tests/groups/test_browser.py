@@ -22,7 +22,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def tab():
+def tab(live_server):
+    # Requested after the data fixtures: ORM calls made while Playwright's loop runs get a
+    # connection of their own (asgiref's context-local), which nobody would close.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -35,7 +37,7 @@ def tab():
         browser.close()
 
 
-def test_expanding_the_tree_and_filing_an_asset(tab, live_server, superuser, org, germany, trucks):
+def test_expanding_the_tree_and_filing_an_asset(live_server, superuser, org, germany, trucks, tab):
     from playwright.sync_api import expect
 
     tab.goto(f"{live_server.url}/login/?next=/groups/")

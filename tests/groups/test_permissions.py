@@ -83,6 +83,18 @@ def test_group_filter_never_shows_invisible_assets(api, viewer, germany, trucks,
     assert response.status_code == 200 and response.json()["items"] == []
 
 
+def test_group_filter_on_an_invisible_group_reveals_nothing(api, germany, trucks):
+    """Someone who may see truck 1 but not Hamburg can't learn that it is filed there."""
+    user = make_user()
+    grant(user, "view_asset", trucks[0])
+    client = api(user)
+    assert ids_of(client.get("/assets")) == {trucks[0].pk}
+    assert client.get("/assets", {"group_id": germany["hamburg"].pk}).json()["items"] == []
+    assert client.get("/assets", {"group_id": germany["north"].pk, "include_descendants": "true"}).json()["items"] == []
+    grant(user, "view_group", germany["north"])
+    assert ids_of(client.get("/assets", {"group_id": germany["hamburg"].pk})) == {trucks[0].pk}
+
+
 def test_groups_are_visible_with_org_level_grants(api, viewer, germany):
     listed = api(viewer).get("/groups", {"limit": 100})
     assert len(listed.json()["items"]) == 6

@@ -471,3 +471,20 @@ def test_switcher_form_carries_a_working_csrf_token(world):
     assert client.post(reverse("switch_organization"), {"organization_id": world.org.pk}).status_code == 403
     response = client.post(reverse("switch_organization"), {"organization_id": world.org.pk, "csrfmiddlewaretoken": token})
     assert response.status_code == 302 and client.session["current_organization_id"] == world.org.pk
+
+
+@pytest.mark.parametrize("page", ["new_choose", "new_form", "object_history", "field_edit", "delete_confirm"])
+def test_remaining_pages_query_counts(client_for, world, page, django_assert_max_num_queries):
+    for n in range(10):
+        update_asset(world.root, world.truck_a.pk, title=f"Truck B-44 v{n}")
+    urls = {
+        "new_choose": (world.dispatcher, reverse("asset_create")),
+        "new_form": (world.dispatcher, f"{reverse('asset_create')}?organization_id={world.org.pk}&type_id={world.truck.pk}"),
+        "object_history": (world.viewer, reverse("object_changes", args=["asset", world.truck_a.pk])),
+        "field_edit": (world.manager, reverse("field_edit", args=[world.truck.pk, "color"])),
+        "delete_confirm": (world.root, reverse("asset_delete", args=[world.truck_a.pk])),
+    }
+    user, url = urls[page]
+    client = client_for(user)
+    with django_assert_max_num_queries(10):
+        assert client.get(url).status_code == 200

@@ -1,0 +1,106 @@
+"""The links panel on the asset page and the hierarchy browser in a real headless Chromium:
+adding a link through the type-ahead picker, editing tags inline and removing it, all without
+leaving the page; expanding hierarchy rows lazily."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from links.models import Link
+from tests.factories import PASSWORD
+
+from .conftest import make_link
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls between browser steps
+# are ordinary synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Chromium"),
+]
+
+
+@pytest.fixture
+def tab():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(10_000)
+        yield context.new_page()
+        browser.close()
+
+
+def sign_in(tab, live_server, user, next_path: str):
+    tab.goto(f"{live_server.url}/login/?next={next_path}")
+    tab.get_by_label("Username").fill(user.username)
+    tab.get_by_label("Password").fill(PASSWORD)
+    tab.get_by_role("button", name="Sign in").click()
+    tab.wait_for_url(f"{live_server.url}{next_path}")
+
+
+def test_adding_editing_and_removing_a_link_in_the_panel(tab, live_server, superuser, building, floors):
+    from playwright.sync_api import expect
+
+    make_link("parent_child", building, floors[0], alias="floor-1")
+    sign_in(tab, live_server, superuser, f"/assets/{building.pk}/")
+    panel = tab.locator(f"#links-panel-{building.pk}")
+    expect(panel.get_by_role("heading", name="Add a link")).to_be_visible()
+    tab.evaluate("window.__stayed = true")
+
+    add = panel.locator("form.link-add")
+    add.get_by_label("Add a").select_option(label="Child (Parent / child)")
+    add.get_by_label("Asset", exact=True).fill("Floor 3")
+    option = add.get_by_role("radio", name="Floor 3")
+    expect(option).to_be_visible()
+    option.check()
+    add.get_by_label("Alias").fill("third")
+    add.get_by_role("button", name="Add link").click()
+    row = tab.locator("tr", has_text="Floor 3")
+    expect(row).to_contain_text("third")
+    link = Link.objects.get(source=building, target=floors[2])
+    assert link.alias == "third"
+
+    row.get_by_text("Edit").click()
+    row.get_by_label("Tags").fill("structural, active")
+    row.get_by_role("button", name="Save").click()
+    expect(tab.locator("tr", has_text="Floor 3")).to_contain_text("structural")
+    link.refresh_from_db()
+    assert link.tags == ["structural", "active"]
+
+    tab.on("dialog", lambda dialog: dialog.accept())
+    tab.locator("tr", has_text="Floor 3").get_by_role("button", name="Remove").click()
+    expect(tab.locator("tr", has_text="Floor 3")).to_have_count(0)
+    assert not Link.objects.filter(pk=link.pk).exists()
+    assert tab.evaluate("window.__stayed") is True
+
+
+def test_hierarchy_rows_expand_lazily(tab, live_server, superuser, arch, building, floors, floor_type):
+    from playwright.sync_api import expect
+
+    from tests.factories import make_asset
+
+    room = make_asset(arch, floor_type, "Conference Room A", key="room-101")
+    make_link("parent_child", building, floors[0])
+    make_link("parent_child", building, floors[1])
+    make_link("parent_child", floors[0], room)
+    sign_in(tab, live_server, superuser, f"/links/hierarchy/{building.pk}/")
+    table = tab.locator("table.tree-table")
+    expect(table).to_contain_text("Floor 1")
+    expect(table.get_by_text("Conference Room A")).to_have_count(0)
+    tab.evaluate("window.__stayed = true")
+    table.get_by_label("Show the children of Floor 1").click()
+    expect(table.get_by_text("Conference Room A")).to_be_visible()
+    rows = table.locator("tbody tr").all_inner_texts()
+    assert [i for i, text in enumerate(rows) if "Floor 1" in text][0] + 1 == [
+        i for i, text in enumerate(rows) if "Conference Room A" in text
+    ][0]
+    assert tab.evaluate("window.__stayed") is True
