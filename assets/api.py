@@ -45,7 +45,7 @@ from .schemas import (
     TeamPage,
     TokenCreate,
     TokenCreated,
-    TokenOut,
+    TokenPage,
     UserCreate,
     UserOut,
     UserPage,
@@ -110,9 +110,13 @@ def create_token(request, payload: TokenCreate):
     return Status(201, {"id": token.pk, "token": raw, "expires_at": token.expires_at})
 
 
-@auth_router.get("/tokens", response={200: list[TokenOut], **ERRORS})
-def list_tokens(request):
-    return list(tokens.list_tokens(request.auth))
+@auth_router.get("/tokens", response={200: TokenPage, **ERRORS}, exclude_unset=True)
+def list_tokens(request, limit: int | None = None, cursor: str | None = None, count: bool = False):
+    """The caller's own tokens, newest first (never the token itself: only its prefix)."""
+    only_params(request)
+    page = paginate(tokens.list_tokens(request.auth), [SortKey("created_at", descending=True)],
+                    limit=limit, cursor=cursor, with_count=count)
+    return page_body(page, serializers.token_data)
 
 
 @auth_router.delete("/tokens/{token_id}", response={204: None, **ERRORS})

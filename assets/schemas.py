@@ -253,6 +253,12 @@ class TokenOut(Schema):
     last_used_at: datetime | None
 
 
+class TokenPage(Schema):
+    items: list[TokenOut]
+    page_info: PageInfo
+    total_count: int | None = None
+
+
 class UserOut(Schema):
     id: int
     username: str

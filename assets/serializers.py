@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .models import Asset, AssetType, ChangeLogEntry, Device, Organization
+from .models import ApiToken, Asset, AssetType, ChangeLogEntry, Device, Organization
 from .services.asset_types import origin_of
 
 # Other apps add keys to the asset shape: callables (asset, data) -> None.
@@ -82,6 +82,13 @@ def asset_data(asset: Asset, fields: list[str] | None = None) -> dict:
     for extend in asset_shape_extensions:
         extend(asset, data)
     return data
+
+
+def token_data(token: ApiToken) -> dict:
+    return {
+        "id": token.pk, "name": token.name, "prefix": token.prefix, "created_at": token.created_at,
+        "expires_at": token.expires_at, "revoked_at": token.revoked_at, "last_used_at": token.last_used_at,
+    }
 
 
 def change_data(entry: ChangeLogEntry) -> dict:

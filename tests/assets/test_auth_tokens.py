@@ -70,7 +70,7 @@ def test_expired_token_is_401(alice):
 
 def test_revoked_token_is_401_and_listing_shows_it_revoked(alice):
     api = ApiClient(alice)
-    listed = api.get("/auth/tokens").json()
+    listed = api.get("/auth/tokens").json()["items"]
     assert len(listed) == 1 and listed[0]["revoked_at"] is None
     assert "digest" not in listed[0] and "token" not in listed[0]
     assert api.delete(f"/auth/tokens/{listed[0]['id']}").status_code == 204
@@ -125,3 +125,15 @@ def test_browser_session_works_and_needs_csrf_for_writes(superuser):
     client.cookies["csrftoken"] = page_request.META["CSRF_COOKIE"]
     response = client.post("/api/v1/teams", {"name": "x"}, content_type="application/json", HTTP_X_CSRFTOKEN=csrf)
     assert response.status_code == 201
+
+
+def test_token_list_pages_newest_first(alice):
+    for _ in range(3):
+        ApiClient(alice)
+    api = ApiClient(alice)
+    first = api.get("/auth/tokens", {"limit": 2}).json()
+    assert len(first["items"]) == 2 and "total_count" not in first
+    rest = api.get("/auth/tokens", {"limit": 2, "cursor": first["page_info"]["end_cursor"]}).json()
+    ids = [t["id"] for t in first["items"] + rest["items"]]
+    assert ids == sorted(ids, reverse=True) and len(ids) == 4
+    assert api.get("/auth/tokens", {"count": "true"}).json()["total_count"] == 4
