@@ -21,7 +21,8 @@ def save_versioned(instance, expected_version: int | None, fields: list[str]) ->
     values = {name: getattr(instance, name) for name in fields}
     for field in model._meta.concrete_fields:
         if field.name in values and field.attname != field.name:
-            values[field.attname] = values.pop(field.name).pk if values[field.name] is not None else None
+            related = values.pop(field.name)
+            values[field.attname] = related.pk if related is not None else None
     updated = model._default_manager.filter(pk=instance.pk, version=base_version).update(
         version=F("version") + 1, **values
     )
