@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import JsonResponse
 from ninja import Router, Status
 
-from assets.api import ERRORS, page_body
+from assets.api import ERRORS, only_params, page_body
 from assets.pagination import SortKey, paginate
 
 from . import queries, serializers, services
@@ -33,6 +33,7 @@ def list_link_types(request, organization_id: int | None = None, code: str | Non
                     limit: int | None = None, cursor: str | None = None, count: bool = False):
     """System link types, and those of the organization (with inherited ones) or of every
     organization you can see."""
+    only_params(request, "organization_id", "code", "kind")
     queryset, organization = services.visible_link_types(request.auth, organization_id)
     if code:
         queryset = queryset.filter(code=code)
@@ -78,6 +79,7 @@ def list_links(request, source_id: int | None = None, target_id: int | None = No
                link_type: str | None = None, tag: str | None = None,
                limit: int | None = None, cursor: str | None = None, count: bool = False):
     """Links whose two endpoints you can see. `link_type` takes an id or a code."""
+    only_params(request, "source_id", "target_id", "asset_id", "link_type", "tag")
     queryset = queries.filter_links(
         services.link_queryset(services.visible_links(request.auth)),
         source_id=source_id, target_id=target_id, asset_id=asset_id, link_type=link_type, tag=tag,
@@ -119,6 +121,7 @@ def get_asset_links(request, asset_id: int, tree: bool = False, depth: int | Non
     """Parents, children (nested with tree=true, down to `depth` levels: default 10, max 50),
     related and other links of the asset, and per category the number of linked assets you may
     not see. `tree_truncated` says when depth or the node cap (10,000) cut the tree."""
+    only_params(request, "tree", "depth")
     body = queries.asset_links(request.auth, asset_id, tree=tree, depth=depth).as_dict()
     # Rendered as built: the tree may hold 10,000 entries, and re-validating them against the
     # schema would cost more than the whole query.

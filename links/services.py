@@ -432,8 +432,12 @@ def visible_links(user):
     require_user(user)
     if asset_condition(user, "view") is None:
         return Link.objects.all()
-    visible = Asset.objects.visible_to(user).values("pk")
-    return Link.objects.filter(source_id__in=visible, target_id__in=visible)
+    # Correlated probes by primary key rather than IN over every visible asset: a page of links
+    # checks only its own endpoints.
+    visible = Asset.objects.visible_to(user)
+    return Link.objects.filter(
+        Exists(visible.filter(pk=OuterRef("source_id"))), Exists(visible.filter(pk=OuterRef("target_id")))
+    )
 
 
 def link_queryset(queryset=None):
@@ -599,7 +603,7 @@ def replace_outgoing_links(user, asset_id: int, entries) -> list[Link]:
     view_condition = asset_condition(user, "view")
     existing_qs = Link.objects.filter(source=source).select_related("link_type", "target")
     if view_condition is not None:
-        existing_qs = existing_qs.filter(target_id__in=Asset.objects.filter(view_condition).values("pk"))
+        existing_qs = existing_qs.filter(Exists(Asset.objects.filter(view_condition).filter(pk=OuterRef("target_id"))))
     existing = {(link.link_type_id, link.target_id, link.alias or ""): link for link in existing_qs}
     for entry in wanted:
         entry.existing = existing.pop(entry.identity, None)

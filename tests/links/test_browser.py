@@ -8,6 +8,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 from links.models import Link
 from tests.factories import PASSWORD
@@ -29,6 +30,9 @@ pytestmark = [
 def tab():
     from playwright.sync_api import sync_playwright
 
+    # The ORM calls of the test run inside Playwright's event loop, which gets connections of
+    # its own: close them on both sides so that none outlives the test database.
+    connections.close_all()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
@@ -37,6 +41,7 @@ def tab():
         context.set_default_timeout(10_000)
         yield context.new_page()
         browser.close()
+        connections.close_all()
 
 
 def sign_in(tab, live_server, user, next_path: str):

@@ -285,6 +285,13 @@ def test_odd_query_values_never_fail(editor_api, path):
     assert response.status_code == 200 or response.json()["code"] in ("VALIDATION_ERROR", "NOT_FOUND")
 
 
+@pytest.mark.parametrize("path", ["/links?sourceid=1", "/link-types?org=1", "/assets/1/links?childTreeView=true"])
+def test_misspelt_parameters_are_400_not_a_wider_answer(editor_api, building, path):
+    response = editor_api.get(path.replace("/assets/1/", f"/assets/{building.pk}/"))
+    assert response.status_code == 400
+    assert response.json()["code"] == "VALIDATION_ERROR"
+
+
 def test_openapi_schema_describes_the_links_endpoints(admin_api):
     schema = admin_api.get("/openapi.json").json()
     for path in ("/api/v1/links", "/api/v1/links/{link_id}", "/api/v1/link-types", "/api/v1/assets/{asset_id}/links"):

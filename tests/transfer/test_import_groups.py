@@ -5,7 +5,7 @@ from django.core.management import CommandError, call_command
 
 from assets.models import Asset
 from groups.models import AssetGroup, GroupMembership
-from tests.factories import grant, make_asset, make_org, make_type, make_user
+from tests.factories import grant, make_org, make_type, make_user
 
 
 @pytest.fixture
