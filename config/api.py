@@ -29,6 +29,7 @@ STATUS_CODES = {
     405: ("METHOD_NOT_ALLOWED", "Method not allowed"),
     409: ("CONFLICT", "Conflict"),
     413: ("PAYLOAD_TOO_LARGE", "Payload too large"),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "Unsupported media type"),
     429: ("THROTTLED", "Too many requests"),
 }
 
@@ -58,7 +59,15 @@ class UnsafeText(ValueError):
     surrogates (not encodable as UTF-8)."""
 
 
-def reject_unsafe_text(value, path: str = "body") -> None:
+# No real document nests this deep, and the code that copies, stores or serializes a body
+# (deepcopy, json.dumps, pydantic) recurses once per level into RecursionError: a 500.
+MAX_JSON_DEPTH = 100
+TOO_DEEP = f"body: is nested more than {MAX_JSON_DEPTH} levels deep"
+
+
+def reject_unsafe_text(value, path: str = "body", depth: int = 0) -> None:
+    if depth > MAX_JSON_DEPTH:
+        raise UnsafeText(TOO_DEEP)
     if isinstance(value, str):
         if "\x00" in value:
             raise UnsafeText(f"{path}: must not contain NUL characters")
@@ -68,11 +77,11 @@ def reject_unsafe_text(value, path: str = "body") -> None:
             raise UnsafeText(f"{path}: is not valid Unicode text")
     elif isinstance(value, dict):
         for key, item in value.items():
-            reject_unsafe_text(key, path)
-            reject_unsafe_text(item, f"{path}.{key}")
+            reject_unsafe_text(key, path, depth)
+            reject_unsafe_text(item, f"{path}.{key}", depth + 1)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            reject_unsafe_text(item, f"{path}[{index}]")
+            reject_unsafe_text(item, f"{path}[{index}]", depth + 1)
 
 
 def _reject_constant(name: str):
@@ -80,9 +89,26 @@ def _reject_constant(name: str):
     raise UnsafeText(f"body: {name} is not a JSON value")
 
 
+class UnsupportedMediaType(ValueError):
+    """A body declared as something other than JSON (a form, XML, text) sent to a JSON endpoint."""
+
+
+def _is_json(content_type: str) -> bool:
+    content_type = content_type.lower()
+    # No Content-Type at all is read as JSON, for clients that leave it out.
+    return content_type in ("", "application/json") or (
+        content_type.startswith("application/") and content_type.endswith("+json")
+    )
+
+
 class StrictJSONParser(Parser):
     def parse_body(self, request):
-        data = json.loads(request.body, parse_constant=_reject_constant)
+        if not _is_json(request.content_type or ""):
+            raise UnsupportedMediaType(f"send the body as application/json, not {request.content_type}")
+        try:
+            data = json.loads(request.body, parse_constant=_reject_constant)
+        except RecursionError:
+            raise UnsafeText(TOO_DEEP)
         reject_unsafe_text(data)
         return data
 
@@ -153,6 +179,8 @@ def on_http_error(request, exc: HttpError):
     cause = exc.__cause__
     if isinstance(cause, RequestDataTooBig):
         return problem(request, 413, "The request body is too large")
+    if isinstance(cause, UnsupportedMediaType):
+        return problem(request, 415, str(cause), errors=[{"field": "Content-Type", "message": str(cause)}])
     if isinstance(cause, UnsafeText):
         field, _, message = str(cause).partition(": ")
         return problem(request, 400, str(cause), errors=[{"field": field, "message": message}])
