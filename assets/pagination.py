@@ -98,6 +98,10 @@ def _restore(queryset: QuerySet, key: SortKey, value):
         raise invalid
     if not isinstance(value, str | int | float | bool):
         raise invalid
+    # JSON escapes smuggle in what a query string can't: NUL (PostgreSQL refuses it in text)
+    # and lone surrogates (not encodable for either database).
+    if isinstance(value, str) and ("\x00" in value or not _encodable(value)):
+        raise invalid
     model_field = _field_of(queryset, key.name)
     if isinstance(model_field, models.DateTimeField | models.DateField) and not isinstance(value, str):
         raise invalid
@@ -112,6 +116,14 @@ def _restore(queryset: QuerySet, key: SortKey, value):
     if isinstance(restored, dt.datetime) and timezone.is_naive(restored):
         restored = timezone.make_aware(restored, dt.UTC)
     return restored
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def order_terms(keys: list[SortKey]) -> list:

@@ -29,17 +29,17 @@ def generate_assets_sql(vendor_name: str) -> str:
     if vendor_name == "postgresql":
         return (
             f"INSERT INTO assets_asset ({COLUMNS}) "
-            "SELECT CASE WHEN i % 2 = 0 THEN %s ELSE %s END, %s, 'a' || i, "
-            "'Asset ' || lpad(((i * 2654435761) % 10000019)::text, 8, '0'), "
-            "jsonb_build_object('plate', 'P-' || (i % 9973), 'fuel', i % 1000), 1, now(), now() "
+            "SELECT CASE WHEN i %% 2 = 0 THEN %s ELSE %s END, %s, 'a' || i, "
+            "'Asset ' || lpad(((i * 2654435761) %% 10000019)::text, 8, '0'), "
+            "jsonb_build_object('plate', 'P-' || (i %% 9973), 'fuel', i %% 1000), 1, now(), now() "
             "FROM generate_series(0::bigint, %s - 1) AS i"
         )
     return (
         f"WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < %s) "
         f"INSERT INTO assets_asset ({COLUMNS}) "
-        "SELECT CASE WHEN i % 2 = 0 THEN %s ELSE %s END, %s, 'a' || i, "
-        "printf('Asset %%08d', (i * 2654435761) % 10000019), "
-        "json_object('plate', 'P-' || (i % 9973), 'fuel', i % 1000), 1, "
+        "SELECT CASE WHEN i %% 2 = 0 THEN %s ELSE %s END, %s, 'a' || i, "
+        "printf('Asset %%08d', (i * 2654435761) %% 10000019), "
+        "json_object('plate', 'P-' || (i %% 9973), 'fuel', i %% 1000), 1, "
         "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now'), strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now') FROM s"
     )
 

@@ -447,6 +447,8 @@ ASSET_QUERY_ATTACKS = {
     "cf in 5,000 values": {"cf_axles__in": ",".join(str(n) for n in range(5000))},
     "cf 900 repeated values": {"cf_plate": [str(n) for n in range(900)]},
     "title_contains 900 times": {"title_contains": [str(n) for n in range(900)]},
+    "900 custom-field conditions": {f"cf_f{n}": "1" for n in range(900)},
+    "900 custom-field orderings": {"ordering": ",".join(f"cf_f{n}" for n in range(900))},
     "group 2**70 with descendants": {"group_id": str(HUGE), "include_descendants": "true"},
     "linked_to 2**70": {"linked_to": str(HUGE)},
     "cf gt text": {"cf_axles__gt": "many"},

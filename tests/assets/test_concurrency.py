@@ -60,7 +60,7 @@ def fleet_setup():
 
 def test_same_version_patch_race_has_exactly_one_winner(fleet_setup):
     org, truck_type, user = fleet_setup
-    clients = [ApiClient(user), ApiClient(user)]
+    clients = [ApiClient(user) for _ in range(10)]
     for round_ in range(ROUNDS):
         asset = make_asset(org, truck_type, f"Truck {round_}")
         responses = race(*[
@@ -68,9 +68,9 @@ def test_same_version_patch_race_has_exactly_one_winner(fleet_setup):
             for n, c in enumerate(clients)
         ])
         statuses = sorted(r.status_code for r in responses)
-        assert statuses == [200, 409], [r.content for r in responses]
-        loser = next(r for r in responses if r.status_code == 409).json()
-        assert loser["code"] == "CONFLICT" and loser["current_version"] == 2
+        assert statuses == [200] + [409] * 9, [r.content for r in responses]
+        for loser in (r.json() for r in responses if r.status_code == 409):
+            assert loser["code"] == "CONFLICT" and loser["expected_version"] == 1 and loser["current_version"] == 2
         winner = next(r for r in responses if r.status_code == 200).json()
         asset.refresh_from_db()
         assert asset.version == 2 and asset.title == winner["title"]
