@@ -18,6 +18,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from .errors import ValidationFailed
+from .prefetch import prefetch_rows
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -159,7 +160,10 @@ def paginate(
     id_key = SortKey("pk", descending=keys[-1].descending if keys else False)
     all_keys = [*keys, id_key]
     total = queryset.order_by().count() if with_count else None
-    ordered = queryset.order_by(*order_terms(all_keys))
+    # Prefetches run on the page's rows only (not the extra row that tells whether there is a
+    # next page), through the cheap per-row path of assets.prefetch.
+    lookups = queryset._prefetch_related_lookups
+    ordered = queryset.prefetch_related(None).order_by(*order_terms(all_keys))
     if cursor:
         decoded = _decode(cursor, len(all_keys))
         values = [_restore(queryset, k, v) for k, v in zip(all_keys, decoded, strict=True)]
@@ -175,6 +179,7 @@ def paginate(
     rows = list(ordered[: limit + 1])
     has_next = len(rows) > limit
     rows = rows[:limit]
+    prefetch_rows(rows, lookups)
     end_cursor = None
     if rows:
         last = rows[-1]

@@ -107,14 +107,16 @@ def asset_condition(user, action: str) -> Q | None:
     org_ids = snap.organizations_with(org_codenames)
     if org_ids:
         condition |= Q(organization_id__in=org_ids)
-    # Uncorrelated IN (subquery): the database builds the set of granted ids once per query
-    # instead of probing the grant tables for every candidate row, which is what a correlated
-    # EXISTS costs when few of many rows are granted.
-    condition |= Q(
-        pk__in=AssetUserObjectPermission.objects.filter(user_id=user.pk, permission__codename__in=codenames).values(
-            "content_object_id"
-        )
-    )
+    direct = AssetUserObjectPermission.objects.filter(user_id=user.pk, permission__codename__in=codenames)
+    if org_ids:
+        # Most rows of a page pass on their organization, so the few others are cheaper to probe
+        # one by one (an index lookup each) than to hash every object grant first: with 100,000
+        # grants the IN form spent ~100 ms building the set for a page of 100 (bench/list_bench).
+        condition |= Q(Exists(direct.filter(content_object_id=OuterRef("pk"))))
+    else:
+        # Without organization-wide access the page is made of granted rows only; a set built
+        # once per query beats probing the grant table for every row the scan passes.
+        condition |= Q(pk__in=direct.values("content_object_id"))
     condition |= Q(
         pk__in=AssetGroupObjectPermission.objects.filter(
             group__user=user.pk, permission__codename__in=codenames

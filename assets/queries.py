@@ -6,9 +6,21 @@ from __future__ import annotations
 import json
 import math
 
-from django.db.models import Case, Exists, FloatField, OuterRef, Q, TextField, Value, When
+from django.db.models import (
+    Aggregate,
+    Case,
+    Exists,
+    FloatField,
+    JSONField,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KT, KeyTransform
-from django.db.models.functions import Cast, Lower, StrIndex
+from django.db.models.functions import Cast, JSONObject, Lower, StrIndex
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
 
 from .errors import ValidationFailed
@@ -51,6 +63,30 @@ class UnicodeLower(Lower):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, function="unicode_lower", **extra_context)
+
+
+class JSONRows(Aggregate):
+    """The aggregated values as one JSON array."""
+
+    function = "JSONB_AGG"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
+
+
+def device_rows():
+    """An asset's device links as a JSON array in the asset's own row, for the read endpoints:
+    one query fewer per request than prefetching them (assets.serializers reads either)."""
+    links = (
+        AssetDeviceLink.objects.filter(asset_id=OuterRef("pk")).order_by().values("asset_id")
+        .annotate(rows=JSONRows(JSONObject(
+            id="device_id", title="device__title", identifier="device__identifier", field_code="field_code",
+            is_primary="is_primary",
+        )))
+        .values("rows")
+    )
+    return Subquery(links, output_field=JSONField())
 
 
 def parse_cf_param(name: str) -> tuple[str, str]:
@@ -244,10 +280,25 @@ def _ids(values: list[str], param: str) -> list[int]:
     return ids
 
 
+# Each value of a filter is one more OR term or bound parameter: SQLite refuses expressions
+# nested more than 1,000 deep, PostgreSQL more than 65,535 parameters.
+MAX_FILTER_VALUES = 100
+
+
+def _check_filter_sizes(params, getlist) -> None:
+    conditions = [name for name in params if name.startswith("cf_")]
+    if len(conditions) > MAX_FILTER_VALUES:
+        raise ValidationFailed.field(conditions[-1], f"at most {MAX_FILTER_VALUES} custom-field conditions")
+    for name in params:
+        if name not in FIXED_PARAMS and sum(len(value.split(",")) for value in getlist(name)) > MAX_FILTER_VALUES:
+            raise ValidationFailed.field(name, f"at most {MAX_FILTER_VALUES} values")
+
+
 def filter_assets(queryset, params, user=None, *, lookup: FieldTypeLookup | None = None) -> tuple:
     """Applies the list filters of GET /assets (a QueryDict or a dict of lists); returns the
     queryset and the type ids it is restricted to (for custom-field typing)."""
     getlist = params.getlist if hasattr(params, "getlist") else (lambda k: list(params.get(k, [])))
+    _check_filter_sizes(params, getlist)
     type_ids = _ids(getlist("type_id"), "type_id") if getlist("type_id") else []
     if type_ids:
         queryset = queryset.filter(type_id__in=type_ids)

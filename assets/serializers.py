@@ -5,6 +5,8 @@ from __future__ import annotations
 from .models import ApiToken, Asset, AssetType, ChangeLogEntry, Device, Organization
 from .services.asset_types import origin_of
 
+_UNSET = object()
+
 # Other apps add keys to the asset shape: callables (asset, data) -> None.
 asset_shape_extensions: list = []
 
@@ -52,9 +54,27 @@ def device_data(device: Device) -> dict:
     }
 
 
+def device_refs(asset: Asset) -> list[dict]:
+    """From the `device_rows` annotation (assets.queries.device_rows) when the read has it, else
+    from the prefetched links."""
+    rows = getattr(asset, "device_rows", _UNSET)
+    if rows is _UNSET:
+        return [
+            {"id": link.device.pk, "title": link.device.title, "identifier": link.device.identifier,
+             "field_code": link.field_code, "is_primary": link.is_primary}
+            for link in asset.device_links.all()
+        ]
+    # SQLite's json_object writes booleans as 0/1, and its aggregate keeps no order.
+    return sorted(
+        ({"id": r["id"], "title": r["title"], "identifier": r["identifier"], "field_code": r["field_code"],
+          "is_primary": bool(r["is_primary"])} for r in rows or ()),
+        key=lambda ref: ref["field_code"],
+    )
+
+
 def asset_data(asset: Asset, fields: list[str] | None = None) -> dict:
-    links = list(asset.device_links.all())
-    primary = next((link for link in links if link.is_primary), None)
+    devices = device_refs(asset)
+    primary = next((device for device in devices if device["is_primary"]), None)
     custom_fields = asset.custom_fields
     if fields is not None:
         custom_fields = {code: value for code, value in custom_fields.items() if code in fields}
@@ -65,14 +85,8 @@ def asset_data(asset: Asset, fields: list[str] | None = None) -> dict:
         "title": asset.title,
         "type": {"id": asset.type.pk, "code": asset.type.code, "title": asset.type.title},
         "custom_fields": custom_fields,
-        "primary_device": {"id": primary.device.pk, "title": primary.device.title} if primary else None,
-        "devices": [
-            {
-                "id": link.device.pk, "title": link.device.title, "identifier": link.device.identifier,
-                "field_code": link.field_code, "is_primary": link.is_primary,
-            }
-            for link in links
-        ],
+        "primary_device": {"id": primary["id"], "title": primary["title"]} if primary else None,
+        "devices": devices,
         "groups": [],
         "file": None,
         "version": asset.version,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import math
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
@@ -89,6 +90,14 @@ def _reject_constant(name: str):
     raise UnsafeText(f"body: {name} is not a JSON value")
 
 
+def _finite_float(text: str) -> float:
+    # 1e400 is valid JSON but parses to infinity, which PostgreSQL's jsonb refuses like Infinity.
+    value = float(text)
+    if not math.isfinite(value):
+        raise UnsafeText(f"body: {text[:40]} is beyond the range of a number")
+    return value
+
+
 class UnsupportedMediaType(ValueError):
     """A body declared as something other than JSON (a form, XML, text) sent to a JSON endpoint."""
 
@@ -106,7 +115,7 @@ class StrictJSONParser(Parser):
         if not _is_json(request.content_type or ""):
             raise UnsupportedMediaType(f"send the body as application/json, not {request.content_type}")
         try:
-            data = json.loads(request.body, parse_constant=_reject_constant)
+            data = json.loads(request.body, parse_constant=_reject_constant, parse_float=_finite_float)
         except RecursionError:
             raise UnsafeText(TOO_DEEP)
         reject_unsafe_text(data)

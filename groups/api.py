@@ -6,7 +6,7 @@ from __future__ import annotations
 from ninja import Router, Status
 
 from assets import serializers as asset_serializers
-from assets.api import ERRORS, page_body
+from assets.api import ERRORS, only_params, page_body
 from assets.pagination import SortKey, paginate
 from assets.schemas import AssetPage
 from assets.services.assets import asset_detail_queryset
@@ -56,6 +56,7 @@ def list_groups(
 ):
     """Groups the caller can see, by title. `root=true` lists the top level, `parent_id` one
     level below a group."""
+    only_params(request, "organization_id", "parent_id", "root")
     queryset = services.list_groups(request.auth, organization_id=organization_id, parent_id=parent_id, root=root)
     page = paginate(queryset, [SortKey("title")], limit=limit, cursor=cursor, with_count=count)
     attach_paths(page.items, request.auth)
@@ -103,6 +104,7 @@ def group_assets(
 ):
     """Assets filed in the group (with include_descendants, in its subtree) that the caller
     can see, in the asset shape, by title."""
+    only_params(request, "include_descendants")
     group = services.get_group(request.auth, group_id)
     queryset = asset_detail_queryset().visible_to(request.auth).filter(
         filed_in([group.pk], include_descendants=include_descendants)

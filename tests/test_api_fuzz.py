@@ -38,7 +38,7 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application, con
 
 PROBLEM_KEYS = {"type", "title", "status", "code", "detail", "errors", "trace_id"}
 
-# Which object a parameter names. `parent_id` and `object_id` depend on the operation.
+# Which object a parameter names; `parent_id` and `object_id` depend on where they appear.
 ID_KINDS = {
     "asset_id": "asset", "source_id": "asset", "target_id": "asset", "linked_to": "asset", "asset_ids": "asset",
     "organization_id": "organization", "type_id": "type", "device_id": "device", "group_id": "group",
@@ -63,9 +63,12 @@ def problem_details(ctx, response, case):
     return None
 
 
-def _kind(name: str, path: str) -> str | None:
+def _kind(name: str, path: str, container: dict) -> str | None:
     if name == "parent_id":
         return "group" if path.startswith("/api/v1/groups") else "organization"
+    if name == "object_id":
+        object_type = container.get("object_type")
+        return object_type if object_type in ("organization", "asset", "group") else "asset"
     return ID_KINDS.get(name)
 
 
@@ -85,7 +88,7 @@ def _aim_container(container, path: str, world) -> None:
     if not isinstance(container, dict):
         return
     for name in list(container):
-        kind = _kind(name, path)
+        kind = _kind(name, path, container)
         if kind is not None:
             container[name] = _aim(container[name], kind, world)
 
@@ -105,16 +108,15 @@ def _aim_custom_fields(body, world) -> None:
 
 
 def aim_at_world(case, world) -> None:
+    """Point generated ids and field codes at the world's objects, leaving hostile values be."""
     path = case.operation.path
-    full_path = f"/api/v1{path}" if not path.startswith("/api/v1") else path
-    _aim_container(case.path_parameters, full_path, world)
-    if "code" in (case.path_parameters or {}) and isinstance(case.path_parameters["code"], str):
-        # Field definitions are addressed by code: most cases name a real one.
-        code = case.path_parameters["code"]
-        if code.isalnum() or code == "":
-            case.path_parameters["code"] = world.field_codes[len(code) % len(world.field_codes)]
-    _aim_container(case.query, full_path, world)
-    _aim_container(case.body, full_path, world)
+    _aim_container(case.path_parameters, path, world)
+    code = (case.path_parameters or {}).get("code")
+    if isinstance(code, str) and code.isalnum():
+        # Field definitions are addressed by code; odd characters stay to test the parsing.
+        case.path_parameters["code"] = world.field_codes[len(code) % len(world.field_codes)]
+    _aim_container(case.query, path, world)
+    _aim_container(case.body, path, world)
     _aim_custom_fields(case.body, world)
 
 
@@ -137,6 +139,7 @@ def fuzz_world(db):
     max_examples=20,
     deadline=None,
     derandomize=True,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_api_operation_never_answers_a_server_error(case, fuzz_world):
@@ -226,6 +229,9 @@ def _json_writes():
             yield pytest.param(method, path, id=f"{method.upper()} {path}")
 
 
+JSON_WRITES = list(_json_writes())
+
+
 def _url(path: str, world, **overrides) -> str:
     values = {**_path_ids(world), **overrides}
     return path.format(**values)
@@ -258,7 +264,7 @@ def hostile(fuzz_world):
 
 def test_every_json_write_has_a_valid_body_here(hostile):
     world, _ = hostile
-    assert {(m, p) for m, p, *_ in (param.values for param in _json_writes())} == set(_bodies(world))
+    assert {(m, p) for m, p, *_ in (param.values for param in JSON_WRITES)} == set(_bodies(world))
 
 
 MALFORMED = {
@@ -280,7 +286,7 @@ MALFORMED = {
 }
 
 
-@pytest.mark.parametrize("method, path", _json_writes())
+@pytest.mark.parametrize("method, path", JSON_WRITES)
 def test_malformed_bodies_are_400_problems(hostile, method, path):
     world, client = hostile
     failures: list[str] = []
@@ -289,7 +295,7 @@ def test_malformed_bodies_are_400_problems(hostile, method, path):
     assert not failures, "\n".join(failures)
 
 
-@pytest.mark.parametrize("method, path", _json_writes())
+@pytest.mark.parametrize("method, path", JSON_WRITES)
 def test_wrong_content_types_are_415_problems(hostile, method, path):
     world, client = hostile
     body = _bodies(world)[(method, path)]
@@ -312,7 +318,7 @@ HOSTILE_VALUES = {
 }
 
 
-@pytest.mark.parametrize("method, path", _json_writes())
+@pytest.mark.parametrize("method, path", JSON_WRITES)
 def test_hostile_values_in_bodies_are_never_server_errors(hostile, method, path):
     world, client = hostile
     body = _bodies(world)[(method, path)]
@@ -388,7 +394,7 @@ def _integer_parameters():
                                    id=f"{method.upper()} {path} {parameter['name']}")
 
 
-@pytest.mark.parametrize("method, path, name, location", _integer_parameters())
+@pytest.mark.parametrize("method, path, name, location", list(_integer_parameters()))
 def test_out_of_range_integer_parameters_are_4xx_problems(hostile, method, path, name, location):
     """Beyond 64 bits SQLite can't bind a number and PostgreSQL refuses it for bigint columns."""
     world, client = hostile
@@ -448,7 +454,6 @@ ASSET_QUERY_ATTACKS = {
     "cf 900 repeated values": {"cf_plate": [str(n) for n in range(900)]},
     "title_contains 900 times": {"title_contains": [str(n) for n in range(900)]},
     "900 custom-field conditions": {f"cf_f{n}": "1" for n in range(900)},
-    "900 custom-field orderings": {"ordering": ",".join(f"cf_f{n}" for n in range(900))},
     "group 2**70 with descendants": {"group_id": str(HUGE), "include_descendants": "true"},
     "linked_to 2**70": {"linked_to": str(HUGE)},
     "cf gt text": {"cf_axles__gt": "many"},

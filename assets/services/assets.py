@@ -13,6 +13,7 @@ from ..errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from ..field_types import FieldType, InvalidValue, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device
 from ..permissions import asset_condition, can_create_assets
+from ..prefetch import prefetch_rows
 from ..versioning import check_version, delete_versioned, save_versioned
 from .asset_types import types_for_organization
 from .common import clean_slug, clean_text, require_user, unique_or_duplicate
@@ -34,6 +35,16 @@ def asset_detail_queryset():
     return queryset
 
 
+def asset_read_queryset():
+    """For GET: device links ride in the asset's row (one query fewer than a prefetch)."""
+    from ..queries import device_rows
+
+    queryset = Asset.objects.select_related("type").annotate(device_rows=device_rows())
+    for extend in asset_prefetch_extensions:
+        queryset = extend(queryset)
+    return queryset
+
+
 def get_asset(user, asset_id: int, action: str = "view", *, queryset=None) -> Asset:
     """The asset if the user may `action` it: 404 when they can't see it, 403 when they can see
     it but not `action` it. One query either way."""
@@ -44,7 +55,9 @@ def get_asset(user, asset_id: int, action: str = "view", *, queryset=None) -> As
         base = base.annotate(
             _allowed=Case(When(allowed, then=Value(True)), default=Value(False), output_field=BooleanField())
         )
-    asset = base.filter(pk=asset_id).first()
+    asset = base.prefetch_related(None).filter(pk=asset_id).first()
+    if asset is not None:
+        prefetch_rows([asset], base._prefetch_related_lookups)
     if asset is None:
         raise NotFound(f"asset {asset_id} does not exist")
     if allowed is not None and not asset._allowed:
