@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group as Team
 
+from assets.services.assets import create_asset
 from assets.services.tokens import issue_token
 from groups.services import create_group
 from links.models import LinkType
@@ -56,7 +57,7 @@ def build_world() -> FuzzWorld:
     # No password: hashing one costs more than the rest of the world together.
     root = User.objects.create(username="fuzz-root", is_superuser=True, is_staff=True)
     other = User.objects.create(username="fuzz-other", email="other@example.com")
-    root_token, token = issue_token(root)
+    _, token = issue_token(root)
     other_token_row, _ = issue_token(other)
     team = Team.objects.create(name="fuzz-team")
     team.user_set.add(other)
@@ -67,10 +68,12 @@ def build_world() -> FuzzWorld:
     system_type = make_type(None, "fuzz_system", [{"code": "serial", "field_type": "STRING"}], title="System")
     device = make_device(org, identifier="IMEI-FUZZ-1")
     spare_device = make_device(org, identifier="IMEI-FUZZ-2")
-    first = make_asset(org, truck, "Truck one", key="truck-one",
-                       custom_fields={"plate": "HH 4421", "axles": 3, "colour": "red", "tracker": device.pk})
     second = make_asset(org, truck, "Truck two", key="truck-two", custom_fields={"fuel_l": 120.5})
     third = make_asset(org, system_type, "Plain", key="plain")
+    # Through the service, so that the device link row exists too.
+    first = create_asset(root, organization_id=org.pk, type_id=truck.pk, title="Truck one", key="truck-one",
+                         custom_fields={"plate": "HH 4421", "axles": 3, "colour": "red", "tracker": device.pk,
+                                        "trailer": second.pk, "label": {"en_US": "Truck"}})
     group = create_group(root, organization_id=org.pk, title="Depot", asset_ids=[first.pk])
     child_group = create_group(root, organization_id=org.pk, title="Bay 1", parent_id=group.pk,
                                asset_ids=[second.pk])
