@@ -16,7 +16,7 @@ from assets import changelog
 from assets.models import ChangeLogEntry, Organization
 from assets.services.common import require_user
 from assets.transfer.report import ImportReport
-from assets.transfer.sql import insert_rows
+from assets.transfer.sql import insert_change_entries, insert_rows
 
 from .models import AssetGroup, GroupMembership
 from .permissions import can_change_groups_of, can_file_assets_in, visible_groups
@@ -170,8 +170,7 @@ def _write_groups(user, organization, wanted, by_path, *, batch_size: int) -> No
          before, g.to_change_dict(), request_id)
         for g, before in changed
     ]
-    insert_rows(ChangeLogEntry, ["time", "user", "user_name", "action", "object_type", "object_id", "object_repr",
-                                 "organization_id", "before", "after", "request_id"], entries, batch_size=batch_size)
+    insert_change_entries(entries, batch_size=batch_size)
 
 
 def _insert_new_trees(organization, paths, explicit, by_path, now, *, batch_size: int) -> list[AssetGroup]:

@@ -20,7 +20,7 @@ from assets.errors import PayloadTooLarge, ValidationFailed
 from assets.models import Asset, ChangeLogEntry, Organization
 from assets.services.common import require_user
 from assets.transfer.report import ImportReport
-from assets.transfer.sql import insert_rows
+from assets.transfer.sql import insert_change_entries, insert_rows
 
 from .models import Link, LinkKind
 from .services import available_link_types, clean_link_values, lock_hierarchy, resolve_link_type
@@ -346,8 +346,7 @@ def _write(user, rows, *, batch_size: int) -> None:
     for link, before in changed:
         entries.append((now, user_id, user_name, ChangeLogEntry.Action.UPDATE, "link", link.pk, str(link),
                         organization_of[link.source_id], before, link.to_change_dict(), request_id))
-    insert_rows(ChangeLogEntry, ["time", "user", "user_name", "action", "object_type", "object_id", "object_repr",
-                                 "organization_id", "before", "after", "request_id"], entries, batch_size=batch_size)
+    insert_change_entries(entries, batch_size=batch_size)
 
 
 def export_links(user, organization: Organization):

@@ -22,7 +22,7 @@ from ..services.asset_types import types_for_organization
 from ..services.assets import CustomFieldsPatch, apply_custom_fields
 from ..services.common import clean_slug, clean_text, require_user
 from .report import ImportReport
-from .sql import insert_rows
+from .sql import insert_change_entries, insert_rows
 
 RESERVED_COLUMNS = ("key", "title", "type", "primary_device", "groups")
 JSON_TYPES = {FieldType.MULTI_OPTIONS, FieldType.LOCALIZED_STRING, FieldType.JSON, FieldType.GEOJSON}
@@ -368,13 +368,7 @@ def _write(user, organization, rows: list[Row], primaries: dict, group_state, *,
 
     entries = [entry(ChangeLogEntry.Action.CREATE, row) for row in new_rows]
     entries += [entry(ChangeLogEntry.Action.UPDATE, row, before) for row, before in changed]
-    insert_rows(
-        ChangeLogEntry,
-        ["time", "user", "user_name", "action", "object_type", "object_id", "object_repr", "organization_id",
-         "before", "after", "request_id"],
-        entries,
-        batch_size=batch_size,
-    )
+    insert_change_entries(entries, batch_size=batch_size)
     if group_state is not None:
         groups_column.apply(group_state, ids_by_key, user=user)
 

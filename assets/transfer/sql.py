@@ -64,3 +64,14 @@ def insert_rows(model, field_names: list[str], rows: list[tuple], *, batch_size:
                 params.extend(row)
             sql = full_sql if len(batch) == chunk else multi_row_insert_sql(model._meta.db_table, columns, len(batch))
             cursor.execute(sql, params)
+
+
+CHANGE_LOG_COLUMNS = ["time", "user", "user_name", "action", "object_type", "object_id", "object_repr",
+                      "organization_id", "before", "after", "request_id"]
+
+
+def insert_change_entries(entries: list[tuple], *, batch_size: int = 2000) -> None:
+    """Change-log rows of a bulk import, one tuple per entry in CHANGE_LOG_COLUMNS order."""
+    from assets.models import ChangeLogEntry
+
+    insert_rows(ChangeLogEntry, CHANGE_LOG_COLUMNS, entries, batch_size=batch_size)
