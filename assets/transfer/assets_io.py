@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import changelog
-from ..errors import Forbidden, ValidationFailed
+from ..errors import ValidationFailed
 from ..field_types import NUMERIC_TYPES, FieldType
 from ..models import Asset, AssetDeviceLink, AssetType, ChangeLogEntry, Device, Organization
 from ..permissions import can_create_assets
@@ -335,8 +335,10 @@ def _write(user, organization, rows: list[Row], primaries: dict, group_state, *,
     Asset.objects.bulk_update(
         [row.existing for row, _ in changed], ["title", "custom_fields", "version", "updated_at"], batch_size=batch_size
     )
-    for row in fixed_new:
-        Asset.objects.filter(pk=ids_by_key[row.key]).update(custom_fields=row.values)
+    Asset.objects.bulk_update(
+        [Asset(pk=ids_by_key[row.key], custom_fields=row.values) for row in fixed_new], ["custom_fields"],
+        batch_size=batch_size,
+    )
 
     device_codes = {}
     for row in rows:
@@ -413,11 +415,3 @@ def export_assets(user, organization: Organization, *, chunk_size: int = 2000):
                 yield record
 
     return columns, records()
-
-
-def check_can_import(user, organization: Organization) -> None:
-    require_user(user)
-    if not (can_create_assets(user, organization.pk) or Asset.objects.visible_to(user, "change").filter(
-        organization=organization
-    ).exists()):
-        raise Forbidden(f"{user.username} may not create or change assets in {organization.key}")

@@ -8,6 +8,7 @@ import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError
 
 from ..errors import DomainError
 from ..models import Organization
@@ -79,6 +80,9 @@ class TransferCommand(BaseCommand):
             raise CommandError("the file is not UTF-8 text")
         except DomainError as exc:
             raise CommandError(exc.detail)
+        except IntegrityError:
+            # Validation ran against what was stored then; a concurrent writer got there first.
+            raise CommandError("the data changed while importing (a key or link was taken meanwhile); nothing was written")
         finally:
             if stream is not sys.stdin:
                 stream.close()

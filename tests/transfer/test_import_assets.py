@@ -148,3 +148,21 @@ def test_import_runs_as_a_named_user_and_cannot_touch_what_they_cannot_change(fl
     _, err, error = run(HEADER + "locked,Changed,delivery_truck,L,,,\n", "--update", "--user", "clerk", tmp_path=tmp_path)
     assert error is None, err
     assert Asset.objects.get(key="locked").title == "Changed"
+
+
+def test_a_concurrent_writer_taking_a_key_ends_the_import_cleanly(fleet, tmp_path):
+    """Validation reads the stored keys first; if another writer takes one before the bulk
+    INSERT, the unique constraint stops the write and the command says so instead of crashing."""
+    from django.db import IntegrityError
+
+    from assets.management.commands.import_assets import Command
+
+    def importer(*args, **kwargs):
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    path = tmp_path / "input.csv"
+    path.write_text(HEADER, encoding="utf-8")
+    command = Command(stdout=io.StringIO(), stderr=io.StringIO())
+    options = {"user": None, "organization": "translog", "path": str(path), "format": None}
+    with pytest.raises(CommandError, match="the data changed while importing"):
+        command.run_import(importer, options)
