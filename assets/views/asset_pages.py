@@ -11,7 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 
-from ..errors import Conflict, Duplicate, ValidationFailed
+from ..errors import Conflict, Duplicate, InUse, ValidationFailed
 from ..field_types import FieldType
 from ..forms import MAX_REFERENCE_CHOICES, AssetForm
 from ..models import Asset, AssetType, Organization
@@ -268,6 +268,9 @@ def asset_delete(request, asset_id: int):
             delete_asset(request.user, asset.pk, version=parse_id(request.POST.get("version")))
         except Conflict:
             messages.error(request, f"{asset.title} changed since you opened it; review it and delete again.")
+            return redirect("asset_detail", asset.pk)
+        except InUse as exc:
+            messages.error(request, f"Couldn't delete {asset.title}: {exc.detail}.")
             return redirect("asset_detail", asset.pk)
         messages.success(request, f"Deleted {asset.title}.")
         return redirect(f"{reverse('asset_list')}?organization_id={asset.organization_id}")

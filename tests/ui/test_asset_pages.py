@@ -411,6 +411,19 @@ def test_delete_with_stale_version_deletes_nothing(client_for, world):
     assert Asset.objects.filter(pk=world.truck_c.pk).exists()
 
 
+def test_delete_blocked_by_a_reference_shows_a_message_not_a_500(client_for, world, monkeypatch):
+    from assets.errors import InUse
+    from assets.services import assets as asset_services
+
+    def blocking_hook(user, asset):
+        raise InUse("still used by 1 links")
+
+    monkeypatch.setattr(asset_services, "asset_delete_hooks", [*asset_services.asset_delete_hooks, blocking_hook])
+    response = client_for(world.root).post(reverse("asset_delete", args=[world.truck_c.pk]), {"version": "1"})
+    assert response.status_code == 302 and response["Location"] == reverse("asset_detail", args=[world.truck_c.pk])
+    assert Asset.objects.filter(pk=world.truck_c.pk).exists()
+
+
 def test_asset_file_shows_in_the_detail_panel_and_as_a_list_thumbnail(client_for, world):
     from assets.files import services as file_services
 
