@@ -257,9 +257,14 @@ def _check_assets(user, organization_id: int, asset_ids: list[int], must_change)
         raise Forbidden(f"you may view but not change asset(s) {', '.join(map(str, refused))}")
 
 
+def may_file(user, group: AssetGroup) -> bool:
+    """Whether the user may add assets to or remove them from the group."""
+    return can_file_assets_in(user, group.organization_id) or may(user, group, "change")
+
+
 def _group_for_filing(user, group_id: int) -> AssetGroup:
     group = get_group(user, group_id)
-    if not (can_file_assets_in(user, group.organization_id) or may(user, group, "change")):
+    if not may_file(user, group):
         raise Forbidden(f"you may view group '{group.title}' but not change its assets")
     return group
 

@@ -24,7 +24,7 @@ from assets.views.common import current_organization, organization_by_id, organi
 
 from . import services
 from .models import AssetGroup
-from .permissions import can_change_groups_of, can_file_assets_in, visible_groups
+from .permissions import can_change_groups_of, visible_groups
 from .queries import filed_in, with_counts
 
 LEVEL_CAP = 50
@@ -106,11 +106,11 @@ def _back_url(request, group_id) -> str:
     return reverse("groups:tree")
 
 
-def _roots_level(user, organization: Organization, after=None) -> Level:
+def _roots_level(user, organization: Organization, after=None, shown=0) -> Level:
     queryset = services.top_groups(user, organization.pk)
     page_url = f"{reverse('groups:tree')}?{urlencode({'organization': organization.pk})}"
     partial_url = f"{reverse('groups:roots')}?{urlencode({'organization': organization.pk})}"
-    return _level(user, queryset, after=after, shown=0, total=None, partial_url=partial_url, page_url=page_url)
+    return _level(user, queryset, after=after, shown=shown, total=None, partial_url=partial_url, page_url=page_url)
 
 
 def _children_level(user, group: AssetGroup, after=None, shown=0) -> Level:
@@ -189,6 +189,8 @@ def group_page(request, group_id: int):
     except DomainError:
         raise Http404("group not found")
     organization = organization_by_id(request, group.organization_id)
+    if organization is None:
+        raise Http404("organization not found")
     try:
         own_level = _children_level(user, group, request.GET.get("after"))
         members = _members_page(user, group, request.GET.get("members_after"))
@@ -210,7 +212,7 @@ def group_page(request, group_id: int):
         "level": level,
         "members": members,
         "can_change": can_change,
-        "can_file": can_change or can_file_assets_in(user, group.organization_id),
+        "can_file": can_change or services.may_file(user, group),
         "can_manage": can_change_groups_of(user, group.organization_id),
         "query": request.GET.get("q", ""),
     }
@@ -243,12 +245,7 @@ def roots_partial(request):
     if organization is None:
         raise Http404("organization not found")
     try:
-        level = _level(
-            request.user, services.top_groups(request.user, organization.pk),
-            after=request.GET.get("after"), shown=_int_param(request, "shown") or 0, total=None,
-            partial_url=f"{reverse('groups:roots')}?{urlencode({'organization': organization.pk})}",
-            page_url=f"{reverse('groups:tree')}?{urlencode({'organization': organization.pk})}",
-        )
+        level = _roots_level(request.user, organization, request.GET.get("after"), _int_param(request, "shown") or 0)
     except ValidationFailed:
         raise Http404("bad cursor")
     return render(request, "groups/partials/level.html", {"level": level})
@@ -274,8 +271,7 @@ def members_partial(request, group_id: int):
         members = _members_page(request.user, group, request.GET.get("members_after"))
     except DomainError:
         raise Http404("group not found")
-    can_change = services.may(request.user, group, "change")
-    can_file = can_change or can_file_assets_in(request.user, group.organization_id)
+    can_file = services.may_file(request.user, group)
     return render(request, "groups/partials/members.html", {"group": group, "members": members, "can_file": can_file})
 
 
