@@ -208,8 +208,8 @@ def _clean_definition_spec(spec, *, field_prefix: str, existing: CustomFieldDefi
 def _create_definition(asset_type, spec, *, default_order: int, field_prefix: str) -> CustomFieldDefinition:
     cleaned = _clean_definition_spec(spec, field_prefix=field_prefix)
     cleaned.setdefault("order", default_order)
-    if cleaned["params"].get("required") and Asset.objects.filter(type=asset_type).exists():
-        count = Asset.objects.filter(type=asset_type).count()
+    count = Asset.objects.filter(type=asset_type).count() if cleaned["params"].get("required") else 0
+    if count:
         raise InUse(
             f"a required field can't be added while {count} assets of the type have no value for it",
             affected_assets=count,
