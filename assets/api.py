@@ -457,7 +457,7 @@ def create_asset(request, payload: AssetCreate):
 
 @assets_router.get("/{asset_id}", response={200: AssetOut, **ERRORS})
 def get_asset(request, asset_id: int, fields: str | None = None):
-    asset = assets.get_asset(request.auth, asset_id, queryset=assets.asset_read_queryset())
+    asset = assets.read_asset(request.auth, asset_id)
     return prebuilt(serializers.asset_data(asset, _fields_param(fields)))
 
 

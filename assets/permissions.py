@@ -9,8 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
-from django.db.models import BigIntegerField, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    Exists,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import JSONArray
+
+from .aggregates import JSONRows
+from .compiled import CompiledQuery
 
 ASSET_CODENAMES = {
     "view": ("view_asset", "change_asset", "delete_asset"),
@@ -40,31 +57,58 @@ def register_organization_scope(provider: Callable) -> None:
         _organization_scope_providers.append(provider)
 
 
+SNAPSHOT_COLUMNS = ("grants_direct", "grants_via_team", "grants_org_direct", "grants_org_via_team")
+
+
+def snapshot_columns(user_ref) -> dict:
+    """The grants a snapshot holds, as JSON arrays of [organization id or 0 for model-wide, app
+    label, codename] in the row of a query whose user id is `user_ref`: the token lookup reads
+    them with the token, one round trip for both."""
+    from .models import OrganizationGroupObjectPermission, OrganizationUserObjectPermission
+
+    def grants(queryset, user_path, obj, prefix=""):
+        rows = (
+            queryset.filter(**{user_path: user_ref}).order_by().values(user_path)
+            .annotate(rows=JSONRows(JSONArray(obj, f"{prefix}content_type__app_label", f"{prefix}codename")))
+            .values("rows")
+        )
+        return Subquery(rows, output_field=JSONField())
+
+    zero = Value(0, output_field=BigIntegerField())
+    return {
+        "grants_direct": grants(Permission.objects, "user", zero),
+        "grants_via_team": grants(Permission.objects, "group__user", zero),
+        "grants_org_direct": grants(OrganizationUserObjectPermission.objects, "user", "content_object_id", "permission__"),
+        "grants_org_via_team": grants(
+            OrganizationGroupObjectPermission.objects, "group__user", "content_object_id", "permission__"
+        ),
+    }
+
+
+_SNAPSHOT = CompiledQuery(
+    lambda user_id: get_user_model().objects.filter(pk=user_id)
+    .annotate(**snapshot_columns(OuterRef("pk"))).values_list(*SNAPSHOT_COLUMNS),
+    user_id=int,
+)
+
+
 class PermissionSnapshot:
-    """Model-wide and organization-wide grants of one user, read with a single query."""
+    """Model-wide and organization-wide grants of one user, read with a single query (or with
+    the token that authenticated the request, see `snapshot_columns`)."""
 
-    def __init__(self, user):
-        from .models import OrganizationGroupObjectPermission, OrganizationUserObjectPermission
-
+    def __init__(self, user, columns: dict | None = None):
         self.user = user
         self.global_perms: set[str] = set()
         self.org_perms: dict[int, set[str]] = {}
-        zero = Value(0, output_field=BigIntegerField())
-        columns = ("content_type__app_label", "codename")
-        direct = Permission.objects.filter(user=user).annotate(obj=zero).values_list("obj", *columns).order_by()
-        via_team = (
-            Permission.objects.filter(group__user=user).annotate(obj=zero).values_list("obj", *columns).order_by()
-        )
-        obj_columns = ("content_object_id", "permission__content_type__app_label", "permission__codename")
-        org_direct = OrganizationUserObjectPermission.objects.filter(user=user).values_list(*obj_columns).order_by()
-        org_team = (
-            OrganizationGroupObjectPermission.objects.filter(group__user=user).values_list(*obj_columns).order_by()
-        )
-        for obj_id, app_label, codename in direct.union(via_team, org_direct, org_team, all=True):
-            if obj_id == 0:
-                self.global_perms.add(f"{app_label}.{codename}")
-            else:
-                self.org_perms.setdefault(obj_id, set()).add(codename)
+        if columns is None:
+            found = _SNAPSHOT.rows(user_id=user.pk)
+            columns = dict(zip(SNAPSHOT_COLUMNS, found[0], strict=True)) if found else {}
+        for name in SNAPSHOT_COLUMNS:
+            for obj_id, app_label, codename in columns.get(name) or ():
+                if obj_id == 0:
+                    self.global_perms.add(f"{app_label}.{codename}")
+                else:
+                    self.org_perms.setdefault(obj_id, set()).add(codename)
 
     def has_global(self, *perms: str) -> bool:
         return any(p in self.global_perms for p in perms)
@@ -82,6 +126,11 @@ def snapshot(user) -> PermissionSnapshot:
     return cached
 
 
+def attach_snapshot(user, columns: dict) -> None:
+    """Give the user the snapshot read along with another query (`snapshot_columns`)."""
+    user._permission_snapshot = PermissionSnapshot(user, columns)
+
+
 def forget(user) -> None:
     """Drop the cached snapshot (after grants change within the same request or test)."""
     if hasattr(user, "_permission_snapshot"):
@@ -90,6 +139,40 @@ def forget(user) -> None:
 
 def is_active_user(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def _global_allows(snap: PermissionSnapshot, action: str) -> bool:
+    return snap.has_global(*(f"assets.{c}" for c in ASSET_CODENAMES[action] + ORG_ASSET_CODENAMES[action]))
+
+
+def wide_grant_allows(user, organization_id: int, action: str) -> bool:
+    """Whether superuser status, a model-wide or an organization-wide grant lets the user `action`
+    every asset of the organization: the part of `asset_condition` the snapshot answers without
+    a query. False means "ask `asset_access`", not "denied"."""
+    if not is_active_user(user):
+        return False
+    if user.is_superuser:
+        return True
+    snap = snapshot(user)
+    if _global_allows(snap, action):
+        return True
+    return not snap.org_perms.get(organization_id, set()).isdisjoint(ORG_ASSET_CODENAMES[action])
+
+
+def asset_access(user, asset_id: int, action: str) -> tuple[bool, bool]:
+    """(may view, may `action`) one asset, every kind of grant considered, in one query."""
+    from .models import Asset
+
+    if not is_active_user(user):
+        return False, False
+    flags = {}
+    for name, wanted in (("view", "view"), ("act", action)):
+        condition = asset_condition(user, wanted)
+        flags[name] = Value(True) if condition is None else Case(
+            When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
+        )
+    found = Asset.objects.filter(pk=asset_id).order_by().values_list(flags["view"], flags["act"]).first()
+    return (bool(found[0]), bool(found[1])) if found else (False, False)
 
 
 def asset_condition(user, action: str) -> Q | None:
@@ -101,7 +184,7 @@ def asset_condition(user, action: str) -> Q | None:
     snap = snapshot(user)
     codenames = ASSET_CODENAMES[action]
     org_codenames = ORG_ASSET_CODENAMES[action]
-    if snap.has_global(*(f"assets.{c}" for c in codenames + org_codenames)):
+    if _global_allows(snap, action):
         return None
     condition = Q(pk__in=[])
     org_ids = snap.organizations_with(org_codenames)

@@ -7,7 +7,6 @@ import json
 import math
 
 from django.db.models import (
-    Aggregate,
     Case,
     Exists,
     FloatField,
@@ -23,6 +22,7 @@ from django.db.models.fields.json import KT, KeyTransform
 from django.db.models.functions import Cast, JSONObject, Lower, StrIndex
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
 
+from .aggregates import JSONRows
 from .errors import ValidationFailed
 from .field_types import NUMERIC_TYPES, FieldType, InvalidValue, validate_code
 from .models import AssetDeviceLink, CustomFieldDefinition
@@ -63,16 +63,6 @@ class UnicodeLower(Lower):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, function="unicode_lower", **extra_context)
-
-
-class JSONRows(Aggregate):
-    """The aggregated values as one JSON array."""
-
-    function = "JSONB_AGG"
-    output_field = JSONField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
 
 
 def device_rows():

@@ -97,6 +97,12 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # from JIT.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
+    # Only assets.compiled's queries run on server-side binding cursors, which psycopg prepares:
+    # planning the permission snapshot alone took longer than running it. Django's own cursors
+    # bind client-side and never prepare. DB_PREPARED_STATEMENTS=0 turns it off, for a pooler in
+    # transaction mode that can't keep prepared statements (PgBouncer before 1.21).
+    if os.environ.get("DB_PREPARED_STATEMENTS", "1") != "0":
+        DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -4,11 +4,13 @@ of POST /permissions."""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import JSONField, OuterRef, Prefetch, Subquery
+from django.db.models.functions import JSONObject
 
 from assets import permissions as asset_permissions
 from assets import queries as asset_queries
 from assets import serializers as asset_serializers
+from assets.aggregates import JSONRows
 from assets.errors import NotFound
 from assets.services import access
 from assets.services import assets as asset_services
@@ -16,6 +18,8 @@ from assets.services import assets as asset_services
 from .models import AssetGroup, AssetGroupTeamObjectPermission, AssetGroupUserObjectPermission, GroupMembership
 from .permissions import GRANT_CODENAMES, group_asset_condition, group_organization_condition
 from .queries import filter_assets_by_group
+
+_UNSET = object()
 
 
 def prefetch_groups(queryset):
@@ -27,11 +31,26 @@ def prefetch_groups(queryset):
     )
 
 
+def group_rows(queryset):
+    """In place of prefetch_groups for one asset: its groups as a JSON array in its own row."""
+    memberships = (
+        GroupMembership.objects.filter(asset_id=OuterRef("pk")).order_by().values("asset_id")
+        .annotate(rows=JSONRows(JSONObject(id="group_id", title="group__title"))).values("rows")
+    )
+    return queryset.annotate(group_rows=Subquery(memberships, output_field=JSONField()))
+
+
 def groups_of_asset(asset, data: dict) -> None:
     """The groups an asset is filed in. Whoever may view the asset sees where it is filed (id and
     title, like its type): the filing is part of the asset, and the hook that shapes it has no
     user to filter with."""
-    data["groups"] = [{"id": m.group_id, "title": m.group.title} for m in asset.group_memberships.all()]
+    rows = getattr(asset, "group_rows", _UNSET)
+    if rows is _UNSET:
+        data["groups"] = [{"id": m.group_id, "title": m.group.title} for m in asset.group_memberships.all()]
+    else:  # the JSON aggregate keeps no order on SQLite
+        data["groups"] = sorted(
+            ({"id": row["id"], "title": row["title"]} for row in rows or ()), key=lambda g: (g["title"], g["id"])
+        )
 
 
 def _fetch_group(user, object_id):
@@ -47,6 +66,7 @@ def register() -> None:
     asset_queries.register_asset_filter("group_id", filter_assets_by_group, with_user=True)
     if prefetch_groups not in asset_services.asset_prefetch_extensions:
         asset_services.asset_prefetch_extensions.append(prefetch_groups)
+    asset_services.asset_row_extensions[prefetch_groups] = group_rows
     if groups_of_asset not in asset_serializers.asset_shape_extensions:
         asset_serializers.asset_shape_extensions.append(groups_of_asset)
     access.register_grant_target(

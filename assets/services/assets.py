@@ -4,26 +4,29 @@ import secrets
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import BooleanField, Case, F, Prefetch, Q, Value, When
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from .. import changelog
+from ..compiled import CompiledQuery
 from ..errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from ..field_types import FieldType, InvalidValue, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device
-from ..permissions import asset_condition, can_create_assets
+from ..permissions import asset_access, can_create_assets, wide_grant_allows
 from ..prefetch import prefetch_rows
 from ..versioning import check_version, delete_versioned, save_versioned
 from .asset_types import types_for_organization
-from .common import clean_slug, clean_text, require_user, unique_or_duplicate
+from .common import clean_slug, clean_text, is_id, require_user, unique_or_duplicate
 from .organizations import get_organization
 
 PATCH_KEYS = ("set", "unset", "set_primary", "unset_primary")
 MAX_ID = 2**63 - 1
 
-# Hooks other apps add to shape asset reads (the groups app prefetches memberships).
+# Hooks other apps add to shape asset reads (the groups app prefetches memberships), and for
+# single-asset reads a replacement of such a hook that annotates the rows into the asset's own.
 asset_prefetch_extensions: list = []
+asset_row_extensions: dict = {}
 
 
 def asset_detail_queryset():
@@ -36,32 +39,56 @@ def asset_detail_queryset():
 
 
 def asset_read_queryset():
-    """For GET: device links ride in the asset's row (one query fewer than a prefetch)."""
+    """For GET of one asset: device links (and through `asset_row_extensions` the groups) ride
+    in the asset's row, one query instead of one per relation."""
     from ..queries import device_rows
 
     queryset = Asset.objects.select_related("type").annotate(device_rows=device_rows())
     for extend in asset_prefetch_extensions:
-        queryset = extend(queryset)
+        queryset = asset_row_extensions.get(extend, extend)(queryset)
     return queryset
 
 
 def get_asset(user, asset_id: int, action: str = "view", *, queryset=None) -> Asset:
     """The asset if the user may `action` it: 404 when they can't see it, 403 when they can see
-    it but not `action` it. One query either way."""
+    it but not `action` it. The row is read by primary key; the user's wide grants decide from the
+    permission snapshot, and only per-object or group-scoped access costs one more query."""
     require_user(user)
-    base = (queryset if queryset is not None else asset_detail_queryset()).visible_to(user, "view")
-    allowed = asset_condition(user, action) if action != "view" else None
-    if allowed is not None:
-        base = base.annotate(
-            _allowed=Case(When(allowed, then=Value(True)), default=Value(False), output_field=BooleanField())
-        )
-    asset = base.prefetch_related(None).filter(pk=asset_id).first()
-    if asset is not None:
-        prefetch_rows([asset], base._prefetch_related_lookups)
+    if not is_id(asset_id):
+        raise NotFound(f"asset {asset_id} does not exist")
+    base = queryset if queryset is not None else asset_detail_queryset()
+    asset = next(iter(base.prefetch_related(None).filter(pk=asset_id).order_by()[:1]), None)
+    check_access(user, asset, asset_id, action)
+    prefetch_rows([asset], base._prefetch_related_lookups)
+    return asset
+
+
+def check_access(user, asset: Asset | None, asset_id: int, action: str) -> None:
     if asset is None:
         raise NotFound(f"asset {asset_id} does not exist")
-    if allowed is not None and not asset._allowed:
+    may_view = wide_grant_allows(user, asset.organization_id, "view")
+    may_act = may_view if action == "view" else wide_grant_allows(user, asset.organization_id, action)
+    if not (may_view and may_act):
+        may_view, may_act = asset_access(user, asset.pk, action)
+    if not may_view:
+        raise NotFound(f"asset {asset_id} does not exist")
+    if not may_act:
         raise Forbidden(f"you may view asset {asset.key} but not {action} it")
+
+
+# GET /assets/{id} is the hottest read: its SQL is compiled once per process (assets.compiled).
+_READ_BY_PK = CompiledQuery(lambda pk: asset_read_queryset().filter(pk=pk).order_by(), pk=int)
+
+
+def read_asset(user, asset_id: int) -> Asset:
+    """get_asset for the read endpoint: devices and groups come in the asset's own row."""
+    require_user(user)
+    if not is_id(asset_id):
+        raise NotFound(f"asset {asset_id} does not exist")
+    found = _READ_BY_PK.objects(pk=asset_id)
+    asset = found[0] if found else None
+    check_access(user, asset, asset_id, "view")
+    prefetch_rows([asset], _READ_BY_PK.prefetch_lookups())
     return asset
 
 

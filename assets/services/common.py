@@ -7,6 +7,14 @@ from django.db import IntegrityError, transaction
 from ..errors import Duplicate, Unauthenticated
 from ..permissions import is_active_user
 
+# Ids are 64-bit: a larger number names nothing (and SQLite can't even bind it).
+MAX_ID = 2**63 - 1
+
+
+def is_id(value) -> bool:
+    """A value that can be a row's id: a positive integer of at most 64 bits."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
 
 def require_user(user) -> None:
     if not is_active_user(user):

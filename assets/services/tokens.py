@@ -6,10 +6,13 @@ import secrets
 
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.db.models import OuterRef
 from django.utils import timezone
 
+from ..compiled import CompiledQuery
 from ..errors import NotFound, Unauthenticated, ValidationFailed
 from ..models import ApiToken
+from ..permissions import SNAPSHOT_COLUMNS, attach_snapshot, snapshot_columns
 from .common import require_user
 
 TOKEN_PREFIX = "art_"
@@ -45,12 +48,23 @@ def issue_token_for_credentials(request, *, username, password, expires_at=None,
     return issue_token(user, name=name, expires_at=expires_at)
 
 
+# Every API request starts here: the token, its user and the user's permission snapshot come in
+# one query, whose SQL is compiled once (assets.compiled).
+_TOKEN_BY_DIGEST = CompiledQuery(
+    lambda digest: ApiToken.objects.select_related("user").filter(digest=digest)
+    .annotate(**snapshot_columns(OuterRef("user_id"))).order_by()[:1],
+    digest=str,
+)
+
+
 def user_for_token(raw: str):
     if not raw or len(raw) > 200:
         return None
-    token = ApiToken.objects.select_related("user").filter(digest=digest(raw)).first()
+    found = _TOKEN_BY_DIGEST.objects(digest=digest(raw))
+    token = found[0] if found else None
     if token is None or not token.is_active or not token.user.is_active:
         return None
+    attach_snapshot(token.user, {name: getattr(token, name) for name in SNAPSHOT_COLUMNS})
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

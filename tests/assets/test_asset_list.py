@@ -221,9 +221,9 @@ def test_manage_org_alone_shows_no_assets(org, truck_type, manager_api):
 
 
 # --- query counts -------------------------------------------------------------------------------
-# The token (and, on its first use in five minutes, its last-use stamp), the permission
-# snapshot, the page, its device links and the groups app's memberships. Files ride in the page.
-MAX_LIST_QUERIES = 6
+# The token with the permission snapshot (and, on its first use in five minutes, its last-use
+# stamp), the page with its device links and file, and the groups app's memberships.
+MAX_LIST_QUERIES = 4
 
 
 @pytest.fixture

@@ -1,0 +1,168 @@
+"""The reads every request makes run SQL compiled once per process (assets.compiled): the token
+with its user's permission snapshot in one query, and GET /assets/{id} in one more. These pin the
+query counts, that the compiled reads answer what the ORM answers, and that nothing is cached
+from one request to the next."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group as Team
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from guardian.shortcuts import remove_perm
+
+from assets.compiled import CompiledQuery
+from assets.models import Asset
+from assets.permissions import PermissionSnapshot
+from assets.services.tokens import issue_token, user_for_token
+from tests.conftest import ApiClient
+from tests.factories import grant, make_asset, make_device, make_org, make_user
+
+from .helpers import assert_problem
+
+
+@pytest.fixture
+def truck(org, truck_type):
+    return make_asset(org, truck_type, "Truck B-44", custom_fields={"license_plate": "HH-TL 4421"})
+
+
+def warm(api, asset) -> None:
+    """The first request of a token also stamps its last use (once per five minutes)."""
+    assert api.get(f"/assets/{asset.pk}").status_code in (200, 404)
+
+
+def test_detail_with_a_wide_grant_is_two_queries(viewer_api, truck, django_assert_num_queries):
+    warm(viewer_api, truck)
+    with django_assert_num_queries(2):
+        response = viewer_api.get(f"/assets/{truck.pk}")
+    assert response.status_code == 200
+    assert response.json()["custom_fields"] == {"license_plate": "HH-TL 4421"}
+
+
+def test_detail_with_an_object_grant_asks_once_more(truck, django_assert_num_queries):
+    user = make_user()
+    grant(user, "view_asset", truck)
+    api = ApiClient(user)
+    warm(api, truck)
+    with django_assert_num_queries(3):
+        assert api.get(f"/assets/{truck.pk}").status_code == 200
+
+
+def test_detail_of_a_group_grant_holder(org, truck):
+    from groups.models import AssetGroup, GroupMembership
+
+    depot = AssetGroup.objects.create(organization=org, title="Depot")
+    GroupMembership.objects.create(group=depot, asset=truck, root=depot)
+    user = make_user()
+    grant(user, "groups.view_group_assets", depot)
+    body = ApiClient(user).get(f"/assets/{truck.pk}").json()
+    assert body["groups"] == [{"id": depot.pk, "title": "Depot"}]
+
+
+def test_detail_lists_devices_and_groups_in_order(org, truck, admin_api):
+    from groups.models import AssetGroup, GroupMembership
+
+    tracker = make_device(org, "GPS Unit #117", "IMEI-1")
+    truck.custom_fields["tracker"] = tracker.pk
+    truck.save()
+    from assets.models import AssetDeviceLink
+
+    AssetDeviceLink.objects.create(asset=truck, device=tracker, field_code="tracker", is_primary=True)
+    groups = []
+    for title in ("Zulu", "Alpha"):
+        group = AssetGroup.objects.create(organization=org, title=title)
+        GroupMembership.objects.create(group=group, asset=truck, root=group)
+        groups.append(group)
+    detail = admin_api.get(f"/assets/{truck.pk}").json()
+    listed = admin_api.get("/assets", {"key": truck.key}).json()["items"][0]
+    assert detail == listed
+    assert [g["title"] for g in detail["groups"]] == ["Alpha", "Zulu"]
+    assert detail["primary_device"] == {"id": tracker.pk, "title": "GPS Unit #117"}
+
+
+def test_view_only_grant_on_another_organization_is_404(truck, django_assert_max_num_queries):
+    user = make_user()
+    grant(user, "view_org_assets", make_org("other"))
+    api = ApiClient(user)
+    warm(api, truck)
+    with django_assert_max_num_queries(3):
+        response = api.get(f"/assets/{truck.pk}")
+    assert_problem(response, 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("asset_id", ["0", "9223372036854775808", "99999999999999999999999"])
+def test_ids_no_row_can_have_are_404_without_asking_the_database(viewer_api, truck, asset_id,
+                                                                   django_assert_num_queries):
+    warm(viewer_api, truck)
+    with django_assert_num_queries(1):  # the token
+        response = viewer_api.get(f"/assets/{asset_id}")
+    assert_problem(response, 404, "NOT_FOUND")
+
+
+def test_grants_and_revocations_apply_to_the_next_request(truck, viewer, viewer_api, org):
+    user = make_user()
+    api = ApiClient(user)
+    assert api.get(f"/assets/{truck.pk}").status_code == 404
+    grant(user, "view_org_assets", org)
+    assert api.get(f"/assets/{truck.pk}").status_code == 200
+    remove_perm("assets.view_org_assets", user, org)
+    assert api.get(f"/assets/{truck.pk}").status_code == 404
+
+
+def test_a_revoked_token_stops_at_once(truck, viewer):
+    token, raw = issue_token(viewer)
+    api = ApiClient(token=raw)
+    assert api.get(f"/assets/{truck.pk}").status_code == 200
+    assert api.delete(f"/auth/tokens/{token.pk}").status_code == 204
+    assert_problem(api.get(f"/assets/{truck.pk}"), 401, "UNAUTHENTICATED")
+
+
+def test_the_snapshot_read_with_the_token_equals_the_standalone_one(org):
+    user = make_user()
+    team = Team.objects.create(name="dispatch")
+    user.groups.add(team)
+    grant(user, "assets.add_asset")
+    grant(team, "assets.view_organization")
+    grant(user, "view_org_assets", org)
+    other = make_org("other")
+    grant(team, "change_org_assets", other)
+    _, raw = issue_token(user)
+    with_token = user_for_token(raw)._permission_snapshot
+    alone = PermissionSnapshot(user)
+    assert with_token.global_perms == alone.global_perms == {"assets.add_asset", "assets.view_organization"}
+    assert with_token.org_perms == alone.org_perms == {org.pk: {"view_org_assets"}, other.pk: {"change_org_assets"}}
+
+
+def test_a_user_without_grants_has_an_empty_snapshot(db):
+    snap = PermissionSnapshot(make_user())
+    assert snap.global_perms == set() and snap.org_perms == {}
+
+
+def test_compiled_queries_are_logged_with_their_sql(viewer_api, truck):
+    warm(viewer_api, truck)
+    with CaptureQueriesContext(connection) as captured:
+        viewer_api.get(f"/assets/{truck.pk}")
+    assert len(captured.captured_queries) == 2
+    token_sql, asset_sql = (query["sql"] for query in captured.captured_queries)
+    assert "assets_apitoken" in token_sql and "auth_user_user_permissions" in token_sql
+    assert "assets_asset" in asset_sql and str(truck.pk) in asset_sql
+
+
+def test_compiled_objects_match_the_orm(org, truck_type):
+    assets = [make_asset(org, truck_type, f"Truck {n}", custom_fields={"license_plate": f"P-{n}"}) for n in range(3)]
+    query = CompiledQuery(lambda organization: Asset.objects.select_related("type").filter(organization=organization),
+                          organization=int)
+    found = sorted(query.objects(organization=org.pk), key=lambda asset: asset.pk)
+    assert [(a.pk, a.key, a.custom_fields, a.type.code, a.created_at) for a in found] == [
+        (a.pk, a.key, a.custom_fields, a.type.code, a.created_at)
+        for a in Asset.objects.select_related("type").filter(pk__in=[a.pk for a in assets]).order_by("pk")
+    ]
+    assert query.objects(organization=make_org("empty").pk) == []
+
+
+def test_a_placeholder_that_does_not_reach_the_sql_is_refused(db):
+    query = CompiledQuery(lambda pk: Asset.objects.filter(pk__gt=pk + 1), pk=int)
+    with pytest.raises(ValueError, match="placeholders"):
+        query.rows(pk=1)
+    with pytest.raises(TypeError):
+        CompiledQuery(lambda when: Asset.objects.all(), when=float)
