@@ -14,7 +14,7 @@ from ninja.responses import NinjaJSONEncoder
 from . import serializers
 from .errors import ValidationFailed
 from .pagination import SortKey, paginate
-from .queries import MAX_ID, FieldTypeLookup, device_rows, filter_assets, ordering_for
+from .queries import MAX_ID, FieldTypeLookup, filter_assets, ordering_for
 from .schemas import (
     AssetCreate,
     AssetOut,
@@ -429,13 +429,10 @@ def list_assets(request, ordering: str | None = None, limit: int | None = None, 
     (+ include_descendants=true), linked_to, and cf_<code>[__<op>]=value with op in ne, lt, lte,
     gt, gte, contains, icontains, in, isnull. Ordering: title, created_at, updated_at or
     cf_<code>, each optionally with a leading '-'. `fields=a,b` limits custom_fields."""
-    queryset = assets.visible_assets(request.auth).select_related("type")
     lookup = FieldTypeLookup(request.GET, ordering)
-    queryset, type_ids = filter_assets(queryset, request.GET, user=request.auth, lookup=lookup)
+    queryset, type_ids = filter_assets(assets.asset_page_queryset(request.auth), request.GET, user=request.auth,
+                                       lookup=lookup)
     queryset, keys = ordering_for(queryset, ordering, type_ids, lookup=lookup)
-    queryset = queryset.annotate(device_rows=device_rows())
-    for extend in assets.asset_prefetch_extensions:
-        queryset = extend(queryset)
     page = paginate(queryset, keys, limit=limit, cursor=cursor, with_count=count)
     codes = _fields_param(fields)
     return prebuilt(page_body(page, lambda asset: serializers.asset_data(asset, codes)))

@@ -207,6 +207,8 @@ class Asset(VersionedModel):
             models.Index(fields=["updated_at", "id"], name="asset_updated_id"),
             models.Index(fields=["type", "title", "id"], name="asset_type_title_id"),
         ]
+        # PostgreSQL also has a GIN index on custom_fields (migration 0003), kept out of the model
+        # state because SQLite can't build it.
 
     def __str__(self) -> str:
         return self.title

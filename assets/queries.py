@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 
+from django.db import connection
 from django.db.models import (
     Case,
     Exists,
@@ -55,6 +56,9 @@ OPERATORS_BY_TYPE = {
     FieldType.DEVICE: {"eq", "ne", "in", "isnull"},
 }
 MAX_ID = 2**63 - 1
+# float8 holds every integer below 2**53 exactly; past it, distinct stored integers round to
+# the same float and the cast comparison matches more than jsonb's exact numeric equality would.
+EXACT_FLOAT_LIMIT = 2**53
 
 
 class UnicodeLower(Lower):
@@ -167,6 +171,22 @@ def _typed_value(raw: str, field_types: set[str], param: str):
     return raw
 
 
+def _containment_number(number: float):
+    """The JSON number whose jsonb equality matches exactly the stored numbers the float8 cast
+    comparison matches, or None when there is none."""
+    if abs(number) >= EXACT_FLOAT_LIMIT:
+        return None
+    return int(number) if number.is_integer() else number
+
+
+def _containment(code: str, value) -> Q:
+    """`custom_fields @> {code: value}`: the GIN index (jsonb_path_ops, PostgreSQL only) finds
+    the rows for it. It holds for every row the equality it is ANDed with matches (jsonb
+    containment is equality for scalars and membership for a list), so the result is the
+    equality's; the equality stays because containment alone also lets a list contain a scalar."""
+    return Q(custom_fields__contains={code: value})
+
+
 def _contains(code: str, needle: str, *, insensitive: bool) -> Q:
     # StrIndex (instr/strpos) rather than LIKE: SQLite's LIKE ignores case, PostgreSQL's doesn't.
     text = text_value(code)
@@ -190,6 +210,8 @@ def cf_condition(code: str, op: str, raws: list[str], types_of_code: dict[int, s
             raise ValidationFailed.field(param, "must be true or false")
         return missing if raws[0].lower() in TRUE_WORDS else ~missing
     values = [v for raw in raws for v in (raw.split(",") if op == "in" else [raw])]
+    # SQLite has no containment operator; "ne" can't use an index anyway.
+    indexed = op in ("eq", "in") and connection.vendor == "postgresql"
     condition = Q(pk__in=[])
     for raw in values:
         if op in ("eq", "in", "ne"):
@@ -198,10 +220,18 @@ def cf_condition(code: str, op: str, raws: list[str], types_of_code: dict[int, s
                 token = json.dumps(raw)
                 list_text = Cast(KeyTransform(code, "custom_fields"), TextField())
                 term = Q(GreaterThan(StrIndex(list_text, Value(token)), 0))
+                # Option codes can't hold quotes, so on a list of them the text test is membership;
+                # a code that is another type's string too would match that string's JSON text.
+                probe = [raw] if field_types == {FieldType.MULTI_OPTIONS} else None
             elif is_numeric:
-                term = Q(Exact(numeric_value(code, numeric_ids), _to_number(raw, param)))
+                number = _to_number(raw, param)
+                term = Q(Exact(numeric_value(code, numeric_ids), number))
+                probe = _containment_number(number)
             else:
-                term = Q(**{key_path: _typed_value(raw, field_types, param)})
+                probe = _typed_value(raw, field_types, param)
+                term = Q(**{key_path: probe})
+            if indexed and probe is not None:
+                term &= _containment(code, probe)
         elif op in ("lt", "lte", "gt", "gte"):
             if is_numeric:
                 term = Q(COMPARISONS[op](numeric_value(code, numeric_ids), _to_number(raw, param)))

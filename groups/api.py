@@ -6,10 +6,10 @@ from __future__ import annotations
 from ninja import Router, Status
 
 from assets import serializers as asset_serializers
-from assets.api import ERRORS, only_params, page_body
+from assets.api import ERRORS, only_params, page_body, prebuilt
 from assets.pagination import SortKey, paginate
 from assets.schemas import AssetPage
-from assets.services.assets import asset_detail_queryset
+from assets.services.assets import asset_page_queryset
 
 from . import services
 from .models import AssetGroup
@@ -106,11 +106,11 @@ def group_assets(
     can see, in the asset shape, by title."""
     only_params(request, "include_descendants")
     group = services.get_group(request.auth, group_id)
-    queryset = asset_detail_queryset().visible_to(request.auth).filter(
+    queryset = asset_page_queryset(request.auth).filter(
         filed_in([group.pk], include_descendants=include_descendants)
     )
     page = paginate(queryset, [SortKey("title")], limit=limit, cursor=cursor, with_count=count)
-    return page_body(page, asset_serializers.asset_data)
+    return prebuilt(page_body(page, asset_serializers.asset_data))
 
 
 @router.post("/{group_id}/assets", response={200: MembersOut, **ERRORS})

@@ -166,3 +166,37 @@ def test_a_placeholder_that_does_not_reach_the_sql_is_refused(db):
         query.rows(pk=1)
     with pytest.raises(TypeError):
         CompiledQuery(lambda when: Asset.objects.all(), when=float)
+
+
+# --- pages: the session's user lookup brings the snapshot along ---------------------------------
+def test_a_page_reads_the_user_and_grants_in_one_query(org, truck, client):
+    user = make_user()
+    grant(user, "view_org_assets", org)
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"/assets/{truck.pk}/", HTTP_HOST="localhost")
+    assert response.status_code == 200
+    sqls = [query["sql"] for query in captured.captured_queries]
+    user_queries = [sql for sql in sqls if 'FROM "auth_user"' in sql]
+    assert len(user_queries) == 1 and "auth_user_user_permissions" in user_queries[0]
+    assert not any(sql.lstrip("(").startswith("SELECT 0") for sql in sqls)
+
+
+def test_a_deactivated_user_is_signed_out(org, truck, client):
+    user = make_user()
+    grant(user, "view_org_assets", org)
+    client.force_login(user)
+    assert client.get(f"/assets/{truck.pk}/", HTTP_HOST="localhost").status_code == 200
+    user.is_active = False
+    user.save()
+    response = client.get(f"/assets/{truck.pk}/", HTTP_HOST="localhost")
+    assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_a_page_sees_a_revoked_grant_at_once(org, truck, client):
+    user = make_user()
+    grant(user, "view_org_assets", org)
+    client.force_login(user)
+    assert client.get(f"/assets/{truck.pk}/", HTTP_HOST="localhost").status_code == 200
+    remove_perm("assets.view_org_assets", user, org)
+    assert client.get(f"/assets/{truck.pk}/", HTTP_HOST="localhost").status_code == 404

@@ -60,6 +60,16 @@ def test_asset_list_body_is_what_the_schema_renders(admin_api, filed_assets):
     assert "total_count" not in admin_api.get("/assets").json()
 
 
+def test_group_assets_body_is_what_the_schema_renders(admin_api, filed_assets):
+    group_id = filed_assets[1].group_memberships.get().group_id
+    for params in ({}, {"count": "true"}):
+        body = admin_api.get(f"/groups/{group_id}/assets", params).json()
+        assert body == through_schema(AssetPage, body, exclude_unset=True)
+        assert [item["id"] for item in body["items"]] == [filed_assets[1].pk]
+    listed = admin_api.get("/assets", {"group_id": group_id}).json()["items"]
+    assert admin_api.get(f"/groups/{group_id}/assets").json()["items"] == listed
+
+
 def test_prefetched_rows_derive_queries_restricted_to_their_parent(admin_api, filed_assets, django_assert_num_queries):
     from assets.prefetch import prefetch_rows
 
