@@ -14,7 +14,7 @@ from ninja.responses import NinjaJSONEncoder
 from . import serializers
 from .errors import ValidationFailed
 from .pagination import SortKey, paginate
-from .queries import MAX_ID, FieldTypeLookup, filter_assets, ordering_for
+from .queries import FieldTypeLookup, filter_assets, ordering_for
 from .schemas import (
     AssetCreate,
     AssetOut,
@@ -53,6 +53,7 @@ from .schemas import (
     UserPage,
 )
 from .services import access, asset_types, assets, changes, devices, organizations, tokens
+from .services.common import is_id
 
 ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem}
 PAGING_PARAMS = ("limit", "cursor", "count")
@@ -76,7 +77,7 @@ def prebuilt(body: dict) -> HttpResponse:
 
 def id_filter(value: int | None, name: str) -> int | None:
     """An id query parameter: beyond 64 bits it names nothing, and SQLite can't even bind it."""
-    if value is not None and not 0 < value <= MAX_ID:
+    if value is not None and not is_id(value):
         raise ValidationFailed.field(name, "is not an id")
     return value
 

@@ -1,6 +1,7 @@
 """The application's URLs plus a bare Django JSON view, so a load test can compare both in the
 same server process (ROOT_URLCONF=bench.bench_urls)."""
 
+from django.db import connection
 from django.http import JsonResponse
 from django.urls import path
 
@@ -12,4 +13,12 @@ def bare_json(request):
     return JsonResponse({"id": 1, "title": "bare", "version": 1})
 
 
-urlpatterns = [path("bench/json", bare_json), *app_urlpatterns]
+def bare_row(request, asset_id: int):
+    """The floor of any endpoint that reads a row: one SQL query, no authentication."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, key, title, custom_fields, version FROM assets_asset WHERE id = %s", [asset_id])
+        row = cursor.fetchone()
+    return JsonResponse({"id": row[0], "key": row[1], "title": row[2], "custom_fields": row[3], "version": row[4]})
+
+
+urlpatterns = [path("bench/json", bare_json), path("bench/row/<int:asset_id>", bare_row), *app_urlpatterns]

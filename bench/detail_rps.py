@@ -90,11 +90,14 @@ def main() -> None:
         request = urllib.request.Request(detail_url, headers={"Authorization": f"Bearer {token}"})
         assert urllib.request.urlopen(request, timeout=5).status == 200
         bare = wrk(f"{base}/bench/json", args.seconds, args.connections, None)
+        row = wrk(f"{base}/bench/row/{asset.pk}", args.seconds, args.connections, None)
         detail = wrk(detail_url, args.seconds, args.connections, token)
         print(f"database: {vendor()}  gunicorn workers: {args.workers}  wrk: {args.connections} connections, {args.seconds} s")
-        print(f"bare Django JSON view : {bare:9.1f} req/s")
-        print(f"GET /api/v1/assets/id : {detail:9.1f} req/s")
-        print(f"ratio detail/bare     : {detail / bare:.2f}")
+        print(f"bare Django JSON view            : {bare:9.1f} req/s")
+        print(f"bare view reading the row (1 SQL): {row:9.1f} req/s")
+        print(f"GET /api/v1/assets/id            : {detail:9.1f} req/s")
+        print(f"ratio detail/bare                : {detail / bare:.2f}")
+        print(f"ratio detail/bare row read       : {detail / row:.2f}")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)

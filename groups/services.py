@@ -35,7 +35,7 @@ from assets import changelog
 from assets.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, ValidationFailed
 from assets.models import Asset
 from assets.permissions import asset_condition
-from assets.services.common import clean_text, require_user, unique_or_duplicate
+from assets.services.common import clean_text, is_id, require_user, unique_or_duplicate
 from assets.services.organizations import get_organization
 from assets.versioning import check_version, save_versioned
 
@@ -90,12 +90,8 @@ class MembershipChange:
 
 
 # --- reading ------------------------------------------------------------------------------------
-MAX_ID = 2**63 - 1
-
-
 def _check_id(value, field_name: str) -> int:
-    # Beyond 64 bits SQLite raises OverflowError instead of finding nothing.
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+    if not is_id(value):
         raise ValidationFailed.field(field_name, "must be a positive integer id")
     return value
 
@@ -108,7 +104,7 @@ def get_group(user, group_id: int, action: str = "view", *, queryset=None) -> As
     """The group if the user may `action` it: 404 when they can't see it, 403 when they can see
     it but not `action` it. One query either way."""
     require_user(user)
-    if isinstance(group_id, bool) or not isinstance(group_id, int) or not 0 < group_id <= MAX_ID:
+    if not is_id(group_id):
         raise NotFound(f"group {group_id} does not exist")
     base = queryset if queryset is not None else AssetGroup.objects.all()
     condition = group_condition(user, "view")
@@ -371,7 +367,7 @@ def replace_members(user, group_id: int, asset_ids, *, version=None) -> Membersh
 @transaction.atomic
 def remove_member(user, group_id: int, asset_id: int, *, version=None) -> MembershipChange:
     group = _group_for_filing(user, group_id)
-    if not 0 < asset_id <= MAX_ID or not Asset.objects.visible_to(user).filter(
+    if not is_id(asset_id) or not Asset.objects.visible_to(user).filter(
         pk=asset_id, group_memberships__group=group
     ).exists():
         raise NotFound(f"asset {asset_id} is not in group {group.pk}")

@@ -19,9 +19,9 @@ from assets.models import Asset
 from assets.pagination import SortKey, paginate
 from assets.permissions import asset_condition
 from assets.services.assets import get_asset
+from assets.services.common import is_id
 
 from .models import Link, LinkKind
-from .services import is_id
 
 DEFAULT_TREE_DEPTH = 10
 MAX_TREE_DEPTH = 50

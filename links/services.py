@@ -21,7 +21,7 @@ from assets.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, PayloadT
 from assets.models import Asset, ChangeLogEntry, Organization
 from assets.permissions import asset_condition, can_manage_org
 from assets.services.assets import get_asset
-from assets.services.common import clean_text, require_user, unique_or_duplicate
+from assets.services.common import clean_text, is_id, require_user, unique_or_duplicate
 from assets.services.organizations import get_organization, visible_organizations
 from assets.versioning import check_version, delete_versioned, save_versioned
 
@@ -36,7 +36,6 @@ MAX_TAG_LENGTH = 64
 MAX_DESCRIPTION_LENGTH = 10_000
 MAX_REPLACE_ENTRIES = 1000
 INT32 = 2**31
-MAX_ID = 2**63 - 1
 # Namespace of the advisory locks taken per hierarchical link type ("LNK").
 HIERARCHY_LOCK_NAMESPACE = 0x4C4E4B
 LINK_FIELDS = ("alias", "tags", "properties", "sequence", "description")
@@ -45,11 +44,6 @@ LINK_TYPE_ATTRIBUTES = (
 )
 CODE_PATTERN = re.compile(r"[a-z][a-z0-9_-]*")
 SYSTEM_CODES = frozenset(spec["code"] for spec in SYSTEM_LINK_TYPES)
-
-
-def is_id(value) -> bool:
-    """Whether `value` can be a primary key at all (SQLite raises on integers beyond 64 bits)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 # --- link types ---------------------------------------------------------------------------------

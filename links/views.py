@@ -18,6 +18,7 @@ from assets.errors import Conflict, DomainError, NotFound, ValidationFailed
 from assets.models import Asset
 from assets.permissions import asset_condition
 from assets.services.assets import get_asset, visible_assets
+from assets.services.common import is_id
 from assets.views.common import parse_id, staff_page
 
 from . import queries, services
@@ -34,7 +35,7 @@ SECTIONS = (
 
 
 def _asset(user, asset_id: int) -> Asset:
-    if not services.is_id(asset_id):
+    if not is_id(asset_id):
         raise NotFound(f"asset {asset_id} does not exist")
     return get_asset(user, asset_id, queryset=Asset.objects.select_related("organization", "type"))
 

@@ -25,7 +25,7 @@ from ..models import (
 )
 from ..pagination import _decode, _encode, clean_limit
 from ..permissions import ASSET_CODENAMES, ORG_PERMISSIONS, can_manage_org, forget, organization_scope, snapshot
-from .common import clean_text, require_user, unique_or_duplicate
+from .common import clean_text, is_id, require_user, unique_or_duplicate
 
 User = get_user_model()
 TeamMembership = User.groups.through
@@ -235,7 +235,7 @@ def remove_team_member(actor, team_id: int, user_id: int):
 
 
 def _check_user_id(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**63:
+    if not is_id(value):
         raise ValidationFailed.field("user_ids", f"{value!r} is not a user id")
     return value
 

@@ -21,7 +21,6 @@ from .common import clean_slug, clean_text, is_id, require_user, unique_or_dupli
 from .organizations import get_organization
 
 PATCH_KEYS = ("set", "unset", "set_primary", "unset_primary")
-MAX_ID = 2**63 - 1
 
 # Hooks other apps add to shape asset reads (the groups app prefetches memberships), and for
 # single-asset reads a replacement of such a hook that annotates the rows into the asset's own.
@@ -270,7 +269,7 @@ def _generate_key(organization_id: int, title: str) -> str:
 
 
 def _check_id(value, field_name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+    if not is_id(value):
         raise ValidationFailed.field(field_name, "must be a positive integer id")
     return value
 
