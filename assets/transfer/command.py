@@ -8,11 +8,23 @@ import sys
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from ..errors import DomainError
 from ..models import Organization
 from .formats import FormatError, detect_format
+
+# Until autovacuum gets to a freshly loaded table, PostgreSQL plans it from stale statistics: the
+# recursive links-tree query took 10 s instead of 0.3 s right after 10,000 links were loaded.
+ANALYZE_AFTER_ROWS = 1000
+
+
+def analyze(models) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 class TransferCommand(BaseCommand):
@@ -61,10 +73,10 @@ class TransferCommand(BaseCommand):
         # Quiet when stderr is not a terminal (CI logs, pipes).
         return tqdm(total=total, desc=description, unit="rows", disable=not sys.stderr.isatty(), file=sys.stderr)
 
-    def run_import(self, importer, options) -> None:
+    def run_import(self, importer, options, *, tables=()) -> None:
         """Reads the file, validates and writes through `importer(user, organization, records,
         from_csv=..., progress=...)`, prints every error and the summary, and exits non-zero on any
-        error."""
+        error. `tables` (models) get fresh planner statistics after a large import."""
         user = self.acting_user(options["user"])
         organization = self.organization(options["organization"])
         fmt = self.format_of(options["path"], options["format"])
@@ -86,6 +98,8 @@ class TransferCommand(BaseCommand):
         finally:
             if stream is not sys.stdin:
                 stream.close()
+        if report.written and report.created + report.updated >= ANALYZE_AFTER_ROWS:
+            analyze(tables)
         for error in report.errors:
             self.stderr.write(str(error))
         self.stdout.write(report.summary())

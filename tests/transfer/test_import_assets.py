@@ -3,6 +3,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from assets.models import Asset, AssetDeviceLink, ChangeLogEntry
 from tests.factories import grant, make_asset, make_device, make_org, make_type, make_user
@@ -166,3 +167,31 @@ def test_a_concurrent_writer_taking_a_key_ends_the_import_cleanly(fleet, tmp_pat
     options = {"user": None, "organization": "translog", "path": str(path), "format": None}
     with pytest.raises(CommandError, match="the data changed while importing"):
         command.run_import(importer, options)
+
+
+
+def reltuples(table: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="planner statistics are PostgreSQL's")
+def test_a_large_import_refreshes_the_planner_statistics(fleet, tmp_path):
+    rows = "".join(f"t-{n},Truck {n},delivery_truck,HH {n},,,\n" for n in range(1200))
+    out, err, error = run(HEADER + rows, tmp_path=tmp_path)
+    assert error is None, err
+    assert reltuples("assets_asset") == Asset.objects.count() == 1200
+
+
+def test_only_a_large_import_asks_for_statistics(fleet, tmp_path, monkeypatch):
+    from assets.transfer import command
+
+    analyzed = []
+    monkeypatch.setattr(command, "analyze", analyzed.append)
+    run(HEADER + "t-1,Truck 1,delivery_truck,HH 1,,,\n", tmp_path=tmp_path)
+    assert analyzed == []
+    run(HEADER + "".join(f"u-{n},Truck {n},delivery_truck,HH {n},,,\n" for n in range(1000)), tmp_path=tmp_path)
+    assert [[model._meta.db_table for model in tables] for tables in analyzed] == [
+        ["assets_asset", "assets_assetdevicelink", "assets_changelogentry"]
+    ]

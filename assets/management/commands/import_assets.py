@@ -1,5 +1,6 @@
 from functools import partial
 
+from assets.models import Asset, AssetDeviceLink, ChangeLogEntry
 from assets.transfer.assets_io import import_assets
 from assets.transfer.command import TransferCommand
 
@@ -15,4 +16,4 @@ class Command(TransferCommand):
             import_assets, update=options["update"], dry_run=options["dry_run"],
             continue_on_error=options["continue_on_error"], batch_size=self.check_batch_size(options["batch_size"]),
         )
-        self.run_import(importer, options)
+        self.run_import(importer, options, tables=[Asset, AssetDeviceLink, ChangeLogEntry])

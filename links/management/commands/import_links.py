@@ -1,6 +1,8 @@
 from functools import partial
 
+from assets.models import ChangeLogEntry
 from assets.transfer.command import TransferCommand
+from links.models import Link
 from links.transfer import import_links
 
 
@@ -15,4 +17,4 @@ class Command(TransferCommand):
             import_links, update=options["update"], dry_run=options["dry_run"],
             continue_on_error=options["continue_on_error"], batch_size=self.check_batch_size(options["batch_size"]),
         )
-        self.run_import(importer, options)
+        self.run_import(importer, options, tables=[Link, ChangeLogEntry])
