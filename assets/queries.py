@@ -180,10 +180,10 @@ def _containment_number(number: float):
 
 
 def _containment(code: str, value) -> Q:
-    """`custom_fields @> {code: value}`: the GIN index (jsonb_path_ops, PostgreSQL only) finds
-    the rows for it. It holds for every row the equality it is ANDed with matches (jsonb
-    containment is equality for scalars and membership for a list), so the result is the
-    equality's; the equality stays because containment alone also lets a list contain a scalar."""
+    """`custom_fields @> {code: value}`, which the GIN index (jsonb_path_ops, PostgreSQL only)
+    answers. It is ANDed to the equality, which stays what defines a match (the one SQLite runs,
+    with its float8 casts and type guards): containment holds on every row the equality matches,
+    so it only lets the index find them."""
     return Q(custom_fields__contains={code: value})
 
 
