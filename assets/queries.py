@@ -28,6 +28,7 @@ from .errors import ValidationFailed
 from .field_types import NUMERIC_TYPES, FieldType, InvalidValue, validate_code
 from .models import AssetDeviceLink, CustomFieldDefinition
 from .pagination import SortKey
+from .services.common import MAX_ID
 
 CF_OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "contains", "icontains", "in", "isnull")
 COMPARISONS = {"lt": LessThan, "lte": LessThanOrEqual, "gt": GreaterThan, "gte": GreaterThanOrEqual, "eq": Exact}
@@ -55,7 +56,6 @@ OPERATORS_BY_TYPE = {
     FieldType.ASSET: {"eq", "ne", "in", "isnull"},
     FieldType.DEVICE: {"eq", "ne", "in", "isnull"},
 }
-MAX_ID = 2**63 - 1
 # float8 holds every integer below 2**53 exactly; past it, distinct stored integers round to
 # the same float and the cast comparison matches more than jsonb's exact numeric equality would.
 EXACT_FLOAT_LIMIT = 2**53
