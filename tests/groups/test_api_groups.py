@@ -77,6 +77,13 @@ def test_list_by_parent_root_and_organization_with_count_and_cursor(admin_api, o
 
     everything = admin_api.get("/groups", {"limit": 100})
     assert len(everything.json()["items"]) == 7
+    # A page mixing levels and trees gets every path right.
+    paths = {g["title"]: g["path"] for g in everything.json()["items"]}
+    assert paths == {
+        "Germany": ["Germany"], "North": ["Germany", "North"], "South": ["Germany", "South"],
+        "Hamburg depot": ["Germany", "North", "Hamburg depot"], "Berlin depot": ["Germany", "North", "Berlin depot"],
+        "Munich depot": ["Germany", "South", "Munich depot"], "Buildings": ["Buildings"],
+    }
 
 
 def test_bad_cursor_and_bad_parameters_are_400(admin_api, germany):

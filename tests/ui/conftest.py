@@ -94,8 +94,10 @@ def client_for(db):
 
 
 # --- browser ------------------------------------------------------------------------------------
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module-wide, not session-wide: the sync API's event loop runs while the browser is open,
+    # and the browser tests of other apps start Playwright themselves afterwards.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
