@@ -7,7 +7,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import OuterRef
 
 from .compiled import CompiledQuery
-from .permissions import SNAPSHOT_COLUMNS, attach_snapshot, snapshot_columns
+from .permissions import attach_snapshot, snapshot_columns
 
 _USER_WITH_GRANTS = CompiledQuery(
     lambda pk: get_user_model()._default_manager.filter(pk=pk).annotate(**snapshot_columns(OuterRef("pk"))),
@@ -26,5 +26,5 @@ class SnapshotModelBackend(ModelBackend):
         if not found or not self.user_can_authenticate(found[0]):
             return None
         user = found[0]
-        attach_snapshot(user, {name: getattr(user, name) for name in SNAPSHOT_COLUMNS})
+        attach_snapshot(user, user)
         return user

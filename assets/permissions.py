@@ -57,13 +57,42 @@ def register_organization_scope(provider: Callable) -> None:
         _organization_scope_providers.append(provider)
 
 
-SNAPSHOT_COLUMNS = ("grants_direct", "grants_via_team", "grants_org_direct", "grants_org_via_team")
+GRANT_COLUMNS = ("grants_direct", "grants_via_team", "grants_org_direct", "grants_org_via_team")
+# Whether the user holds any per-object grant of a kind, as flags in the snapshot: name -> a
+# function of the user id reference returning a queryset of such grants. A condition leaves out
+# the subqueries of kinds the user doesn't hold, and most users hold few kinds; building and
+# planning the others was most of a list request's time besides its page query.
+_grant_kinds: dict = {}
+
+
+def register_grant_kind(name: str, grants: Callable) -> None:
+    _grant_kinds[name] = grants
+
+
+def _asset_grants(user_ref):
+    from .models import AssetUserObjectPermission
+
+    return AssetUserObjectPermission.objects.filter(user=user_ref)
+
+
+def _team_asset_grants(user_ref):
+    from .models import AssetGroupObjectPermission
+
+    return AssetGroupObjectPermission.objects.filter(group__user=user_ref)
+
+
+register_grant_kind("asset", _asset_grants)
+register_grant_kind("team_asset", _team_asset_grants)
+
+
+def snapshot_column_names() -> tuple:
+    return GRANT_COLUMNS + tuple(f"holds_{name}" for name in _grant_kinds)
 
 
 def snapshot_columns(user_ref) -> dict:
     """The grants a snapshot holds, as JSON arrays of [organization id or 0 for model-wide, app
-    label, codename] in the row of a query whose user id is `user_ref`: the token lookup reads
-    them with the token, one round trip for both."""
+    label, codename], and the kinds of per-object grants held, in the row of a query whose user
+    id is `user_ref`: the token lookup reads them with the token, one round trip for both."""
     from .models import OrganizationGroupObjectPermission, OrganizationUserObjectPermission
 
     def grants(queryset, user_path, obj, prefix=""):
@@ -82,12 +111,13 @@ def snapshot_columns(user_ref) -> dict:
         "grants_org_via_team": grants(
             OrganizationGroupObjectPermission.objects, "group__user", "content_object_id", "permission__"
         ),
+        **{f"holds_{name}": Exists(kind(user_ref)) for name, kind in _grant_kinds.items()},
     }
 
 
 _SNAPSHOT = CompiledQuery(
     lambda user_id: get_user_model().objects.filter(pk=user_id)
-    .annotate(**snapshot_columns(OuterRef("pk"))).values_list(*SNAPSHOT_COLUMNS),
+    .annotate(**snapshot_columns(OuterRef("pk"))).values_list(*snapshot_column_names()),
     user_id=int,
 )
 
@@ -102,13 +132,19 @@ class PermissionSnapshot:
         self.org_perms: dict[int, set[str]] = {}
         if columns is None:
             found = _SNAPSHOT.rows(user_id=user.pk)
-            columns = dict(zip(SNAPSHOT_COLUMNS, found[0], strict=True)) if found else {}
-        for name in SNAPSHOT_COLUMNS:
+            columns = dict(zip(snapshot_column_names(), found[0], strict=True)) if found else {}
+        # A kind the row doesn't tell about counts as held: the safe side.
+        self.kinds_held = {name for name in _grant_kinds if columns.get(f"holds_{name}", True)}
+        for name in GRANT_COLUMNS:
             for obj_id, app_label, codename in columns.get(name) or ():
                 if obj_id == 0:
                     self.global_perms.add(f"{app_label}.{codename}")
                 else:
                     self.org_perms.setdefault(obj_id, set()).add(codename)
+
+    def holds(self, kind: str) -> bool:
+        """Whether the user holds any per-object grant of this kind (register_grant_kind)."""
+        return kind in self.kinds_held
 
     def has_global(self, *perms: str) -> bool:
         return any(p in self.global_perms for p in perms)
@@ -126,8 +162,10 @@ def snapshot(user) -> PermissionSnapshot:
     return cached
 
 
-def attach_snapshot(user, columns: dict) -> None:
-    """Give the user the snapshot read along with another query (`snapshot_columns`)."""
+def attach_snapshot(user, row) -> None:
+    """Give the user the snapshot read along with another query: `row` is the instance that
+    query annotated with `snapshot_columns`."""
+    columns = {name: getattr(row, name) for name in snapshot_column_names()}
     user._permission_snapshot = PermissionSnapshot(user, columns)
 
 
@@ -190,21 +228,23 @@ def asset_condition(user, action: str) -> Q | None:
     org_ids = snap.organizations_with(org_codenames)
     if org_ids:
         condition |= Q(organization_id__in=org_ids)
-    direct = AssetUserObjectPermission.objects.filter(user_id=user.pk, permission__codename__in=codenames)
-    if org_ids:
-        # Most rows of a page pass on their organization, so the few others are cheaper to probe
-        # one by one (an index lookup each) than to hash every object grant first: with 100,000
-        # grants the IN form spent ~100 ms building the set for a page of 100 (bench/list_bench).
-        condition |= Q(Exists(direct.filter(content_object_id=OuterRef("pk"))))
-    else:
-        # Without organization-wide access the page is made of granted rows only; a set built
-        # once per query beats probing the grant table for every row the scan passes.
-        condition |= Q(pk__in=direct.values("content_object_id"))
-    condition |= Q(
-        pk__in=AssetGroupObjectPermission.objects.filter(
-            group__user=user.pk, permission__codename__in=codenames
-        ).values("content_object_id")
-    )
+    if snap.holds("asset"):
+        direct = AssetUserObjectPermission.objects.filter(user_id=user.pk, permission__codename__in=codenames)
+        if org_ids:
+            # Most rows of a page pass on their organization, so the few others are cheaper to
+            # probe one by one (an index lookup each) than to hash every object grant first: with
+            # 100,000 grants the IN form spent ~100 ms building the set for a page of 100.
+            condition |= Q(Exists(direct.filter(content_object_id=OuterRef("pk"))))
+        else:
+            # Without organization-wide access the page is made of granted rows only; a set built
+            # once per query beats probing the grant table for every row the scan passes.
+            condition |= Q(pk__in=direct.values("content_object_id"))
+    if snap.holds("team_asset"):
+        condition |= Q(
+            pk__in=AssetGroupObjectPermission.objects.filter(
+                group__user=user.pk, permission__codename__in=codenames
+            ).values("content_object_id")
+        )
     for provider in _asset_scope_providers:
         extra = provider(user, action)
         if extra is not None:
@@ -260,16 +300,14 @@ def organization_scope(queryset: QuerySet, user) -> QuerySet:
     ):
         return queryset
     condition = Q(pk__in=list(snap.org_perms)) if snap.org_perms else Q(pk__in=[])
-    condition |= Q(
-        Exists(AssetUserObjectPermission.objects.filter(user_id=user.pk, content_object__organization_id=OuterRef("pk")))
-    )
-    condition |= Q(
-        Exists(
-            AssetGroupObjectPermission.objects.filter(
-                group__user=user.pk, content_object__organization_id=OuterRef("pk")
-            )
-        )
-    )
+    if snap.holds("asset"):
+        condition |= Q(Exists(
+            AssetUserObjectPermission.objects.filter(user_id=user.pk, content_object__organization_id=OuterRef("pk"))
+        ))
+    if snap.holds("team_asset"):
+        condition |= Q(Exists(
+            AssetGroupObjectPermission.objects.filter(group__user=user.pk, content_object__organization_id=OuterRef("pk"))
+        ))
     for provider in _organization_scope_providers:
         extra = provider(user)
         if extra is not None:

@@ -30,26 +30,36 @@ GLOBAL_PERMS = {
 GRANT_CODENAMES = GROUP_CODENAMES["view"]
 
 
-def _grants(user, codenames, **range_refs):
-    """(user grants, team grants) of `codenames` on groups, correlated with the outer query by
-    the lookups in range_refs."""
+def user_group_grants(user_ref):
+    return AssetGroupUserObjectPermission.objects.filter(user=user_ref)
+
+
+def team_group_grants(user_ref):
+    return AssetGroupTeamObjectPermission.objects.filter(group__user=user_ref)
+
+
+def _grants(user, codenames, **range_refs) -> Q | None:
+    """EXISTS over the user's and their teams' grants of `codenames` on groups, correlated with
+    the outer query by the lookups in range_refs; None when the user holds no group grants."""
     common = {"permission__content_type__app_label": "groups", "permission__codename__in": codenames, **range_refs}
-    return (
-        AssetGroupUserObjectPermission.objects.filter(user_id=user.pk, **common),
-        AssetGroupTeamObjectPermission.objects.filter(group__user=user.pk, **common),
-    )
+    snap = snapshot(user)
+    condition = None
+    for kind, grants in (("group", user_group_grants), ("team_group", team_group_grants)):
+        if snap.holds(kind):
+            exists = Q(Exists(grants(user.pk).filter(**common)))
+            condition = exists if condition is None else condition | exists
+    return condition
 
 
-def _covering_grant(user, codenames, prefix: str = "") -> Q:
+def _covering_grant(user, codenames, prefix: str = "") -> Q | None:
     """A grant on the outer group (named by `prefix`) or on one of its ancestors."""
-    direct, via_team = _grants(
+    return _grants(
         user,
         codenames,
         content_object__tree_id=OuterRef(f"{prefix}tree_id"),
         content_object__lft__lte=OuterRef(f"{prefix}lft"),
         content_object__rght__gte=OuterRef(f"{prefix}lft"),
     )
-    return Q(Exists(direct)) | Q(Exists(via_team))
 
 
 def group_condition(user, action: str = "view") -> Q | None:
@@ -66,7 +76,8 @@ def group_condition(user, action: str = "view") -> Q | None:
         return None
     org_ids = snap.organizations_with(ORG_CODENAMES[action])
     condition = Q(organization_id__in=org_ids) if org_ids else Q(pk__in=[])
-    return condition | _covering_grant(user, GROUP_CODENAMES[action])
+    covering = _covering_grant(user, GROUP_CODENAMES[action])
+    return condition if covering is None else condition | covering
 
 
 def visible_groups(user, action: str = "view"):
@@ -111,16 +122,13 @@ def group_asset_condition(user, action: str) -> Q | None:
     """Provider for assets.permissions.register_asset_scope: assets filed in a group whose
     subtree root holds view_group_assets / change_group_assets for the user."""
     codenames = GROUP_ASSET_CODENAMES.get(action)
-    if not codenames:
+    covering = _covering_grant(user, codenames, prefix="group__") if codenames else None
+    if covering is None:
         return None
-    filed_under_grant = GroupMembership.objects.filter(asset_id=OuterRef("pk")).filter(
-        _covering_grant(user, codenames, prefix="group__")
-    )
-    return Q(Exists(filed_under_grant))
+    return Q(Exists(GroupMembership.objects.filter(asset_id=OuterRef("pk")).filter(covering)))
 
 
 def group_organization_condition(user) -> Q | None:
     """Provider for assets.permissions.register_organization_scope: any grant on a group shows
     the group's organization."""
-    direct, via_team = _grants(user, GRANT_CODENAMES, content_object__organization_id=OuterRef("pk"))
-    return Q(Exists(direct)) | Q(Exists(via_team))
+    return _grants(user, GRANT_CODENAMES, content_object__organization_id=OuterRef("pk"))

@@ -12,7 +12,7 @@ from django.utils import timezone
 from ..compiled import CompiledQuery
 from ..errors import NotFound, Unauthenticated, ValidationFailed
 from ..models import ApiToken
-from ..permissions import SNAPSHOT_COLUMNS, attach_snapshot, snapshot_columns
+from ..permissions import attach_snapshot, snapshot_columns
 from .common import require_user
 
 TOKEN_PREFIX = "art_"
@@ -64,7 +64,7 @@ def user_for_token(raw: str):
     token = found[0] if found else None
     if token is None or not token.is_active or not token.user.is_active:
         return None
-    attach_snapshot(token.user, {name: getattr(token, name) for name in SNAPSHOT_COLUMNS})
+    attach_snapshot(token.user, token)
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
