@@ -59,30 +59,40 @@ def register_organization_scope(provider: Callable) -> None:
 
 GRANT_COLUMNS = ("grants_direct", "grants_via_team", "grants_org_direct", "grants_org_via_team")
 # Whether the user holds any per-object grant of a kind, as flags in the snapshot: name -> a
-# function of the user id reference returning a queryset of such grants. A condition leaves out
-# the subqueries of kinds the user doesn't hold, and most users hold few kinds; building and
-# planning the others was most of a list request's time besides its page query.
+# function of the user id reference returning an expression that is true (or not NULL) when the
+# user holds one. A condition leaves out the subqueries of kinds the user doesn't hold, and most
+# users hold few kinds; building and planning the others was most of a list request's time
+# besides its page query.
 _grant_kinds: dict = {}
 
 
-def register_grant_kind(name: str, grants: Callable) -> None:
-    _grant_kinds[name] = grants
+def register_grant_kind(name: str, held: Callable) -> None:
+    _grant_kinds[name] = held
 
 
-def _asset_grants(user_ref):
+def first_grant(grants: QuerySet) -> Subquery:
+    """For a kind of grants held by the user directly: the id of one of them, or NULL. Ordered
+    like the rest of guardian's unique index (holder, permission, object), so PostgreSQL reads
+    that index: as EXISTS, with two users holding 100,000 and 1,000 grants, the generic plan
+    scanned the table from its start and took 7 ms to reach the second user's first row."""
+    return Subquery(grants.order_by("permission_id", "content_object_id").values("pk")[:1])
+
+
+def _asset_grants_held(user_ref):
     from .models import AssetUserObjectPermission
 
-    return AssetUserObjectPermission.objects.filter(user=user_ref)
+    return first_grant(AssetUserObjectPermission.objects.filter(user=user_ref))
 
 
-def _team_asset_grants(user_ref):
+def _team_asset_grants_held(user_ref):
     from .models import AssetGroupObjectPermission
 
-    return AssetGroupObjectPermission.objects.filter(group__user=user_ref)
+    # Through the user's teams: the join starts from auth_user_groups, no ordering needed.
+    return Exists(AssetGroupObjectPermission.objects.filter(group__user=user_ref))
 
 
-register_grant_kind("asset", _asset_grants)
-register_grant_kind("team_asset", _team_asset_grants)
+register_grant_kind("asset", _asset_grants_held)
+register_grant_kind("team_asset", _team_asset_grants_held)
 
 
 def snapshot_column_names() -> tuple:
@@ -111,7 +121,7 @@ def snapshot_columns(user_ref) -> dict:
         "grants_org_via_team": grants(
             OrganizationGroupObjectPermission.objects, "group__user", "content_object_id", "permission__"
         ),
-        **{f"holds_{name}": Exists(kind(user_ref)) for name, kind in _grant_kinds.items()},
+        **{f"holds_{name}": held(user_ref) for name, held in _grant_kinds.items()},
     }
 
 

@@ -20,8 +20,8 @@ from .permissions import (
     GRANT_CODENAMES,
     group_asset_condition,
     group_organization_condition,
-    team_group_grants,
-    user_group_grants,
+    team_group_grants_held,
+    user_group_grants_held,
 )
 from .queries import filter_assets_by_group
 
@@ -67,8 +67,8 @@ def _fetch_group(user, object_id):
 
 
 def register() -> None:
-    asset_permissions.register_grant_kind("group", user_group_grants)
-    asset_permissions.register_grant_kind("team_group", team_group_grants)
+    asset_permissions.register_grant_kind("group", user_group_grants_held)
+    asset_permissions.register_grant_kind("team_group", team_group_grants_held)
     asset_permissions.register_asset_scope(group_asset_condition)
     asset_permissions.register_organization_scope(group_organization_condition)
     asset_queries.register_asset_filter("group_id", filter_assets_by_group, with_user=True)

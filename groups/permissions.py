@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
 
-from assets.permissions import ORG_PERMISSIONS, is_active_user, snapshot
+from assets.permissions import ORG_PERMISSIONS, first_grant, is_active_user, snapshot
 
 from .models import AssetGroup, AssetGroupTeamObjectPermission, AssetGroupUserObjectPermission, GroupMembership
 
@@ -30,12 +30,12 @@ GLOBAL_PERMS = {
 GRANT_CODENAMES = GROUP_CODENAMES["view"]
 
 
-def user_group_grants(user_ref):
-    return AssetGroupUserObjectPermission.objects.filter(user=user_ref)
+def user_group_grants_held(user_ref):
+    return first_grant(AssetGroupUserObjectPermission.objects.filter(user=user_ref))
 
 
-def team_group_grants(user_ref):
-    return AssetGroupTeamObjectPermission.objects.filter(group__user=user_ref)
+def team_group_grants_held(user_ref):
+    return Exists(AssetGroupTeamObjectPermission.objects.filter(group__user=user_ref))
 
 
 def _grants(user, codenames, **range_refs) -> Q | None:
@@ -44,9 +44,12 @@ def _grants(user, codenames, **range_refs) -> Q | None:
     common = {"permission__content_type__app_label": "groups", "permission__codename__in": codenames, **range_refs}
     snap = snapshot(user)
     condition = None
-    for kind, grants in (("group", user_group_grants), ("team_group", team_group_grants)):
+    for kind, grants in (
+        ("group", AssetGroupUserObjectPermission.objects.filter(user_id=user.pk)),
+        ("team_group", AssetGroupTeamObjectPermission.objects.filter(group__user=user.pk)),
+    ):
         if snap.holds(kind):
-            exists = Q(Exists(grants(user.pk).filter(**common)))
+            exists = Q(Exists(grants.filter(**common)))
             condition = exists if condition is None else condition | exists
     return condition
 
