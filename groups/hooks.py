@@ -52,7 +52,12 @@ def groups_of_asset(asset, data: dict) -> None:
     user to filter with."""
     rows = getattr(asset, "group_rows", _UNSET)
     if rows is _UNSET:
-        data["groups"] = [{"id": m.group_id, "title": m.group.title} for m in asset.group_memberships.all()]
+        # Straight from the prefetch cache when it's there: the related manager that
+        # `asset.group_memberships` builds on every access cost ~20 us per asset of a page.
+        memberships = getattr(asset, "_prefetched_objects_cache", {}).get("group_memberships")
+        if memberships is None:
+            memberships = asset.group_memberships.all()
+        data["groups"] = [{"id": m.group_id, "title": m.group.title} for m in memberships]
     else:  # the JSON aggregate keeps no order on SQLite
         data["groups"] = sorted(
             ({"id": row["id"], "title": row["title"]} for row in rows or ()), key=lambda g: (g["title"], g["id"])
