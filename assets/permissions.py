@@ -207,20 +207,38 @@ def wide_grant_allows(user, organization_id: int, action: str) -> bool:
     return not snap.org_perms.get(organization_id, set()).isdisjoint(ORG_ASSET_CODENAMES[action])
 
 
-def asset_access(user, asset_id: int, action: str) -> tuple[bool, bool]:
-    """(may view, may `action`) one asset, every kind of grant considered, in one query."""
+def asset_access(user, asset_id: int, *actions: str) -> tuple[bool, ...]:
+    """Whether the user may do each of `actions` to one asset, every kind of grant considered:
+    one query, none when no grant the user holds could allow any of them."""
     from .models import Asset
 
     if not is_active_user(user):
-        return False, False
-    flags = {}
-    for name, wanted in (("view", "view"), ("act", action)):
-        condition = asset_condition(user, wanted)
-        flags[name] = Value(True) if condition is None else Case(
+        return (False,) * len(actions)
+    conditions = [asset_condition(user, action) for action in actions]
+    if all(condition is NOTHING for condition in conditions):
+        return (False,) * len(actions)
+    flags = [
+        Value(True) if condition is None else Case(
             When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
         )
-    found = Asset.objects.filter(pk=asset_id).order_by().values_list(flags["view"], flags["act"]).first()
-    return (bool(found[0]), bool(found[1])) if found else (False, False)
+        for condition in conditions
+    ]
+    found = Asset.objects.filter(pk=asset_id).order_by().values_list(*flags).first()
+    return tuple(bool(flag) for flag in found) if found else (False,) * len(actions)
+
+
+def allowed_actions(user, asset, actions) -> dict[str, bool]:
+    """{action: allowed} for one loaded asset: wide grants from the snapshot, the rest in one
+    query (asset_access)."""
+    allowed = {action: wide_grant_allows(user, asset.organization_id, action) for action in actions}
+    open_ = [action for action, ok in allowed.items() if not ok]
+    if open_:
+        allowed.update(zip(open_, asset_access(user, asset.pk, *open_), strict=True))
+    return allowed
+
+
+# What asset_condition returns when no grant of the user could allow the action.
+NOTHING = Q(pk__in=[])
 
 
 def asset_condition(user, action: str) -> Q | None:
@@ -234,7 +252,7 @@ def asset_condition(user, action: str) -> Q | None:
     org_codenames = ORG_ASSET_CODENAMES[action]
     if _global_allows(snap, action):
         return None
-    condition = Q(pk__in=[])
+    condition = NOTHING
     org_ids = snap.organizations_with(org_codenames)
     if org_ids:
         condition |= Q(organization_id__in=org_ids)

@@ -13,7 +13,7 @@ from ..compiled import CompiledQuery
 from ..errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from ..field_types import FieldType, InvalidValue, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device
-from ..permissions import asset_access, can_create_assets, wide_grant_allows
+from ..permissions import allowed_actions, can_create_assets
 from ..prefetch import prefetch_rows
 from ..versioning import check_version, delete_versioned, save_versioned
 from .asset_types import types_for_organization
@@ -69,10 +69,8 @@ def get_asset(user, asset_id: int, action: str = "view", *, queryset=None) -> As
 def check_access(user, asset: Asset | None, asset_id: int, action: str) -> None:
     if asset is None:
         raise NotFound(f"asset {asset_id} does not exist")
-    may_view = wide_grant_allows(user, asset.organization_id, "view")
-    may_act = may_view if action == "view" else wide_grant_allows(user, asset.organization_id, action)
-    if not (may_view and may_act):
-        may_view, may_act = asset_access(user, asset.pk, action)
+    allowed = allowed_actions(user, asset, {"view", action})
+    may_view, may_act = allowed["view"], allowed[action]
     if not may_view:
         raise NotFound(f"asset {asset_id} does not exist")
     if not may_act:

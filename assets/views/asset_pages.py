@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from django.contrib import messages
-from django.db.models import BooleanField, Case, Q, Value, When
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -15,7 +15,7 @@ from ..errors import Conflict, Duplicate, InUse, ValidationFailed
 from ..field_types import FieldType
 from ..forms import MAX_REFERENCE_CHOICES, AssetForm
 from ..models import Asset, AssetType, Organization
-from ..permissions import asset_condition, can_create_assets
+from ..permissions import allowed_actions, can_create_assets
 from ..serializers import asset_data
 from ..services.asset_types import types_for_organization, with_definitions
 from ..services.assets import create_asset, delete_asset, get_asset, update_asset, visible_assets
@@ -26,21 +26,6 @@ from .common import organization_by_id, organization_list, parse_id, staff_page
 from .presenters import asset_field_values, orphan_values, present_value, referenced_asset_ids, referenced_assets
 
 HISTORY_ON_DETAIL = 10
-
-
-def _allowed_actions(user, asset_id: int) -> dict[str, bool]:
-    """Whether the user may change / delete the asset, in one query."""
-    conditions = {action: asset_condition(user, action) for action in ("change", "delete")}
-    if all(c is None for c in conditions.values()):
-        return {"change": True, "delete": True}
-    annotations = {
-        f"may_{action}": Value(True) if condition is None else Case(
-            When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()
-        )
-        for action, condition in conditions.items()
-    }
-    row = Asset.objects.filter(pk=asset_id).annotate(**annotations).values("may_change", "may_delete").first() or {}
-    return {"change": bool(row.get("may_change")), "delete": bool(row.get("may_delete"))}
 
 
 def _existing_path(path: str) -> str | None:
@@ -75,7 +60,7 @@ def asset_detail(request, asset_id: int):
         "file": shape.get("file"),
         "history": entry_rows(request.user, history[:HISTORY_ON_DETAIL]),
         "more_history": len(history) > HISTORY_ON_DETAIL,
-        "allowed": _allowed_actions(request.user, asset.pk),
+        "allowed": allowed_actions(request.user, asset, ("change", "delete")),
         "links_panel_url": links_panel,
         "hierarchy_url": _existing_path(f"/links/hierarchy/{asset.pk}/"),
     })

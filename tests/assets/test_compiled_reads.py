@@ -252,3 +252,23 @@ def test_the_snapshot_tells_the_kinds_held(org, truck):
     assert user_for_token(raw)._permission_snapshot.kinds_held == PermissionSnapshot(user).kinds_held == {
         "asset", "group"
     }
+
+
+def test_a_page_asks_no_query_for_rights_no_grant_could_give(org, truck, client):
+    user = make_user()
+    grant(user, "view_org_assets", org)
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"/assets/{truck.pk}/", HTTP_HOST="localhost")
+    assert response.status_code == 200
+    assert not [q["sql"] for q in captured.captured_queries if q["sql"].startswith(("SELECT 0", "SELECT CASE"))]
+    assert f'/assets/{truck.pk}/edit/' not in response.content.decode()
+
+
+def test_a_page_shows_the_rights_an_object_grant_gives(org, truck, client):
+    user = make_user()
+    grant(user, "view_org_assets", org)
+    grant(user, "change_asset", truck)
+    client.force_login(user)
+    page = client.get(f"/assets/{truck.pk}/", HTTP_HOST="localhost").content.decode()
+    assert f'/assets/{truck.pk}/edit/' in page and f'/assets/{truck.pk}/delete/' not in page
