@@ -72,6 +72,15 @@ def device_refs(asset: Asset) -> list[dict]:
     )
 
 
+def type_ref(asset: Asset) -> dict:
+    """From the `type_code`/`type_title` annotations (services.assets.TYPE_COLUMNS) when the read
+    has them, else from the loaded type."""
+    code = getattr(asset, "type_code", _UNSET)
+    if code is _UNSET:
+        return {"id": asset.type.pk, "code": asset.type.code, "title": asset.type.title}
+    return {"id": asset.type_id, "code": code, "title": asset.type_title}
+
+
 def asset_data(asset: Asset, fields: list[str] | None = None) -> dict:
     devices = device_refs(asset)
     primary = next((device for device in devices if device["is_primary"]), None)
@@ -83,7 +92,7 @@ def asset_data(asset: Asset, fields: list[str] | None = None) -> dict:
         "organization_id": asset.organization_id,
         "key": asset.key,
         "title": asset.title,
-        "type": {"id": asset.type.pk, "code": asset.type.code, "title": asset.type.title},
+        "type": type_ref(asset),
         "custom_fields": custom_fields,
         "primary_device": {"id": primary["id"], "title": primary["title"]} if primary else None,
         "devices": devices,
