@@ -217,12 +217,20 @@ def cf_condition(code: str, op: str, raws: list[str], types_of_code: dict[int, s
         if op in ("eq", "in", "ne"):
             if FieldType.MULTI_OPTIONS in field_types:
                 # A list matches when it holds the option; its JSON text holds the quoted code.
+                # Option codes can't hold quotes, so on a list of them the text test is membership.
                 token = json.dumps(raw)
                 list_text = Cast(KeyTransform(code, "custom_fields"), TextField())
                 term = Q(GreaterThan(StrIndex(list_text, Value(token)), 0))
-                # Option codes can't hold quotes, so on a list of them the text test is membership;
-                # a code that is another type's string too would match that string's JSON text.
-                probe = [raw] if field_types == {FieldType.MULTI_OPTIONS} else None
+                probe = [raw]
+                other_types = field_types - {FieldType.MULTI_OPTIONS}
+                if other_types:
+                    # Where the code is another type's field, the list test would read a string's
+                    # JSON text on PostgreSQL (not on SQLite): those assets compare by their own type.
+                    list_ids = [t for t, ft in types_of_code.items() if ft == FieldType.MULTI_OPTIONS]
+                    term = (Q(type_id__in=list_ids) & term) | (
+                        ~Q(type_id__in=list_ids) & Q(**{key_path: _typed_value(raw, other_types, param)})
+                    )
+                    probe = None
             elif is_numeric:
                 number = _to_number(raw, param)
                 term = Q(Exact(numeric_value(code, numeric_ids), number))

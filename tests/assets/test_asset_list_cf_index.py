@@ -152,3 +152,21 @@ def page_plan(api, params) -> str:
 def test_equality_on_postgresql_is_answered_by_the_gin_index(admin_api, yard, params):
     # A superuser's page has no permission condition whose own index could win on a tiny table.
     assert GIN_INDEX in page_plan(admin_api, resolve(params, yard))
+
+
+def test_a_code_that_is_a_list_in_one_type_and_a_string_in_another(admin_api, org):
+    """Each asset compares by its own type: membership in the list, equality of the string, the
+    same on both databases."""
+    listed = make_type(org, "listed", [{"code": "tag", "field_type": "MULTI_OPTIONS",
+                                         "params": {"options": [{"code": "gps"}, {"code": "lift"}]}}])
+    plain = make_type(org, "plain", [{"code": "tag", "field_type": "STRING"}])
+    make_asset(org, listed, "List with gps", custom_fields={"tag": ["gps", "lift"]})
+    make_asset(org, listed, "List without", custom_fields={"tag": ["lift"]})
+    make_asset(org, plain, "String gps", custom_fields={"tag": "gps"})
+    make_asset(org, plain, "String quoted", custom_fields={"tag": '"gps"'})
+    make_asset(org, plain, "String other", custom_fields={"tag": "gpsx"})
+    assert titles(admin_api.get("/assets", {"cf_tag": "gps"})) == ["List with gps", "String gps"]
+    assert titles(admin_api.get("/assets", {"cf_tag__in": "lift,gpsx"})) == [
+        "List with gps", "List without", "String other"
+    ]
+    assert titles(admin_api.get("/assets", {"cf_tag__ne": "gps"})) == ["List without", "String other", "String quoted"]
