@@ -9,6 +9,7 @@ import json
 from django import forms
 
 from .field_types import ALLOWED_PARAMS, FieldType, InvalidValue, validate_value
+from .services.common import id_from_text
 
 NO_CHOICE = ("", "—")
 MAX_REFERENCE_CHOICES = 500
@@ -160,9 +161,10 @@ class CustomFieldInput:
         if kind == FieldType.LOCALIZED_STRING:
             return _parse_localized(raw) or None
         if kind in (FieldType.DEVICE, FieldType.ASSET):
-            if not raw.isdigit():
+            value = id_from_text(raw)
+            if value is None:
                 raise forms.ValidationError("must be an id")
-            return int(raw)
+            return value
         if kind == FieldType.DATETIME:
             try:
                 # The shared rule turns the browser's local-looking time into stored UTC.

@@ -17,6 +17,7 @@ from mptt.admin import DraggableMPTTAdmin
 
 from assets.errors import DomainError
 from assets.permissions import can_manage_org
+from assets.services.common import id_from_text
 
 from . import services
 from .models import AssetGroup, GroupMembership
@@ -225,7 +226,7 @@ class AssetGroupAdmin(GuardedModelAdminMixin, DraggableMPTTAdmin):
 
     # Granting is managing the organization, as for POST /permissions.
     def _require_manager(self, request, object_pk):
-        group = visible_groups(request.user).filter(pk=object_pk).first() if str(object_pk).isdigit() else None
+        group = visible_groups(request.user).filter(pk=object_pk).first() if id_from_text(object_pk) else None
         if group is None or not can_manage_org(request.user, group.organization_id):
             raise PermissionDenied("granting permissions on a group needs manage_org on its organization")
 

@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from assets.errors import ValidationFailed
 from assets.models import Asset
 from assets.permissions import asset_condition
+from assets.services.common import id_from_text
 
 from .models import AssetGroup, GroupMembership
 from .permissions import group_condition
@@ -117,10 +118,10 @@ def _group_ids(values: list[str]) -> list[int]:
     ids = []
     for raw in values:
         for part in raw.split(","):
-            part = part.strip()
-            if not part.isdigit() or len(part) > 18:
-                raise ValidationFailed.field("group_id", f"'{part}' is not a group id")
-            ids.append(int(part))
+            value = id_from_text(part)
+            if value is None:
+                raise ValidationFailed.field("group_id", f"'{part.strip()}' is not a group id")
+            ids.append(value)
     return ids
 
 

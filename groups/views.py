@@ -20,7 +20,7 @@ from assets.errors import Conflict, DomainError, ValidationFailed
 from assets.models import Asset, Organization
 from assets.pagination import SortKey, paginate
 from assets.services.assets import asset_detail_queryset
-from assets.views.common import current_organization, organization_by_id, organization_list
+from assets.views.common import current_organization, organization_by_id, organization_list, parse_id
 
 from . import services
 from .models import AssetGroup
@@ -63,9 +63,10 @@ def _int_param(request, name: str) -> int | None:
     raw = request.GET.get(name) or request.POST.get(name)
     if raw in (None, ""):
         return None
-    if not str(raw).isdigit() or len(str(raw)) > 18:
+    value = parse_id(raw)
+    if value is None:
         raise Http404(f"{name} is not an id")
-    return int(raw)
+    return value
 
 
 def _error_text(exc: DomainError) -> str:
@@ -101,7 +102,7 @@ def _back_url(request, group_id) -> str:
     if group_id is not None and visible_groups(request.user).filter(pk=group_id).exists():
         return reverse("groups:group", args=[group_id])
     organization_id = request.POST.get("organization_id") or request.GET.get("organization")
-    if organization_id and str(organization_id).isdigit():
+    if parse_id(organization_id) is not None:
         return f"{reverse('groups:tree')}?{urlencode({'organization': organization_id})}"
     return reverse("groups:tree")
 
@@ -306,9 +307,10 @@ def _version(request) -> int | None:
     raw = request.POST.get("version")
     if raw in (None, ""):
         return None
-    if not raw.isdigit():
+    value = parse_id(raw)
+    if value is None:
         raise ValidationFailed.field("version", "must be a number")
-    return int(raw)
+    return value
 
 
 @login_required
@@ -345,11 +347,10 @@ def rename(request, group_id: int):
 @domain_errors_as_messages
 def move(request, group_id: int):
     raw = request.POST.get("parent_id", "")
-    if raw != "" and not raw.isdigit():
+    parent_id = parse_id(raw)
+    if raw != "" and parent_id is None:
         raise ValidationFailed.field("parent_id", "choose a group")
-    group = services.update_group(
-        request.user, group_id, version=_version(request), parent_id=int(raw) if raw else None
-    )
+    group = services.update_group(request.user, group_id, version=_version(request), parent_id=parent_id)
     messages.success(request, f"Moved group '{group.title}'.")
     return redirect("groups:group", group.pk)
 
@@ -372,10 +373,10 @@ def delete(request, group_id: int):
 @require_POST
 @domain_errors_as_messages
 def add_members(request, group_id: int):
-    raw = request.POST.getlist("asset_id")
-    if not raw or not all(value.isdigit() and len(value) <= 18 for value in raw):
+    asset_ids = [parse_id(value) for value in request.POST.getlist("asset_id")]
+    if not asset_ids or None in asset_ids:
         raise ValidationFailed.field("asset_id", "choose an asset")
-    change = services.add_members(request.user, group_id, [int(value) for value in raw])
+    change = services.add_members(request.user, group_id, asset_ids)
     text = f"Added {len(change.added)} asset(s)."
     if change.moved_from:
         text += f" {len(change.moved_from)} moved here from another group of this exclusive tree."

@@ -16,6 +16,18 @@ def is_id(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
+def id_from_text(raw) -> int | None:
+    """The id a form, query or file value spells, else None. ASCII digits only: str.isdigit()
+    also accepts '²', which int() refuses."""
+    if raw is None:
+        return None
+    raw = str(raw).strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 19:
+        return None
+    value = int(raw)
+    return value if is_id(value) else None
+
+
 def require_user(user) -> None:
     if not is_active_user(user):
         raise Unauthenticated("Sign in or send a bearer token")

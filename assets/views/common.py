@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from ..errors import Forbidden, NotFound, Unauthenticated
 from ..models import Organization
+from ..services.common import id_from_text
 from ..services.organizations import visible_organizations
 
 SESSION_ORGANIZATION = "current_organization_id"
@@ -54,10 +55,7 @@ def organization_by_id(request, organization_id) -> Organization | None:
 
 
 def parse_id(raw) -> int | None:
-    if raw is None:
-        return None
-    raw = str(raw).strip()
-    return int(raw) if raw.isdigit() and 0 < len(raw) < 19 else None
+    return id_from_text(raw)
 
 
 def current_organization(request) -> Organization | None:
