@@ -8,7 +8,8 @@ object-permission screens."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from guardian.admin import GuardedModelAdminMixin
@@ -35,6 +36,29 @@ from .services.asset_types import values_violating
 def _form_errors(exc: DomainError) -> forms.ValidationError:
     messages_ = [f"{e.get('field')}: {e.get('message')}" if e.get("field") else e.get("message") for e in exc.errors]
     return forms.ValidationError(messages_ or [exc.detail])
+
+
+class DeletesThroughService:
+    """Admin mixin: deletions go through the app's service (permissions, dependents, change log).
+    A refusal stops the deletion with the service's reason (403) and rolls it back, instead of a
+    message next to Django's "deleted successfully" for an object that is still there."""
+
+    def delete_through(self, user, obj) -> None:
+        raise NotImplementedError
+
+    def deletion_order(self, queryset):
+        return queryset
+
+    def delete_model(self, request, obj):
+        try:
+            self.delete_through(request.user, obj)
+        except DomainError as exc:
+            raise PermissionDenied(exc.detail) from exc
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in self.deletion_order(queryset):
+                self.delete_model(request, obj)
 
 
 class ChangeLoggedAdmin(admin.ModelAdmin):
@@ -245,7 +269,7 @@ class DeviceLinkInline(admin.TabularInline):
 
 
 @admin.register(Asset)
-class AssetAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
+class AssetAdmin(DeletesThroughService, GuardedModelAdminMixin, admin.ModelAdmin):
     form = AssetAdminForm
     list_display = ("title", "key", "organization", "type", "version", "updated_at")
     list_filter = ("organization", "type")
@@ -264,16 +288,8 @@ class AssetAdmin(GuardedModelAdminMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         """Already written (and logged) by the services while the form was cleaned."""
 
-    def delete_model(self, request, obj):
-        try:
-            asset_services.delete_asset(request.user, obj.pk)
-        except DomainError as exc:
-            messages.error(request, exc.detail)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for asset in queryset:
-                self.delete_model(request, asset)
+    def delete_through(self, user, obj):
+        asset_services.delete_asset(user, obj.pk)
 
 
 @admin.register(ApiToken)

@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from guardian.admin import GuardedModelAdminMixin
 from mptt.admin import DraggableMPTTAdmin
 
+from assets.admin import DeletesThroughService
 from assets.errors import DomainError
 from assets.permissions import can_manage_org
 from assets.services.common import id_from_text
@@ -124,7 +125,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(AssetGroup)
-class AssetGroupAdmin(GuardedModelAdminMixin, DraggableMPTTAdmin):
+class AssetGroupAdmin(DeletesThroughService, GuardedModelAdminMixin, DraggableMPTTAdmin):
     form = AssetGroupAdminForm
     inlines = [MembershipInline]
     list_display = ("tree_actions", "indented_title", "organization", "exclusive", "version")
@@ -188,18 +189,13 @@ class AssetGroupAdmin(GuardedModelAdminMixin, DraggableMPTTAdmin):
             return
         super().save_formset(request, form, formset, change)
 
-    def delete_model(self, request, obj):
-        try:
-            services.delete_group(request.user, obj.pk, cascade=True)
-        except DomainError as exc:
-            messages.error(request, exc.detail)
+    def delete_through(self, user, obj):
+        services.delete_group(user, obj.pk, cascade=True)
 
-    def delete_queryset(self, request, queryset):
+    def deletion_order(self, queryset):
         # Deepest first, so a parent deleted in the same batch doesn't take a child with it
         # before the child's own deletion is logged.
-        for group in sorted(queryset, key=lambda g: -g.level):
-            if AssetGroup.objects.filter(pk=group.pk).exists():
-                self.delete_model(request, group)
+        return sorted(queryset, key=lambda g: -g.level)
 
     def _move_node(self, request):
         """Drag and drop: the new parent is the drop target ("last-child") or its parent

@@ -5,8 +5,9 @@ on the form instead of failing the request, and the change log records admin edi
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 
+from assets.admin import DeletesThroughService
 from assets.errors import DomainError
 
 from . import services
@@ -44,7 +45,7 @@ class ServiceForm(forms.ModelForm):
         """Links and link types have no many-to-many fields."""
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(DeletesThroughService, admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"user": request.user})
@@ -100,15 +101,8 @@ class LinkTypeAdmin(ServiceAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (obj is None or not obj.is_system)
 
-    def delete_model(self, request, obj):
-        try:
-            services.delete_link_type(request.user, obj.pk)
-        except DomainError as exc:
-            self.message_user(request, exc.detail, messages.ERROR)
-
-    def delete_queryset(self, request, queryset):
-        for link_type in queryset:
-            self.delete_model(request, link_type)
+    def delete_through(self, user, obj):
+        services.delete_link_type(user, obj.pk)
 
 
 class LinkForm(ServiceForm):
@@ -146,12 +140,5 @@ class LinkAdmin(ServiceAdmin):
         fixed = ("link_type", "source", "target") if obj is not None else ()
         return (*fixed, *self.readonly_fields)
 
-    def delete_model(self, request, obj):
-        try:
-            services.delete_link(request.user, obj.pk)
-        except DomainError as exc:
-            self.message_user(request, exc.detail, messages.ERROR)
-
-    def delete_queryset(self, request, queryset):
-        for link in queryset:
-            self.delete_model(request, link)
+    def delete_through(self, user, obj):
+        services.delete_link(user, obj.pk)

@@ -1,14 +1,14 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.template.defaultfilters import filesizeformat
 
-from assets.errors import DomainError
+from assets.admin import DeletesThroughService
 
 from . import services
 from .models import AssetFile
 
 
 @admin.register(AssetFile)
-class AssetFileAdmin(admin.ModelAdmin):
+class AssetFileAdmin(DeletesThroughService, admin.ModelAdmin):
     """Read-only: files are uploaded through the API or the asset page, where they are inspected;
     deleting here goes through the same service (permission, version bump, change log)."""
 
@@ -28,11 +28,8 @@ class AssetFileAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def delete_model(self, request, obj):
-        try:
-            services.delete_file(request.user, obj.asset_id)
-        except DomainError as exc:
-            messages.error(request, exc.detail)
+    def delete_through(self, user, obj):
+        services.delete_file(user, obj.asset_id)
 
     def delete_queryset(self, request, queryset):
         for record in queryset:

@@ -110,3 +110,25 @@ def test_admin_keeps_system_link_types_read_only(admin_browser, arch):
     })
     assert clash.status_code == 200 and "system link type" in clash.content.decode()
     assert admin_browser.get("/admin/links/linktype/").status_code == 200
+
+
+def test_an_admin_delete_the_service_refuses_changes_nothing_and_says_why(arch, building, floors):
+    from django.contrib.admin.models import DELETION, LogEntry
+
+    from tests.factories import grant
+
+    link = make_link("parent_child", building, floors[0])
+    clerk = make_user("clerk")
+    clerk.is_staff = True
+    clerk.save()
+    grant(clerk, "links.view_link")
+    grant(clerk, "links.delete_link")
+    grant(clerk, "view_org_assets", arch)  # sees both ends, may change neither
+    browser = Client(HTTP_HOST="localhost")
+    browser.force_login(clerk)
+    response = browser.post(f"/admin/links/link/{link.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Link.objects.filter(pk=link.pk).exists()
+    assert not LogEntry.objects.filter(action_flag=DELETION, object_id=str(link.pk)).exists()
+    bulk = browser.post("/admin/links/link/", {"action": "delete_selected", "_selected_action": [link.pk], "post": "yes"})
+    assert bulk.status_code == 403 and Link.objects.filter(pk=link.pk).exists()
