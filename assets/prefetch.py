@@ -12,7 +12,7 @@ prefetches, foreign keys to non-primary keys) fall back to Django's prefetch."""
 from __future__ import annotations
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.fields.reverse_related import ManyToOneRel
 
 _row_classes: dict[type, type] = {}
@@ -23,11 +23,26 @@ class _ParentRows:
 
     _parent_lookup: str
     _parent = None
+    _own_query = None
+
+    @property
+    def query(self):
+        # The copies share the page's query (filtered by every parent on the page); whatever
+        # reads the query itself (filter, update, aggregate, iterator, ...) gets this parent's
+        # own, built on first use, so nothing done through one parent's rows reaches another's.
+        if self._own_query is None:
+            self._own_query = self._query.chain()
+            self._own_query.add_q(Q(**{self._parent_lookup: self._parent}))
+        return self._own_query
+
+    @query.setter
+    def query(self, value):
+        self._query, self._own_query = value, None
 
     def _clone(self):
         clone = super()._clone()
         clone.__class__ = self._plain_class
-        return clone.filter(**{self._parent_lookup: self._parent})
+        return clone
 
 
 def _rows_class(queryset_class: type) -> type:

@@ -83,3 +83,19 @@ def test_prefetched_rows_derive_queries_restricted_to_their_parent(admin_api, fi
         assert [link.field_code for link in assets[0].device_links.filter(is_primary=True)] == ["tracker"]
     with django_assert_num_queries(1):
         assert assets[1].device_links.order_by("field_code").count() == 0
+
+
+def test_prefetched_rows_never_act_on_another_parents_rows(filed_assets):
+    from django.db.models import Count
+
+    from assets.models import AssetDeviceLink
+    from assets.prefetch import prefetch_rows
+
+    assets = list(Asset.objects.filter(pk__in=[a.pk for a in filed_assets]).order_by("pk"))
+    prefetch_rows(assets, ["device_links"])
+    bare = assets[1].device_links.all()
+    assert list(bare.iterator()) == []
+    assert bare.aggregate(n=Count("pk"))["n"] == 0
+    assert bare.update(is_primary=False) == 0
+    assert AssetDeviceLink.objects.filter(asset=assets[0], is_primary=True).count() == 1
+    assert [link.field_code for link in assets[0].device_links.all().iterator()] == ["spare", "tracker"]
