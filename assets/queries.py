@@ -165,7 +165,7 @@ def _typed_value(raw: str, field_types: set[str], param: str):
             return False
         raise ValidationFailed.field(param, "must be true or false")
     if field_types and field_types <= {FieldType.ASSET, FieldType.DEVICE}:
-        if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_ID:
+        if not _digits_of_an_id(raw):
             raise ValidationFailed.field(param, "must be an id")
         return int(raw)
     return raw
@@ -297,12 +297,17 @@ def register_asset_filter(name: str, apply, *, with_user: bool = False) -> None:
         _filters_with_user.add(name)
 
 
+def _digits_of_an_id(raw: str) -> bool:
+    # Length first: int() refuses strings of more than 4,300 digits with a ValueError.
+    return raw.isascii() and raw.isdigit() and len(raw) <= 19 and int(raw) <= MAX_ID
+
+
 def _ids(values: list[str], param: str) -> list[int]:
     ids = []
     for raw in values:
         for part in raw.split(","):
             part = part.strip()
-            if not (part.isascii() and part.isdigit()) or int(part) > MAX_ID:
+            if not _digits_of_an_id(part):
                 raise ValidationFailed.field(param, f"'{part}' is not an id")
             ids.append(int(part))
     return ids

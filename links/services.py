@@ -21,7 +21,7 @@ from assets.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, PayloadT
 from assets.models import Asset, ChangeLogEntry, Organization
 from assets.permissions import asset_condition, can_manage_org
 from assets.services.assets import get_asset
-from assets.services.common import clean_text, is_id, require_user, unique_or_duplicate
+from assets.services.common import clean_text, id_from_text, is_id, require_user, unique_or_duplicate
 from assets.services.organizations import get_organization, visible_organizations
 from assets.versioning import check_version, delete_versioned, save_versioned
 
@@ -248,7 +248,8 @@ def resolve_link_type(reference, available: list[LinkType], organization: Organi
     if isinstance(reference, bool) or not isinstance(reference, int | str) or reference == "":
         raise ValidationFailed.field(field_name, "must be a link type id or code")
     if isinstance(reference, int) or (reference.isascii() and reference.isdigit()):
-        found = next((t for t in available if t.pk == int(reference)), None)
+        wanted = reference if isinstance(reference, int) else id_from_text(reference)
+        found = next((t for t in available if t.pk == wanted), None)
     else:
         candidates = [t for t in available if t.code == reference]
         found = max(candidates, key=lambda t: -1 if t.organization_id is None else t.organization.level, default=None)
@@ -672,9 +673,10 @@ def linked_to_filter(queryset, values: list[str], params, user=None):
     for raw in values:
         for part in raw.split(","):
             part = part.strip()
-            if not (part.isascii() and part.isdigit()) or not is_id(int(part)):
+            value = id_from_text(part)
+            if value is None:
                 raise ValidationFailed.field("linked_to", f"'{part}' is not an asset id")
-            ids.append(int(part))
+            ids.append(value)
     if user is None:
         return queryset.none()
     anchors = Asset.objects.visible_to(user).filter(pk__in=ids).values("pk")

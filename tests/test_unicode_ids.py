@@ -53,3 +53,19 @@ def test_version_and_ids_still_work_in_plain_digits(world):
     assert response.status_code in (200, 302)
     assert group.memberships.filter(asset=asset).exists()
 
+
+
+LONG = "1" * 5000  # past int()'s 4,300-digit limit
+
+
+@pytest.mark.parametrize("params", [
+    {"type_id": LONG}, {"device_id": LONG}, {"organization_id": LONG}, {"linked_to": LONG},
+])
+def test_an_id_of_thousands_of_digits_is_a_400(admin_api, params):
+    assert admin_api.get("/assets", params).status_code == 400
+
+
+def test_the_change_log_and_link_types_refuse_it_too(admin_api, org):
+    assert admin_api.get("/changes", {"user": LONG}).status_code == 400
+    response = admin_api.post("/links", {"link_type": LONG, "source_id": 1, "target_id": 2})
+    assert 400 <= response.status_code < 500

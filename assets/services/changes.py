@@ -7,7 +7,7 @@ from django.db.models import Q
 from ..errors import ValidationFailed
 from ..models import Asset, ChangeLogEntry
 from ..permissions import ASSET_CODENAMES, ORG_ASSET_CODENAMES, snapshot
-from .common import require_user
+from .common import id_from_text, require_user
 
 # Object types whose entries another app guards itself: object_type -> callable(user) -> Q over
 # ChangeLogEntry (or None for "all"). Links, for instance, may cross organizations.
@@ -59,9 +59,10 @@ def filter_changes(queryset, *, object_type=None, object_id=None, user=None, org
         queryset = queryset.filter(object_id=object_id)
     if user:
         if str(user).isascii() and str(user).isdigit():
-            if int(user) >= 2**63:
+            user_id = id_from_text(user)
+            if user_id is None:
                 raise ValidationFailed.field("user", "is not a user id")
-            queryset = queryset.filter(user_id=int(user))
+            queryset = queryset.filter(user_id=user_id)
         else:
             queryset = queryset.filter(user_name=user)
     if organization_id is not None:
