@@ -33,8 +33,8 @@ class AddLinkForm(forms.Form):
     target_id = forms.IntegerField(min_value=1, label="Asset", error_messages={
         "required": "Search for an asset and pick one.",
     })
-    alias = forms.CharField(required=False, max_length=128, label="Alias")
-    tags = forms.CharField(required=False, max_length=2000, label="Tags", help_text="Comma-separated")
+    alias = forms.CharField(required=False, label="Alias")
+    tags = forms.CharField(required=False, label="Tags", help_text="Comma-separated")
 
     def __init__(self, *args, link_types: list[LinkType], **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,8 +50,11 @@ class AddLinkForm(forms.Form):
 
 
 class EditLinkForm(forms.Form):
-    alias = forms.CharField(required=False, max_length=128)
-    tags = forms.CharField(required=False, max_length=2000)
+    alias = forms.CharField(required=False)
+    tags = forms.CharField(required=False)
+    # The tags as the form showed them: a tag holding a comma doesn't survive the text field's
+    # round trip, so tags are only written when the text was edited.
+    tags_shown = forms.CharField(required=False)
     version = forms.IntegerField(min_value=1)
 
     def clean_tags(self) -> list[str]:

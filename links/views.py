@@ -165,7 +165,9 @@ def edit_link(request, link_id: int):
         messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
         asset = _asset(request.user, parse_id(request.POST.get("asset_id")) or 0)
         return _back_to_panel(request, asset) or _render_panel(request, asset)
-    changes = {"tags": form.cleaned_data["tags"], "version": form.cleaned_data["version"]}
+    changes = {"version": form.cleaned_data["version"]}
+    if request.POST.get("tags", "") != request.POST.get("tags_shown", ""):
+        changes["tags"] = form.cleaned_data["tags"]
     if "alias" in request.POST:
         changes["alias"] = form.cleaned_data["alias"]
     return _link_write(request, link_id, lambda: services.update_link(request.user, link_id, **changes))

@@ -128,6 +128,20 @@ def test_editing_alias_and_tags_inline(planner, building):
     assert link.tags == ["structural", "reviewed"]
 
 
+def test_editing_the_alias_keeps_a_tag_that_holds_a_comma(planner, building):
+    link = Link.objects.get(alias="floor-1")
+    Link.objects.filter(pk=link.pk).update(tags=["north, east", "active"])
+    panel = browser(planner).get(f"/links/panel/{building.pk}/", **HTMX).content.decode()
+    assert 'name="tags_shown" value="north, east, active"' in panel
+    response = browser(planner).post(f"/links/link/{link.pk}/edit/", {
+        "asset_id": building.pk, "version": 1, "alias": "floor-one",
+        "tags": "north, east, active", "tags_shown": "north, east, active",
+    }, **HTMX)
+    assert response.status_code == 200
+    link.refresh_from_db()
+    assert (link.alias, link.tags) == ("floor-one", ["north, east", "active"])
+
+
 def test_removing_a_link_without_htmx_redirects_back(planner, building, floors):
     link = Link.objects.get(source=building, target=floors[1])
     response = browser(planner).post(f"/links/link/{link.pk}/delete/", {"asset_id": building.pk, "version": 1})
