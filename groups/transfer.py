@@ -44,13 +44,33 @@ def _paths_of(groups: list[AssetGroup]) -> dict[int, tuple[str, ...]]:
     return paths
 
 
-def _load(organization: Organization):
-    groups = list(AssetGroup.objects.filter(organization=organization).order_by("tree_id", "lft"))
-    paths = _paths_of(groups)
+def _load(organization: Organization, user=None):
+    """The organization's groups, their paths and the groups by path. With a user: only the
+    groups they can see, and paths that leave out the ancestors they can't see (like
+    queries.attach_paths), so neither exports nor import errors reveal hidden titles."""
+    queryset = AssetGroup.objects.filter(organization=organization)
+    if user is not None:
+        queryset = queryset.filter(pk__in=visible_groups(user).filter(organization=organization).values("pk"))
+    groups = list(queryset.order_by("tree_id", "lft"))
+    paths = _paths_of(groups) if user is None else _visible_paths_of(groups)
     by_path = {}
     for group in groups:
         by_path.setdefault(paths[group.pk], group)  # siblings may share a title: the first one wins
     return groups, paths, by_path
+
+
+def _visible_paths_of(groups: list[AssetGroup]) -> dict[int, tuple[str, ...]]:
+    """Paths through the listed groups only (ordered by tree_id, lft): each group's prefix is
+    the path of its nearest listed ancestor."""
+    paths: dict[int, tuple[str, ...]] = {}
+    stack: list[AssetGroup] = []
+    for group in groups:
+        while stack and (stack[-1].tree_id != group.tree_id or stack[-1].rght < group.lft):
+            stack.pop()
+        prefix = paths[stack[-1].pk] if stack else ()
+        paths[group.pk] = (*prefix, group.title)
+        stack.append(group)
+    return paths
 
 
 def import_groups(
@@ -63,7 +83,7 @@ def import_groups(
     with transaction.atomic():
         if not dry_run:
             lock_trees(organization.pk, new_tree=True)
-        _, _, by_path = _load(organization)
+        _, _, by_path = _load(organization, None if allowed else user)
         seen: dict[tuple, int] = {}
         wanted = []  # (line, path, description, exclusive, existing)
         bad = set()
@@ -225,44 +245,44 @@ def _insert_new_trees(organization, paths, explicit, by_path, now, *, batch_size
 
 def export_groups(user, organization: Organization):
     require_user(user)
-    visible = set(visible_groups(user).filter(organization=organization).values_list("pk", flat=True))
-    groups, paths, _ = _load(organization)
+    groups, paths, _ = _load(organization, user)
 
     def records():
         for group in groups:
-            if group.pk in visible:
-                yield {"path": SEPARATOR.join(paths[group.pk]), "description": group.description,
-                       "exclusive": group.exclusive if group.parent_id is None else False}
+            yield {"path": SEPARATOR.join(paths[group.pk]), "description": group.description,
+                   "exclusive": group.exclusive if group.parent_id is None else False}
 
     return ["path", "description", "exclusive"], records()
 
 
 class GroupsColumn:
-    """The `groups` column of asset imports and exports: the full list of an asset's groups of the
-    organization, as paths separated by ';'. On import it replaces the asset's memberships in that
-    organization's groups; an exclusive tree may hold the asset once."""
+    """The `groups` column of asset imports and exports: the asset's groups of the organization
+    that the user can see, as paths separated by ';'. On import it replaces the asset's
+    memberships in the groups the user may see and file in (services.may_file); memberships in
+    other groups stay, like services.replace_members keeps what the user can't see. A group the
+    user can see but not file in may be listed when the asset is in it already (no change). An
+    exclusive tree may hold the asset once: filing it into such a tree takes it out of the
+    tree's other group, as services do."""
 
     def prepare(self, organization, rows, report, *, user):
-        groups, paths, by_path = _load(organization)
-        root_of = {}
-        roots = {g.tree_id: g for g in groups if g.parent_id is None}
-        for group in groups:
-            root_of[group.pk] = roots[group.tree_id]
-        may_file = can_file_assets_in(user, organization.pk) or can_change_groups_of(user, organization.pk)
-        changeable = None if may_file else set(
-            visible_groups(user, "change").filter(organization=organization).values_list("pk", flat=True)
-        )
+        groups, paths, by_path = _load(organization, user)
+        roots = {g.tree_id: g for g in AssetGroup.objects.filter(organization=organization, parent__isnull=True)}
+        root_of = {group.pk: roots[group.tree_id] for group in groups}
+        visible = {group.pk for group in groups}
+        # services.may_file: change_org_assets on the organization, or change on the group.
+        if can_file_assets_in(user, organization.pk) or can_change_groups_of(user, organization.pk):
+            fileable = visible
+        else:
+            fileable = visible & set(
+                visible_groups(user, "change").filter(organization=organization).values_list("pk", flat=True)
+            )
         existing_ids = [row.existing.pk for row in rows if row.existing is not None]
-        current: dict[int, set[int]] = {}
-        for start in range(0, len(existing_ids), 5000):
-            for asset_id, group_id in GroupMembership.objects.filter(
-                asset_id__in=existing_ids[start:start + 5000], group__organization=organization
-            ).values_list("asset_id", "group_id"):
-                current.setdefault(asset_id, set()).add(group_id)
+        current = _memberships(organization, existing_ids)
         wanted: dict[str, set[int]] = {}
         for row in rows:
             if row.groups is None:
                 continue
+            held = {group_id for group_id, _, _ in current.get(row.existing.pk, [])} if row.existing else set()
             chosen: set[int] = set()
             trees: dict[int, str] = {}
             for raw in row.groups:
@@ -271,7 +291,7 @@ class GroupsColumn:
                 if group is None:
                     report.fail(row.line, "groups", f"no group at '{raw}'")
                     continue
-                if changeable is not None and group.pk not in changeable:
+                if group.pk not in fileable and group.pk not in held:
                     report.fail(row.line, "groups", f"you may not file assets in '{raw}'")
                     continue
                 root = root_of[group.pk]
@@ -281,35 +301,73 @@ class GroupsColumn:
                 trees[root.pk] = raw
                 chosen.add(group.pk)
             wanted[row.key] = chosen
-            if row.existing is not None and current.get(row.existing.pk, set()) != chosen:
-                row.groups_changed = True
-        return {"wanted": wanted, "root_of": root_of, "organization": organization}
+            if row.existing is not None:
+                removed, added = _plan(chosen, current.get(row.existing.pk, []), fileable, root_of)
+                if removed or added:
+                    row.groups_changed = True
+        return {"wanted": wanted, "root_of": root_of, "fileable": fileable, "organization": organization}
 
     def apply(self, state, ids_by_key, *, user):
-        organization, root_of = state["organization"], state["root_of"]
-        asset_ids = [ids_by_key[key] for key in state["wanted"]]
-        for start in range(0, len(asset_ids), 5000):
-            GroupMembership.objects.filter(
-                asset_id__in=asset_ids[start:start + 5000], group__organization=organization
-            ).delete()
+        organization, root_of, fileable = state["organization"], state["root_of"], state["fileable"]
+        current = _memberships(organization, [ids_by_key[key] for key in state["wanted"]])
+        leaving: list[tuple[int, int]] = []
         now = timezone.now()
-        rows = [
-            (group_id, ids_by_key[key], root_of[group_id].pk, root_of[group_id].exclusive, now, user.pk if user.pk else None)
-            for key, group_ids in state["wanted"].items() for group_id in sorted(group_ids)
-        ]
+        rows = []
+        for key, chosen in state["wanted"].items():
+            asset_id = ids_by_key[key]
+            removed, added = _plan(chosen, current.get(asset_id, []), fileable, root_of)
+            leaving += [(asset_id, group_id) for group_id in removed]
+            rows += [
+                (group_id, asset_id, root_of[group_id].pk, root_of[group_id].exclusive, now, user.pk if user.pk else None)
+                for group_id in sorted(added)
+            ]
+        by_group: dict[int, list[int]] = {}
+        for asset_id, group_id in leaving:
+            by_group.setdefault(group_id, []).append(asset_id)
+        for group_id, asset_ids in by_group.items():
+            for start in range(0, len(asset_ids), 5000):
+                GroupMembership.objects.filter(group_id=group_id, asset_id__in=asset_ids[start:start + 5000]).delete()
         insert_rows(GroupMembership, ["group", "asset", "root", "exclusive", "created_at", "created_by"], rows)
 
-    def export_paths(self, asset_ids) -> dict[int, list[str]]:
-        memberships = list(GroupMembership.objects.filter(asset_id__in=asset_ids).values_list("asset_id", "group_id"))
+    def export_paths(self, asset_ids, *, user) -> dict[int, list[str]]:
+        """Paths of the assets' groups the user can see (SPEC §8), without hidden ancestors."""
+        memberships = list(
+            GroupMembership.objects.filter(asset_id__in=asset_ids, group__in=visible_groups(user)).values_list(
+                "asset_id", "group_id")
+        )
         if not memberships:
             return {}
         organization_ids = set(AssetGroup.objects.filter(pk__in={g for _, g in memberships}).values_list(
             "organization_id", flat=True))
         paths = {}
         for organization in Organization.objects.filter(pk__in=organization_ids):
-            _, org_paths, _ = _load(organization)
+            _, org_paths, _ = _load(organization, user)
             paths.update(org_paths)
         found: dict[int, list[str]] = {}
         for asset_id, group_id in memberships:
             found.setdefault(asset_id, []).append(SEPARATOR.join(paths[group_id]))
         return {asset_id: sorted(values) for asset_id, values in found.items()}
+
+
+def _memberships(organization, asset_ids) -> dict[int, list[tuple[int, int, bool]]]:
+    """asset id -> [(group id, root id, exclusive)] of its memberships in the organization's groups."""
+    found: dict[int, list[tuple[int, int, bool]]] = {}
+    for start in range(0, len(asset_ids), 5000):
+        for asset_id, group_id, root_id, exclusive in GroupMembership.objects.filter(
+            asset_id__in=asset_ids[start:start + 5000], group__organization=organization
+        ).values_list("asset_id", "group_id", "root_id", "exclusive"):
+            found.setdefault(asset_id, []).append((group_id, root_id, exclusive))
+    return found
+
+
+def _plan(chosen: set[int], held: list[tuple[int, int, bool]], fileable: set[int], root_of) -> tuple[set, set]:
+    """(groups the asset leaves, groups it joins): it leaves the groups the user may file in
+    that aren't chosen, and in an exclusive tree it joins, the tree's other group."""
+    held_ids = {group_id for group_id, _, _ in held}
+    added = chosen - held_ids
+    joined_exclusive = {root_of[g].pk for g in added if root_of[g].exclusive}
+    removed = {
+        group_id for group_id, root_id, exclusive in held
+        if group_id not in chosen and (group_id in fileable or (exclusive and root_id in joined_exclusive))
+    }
+    return removed, added

@@ -9,8 +9,6 @@ checked for the whole file at once (strongly connected components of existing + 
 
 from __future__ import annotations
 
-import json
-
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -19,6 +17,7 @@ from assets import changelog
 from assets.errors import PayloadTooLarge, ValidationFailed
 from assets.models import Asset, ChangeLogEntry, Organization
 from assets.services.common import require_user
+from assets.transfer.formats import JSONValueError, loads_strict
 from assets.transfer.report import ImportReport
 from assets.transfer.sql import insert_change_entries, insert_rows
 
@@ -39,14 +38,14 @@ def _from_cell(name: str, raw):
         return None
     if name == "tags":
         try:
-            value = json.loads(raw)
+            value = loads_strict(raw)
             return value if isinstance(value, list) else raw
-        except json.JSONDecodeError:
+        except JSONValueError:
             return [part.strip() for part in raw.split(";") if part.strip()]
     if name == "properties":
         try:
-            return json.loads(raw)
-        except json.JSONDecodeError:
+            return loads_strict(raw)
+        except JSONValueError:
             return raw
     if name == "sequence":
         try:
@@ -177,7 +176,7 @@ def import_links(
                 value_errors = [{"field": "properties", "message": exc.detail}]
             errors.extend(value_errors)
         unknown = set(record) - set(COLUMNS)
-        if unknown and not from_csv:
+        if unknown:
             errors.append({"field": sorted(unknown)[0], "message": "is not a column of a links file"})
         if errors:
             for error in errors:

@@ -7,7 +7,7 @@ installations unchanged."""
 
 from __future__ import annotations
 
-import json
+import math
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -21,6 +21,7 @@ from ..permissions import can_create_assets
 from ..services.asset_types import types_for_organization
 from ..services.assets import CustomFieldsPatch, apply_custom_fields
 from ..services.common import clean_slug, clean_text, require_user
+from .formats import FormatError, JSONValueError, loads_strict
 from .report import ImportReport
 from .sql import insert_change_entries, insert_rows
 
@@ -33,7 +34,7 @@ _PENDING_REF = 2**62
 # The groups app plugs in the `groups` column: an object with
 #   prepare(organization, rows, report, *, user) -> state   (validate paths, before any write)
 #   apply(state, ids_by_key, *, user)                        (write memberships, inside the transaction)
-#   export_paths(asset_ids) -> {asset_id: ["A/B", ...]}
+#   export_paths(asset_ids, *, user) -> {asset_id: ["A/B", ...]}  (groups the user can see)
 groups_column = None
 
 
@@ -56,18 +57,25 @@ def _cell_value(field_type: str, raw, *, from_csv: bool):
     if not from_csv or not isinstance(raw, str):
         return raw
     if field_type in NUMERIC_TYPES:
+        if field_type == FieldType.INTEGER:
+            try:
+                return int(raw.strip())  # exact, also beyond float precision
+            except ValueError:
+                pass
         try:
             number = float(raw)
         except ValueError:
             return raw  # the validator reports "must be a number"
+        if not math.isfinite(number):
+            return raw  # "nan", "inf" or out of range: the validator reports "must be a number"
         return int(number) if number.is_integer() and field_type == FieldType.INTEGER else number
     if field_type == FieldType.BOOLEAN:
         lowered = raw.strip().lower()
         return True if lowered in TRUE_WORDS else False if lowered in FALSE_WORDS else raw
     if field_type in JSON_TYPES:
         try:
-            return json.loads(raw)
-        except json.JSONDecodeError:
+            return loads_strict(raw)
+        except JSONValueError:
             if field_type == FieldType.MULTI_OPTIONS:
                 return [part for part in raw.split("|") if part]
             return raw
@@ -88,6 +96,8 @@ def import_assets(
         t.code: t for t in types_for_organization(organization).prefetch_related("field_definitions")
     }
     definitions = {code: {d.code: d for d in t.field_definitions.all()} for code, t in types.items()}
+    all_codes = {code for defs in definitions.values() for code in defs}
+    header_checked = not from_csv
     may_create = can_create_assets(user, organization.pk)
 
     parsed: list[Row] = []
@@ -101,7 +111,15 @@ def import_assets(
             report.fail(line, "", problem)
             bad_lines.add(line)
             continue
-        row = _parse_row(line, record, types, definitions, report, seen_keys, from_csv=from_csv)
+        if not header_checked:
+            # Every CSV record has the header's columns: a column that is a field of no type
+            # (a misspelling) would otherwise be dropped, and with --update clear that field.
+            header_checked = True
+            unknown = sorted(set(record) - set(RESERVED_COLUMNS) - all_codes)
+            if unknown:
+                raise FormatError(f"line 1: '{unknown[0]}' is not a column of any asset type of {organization.key}")
+        row = _parse_row(line, record, types, definitions, report, seen_keys, from_csv=from_csv,
+                         all_codes=all_codes)
         if row is None:
             bad_lines.add(line)
             continue
@@ -135,7 +153,7 @@ def import_assets(
             AssetDeviceLink.objects.filter(asset_id__in=existing_ids[start:start + 5000], is_primary=True)
             .values_list("asset_id", "field_code")
         )
-    file_keys = set(keys)
+    file_keys = set(keys)  # narrowed below to the rows that pass validation
     referenced_keys = {ref for row in parsed for ref in row.asset_refs.values()} - file_keys
     referenced_ids = [org_keys[key] for key in referenced_keys if key in org_keys]
     visible_ids = set(Asset.objects.visible_to(user).filter(pk__in=referenced_ids).values_list("pk", flat=True))
@@ -198,12 +216,18 @@ def import_assets(
         else:
             bad_lines.add(row.line)
 
+    valid = _drop_dangling_refs(valid, report, bad_lines)
     group_state = None
     if groups_column is not None and any(row.groups is not None for row in valid):
         group_state = groups_column.prepare(organization, valid, report, user=user)
         failed_lines = {e.line for e in report.errors}
         valid = [row for row in valid if row.line not in failed_lines]
         bad_lines |= failed_lines
+        valid = _drop_dangling_refs(valid, report, bad_lines)
+        if isinstance(group_state, dict) and isinstance(group_state.get("wanted"), dict):
+            # Only rows that will be written may get memberships (a failed row has no id).
+            valid_keys = {row.key for row in valid}
+            group_state["wanted"] = {k: v for k, v in group_state["wanted"].items() if k in valid_keys}
 
     report.failed = len(bad_lines)
     for row in valid:
@@ -220,7 +244,28 @@ def import_assets(
     return report
 
 
-def _parse_row(line, record, types, definitions, report, seen_keys, *, from_csv) -> Row | None:
+def _drop_dangling_refs(rows: list[Row], report: ImportReport, bad_lines: set[int]) -> list[Row]:
+    """Rows whose ASSET reference points at a row of the file that failed: with
+    --continue-on-error that row is not written, so the reference would have nothing to point at.
+    Repeated until stable, as dropping a row can strand references to it."""
+    while True:
+        keys = {row.key for row in rows}
+        kept = []
+        for row in rows:
+            dangling = [code for code, ref in row.asset_refs.items()
+                        if row.values.get(code) == _PENDING_REF and ref not in keys]
+            for code in dangling:
+                report.fail(row.line, code, f"the asset '{row.asset_refs[code]}' of this file was not imported")
+            if dangling:
+                bad_lines.add(row.line)
+            else:
+                kept.append(row)
+        if len(kept) == len(rows):
+            return kept
+        rows = kept
+
+
+def _parse_row(line, record, types, definitions, report, seen_keys, *, from_csv, all_codes=frozenset()) -> Row | None:
     ok = True
 
     def fail(field_name, message):
@@ -248,6 +293,9 @@ def _parse_row(line, record, types, definitions, report, seen_keys, *, from_csv)
         title = ""
     primary = record.get("primary_device")
     primary = None if _is_empty(primary) else primary
+    if primary is not None and not isinstance(primary, str):
+        fail("primary_device", "must be the code of a DEVICE field")
+        primary = None
     raw_groups = record.get("groups")
     if isinstance(raw_groups, str):
         groups = [p.strip() for p in raw_groups.split(";") if p.strip()]
@@ -267,9 +315,12 @@ def _parse_row(line, record, types, definitions, report, seen_keys, *, from_csv)
             continue
         definition = defs.get(column)
         if definition is None:
-            if from_csv:
+            if from_csv and column in all_codes:
                 continue  # a column of another type in a mixed-type export
-            fail(column, f"is not a field of type {asset_type.code}")
+            if from_csv:
+                fail(column, f"'{column}' is not a column of type {asset_type.code}")
+            else:
+                fail(column, f"is not a field of type {asset_type.code}")
             continue
         if definition.field_type == FieldType.ASSET:
             if not isinstance(raw, str):
@@ -399,7 +450,7 @@ def export_assets(user, organization: Organization, *, chunk_size: int = 2000):
             primaries = dict(
                 AssetDeviceLink.objects.filter(asset_id__in=chunk_ids, is_primary=True).values_list("asset_id", "field_code")
             )
-            paths = groups_column.export_paths(chunk_ids) if groups_column is not None else {}
+            paths = groups_column.export_paths(chunk_ids, user=user) if groups_column is not None else {}
             for asset in chunk:
                 record = {"key": asset.key, "title": asset.title, "type": asset.type.code}
                 for code, value in asset.custom_fields.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -14,6 +15,61 @@ EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "js
 
 class FormatError(ValueError):
     """The file as a whole can't be read (not a row problem)."""
+
+
+class JSONValueError(ValueError):
+    """A JSON text the importers don't accept; the message says why, for a row error."""
+
+
+# Longer integers are no asset data; Python's own limit (4300 digits) would raise a bare ValueError.
+MAX_INTEGER_DIGITS = 100
+
+
+def _reject_constant(name: str):
+    raise JSONValueError(f"{name} is not a valid JSON number")
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise JSONValueError(f"a number has more than {MAX_INTEGER_DIGITS} digits")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise JSONValueError("a number is out of range")
+    return number
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_int=_parse_int, parse_float=_parse_float)
+
+
+def _problem(exc: BaseException) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON: {exc.msg}"
+    if isinstance(exc, RecursionError):
+        return "invalid JSON: nested too deeply"
+    return f"invalid JSON: {exc}"
+
+
+def loads_strict(text: str):
+    """json.loads without NaN/Infinity, huge numbers or unbounded nesting. Raises JSONValueError
+    with a message fit for a row error."""
+    try:
+        return _DECODER.decode(text)
+    except (ValueError, RecursionError) as exc:
+        raise JSONValueError(_problem(exc)) from None
+
+
+def _raw_decode_strict(text: str, position: int):
+    try:
+        return _DECODER.raw_decode(text, position)
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"line {exc.lineno}: invalid JSON: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:
+        line = text.count("\n", 0, position) + 1
+        raise FormatError(f"line {line}: {_problem(exc)}") from None
 
 
 def detect_format(path: str, explicit: str | None) -> str:
@@ -39,9 +95,9 @@ def read_records(stream: io.TextIOBase, fmt: str) -> Iterator[tuple[int, dict | 
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield line_no, None, f"invalid JSON: {exc.msg}"
+                record = loads_strict(line)
+            except JSONValueError as exc:
+                yield line_no, None, str(exc)
                 continue
             if not isinstance(record, dict):
                 yield line_no, None, "each line must be a JSON object"
@@ -80,7 +136,6 @@ def _read_csv(stream) -> Iterator[tuple[int, dict | None, str | None]]:
 
 
 def _read_json_array(text: str) -> Iterator[tuple[int, dict | None, str | None]]:
-    decoder = json.JSONDecoder()
     position = _skip_space(text, 0)
     if position >= len(text) or text[position] != "[":
         raise FormatError("line 1: a JSON file must hold an array of objects")
@@ -89,10 +144,7 @@ def _read_json_array(text: str) -> Iterator[tuple[int, dict | None, str | None]]
         return
     while position < len(text):
         line = text.count("\n", 0, position) + 1
-        try:
-            record, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as exc:
-            raise FormatError(f"line {exc.lineno}: invalid JSON: {exc.msg}")
+        record, position = _raw_decode_strict(text, position)
         if isinstance(record, dict):
             yield line, record, None
         else:

@@ -195,3 +195,95 @@ def test_only_a_large_import_asks_for_statistics(fleet, tmp_path, monkeypatch):
     assert [[model._meta.db_table for model in tables] for tables in analyzed] == [
         ["assets_asset", "assets_assetdevicelink", "assets_changelogentry"]
     ]
+
+
+def test_a_misspelled_column_is_a_file_error_and_clears_nothing(fleet, tmp_path):
+    org, truck = fleet
+    make_asset(org, truck, "T", key="truck-1", custom_fields={"license_plate": "HH 1", "fuel_capacity_l": 300})
+    text = "key,title,type,license_plate,fuel_capcity_l\ntruck-1,T,delivery_truck,HH 1,300\n"
+    out, err, error = run(text, "--update", tmp_path=tmp_path)
+    assert error is not None and "'fuel_capcity_l' is not a column of any asset type" in str(error)
+    assert Asset.objects.get(key="truck-1").custom_fields == {"license_plate": "HH 1", "fuel_capacity_l": 300}
+
+
+def test_a_column_of_another_type_is_skipped_in_a_mixed_file(fleet, tmp_path):
+    org, _ = fleet
+    make_type(org, "van", [{"code": "seats", "field_type": "INTEGER"}])
+    text = "key,title,type,license_plate,seats\ntruck-1,T,delivery_truck,HH 1,\nvan-1,V,van,,9\n"
+    out, err, error = run(text, tmp_path=tmp_path)
+    assert error is None, err
+    assert Asset.objects.get(key="van-1").custom_fields == {"seats": 9}
+    assert Asset.objects.get(key="truck-1").custom_fields == {"license_plate": "HH 1"}
+
+
+def test_large_csv_integers_keep_their_precision(fleet, tmp_path):
+    org, _ = fleet
+    make_type(org, "meter", [{"code": "reading", "field_type": "INTEGER"}])
+    text = "key,title,type,reading\nm-1,M,meter,9007199254740993\nm-2,M,meter,12.0\nm-3,M,meter,nan\n"
+    out, err, error = run(text, "--continue-on-error", tmp_path=tmp_path)
+    assert "line 4: reading:" in err
+    assert Asset.objects.get(key="m-1").custom_fields == {"reading": 9007199254740993}
+    assert Asset.objects.get(key="m-2").custom_fields == {"reading": 12}
+
+
+def test_malformed_json_values_are_row_errors(fleet, tmp_path):
+    lines = [
+        {"key": "t-1", "title": "T", "type": "delivery_truck", "license_plate": "A", "primary_device": ["tracker"]},
+        "[" * 100_000,
+        '{"key": "t-3", "title": "T", "type": "delivery_truck", "license_plate": "A", "fuel_capacity_l": ' + "9" * 5000 + "}",
+        '{"key": "t-4", "title": "T", "type": "delivery_truck", "license_plate": "A", "fuel_capacity_l": NaN}',
+        '{"key": "t-5", "title": "T", "type": "delivery_truck", "license_plate": "A", "fuel_capacity_l": Infinity}',
+        {"key": "t-6", "title": "T", "type": "delivery_truck", "license_plate": "A"},
+    ]
+    text = "".join((json.dumps(line) if isinstance(line, dict) else line) + "\n" for line in lines)
+    out, err, error = run(text, "--continue-on-error", fmt="jsonl", tmp_path=tmp_path)
+    assert error is not None
+    assert "line 1: primary_device: must be the code of a DEVICE field" in err
+    assert "line 2: invalid JSON: nested too deeply" in err
+    assert "line 3: invalid JSON: a number has more than 100 digits" in err
+    assert "line 4: invalid JSON: NaN is not a valid JSON number" in err
+    assert "line 5: invalid JSON: Infinity is not a valid JSON number" in err
+    assert "5 failed" in out
+    assert list(Asset.objects.values_list("key", flat=True)) == ["t-6"]
+
+
+def test_malformed_numbers_in_a_json_array_are_format_errors(fleet, tmp_path):
+    for value in ("9" * 5000, "NaN", "[" * 100_000):
+        text = '[\n{"key": "t-1", "title": "T", "type": "delivery_truck", "license_plate": "A", "fuel_capacity_l": ' + value + "}\n]\n"
+        _, _, error = run(text, fmt="json", tmp_path=tmp_path)
+        assert error is not None and "line 2: invalid JSON" in str(error), value
+    assert not Asset.objects.exists()
+
+
+def test_csv_json_cells_reject_nan(fleet, tmp_path):
+    org, _ = fleet
+    make_type(org, "box", [{"code": "meta", "field_type": "JSON"}])
+    # Not JSON, so the cell is kept as the text it is (a JSON field takes any JSON value).
+    _, err, error = run('key,title,type,meta\nb-1,B,box,"{""a"": NaN}"\n', tmp_path=tmp_path)
+    assert error is None, err
+    assert Asset.objects.get(key="b-1").custom_fields == {"meta": '{"a": NaN}'}
+
+
+def test_continue_on_error_with_a_reference_to_a_failed_row(fleet, tmp_path):
+    org, _ = fleet
+    make_type(org, "trailer", [
+        {"code": "plate", "field_type": "STRING", "params": {"required": True}},
+        {"code": "towed_by", "field_type": "ASSET"},
+    ])
+    text = (
+        "key,title,type,plate,towed_by\n"
+        "tr-1,Bad,trailer,,\n"           # fails: plate is required
+        "tr-2,Refs bad,trailer,P2,tr-1\n"
+        "tr-3,Refs tr-2,trailer,P3,tr-2\n"
+        "tr-4,Fine,trailer,P4,\n"
+        "tr-5,Refs fine,trailer,P5,tr-4\n"
+    )
+    out, err, error = run(text, "--continue-on-error", tmp_path=tmp_path)
+    assert error is not None
+    assert "line 2: plate: is required" in err
+    assert "line 3: towed_by: the asset 'tr-1' of this file was not imported" in err
+    assert "line 4: towed_by: the asset 'tr-2' of this file was not imported" in err
+    assert "2 created" in out and "3 failed" in out
+    assert sorted(Asset.objects.values_list("key", flat=True)) == ["tr-4", "tr-5"]
+    tr4 = Asset.objects.get(key="tr-4")
+    assert Asset.objects.get(key="tr-5").custom_fields["towed_by"] == tr4.pk

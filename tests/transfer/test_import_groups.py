@@ -99,3 +99,67 @@ def test_asset_import_files_assets_into_groups_and_round_trips(fleet, tmp_path):
     call_command("export_groups", str(groups_export), "--organization", "translog", stdout=io.StringIO())
     out, err, error = run("import_groups", groups_export.read_text(), "--update", tmp_path=tmp_path)
     assert error is None and "0 created, 0 updated, 5 unchanged" in out, err
+
+
+@pytest.fixture
+def depot_user(fleet, tmp_path):
+    """Truck a1 is in Hamburg depot and Berlin depot; rvuser holds grants on Hamburg depot only."""
+    org, _ = fleet
+    run("import_groups", "path\nGermany/North/Hamburg depot\nGermany/North/Berlin depot\n", tmp_path=tmp_path)
+    text = "key,title,type,groups\na1,Truck A1,truck,Germany/North/Hamburg depot;Germany/North/Berlin depot\n"
+    _, err, error = run("import_assets", text, tmp_path=tmp_path)
+    assert error is None, err
+    user = make_user("rvuser")
+    hamburg = AssetGroup.objects.get(title="Hamburg depot")
+    grant(user, "change_group", hamburg)
+    grant(user, "change_group_assets", hamburg)
+    return user
+
+
+def test_exports_leave_out_groups_and_ancestors_the_user_cannot_see(depot_user, tmp_path):
+    assets_export = tmp_path / "assets.csv"
+    call_command("export_assets", str(assets_export), "--organization", "translog", "--user", "rvuser",
+                 stdout=io.StringIO())
+    text = assets_export.read_text()
+    assert "Hamburg depot" in text
+    assert "Berlin" not in text and "Germany" not in text and "North" not in text
+    groups_export = tmp_path / "groups.csv"
+    call_command("export_groups", str(groups_export), "--organization", "translog", "--user", "rvuser",
+                 stdout=io.StringIO())
+    assert groups_export.read_text().splitlines()[1:] == ["Hamburg depot,,false"]
+
+
+def test_asset_import_keeps_memberships_in_groups_the_user_cannot_see(depot_user, tmp_path):
+    def titles():
+        return sorted(GroupMembership.objects.filter(asset__key="a1").values_list("group__title", flat=True))
+
+    out, err, error = run("import_assets", "key,title,type,groups\na1,Truck A1,truck,Hamburg depot\n",
+                          "--update", "--user", "rvuser", tmp_path=tmp_path)
+    assert error is None and "0 updated, 1 unchanged" in out, err
+    assert titles() == ["Berlin depot", "Hamburg depot"]
+    # Hidden groups are unknown by any path, and their ancestors' titles aren't confirmed.
+    for hidden in ("Germany/North/Berlin depot", "Germany/North/Hamburg depot", "Germany"):
+        _, err, error = run("import_assets", f"key,title,type,groups\na1,Truck A1,truck,{hidden}\n",
+                            "--update", "--user", "rvuser", tmp_path=tmp_path)
+        assert error is not None and f"no group at '{hidden}'" in err
+    # Emptying the column takes the asset out of what the user may file in, nothing else.
+    out, err, error = run("import_assets", "key,title,type,groups\na1,Truck A1,truck,\n",
+                          "--update", "--user", "rvuser", tmp_path=tmp_path)
+    assert error is None and "1 updated" in out, err
+    assert titles() == ["Berlin depot"]
+
+
+def test_filing_into_an_exclusive_tree_takes_the_asset_out_of_its_hidden_group(fleet, tmp_path):
+    run("import_groups", "path,exclusive\nGermany,true\nGermany/Hamburg depot,\nGermany/Berlin depot,\nBoats,\n",
+        tmp_path=tmp_path)
+    _, err, error = run("import_assets", "key,title,type,groups\na1,Truck A1,truck,Germany/Berlin depot;Boats\n",
+                        tmp_path=tmp_path)
+    assert error is None, err
+    user = make_user("rvuser")
+    grant(user, "change_group_assets", AssetGroup.objects.get(title="Boats"))
+    grant(user, "change_group", AssetGroup.objects.get(title="Hamburg depot"))
+    out, err, error = run("import_assets", "key,title,type,groups\na1,Truck A1,truck,Boats;Hamburg depot\n",
+                          "--update", "--user", "rvuser", tmp_path=tmp_path)
+    assert error is None and "1 updated" in out, err
+    assert sorted(GroupMembership.objects.filter(asset__key="a1").values_list("group__title", flat=True)) == [
+        "Boats", "Hamburg depot"]

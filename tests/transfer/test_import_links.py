@@ -103,3 +103,18 @@ def test_links_need_change_permission_on_both_endpoints(building, tmp_path):
     grant(clerk, "change_asset", Asset.objects.get(key="floor-1"))
     _, err, error = run(HEADER + "building,floor-1,parent_child,,,,\n", "--user", "clerk", tmp_path=tmp_path)
     assert error is None, err
+
+
+def test_an_unknown_csv_column_is_reported(building, tmp_path):
+    text = "source_key,target_key,link_type,alais\nbuilding,floor-1,parent_child,main\n"
+    _, err, error = run(text, tmp_path=tmp_path)
+    assert error is not None
+    assert "line 2: alais: is not a column of a links file" in err
+    assert not Link.objects.exists()
+
+
+def test_nan_in_csv_properties_is_not_accepted(building, tmp_path):
+    text = HEADER + 'building,other,related,,,"{""x"": NaN}",\n'
+    _, err, error = run(text, tmp_path=tmp_path)
+    assert error is not None and "line 2: properties:" in err
+    assert not Link.objects.exists()
