@@ -16,7 +16,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assets.errors import Conflict, DomainError, NotFound, ValidationFailed
 from assets.models import Asset
-from assets.permissions import asset_condition
 from assets.services.assets import get_asset, visible_assets
 from assets.services.common import is_id
 from assets.views.common import parse_id, staff_page
@@ -42,10 +41,7 @@ def _asset(user, asset_id: int) -> Asset:
 
 def _changeable(user, asset_ids) -> set[int]:
     """Which of these assets the user may change, in one query."""
-    condition = asset_condition(user, "change")
-    if condition is None:
-        return set(asset_ids)
-    return set(Asset.objects.filter(condition, pk__in=set(asset_ids)).values_list("pk", flat=True))
+    return set(Asset.objects.visible_to(user, "change").filter(pk__in=set(asset_ids)).values_list("pk", flat=True))
 
 
 def _panel_context(request, asset: Asset, *, add_form=None, picker=None, query="") -> dict:
