@@ -15,8 +15,9 @@ from django.db.models import F
 from guardian.admin import GuardedModelAdminMixin
 from mptt.admin import MPTTModelAdmin
 
-from . import changelog
-from .errors import DomainError
+from assets.core import changelog
+from assets.core.errors import DomainError
+
 from .field_types import InvalidValue, validate_code, validate_params
 from .models import (
     ApiToken,

@@ -11,9 +11,13 @@ from django.http import HttpResponse
 from ninja import Router, Status
 from ninja.responses import NinjaJSONEncoder
 
+from assets.access import grants as access
+from assets.access import tokens
+from assets.core.errors import ValidationFailed
+from assets.core.inputs import is_id
+from assets.core.pagination import SortKey, paginate
+
 from . import serializers
-from .errors import ValidationFailed
-from .pagination import SortKey, paginate
 from .queries import FieldTypeLookup, filter_assets, ordering_for
 from .schemas import (
     AssetCreate,
@@ -52,8 +56,7 @@ from .schemas import (
     UserOut,
     UserPage,
 )
-from .services import access, asset_types, assets, changes, devices, organizations, tokens
-from .services.common import is_id
+from .services import asset_types, assets, changes, devices, organizations
 
 ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem}
 PAGING_PARAMS = ("limit", "cursor", "count")

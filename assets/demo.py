@@ -13,8 +13,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from guardian.shortcuts import assign_perm
 
+from assets.access.permissions import forget
+
 from .models import Asset, AssetType, Device, Organization
-from .permissions import forget
 from .services import asset_types, assets, devices, organizations
 
 User = get_user_model()

@@ -8,8 +8,9 @@ import json
 
 from django import forms
 
+from assets.core.inputs import id_from_text
+
 from .field_types import ALLOWED_PARAMS, FieldType, InvalidValue, validate_value
-from .services.common import id_from_text
 
 NO_CHOICE = ("", "—")
 MAX_REFERENCE_CHOICES = 500

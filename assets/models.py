@@ -30,7 +30,7 @@ class UnicodeJSONEncoder(DjangoJSONEncoder):
 
 class VersionedModel(models.Model):
     """Base of every mutable resource: `version` starts at 1 and grows by one per change; the
-    services bump it with one conditional UPDATE (see `assets.versioning`)."""
+    services bump it with one conditional UPDATE (see `assets.core.versioning`)."""
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -175,7 +175,7 @@ class Device(VersionedModel):
 
 class AssetQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = "view") -> AssetQuerySet:
-        from .permissions import asset_scope
+        from assets.access.permissions import asset_scope
 
         return asset_scope(self, user, action)
 

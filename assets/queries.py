@@ -23,12 +23,13 @@ from django.db.models.fields.json import KT, KeyTransform
 from django.db.models.functions import Cast, JSONObject, Lower, StrIndex
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
 
-from .aggregates import JSONRows
-from .errors import ValidationFailed
+from assets.core.db.aggregates import JSONRows
+from assets.core.errors import ValidationFailed
+from assets.core.inputs import MAX_ID
+from assets.core.pagination import SortKey
+
 from .field_types import NUMERIC_TYPES, FieldType, InvalidValue, validate_code
 from .models import AssetDeviceLink, CustomFieldDefinition
-from .pagination import SortKey
-from .services.common import MAX_ID
 
 CF_OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "contains", "icontains", "in", "isnull")
 COMPARISONS = {"lt": LessThan, "lte": LessThanOrEqual, "gt": GreaterThan, "gte": GreaterThanOrEqual, "eq": Exact}

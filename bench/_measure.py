@@ -37,7 +37,7 @@ def run_sql(sql: str):
 def api_client(user):
     from django.test import Client
 
-    from assets.services.tokens import issue_token
+    from assets.access.tokens import issue_token
 
     _, token = issue_token(user)
     return Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {token}")

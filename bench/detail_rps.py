@@ -51,8 +51,8 @@ def main() -> None:
     setup()
     from django.contrib.auth import get_user_model
 
+    from assets.access.tokens import issue_token
     from assets.models import Asset, AssetDeviceLink, Organization
-    from assets.services.tokens import issue_token
     from tests.factories import grant, make_asset, make_device, make_type
 
     run_id = secrets.token_hex(3)

@@ -31,10 +31,10 @@ def main() -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from assets.core.db.bulk_sql import multi_row_insert_sql, rows_per_statement
     from assets.models import Asset, AssetType, ChangeLogEntry, CustomFieldDefinition, Organization
     from assets.transfer.assets_io import import_assets
     from assets.transfer.formats import read_records
-    from assets.transfer.sql import multi_row_insert_sql, rows_per_statement
     from groups.models import AssetGroup
     from groups.transfer import import_groups
     from links.models import Link

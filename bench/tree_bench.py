@@ -22,8 +22,8 @@ from _setup import setup, vendor
 def build_hierarchy(organization, asset_type, nodes: int, depth: int, parent_child, user):
     from django.utils import timezone
 
+    from assets.core.db.bulk_sql import insert_rows
     from assets.models import Asset
-    from assets.transfer.sql import insert_rows
     from links.models import Link
 
     now = timezone.now()

@@ -16,9 +16,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
-from assets.changelog import request_id_var
-from assets.errors import DomainError
-from assets.services.tokens import user_for_token
+from assets.access.tokens import user_for_token
+from assets.core.changelog import request_id_var
+from assets.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

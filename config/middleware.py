@@ -2,7 +2,7 @@ import uuid
 
 from django.core.exceptions import SuspiciousOperation
 
-from assets.changelog import request_id_var
+from assets.core.changelog import request_id_var
 
 
 class RequestIdMiddleware:

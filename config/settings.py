@@ -97,7 +97,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # from JIT.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
-    # Only assets.compiled's queries run on server-side binding cursors, which psycopg prepares:
+    # Only assets.core.db.compiled's queries run on server-side binding cursors, which psycopg prepares:
     # planning the permission snapshot alone took longer than running it. Django's own cursors
     # bind client-side and never prepare. DB_PREPARED_STATEMENTS=0 turns it off, for a pooler in
     # transaction mode that can't keep prepared statements (PgBouncer before 1.21).
@@ -107,7 +107,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
-    "assets.backends.SnapshotModelBackend",
+    "assets.access.backends.SnapshotModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # No guardian anonymous user: anonymous requests never hold permissions here.

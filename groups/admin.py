@@ -15,10 +15,10 @@ from django.http import HttpResponse
 from guardian.admin import GuardedModelAdminMixin
 from mptt.admin import DraggableMPTTAdmin
 
+from assets.access.permissions import can_manage_org
 from assets.admin import DeletesThroughService
-from assets.errors import DomainError
-from assets.permissions import can_manage_org
-from assets.services.common import id_from_text
+from assets.core.errors import DomainError
+from assets.core.inputs import id_from_text
 
 from . import services
 from .models import AssetGroup, GroupMembership

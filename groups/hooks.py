@@ -7,12 +7,12 @@ from __future__ import annotations
 from django.db.models import JSONField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import JSONObject
 
-from assets import permissions as asset_permissions
 from assets import queries as asset_queries
 from assets import serializers as asset_serializers
-from assets.aggregates import JSONRows
-from assets.errors import NotFound
-from assets.services import access
+from assets.access import grants as access
+from assets.access import permissions as asset_permissions
+from assets.core.db.aggregates import JSONRows
+from assets.core.errors import NotFound
 from assets.services import assets as asset_services
 
 from .models import AssetGroup, AssetGroupTeamObjectPermission, AssetGroupUserObjectPermission, GroupMembership

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
 
-from assets.permissions import ORG_PERMISSIONS, first_grant, is_active_user, snapshot
+from assets.access.permissions import ORG_PERMISSIONS, first_grant, is_active_user, snapshot
 
 from .models import AssetGroup, AssetGroupTeamObjectPermission, AssetGroupUserObjectPermission, GroupMembership
 
@@ -122,7 +122,7 @@ def can_file_assets_in(user, organization_id: int) -> bool:
 
 
 def group_asset_condition(user, action: str) -> Q | None:
-    """Provider for assets.permissions.register_asset_scope: assets filed in a group whose
+    """Provider for assets.access.permissions.register_asset_scope: assets filed in a group whose
     subtree root holds view_group_assets / change_group_assets for the user."""
     codenames = GROUP_ASSET_CODENAMES.get(action)
     covering = _covering_grant(user, codenames, prefix="group__") if codenames else None
@@ -132,6 +132,6 @@ def group_asset_condition(user, action: str) -> Q | None:
 
 
 def group_organization_condition(user) -> Q | None:
-    """Provider for assets.permissions.register_organization_scope: any grant on a group shows
+    """Provider for assets.access.permissions.register_organization_scope: any grant on a group shows
     the group's organization."""
     return _grants(user, GRANT_CODENAMES, content_object__organization_id=OuterRef("pk"))

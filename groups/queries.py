@@ -9,10 +9,10 @@ from collections import defaultdict
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from assets.errors import ValidationFailed
+from assets.access.permissions import asset_condition
+from assets.core.errors import ValidationFailed
+from assets.core.inputs import id_from_text
 from assets.models import Asset
-from assets.permissions import asset_condition
-from assets.services.common import id_from_text
 
 from .models import AssetGroup, GroupMembership
 from .permissions import group_condition

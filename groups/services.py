@@ -31,13 +31,13 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, Value, When
 
-from assets import changelog
-from assets.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, ValidationFailed
+from assets.access.permissions import asset_condition
+from assets.core import changelog
+from assets.core.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, ValidationFailed
+from assets.core.inputs import clean_text, is_id, require_user, unique_or_duplicate
+from assets.core.versioning import check_version, save_versioned
 from assets.models import Asset
-from assets.permissions import asset_condition
-from assets.services.common import clean_text, is_id, require_user, unique_or_duplicate
 from assets.services.organizations import get_organization
-from assets.versioning import check_version, save_versioned
 
 from .models import AssetGroup, GroupMembership
 from .permissions import (

@@ -12,11 +12,11 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from assets import changelog
+from assets.core import changelog
+from assets.core.db.bulk_sql import insert_change_entries, insert_rows
+from assets.core.inputs import require_user
 from assets.models import ChangeLogEntry, Organization
-from assets.services.common import require_user
 from assets.transfer.report import ImportReport
-from assets.transfer.sql import insert_change_entries, insert_rows
 
 from .models import AssetGroup, GroupMembership
 from .permissions import can_change_groups_of, can_file_assets_in, visible_groups

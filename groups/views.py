@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
-from assets.errors import Conflict, DomainError, ValidationFailed
+from assets.core.errors import Conflict, DomainError, ValidationFailed
+from assets.core.pagination import SortKey, paginate
 from assets.models import Asset, Organization
-from assets.pagination import SortKey, paginate
 from assets.services.assets import asset_detail_queryset
 from assets.views.common import current_organization, organization_by_id, organization_list, parse_id
 

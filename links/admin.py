@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 
 from assets.admin import DeletesThroughService
-from assets.errors import DomainError
+from assets.core.errors import DomainError
 
 from . import services
 from .forms import add_domain_error

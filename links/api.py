@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from ninja import Router, Status
 
 from assets.api import ERRORS, only_params, page_body
-from assets.pagination import SortKey, paginate
+from assets.core.pagination import SortKey, paginate
 
 from . import queries, serializers, services
 from .schemas import (

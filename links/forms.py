@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from assets.errors import DomainError
+from assets.core.errors import DomainError
 
 from .models import LinkKind, LinkType
 

@@ -14,12 +14,12 @@ from django.db import connection
 from django.db.models import BooleanField, Exists, F, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 
-from assets.errors import NotFound, ValidationFailed
+from assets.access.permissions import asset_condition
+from assets.core.errors import NotFound, ValidationFailed
+from assets.core.inputs import is_id
+from assets.core.pagination import SortKey, paginate
 from assets.models import Asset
-from assets.pagination import SortKey, paginate
-from assets.permissions import asset_condition
 from assets.services.assets import get_asset
-from assets.services.common import is_id
 
 from .models import Link, LinkKind
 

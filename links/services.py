@@ -16,14 +16,14 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from assets import changelog
-from assets.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, PayloadTooLarge, ValidationFailed
+from assets.access.permissions import asset_condition, can_manage_org
+from assets.core import changelog
+from assets.core.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, PayloadTooLarge, ValidationFailed
+from assets.core.inputs import clean_text, id_from_text, is_id, require_user, unique_or_duplicate
+from assets.core.versioning import check_version, delete_versioned, save_versioned
 from assets.models import Asset, ChangeLogEntry, Organization
-from assets.permissions import asset_condition, can_manage_org
 from assets.services.assets import get_asset
-from assets.services.common import clean_text, id_from_text, is_id, require_user, unique_or_duplicate
 from assets.services.organizations import get_organization, visible_organizations
-from assets.versioning import check_version, delete_versioned, save_versioned
 
 from .models import Link, LinkKind, LinkType
 from .system_types import SYSTEM_LINK_TYPES

@@ -13,13 +13,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from assets import changelog
-from assets.errors import PayloadTooLarge, ValidationFailed
+from assets.core import changelog
+from assets.core.db.bulk_sql import insert_change_entries, insert_rows
+from assets.core.errors import PayloadTooLarge, ValidationFailed
+from assets.core.inputs import require_user
 from assets.models import Asset, ChangeLogEntry, Organization
-from assets.services.common import require_user
 from assets.transfer.formats import JSONValueError, loads_strict
 from assets.transfer.report import ImportReport
-from assets.transfer.sql import insert_change_entries, insert_rows
 
 from .models import Link, LinkKind
 from .services import available_link_types, clean_link_values, lock_hierarchy, resolve_link_type

@@ -14,10 +14,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from assets.errors import Conflict, DomainError, NotFound, ValidationFailed
+from assets.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from assets.core.inputs import is_id
 from assets.models import Asset
 from assets.services.assets import get_asset, visible_assets
-from assets.services.common import is_id
 from assets.views.common import parse_id, staff_page
 
 from . import queries, services

@@ -8,7 +8,7 @@ import json
 import pytest
 from django.test import Client
 
-from assets.services.tokens import issue_token
+from assets.access.tokens import issue_token
 
 from .factories import make_org, make_type, make_user
 

@@ -8,9 +8,9 @@ import itertools
 from django.contrib.auth import get_user_model
 from guardian.shortcuts import assign_perm
 
+from assets.access.permissions import forget
 from assets.field_types import validate_params
 from assets.models import Asset, AssetType, CustomFieldDefinition, Device, Organization
-from assets.permissions import forget
 
 _seq = itertools.count(1)
 PASSWORD = "test-pass-123"

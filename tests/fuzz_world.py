@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group as Team
 
+from assets.access.tokens import issue_token
 from assets.services.assets import create_asset
-from assets.services.tokens import issue_token
 from groups.services import create_group
 from links.models import LinkType
 from links.services import create_link, create_link_type

@@ -8,7 +8,7 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import Router, Status
 
 from assets import serializers
-from assets.errors import ValidationFailed
+from assets.core.errors import ValidationFailed
 from assets.schemas import AssetFileOut, AssetOut, Problem
 
 from . import services

@@ -21,7 +21,7 @@ import filetype
 from django.conf import settings
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from assets.errors import ValidationFailed
+from assets.core.errors import ValidationFailed
 
 logger = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from assets import changelog
-from assets.errors import NotFound, ValidationFailed
+from assets.core import changelog
+from assets.core.errors import NotFound, ValidationFailed
+from assets.core.versioning import check_version, save_versioned
 from assets.models import Asset, ChangeLogEntry
 from assets.services import assets as asset_services
-from assets.versioning import check_version, save_versioned
 
 from . import storage
 from .inspection import inspect_upload, sanitize_name

@@ -12,7 +12,7 @@ from django.core.files.uploadhandler import FileUploadHandler
 from django.http import UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 
-from assets.errors import PayloadTooLarge, ValidationFailed
+from assets.core.errors import PayloadTooLarge, ValidationFailed
 
 # Room for the multipart boundaries, part headers and a CSRF token around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024

@@ -22,9 +22,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
-from assets.errors import DomainError, NotFound
+from assets.access.tokens import user_for_token
+from assets.core.errors import DomainError, NotFound
 from assets.services.assets import get_asset, visible_assets
-from assets.services.tokens import user_for_token
 
 from . import services, storage
 from .uploads import as_domain_error, limit_upload_size, max_bytes, uploaded_file

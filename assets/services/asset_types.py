@@ -4,13 +4,14 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
-from .. import changelog
-from ..errors import Forbidden, InUse, NotFound, ValidationFailed
+from assets.access.permissions import can_manage_org
+from assets.core import changelog
+from assets.core.errors import Forbidden, InUse, NotFound, ValidationFailed
+from assets.core.inputs import clean_text, require_user, unique_or_duplicate
+from assets.core.versioning import check_version, delete_versioned, save_versioned
+
 from ..field_types import FieldType, InvalidValue, validate_code, validate_params, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Organization
-from ..permissions import can_manage_org
-from ..versioning import check_version, delete_versioned, save_versioned
-from .common import clean_text, require_user, unique_or_duplicate
 from .organizations import get_organization
 
 SYSTEM, ORGANIZATION, PARENT_ORGANIZATION = "SYSTEM", "ORGANIZATION", "PARENT_ORGANIZATION"

@@ -8,16 +8,17 @@ from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .. import changelog
-from ..compiled import CompiledQuery
-from ..errors import Duplicate, Forbidden, NotFound, ValidationFailed
+from assets.access.permissions import allowed_actions, can_create_assets
+from assets.core import changelog
+from assets.core.db.compiled import CompiledQuery
+from assets.core.db.prefetch import prefetch_rows
+from assets.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed
+from assets.core.inputs import clean_slug, clean_text, is_id, require_user, unique_or_duplicate
+from assets.core.versioning import check_version, delete_versioned, save_versioned
+
 from ..field_types import FieldType, InvalidValue, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device
-from ..permissions import allowed_actions, can_create_assets
-from ..prefetch import prefetch_rows
-from ..versioning import check_version, delete_versioned, save_versioned
 from .asset_types import types_for_organization
-from .common import clean_slug, clean_text, is_id, require_user, unique_or_duplicate
 from .organizations import get_organization
 
 PATCH_KEYS = ("set", "unset", "set_primary", "unset_primary")
@@ -76,7 +77,7 @@ def check_access(user, asset: Asset | None, asset_id: int, action: str) -> None:
         raise Forbidden(f"you may view asset {asset.key} but not {action} it")
 
 
-# GET /assets/{id} is the hottest read: its SQL is compiled once per process (assets.compiled).
+# GET /assets/{id} is the hottest read: its SQL is compiled once per process (assets.core.db.compiled).
 _READ_BY_PK = CompiledQuery(lambda pk: asset_read_queryset().filter(pk=pk).order_by(), pk=int)
 
 

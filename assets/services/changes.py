@@ -4,10 +4,11 @@ from collections.abc import Callable
 
 from django.db.models import Q
 
-from ..errors import ValidationFailed
+from assets.access.permissions import ASSET_CODENAMES, ORG_ASSET_CODENAMES, snapshot
+from assets.core.errors import ValidationFailed
+from assets.core.inputs import id_from_text, require_user
+
 from ..models import Asset, ChangeLogEntry
-from ..permissions import ASSET_CODENAMES, ORG_ASSET_CODENAMES, snapshot
-from .common import id_from_text, require_user
 
 # Object types whose entries another app guards itself: object_type -> callable(user) -> Q over
 # ChangeLogEntry (or None for "all"). Links, for instance, may cross organizations.

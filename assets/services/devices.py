@@ -3,12 +3,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
-from .. import changelog
-from ..errors import Forbidden, InUse, NotFound
+from assets.access.permissions import ASSET_CODENAMES, ORG_ASSET_CODENAMES, can_manage_org, snapshot
+from assets.core import changelog
+from assets.core.errors import Forbidden, InUse, NotFound
+from assets.core.inputs import clean_text, require_user, unique_or_duplicate
+from assets.core.versioning import check_version, delete_versioned, save_versioned
+
 from ..models import Asset, AssetDeviceLink, Device
-from ..permissions import ASSET_CODENAMES, ORG_ASSET_CODENAMES, can_manage_org, snapshot
-from ..versioning import check_version, delete_versioned, save_versioned
-from .common import clean_text, require_user, unique_or_duplicate
 from .organizations import get_organization
 
 GLOBAL_DEVICE_PERMS = tuple(

@@ -4,12 +4,13 @@ from django.db import connection, transaction
 from django.db.models import ProtectedError
 from guardian.shortcuts import assign_perm
 
-from .. import changelog
-from ..errors import Cycle, Forbidden, InUse, NotFound, ValidationFailed
+from assets.access.permissions import ORG_PERMISSIONS, can_manage_org, forget, organization_scope
+from assets.core import changelog
+from assets.core.errors import Cycle, Forbidden, InUse, NotFound, ValidationFailed
+from assets.core.inputs import clean_slug, clean_text, require_user, unique_or_duplicate
+from assets.core.versioning import check_version, save_versioned
+
 from ..models import Asset, AssetType, Device, Organization
-from ..permissions import ORG_PERMISSIONS, can_manage_org, forget, organization_scope
-from ..versioning import check_version, save_versioned
-from .common import clean_slug, clean_text, require_user, unique_or_duplicate
 
 # Any constant works; it only has to differ from other advisory locks of the project.
 ORGANIZATION_TREE_LOCK = 0x6F726774

@@ -13,17 +13,18 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
-from .. import changelog
-from ..errors import ValidationFailed
+from assets.access.permissions import can_create_assets
+from assets.core import changelog
+from assets.core.db.bulk_sql import insert_change_entries, insert_rows
+from assets.core.errors import ValidationFailed
+from assets.core.inputs import clean_slug, clean_text, require_user
+
 from ..field_types import NUMERIC_TYPES, FieldType
 from ..models import Asset, AssetDeviceLink, AssetType, ChangeLogEntry, Device, Organization
-from ..permissions import can_create_assets
 from ..services.asset_types import types_for_organization
 from ..services.assets import CustomFieldsPatch, apply_custom_fields
-from ..services.common import clean_slug, clean_text, require_user
 from .formats import FormatError, JSONValueError, loads_strict
 from .report import ImportReport
-from .sql import insert_change_entries, insert_rows
 
 RESERVED_COLUMNS = ("key", "title", "type", "primary_device", "groups")
 JSON_TYPES = {FieldType.MULTI_OPTIONS, FieldType.LOCALIZED_STRING, FieldType.JSON, FieldType.GEOJSON}

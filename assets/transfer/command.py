@@ -10,7 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, connection
 
-from ..errors import DomainError
+from assets.core.errors import DomainError
+
 from ..models import Organization
 from .formats import FormatError, detect_format
 

@@ -12,12 +12,13 @@ from django.http import QueryDict
 from django.urls import reverse
 from django_htmx.http import push_url
 
+from assets.access.permissions import can_create_assets
+from assets.core.errors import ValidationFailed
+from assets.core.pagination import paginate
+
 from .. import queries
-from ..errors import ValidationFailed
 from ..field_types import FieldType
 from ..models import AssetDeviceLink, AssetType
-from ..pagination import paginate
-from ..permissions import can_create_assets
 from ..serializers import asset_data
 from ..services.asset_types import types_for_organization, visible_types, with_definitions
 from ..services.assets import asset_prefetch_extensions, visible_assets

@@ -11,11 +11,12 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 
-from ..errors import Conflict, Duplicate, InUse, ValidationFailed
+from assets.access.permissions import allowed_actions, can_create_assets
+from assets.core.errors import Conflict, Duplicate, InUse, ValidationFailed
+
 from ..field_types import FieldType
 from ..forms import MAX_REFERENCE_CHOICES, AssetForm
 from ..models import Asset, AssetType, Organization
-from ..permissions import allowed_actions, can_create_assets
 from ..serializers import asset_data
 from ..services.asset_types import types_for_organization, with_definitions
 from ..services.assets import create_asset, delete_asset, get_asset, update_asset, visible_assets

@@ -6,9 +6,10 @@ from __future__ import annotations
 from django.http import Http404, QueryDict
 from django.urls import reverse
 
-from ..errors import NotFound, ValidationFailed
+from assets.core.errors import NotFound, ValidationFailed
+from assets.core.pagination import SortKey, paginate
+
 from ..models import ChangeLogEntry
-from ..pagination import SortKey, paginate
 from ..services.asset_types import visible_types
 from ..services.assets import get_asset, visible_assets
 from ..services.changes import filter_changes, visible_changes

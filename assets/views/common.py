@@ -12,9 +12,10 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from ..errors import Forbidden, NotFound, Unauthenticated
+from assets.core.errors import Forbidden, NotFound, Unauthenticated
+from assets.core.inputs import id_from_text
+
 from ..models import Organization
-from ..services.common import id_from_text
 from ..services.organizations import visible_organizations
 
 SESSION_ORGANIZATION = "current_organization_id"

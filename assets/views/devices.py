@@ -8,11 +8,12 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect
 
-from ..errors import Conflict, Duplicate, InUse, ValidationFailed
+from assets.access.permissions import can_manage_org
+from assets.core.errors import Conflict, Duplicate, InUse, ValidationFailed
+from assets.core.pagination import SortKey, paginate
+
 from ..forms import DeviceForm
 from ..models import AssetDeviceLink
-from ..pagination import SortKey, paginate
-from ..permissions import can_manage_org
 from ..services import devices
 from ..services.assets import visible_assets
 from .common import organization_list, page_organization, parse_id, render_page_or_partial, staff_page

@@ -8,8 +8,9 @@ import importlib
 
 from django.apps import apps
 
+from assets.access.permissions import snapshot
+
 from .. import queries
-from ..permissions import snapshot
 
 MAX_GROUP_CHOICES = 500
 

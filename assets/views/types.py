@@ -10,9 +10,10 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from ..errors import Conflict, Duplicate, InUse, NotFound, ValidationFailed
+from assets.access.permissions import can_manage_org
+from assets.core.errors import Conflict, Duplicate, InUse, NotFound, ValidationFailed
+
 from ..forms import AssetTypeForm, FieldDefinitionForm, NewAssetTypeForm
-from ..permissions import can_manage_org
 from ..services import asset_types
 from ..services.assets import visible_assets
 from .common import organization_list, page_organization, parse_id, staff_page

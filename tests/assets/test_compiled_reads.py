@@ -1,4 +1,4 @@
-"""The reads every request makes run SQL compiled once per process (assets.compiled): the token
+"""The reads every request makes run SQL compiled once per process (assets.core.db.compiled): the token
 with its user's permission snapshot in one query, and GET /assets/{id} in one more. These pin the
 query counts, that the compiled reads answer what the ORM answers, and that nothing is cached
 from one request to the next."""
@@ -11,10 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import remove_perm
 
-from assets.compiled import CompiledQuery
+from assets.access.permissions import PermissionSnapshot
+from assets.access.tokens import issue_token, user_for_token
+from assets.core.db.compiled import CompiledQuery
 from assets.models import Asset
-from assets.permissions import PermissionSnapshot
-from assets.services.tokens import issue_token, user_for_token
 from tests.conftest import ApiClient
 from tests.factories import grant, make_asset, make_device, make_org, make_user
 

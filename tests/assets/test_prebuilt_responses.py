@@ -1,5 +1,5 @@
 """The asset reads skip ninja's response validation (assets.api.prebuilt): their bodies must stay
-exactly what the schemas would have produced, and their prefetches (assets.prefetch) must read
+exactly what the schemas would have produced, and their prefetches (assets.core.db.prefetch) must read
 the same rows as Django's."""
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def test_group_assets_body_is_what_the_schema_renders(admin_api, filed_assets):
 
 
 def test_prefetched_rows_derive_queries_restricted_to_their_parent(admin_api, filed_assets, django_assert_num_queries):
-    from assets.prefetch import prefetch_rows
+    from assets.core.db.prefetch import prefetch_rows
 
     assets = list(Asset.objects.filter(pk__in=[a.pk for a in filed_assets]).order_by("pk"))
     prefetch_rows(assets, ["device_links"])
@@ -88,8 +88,8 @@ def test_prefetched_rows_derive_queries_restricted_to_their_parent(admin_api, fi
 def test_prefetched_rows_never_act_on_another_parents_rows(filed_assets):
     from django.db.models import Count
 
+    from assets.core.db.prefetch import prefetch_rows
     from assets.models import AssetDeviceLink
-    from assets.prefetch import prefetch_rows
 
     assets = list(Asset.objects.filter(pk__in=[a.pk for a in filed_assets]).order_by("pk"))
     prefetch_rows(assets, ["device_links"])

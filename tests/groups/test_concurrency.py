@@ -9,7 +9,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from assets.errors import DomainError
+from assets.core.errors import DomainError
 from groups import services
 from groups.models import AssetGroup
 from groups.queries import tree_problems

@@ -412,7 +412,7 @@ def test_delete_with_stale_version_deletes_nothing(client_for, world):
 
 
 def test_delete_blocked_by_a_reference_shows_a_message_not_a_500(client_for, world, monkeypatch):
-    from assets.errors import InUse
+    from assets.core.errors import InUse
     from assets.services import assets as asset_services
 
     def blocking_hook(user, asset):

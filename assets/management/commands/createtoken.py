@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from assets.errors import DomainError
-from assets.services.tokens import issue_token
+from assets.access.tokens import issue_token
+from assets.core.errors import DomainError
 
 
 class Command(BaseCommand):

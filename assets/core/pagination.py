@@ -17,8 +17,8 @@ from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from .errors import ValidationFailed
-from .prefetch import prefetch_rows
+from assets.core.db.prefetch import prefetch_rows
+from assets.core.errors import ValidationFailed
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -161,7 +161,7 @@ def paginate(
     all_keys = [*keys, id_key]
     total = queryset.order_by().count() if with_count else None
     # Prefetches run on the page's rows only (not the extra row that tells whether there is a
-    # next page), through the cheap per-row path of assets.prefetch.
+    # next page), through the cheap per-row path of assets.core.db.prefetch.
     lookups = queryset._prefetch_related_lookups
     ordered = queryset.prefetch_related(None).order_by(*order_terms(all_keys))
     if cursor:

@@ -13,9 +13,19 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from guardian.shortcuts import assign_perm, remove_perm
 
-from .. import changelog
-from ..errors import Forbidden, NotFound, ValidationFailed
-from ..models import (
+from assets.access.permissions import (
+    ASSET_CODENAMES,
+    ORG_PERMISSIONS,
+    can_manage_org,
+    forget,
+    organization_scope,
+    snapshot,
+)
+from assets.core import changelog
+from assets.core.errors import Forbidden, NotFound, ValidationFailed
+from assets.core.inputs import clean_text, is_id, require_user, unique_or_duplicate
+from assets.core.pagination import _decode, _encode, clean_limit
+from assets.models import (
     Asset,
     AssetGroupObjectPermission,
     AssetUserObjectPermission,
@@ -23,9 +33,6 @@ from ..models import (
     OrganizationGroupObjectPermission,
     OrganizationUserObjectPermission,
 )
-from ..pagination import _decode, _encode, clean_limit
-from ..permissions import ASSET_CODENAMES, ORG_PERMISSIONS, can_manage_org, forget, organization_scope, snapshot
-from .common import clean_text, is_id, require_user, unique_or_duplicate
 
 User = get_user_model()
 TeamMembership = User.groups.through
@@ -391,8 +398,8 @@ def list_permissions(actor, *, object_type=None, object_id=None, user_id=None, l
 
 def memberships(user) -> list[dict]:
     """Organizations the user holds any permission in, with the organization-wide grants."""
-    from ..permissions import snapshot
-    from .organizations import visible_organizations
+    from assets.access.permissions import snapshot
+    from assets.services.organizations import visible_organizations
 
     require_user(user)
     snap = snapshot(user)

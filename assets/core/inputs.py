@@ -4,8 +4,8 @@ from contextlib import contextmanager
 
 from django.db import IntegrityError, transaction
 
-from ..errors import Duplicate, Unauthenticated
-from ..permissions import is_active_user
+from assets.access.permissions import is_active_user
+from assets.core.errors import Duplicate, Unauthenticated
 
 # Ids are 64-bit: a larger number names nothing (and SQLite can't even bind it).
 MAX_ID = 2**63 - 1
@@ -46,7 +46,7 @@ def unique_or_duplicate(message: str, field: str | None = None):
 
 
 def clean_text(value, field: str, *, max_length: int, required: bool = True) -> str:
-    from ..errors import ValidationFailed
+    from assets.core.errors import ValidationFailed
 
     if value is None:
         if required:
@@ -67,7 +67,7 @@ def clean_text(value, field: str, *, max_length: int, required: bool = True) -> 
 def clean_slug(value, field: str, *, max_length: int) -> str:
     import re
 
-    from ..errors import ValidationFailed
+    from assets.core.errors import ValidationFailed
 
     if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", value or ""):
         raise ValidationFailed.field(field, "must hold only letters, digits, hyphens and underscores")

@@ -9,11 +9,11 @@ from django.db import transaction
 from django.db.models import OuterRef
 from django.utils import timezone
 
-from ..compiled import CompiledQuery
-from ..errors import NotFound, Unauthenticated, ValidationFailed
-from ..models import ApiToken
-from ..permissions import attach_snapshot, snapshot_columns
-from .common import require_user
+from assets.access.permissions import attach_snapshot, snapshot_columns
+from assets.core.db.compiled import CompiledQuery
+from assets.core.errors import NotFound, Unauthenticated, ValidationFailed
+from assets.core.inputs import require_user
+from assets.models import ApiToken
 
 TOKEN_PREFIX = "art_"
 # Writing last_used_at on every request would turn each read into a write.
@@ -49,7 +49,7 @@ def issue_token_for_credentials(request, *, username, password, expires_at=None,
 
 
 # Every API request starts here: the token, its user and the user's permission snapshot come in
-# one query, whose SQL is compiled once (assets.compiled).
+# one query, whose SQL is compiled once (assets.core.db.compiled).
 _TOKEN_BY_DIGEST = CompiledQuery(
     lambda digest: ApiToken.objects.select_related("user").filter(digest=digest)
     .annotate(**snapshot_columns(OuterRef("user_id"))).order_by()[:1],

@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db.models import OuterRef
 
-from .compiled import CompiledQuery
-from .permissions import attach_snapshot, snapshot_columns
+from assets.access.permissions import attach_snapshot, snapshot_columns
+from assets.core.db.compiled import CompiledQuery
 
 _USER_WITH_GRANTS = CompiledQuery(
     lambda pk: get_user_model()._default_manager.filter(pk=pk).annotate(**snapshot_columns(OuterRef("pk"))),

@@ -7,7 +7,7 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from .models import ChangeLogEntry
+from assets.models import ChangeLogEntry
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 

@@ -26,8 +26,8 @@ from django.db.models import (
 )
 from django.db.models.functions import JSONArray
 
-from .aggregates import JSONRows
-from .compiled import CompiledQuery
+from assets.core.db.aggregates import JSONRows
+from assets.core.db.compiled import CompiledQuery
 
 ASSET_CODENAMES = {
     "view": ("view_asset", "change_asset", "delete_asset"),
@@ -79,13 +79,13 @@ def first_grant(grants: QuerySet) -> Subquery:
 
 
 def _asset_grants_held(user_ref):
-    from .models import AssetUserObjectPermission
+    from assets.models import AssetUserObjectPermission
 
     return first_grant(AssetUserObjectPermission.objects.filter(user=user_ref))
 
 
 def _team_asset_grants_held(user_ref):
-    from .models import AssetGroupObjectPermission
+    from assets.models import AssetGroupObjectPermission
 
     # Through the user's teams: the join starts from auth_user_groups, no ordering needed.
     return Exists(AssetGroupObjectPermission.objects.filter(group__user=user_ref))
@@ -103,7 +103,7 @@ def snapshot_columns(user_ref) -> dict:
     """The grants a snapshot holds, as JSON arrays of [organization id or 0 for model-wide, app
     label, codename], and the kinds of per-object grants held, in the row of a query whose user
     id is `user_ref`: the token lookup reads them with the token, one round trip for both."""
-    from .models import OrganizationGroupObjectPermission, OrganizationUserObjectPermission
+    from assets.models import OrganizationGroupObjectPermission, OrganizationUserObjectPermission
 
     def grants(queryset, user_path, obj, prefix=""):
         rows = (
@@ -210,7 +210,7 @@ def wide_grant_allows(user, organization_id: int, action: str) -> bool:
 def asset_access(user, asset_id: int, *actions: str) -> tuple[bool, ...]:
     """Whether the user may do each of `actions` to one asset, every kind of grant considered:
     one query, none when no grant the user holds could allow any of them."""
-    from .models import Asset
+    from assets.models import Asset
 
     if not is_active_user(user):
         return (False,) * len(actions)
@@ -243,7 +243,7 @@ NOTHING = Q(pk__in=[])
 
 def asset_condition(user, action: str) -> Q | None:
     """The WHERE condition for assets the user may `action`, or None when every asset is allowed."""
-    from .models import AssetGroupObjectPermission, AssetUserObjectPermission
+    from assets.models import AssetGroupObjectPermission, AssetUserObjectPermission
 
     if user.is_superuser:
         return None
@@ -315,7 +315,7 @@ def can_create_assets(user, organization_id: int) -> bool:
 def organization_scope(queryset: QuerySet, user) -> QuerySet:
     """Organizations a user holds any permission in: an organization-wide grant, or a grant on
     one of its assets (or groups, through the registered providers)."""
-    from .models import AssetGroupObjectPermission, AssetUserObjectPermission
+    from assets.models import AssetGroupObjectPermission, AssetUserObjectPermission
 
     if not is_active_user(user):
         return queryset.none()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import F, ProtectedError, RestrictedError
 
-from .errors import Conflict, InUse, NotFound
+from assets.core.errors import Conflict, InUse, NotFound
 
 
 def check_version(instance, expected_version: int | None) -> None:
