@@ -13,7 +13,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from mptt.models import MPTTModel, TreeForeignKey
 
-from .field_types import FieldType
+from .field_types import FieldType, kind_of
 
 SLUG_HELP = "Letters, digits, hyphens and underscores."
 
@@ -145,6 +145,11 @@ class CustomFieldDefinition(models.Model):
     @property
     def required(self) -> bool:
         return bool(self.params.get("required"))
+
+    @property
+    def kind(self):
+        """Everything about this field's type (assets.field_types)."""
+        return kind_of(self.field_type)
 
     def to_change_dict(self) -> dict:
         return {

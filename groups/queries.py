@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 from assets.access.permissions import asset_condition
 from assets.core.errors import ValidationFailed
 from assets.core.inputs import id_from_text
+from assets.field_types import bool_from_text
 from assets.models import Asset
 
 from .models import AssetGroup, GroupMembership
@@ -20,7 +21,6 @@ from .permissions import group_condition
 TREE_DEPTH_DEFAULT = 10
 TREE_DEPTH_MAX = 50
 TREE_NODE_CAP = 10_000
-TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no"}
 
 
 def _count_of(queryset, group_field: str):
@@ -106,11 +106,9 @@ def node_path(group) -> list[str]:
 
 
 def parse_bool(raw, name: str) -> bool:
-    value = str(raw).strip().lower()
-    if value in TRUE_WORDS:
-        return True
-    if value in FALSE_WORDS:
-        return False
+    value = bool_from_text(raw)
+    if value is not None:
+        return value
     raise ValidationFailed.field(name, "must be true or false")
 
 

@@ -16,7 +16,7 @@ from assets.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, is_id, require_user, unique_or_duplicate
 from assets.core.versioning import check_version, delete_versioned, save_versioned
 
-from ..field_types import FieldType, InvalidValue, validate_value
+from ..field_types import InvalidValue, types_where, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device
 from .asset_types import types_for_organization
 from .organizations import get_organization
@@ -181,14 +181,14 @@ def apply_custom_fields(
             continue
         values.pop(code, None)
     for code in patch.unset_primary:
-        if code not in definitions or definitions[code].field_type != FieldType.DEVICE:
+        if code not in definitions or definitions[code].kind.reference != "device":
             error(code, "only DEVICE fields can be primary")
         elif primary == code:
             primary = None
     if len(patch.set_primary) > 1:
         errors.append({"field": "custom_fields.set_primary", "message": "at most one device field can be primary"})
     for code in patch.set_primary[:1]:
-        if code not in definitions or definitions[code].field_type != FieldType.DEVICE:
+        if code not in definitions or definitions[code].kind.reference != "device":
             error(code, "only DEVICE fields can be primary")
         elif code not in values:
             error(code, "has no device to mark as primary")
@@ -203,7 +203,7 @@ def apply_custom_fields(
     device_ids = {
         code: values[code]
         for code, d in definitions.items()
-        if d.field_type == FieldType.DEVICE and isinstance(values.get(code), int)
+        if d.kind.reference == "device" and isinstance(values.get(code), int)
     }
     return FieldsOutcome(values=values, primary_code=primary, device_ids=device_ids, errors=errors)
 
@@ -215,7 +215,7 @@ def check_references(user, asset: Asset, asset_type: AssetType, outcome: FieldsO
     asset_refs = {
         code: outcome.values[code]
         for code in changed_codes
-        if code in outcome.values and definitions.get(code) and definitions[code].field_type == FieldType.ASSET
+        if code in outcome.values and definitions.get(code) and definitions[code].kind.reference == "asset"
     }
     if asset_refs:
         found = set(
@@ -400,7 +400,7 @@ def _drop_references_to(user, deleted: Asset) -> None:
     stored id must never point at nothing (or at a later asset that reuses the id)."""
     codes = set(
         CustomFieldDefinition.objects.filter(
-            field_type=FieldType.ASSET, asset_type__in=types_for_organization(deleted.organization).values("pk")
+            field_type__in=types_where(lambda kind: kind.reference == "asset"), asset_type__in=types_for_organization(deleted.organization).values("pk")
         ).values_list("code", flat=True)
     )
     if not codes:
@@ -417,7 +417,7 @@ def _drop_references_to(user, deleted: Asset) -> None:
     entries = []
     for holder in holders:
         asset_codes = {
-            d.code for d in holder.type.field_definitions.all() if d.field_type == FieldType.ASSET
+            d.code for d in holder.type.field_definitions.all() if d.kind.reference == "asset"
         }
         dropped = [code for code in asset_codes if holder.custom_fields.get(code) == deleted.pk]
         if not dropped:

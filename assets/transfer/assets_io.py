@@ -7,7 +7,6 @@ installations unchanged."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -19,16 +18,14 @@ from assets.core.db.bulk_sql import insert_change_entries, insert_rows
 from assets.core.errors import ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, require_user
 
-from ..field_types import NUMERIC_TYPES, FieldType
+from ..field_types import kind_of
 from ..models import Asset, AssetDeviceLink, AssetType, ChangeLogEntry, Device, Organization
 from ..services.asset_types import types_for_organization
 from ..services.assets import CustomFieldsPatch, apply_custom_fields
-from .formats import FormatError, JSONValueError, loads_strict
+from .formats import FormatError
 from .report import ImportReport
 
 RESERVED_COLUMNS = ("key", "title", "type", "primary_device", "groups")
-JSON_TYPES = {FieldType.MULTI_OPTIONS, FieldType.LOCALIZED_STRING, FieldType.JSON, FieldType.GEOJSON}
-TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no"}
 # Stands in for an ASSET reference to a row of the same file until that row has an id.
 _PENDING_REF = 2**62
 
@@ -57,30 +54,7 @@ def _cell_value(field_type: str, raw, *, from_csv: bool):
     """Text from a CSV cell (or a JSON value) to the value the field validator expects."""
     if not from_csv or not isinstance(raw, str):
         return raw
-    if field_type in NUMERIC_TYPES:
-        if field_type == FieldType.INTEGER:
-            try:
-                return int(raw.strip())  # exact, also beyond float precision
-            except ValueError:
-                pass
-        try:
-            number = float(raw)
-        except ValueError:
-            return raw  # the validator reports "must be a number"
-        if not math.isfinite(number):
-            return raw  # "nan", "inf" or out of range: the validator reports "must be a number"
-        return int(number) if number.is_integer() and field_type == FieldType.INTEGER else number
-    if field_type == FieldType.BOOLEAN:
-        lowered = raw.strip().lower()
-        return True if lowered in TRUE_WORDS else False if lowered in FALSE_WORDS else raw
-    if field_type in JSON_TYPES:
-        try:
-            return loads_strict(raw)
-        except JSONValueError:
-            if field_type == FieldType.MULTI_OPTIONS:
-                return [part for part in raw.split("|") if part]
-            return raw
-    return raw
+    return kind_of(field_type).parse_cell(raw)
 
 
 def _is_empty(value) -> bool:
@@ -125,7 +99,7 @@ def import_assets(
             bad_lines.add(line)
             continue
         device_identifiers.update(row.values[c] for c, d in definitions[row.asset_type.code].items()
-                                  if d.field_type == FieldType.DEVICE and isinstance(row.values.get(c), str))
+                                  if d.kind.reference == "device" and isinstance(row.values.get(c), str))
         parsed.append(row)
 
     # Set-based lookups. The organization's keys come in one query without an IN list: building
@@ -183,7 +157,7 @@ def import_assets(
         defs = definitions[row.asset_type.code]
         for code, definition in defs.items():
             value = row.values.get(code)
-            if definition.field_type == FieldType.DEVICE and isinstance(value, str):
+            if definition.kind.reference == "device" and isinstance(value, str):
                 device_id = devices.get(value)
                 if device_id is None:
                     fail(code, f"no device with identifier '{value}' in {organization.key}")
@@ -196,7 +170,7 @@ def import_assets(
                 else:
                     claimed_devices[device_id] = row.line
                 row.values[code] = device_id
-            elif definition.field_type == FieldType.ASSET and code in row.asset_refs:
+            elif definition.kind.reference == "asset" and code in row.asset_refs:
                 ref = row.asset_refs[code]
                 if ref == row.key:
                     fail(code, "an asset can't reference itself")
@@ -323,13 +297,14 @@ def _parse_row(line, record, types, definitions, report, seen_keys, *, from_csv,
             else:
                 fail(column, f"is not a field of type {asset_type.code}")
             continue
-        if definition.field_type == FieldType.ASSET:
+        reference = definition.kind.reference
+        if reference == "asset":
             if not isinstance(raw, str):
                 fail(column, "must be the key of an asset")
                 continue
             asset_refs[column] = raw
             continue
-        if definition.field_type == FieldType.DEVICE and not isinstance(raw, str):
+        if reference == "device" and not isinstance(raw, str):
             fail(column, "must be the identifier of a device")
             continue
         values[column] = _cell_value(definition.field_type, raw, from_csv=from_csv)
@@ -396,7 +371,7 @@ def _write(user, organization, rows: list[Row], primaries: dict, group_state, *,
     for row in rows:
         if row.asset_type.pk not in device_codes:
             device_codes[row.asset_type.pk] = [
-                d.code for d in row.asset_type.field_definitions.all() if d.field_type == FieldType.DEVICE
+                d.code for d in row.asset_type.field_definitions.all() if d.kind.reference == "device"
             ]
     device_rows = []
     for row in [*new_rows, *(r for r, _ in changed)]:
@@ -444,6 +419,7 @@ def export_assets(user, organization: Organization, *, chunk_size: int = 2000):
     def records():
         device_identifiers = dict(Device.objects.filter(organization=organization).values_list("pk", "identifier"))
         asset_keys = dict(Asset.objects.filter(organization=organization).values_list("pk", "key"))
+        references = {"device": device_identifiers, "asset": asset_keys}
         ids = list(queryset.order_by("key").values_list("pk", flat=True))
         for start in range(0, len(ids), chunk_size):
             chunk_ids = ids[start:start + chunk_size]
@@ -455,12 +431,7 @@ def export_assets(user, organization: Organization, *, chunk_size: int = 2000):
             for asset in chunk:
                 record = {"key": asset.key, "title": asset.title, "type": asset.type.code}
                 for code, value in asset.custom_fields.items():
-                    kind = field_types.get(code)
-                    if kind == FieldType.DEVICE:
-                        value = device_identifiers.get(value, value)
-                    elif kind == FieldType.ASSET:
-                        value = asset_keys.get(value, value)
-                    record[code] = value
+                    record[code] = kind_of(field_types.get(code)).export_value(value, references)
                 record["primary_device"] = primaries.get(asset.pk)
                 if groups_column is not None:
                     record["groups"] = ";".join(paths.get(asset.pk, []))

@@ -17,30 +17,18 @@ from assets.core.errors import ValidationFailed
 from assets.core.pagination import paginate
 
 from .. import queries
-from ..field_types import FieldType
+from ..field_types import FilterInput, kind_of
 from ..models import AssetDeviceLink, AssetType
 from ..serializers import asset_data
 from ..services.asset_types import types_for_organization, visible_types, with_definitions
 from ..services.assets import asset_prefetch_extensions, visible_assets
 from . import groups_bridge
 from .common import organization_list, page_organization, parse_id, render_page_or_partial, staff_page
-from .presenters import COLUMN_TYPES, SORTABLE_TYPES, asset_field_values, referenced_asset_ids, referenced_assets
+from .presenters import asset_field_values, referenced_asset_ids, referenced_assets
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 FIXED_ORDERINGS = ("title", "created_at", "updated_at")
-TEXT_TYPES = {FieldType.STRING, FieldType.TEXT, FieldType.URL, FieldType.LOCALIZED_STRING}
-RANGE_INPUTS = {FieldType.INTEGER: "number", FieldType.NUMBER: "number", FieldType.DATE: "date",
-                FieldType.DATETIME: "datetime-local"}
-
-
-@dataclass
-class FilterInput:
-    name: str  # the GET /assets parameter it fills
-    label: str
-    kind: str  # search | number | date | datetime-local | select
-    value: str = ""
-    choices: list = field(default_factory=list)
 
 
 @dataclass
@@ -53,22 +41,8 @@ class FieldFilter:
 
 def field_filter(definition) -> FieldFilter:
     """The inputs one custom field gets, named with the API's cf_<code>[__<op>] parameters."""
-    code, kind = definition.code, definition.field_type
-    base = f"cf_{code}"
-    if kind in TEXT_TYPES:
-        inputs = [FilterInput(f"{base}__icontains", "contains", "search")]
-    elif kind in RANGE_INPUTS:
-        inputs = [FilterInput(f"{base}__gte", "from", RANGE_INPUTS[kind]),
-                  FilterInput(f"{base}__lte", "to", RANGE_INPUTS[kind])]
-    elif kind == FieldType.BOOLEAN:
-        inputs = [FilterInput(base, "is", "select", choices=[("", "Any"), ("true", "Yes"), ("false", "No")])]
-    elif kind in (FieldType.OPTIONS, FieldType.MULTI_OPTIONS):
-        options = [(o["code"], o.get("title") or o["code"]) for o in definition.params.get("options", [])]
-        inputs = [FilterInput(base, "is", "select", choices=[("", "Any"), *options])]
-    else:
-        inputs = [FilterInput(f"{base}__isnull", "value", "select",
-                              choices=[("", "Any"), ("false", "Set"), ("true", "Empty")])]
-    return FieldFilter(code, definition.title, kind, inputs)
+    inputs = kind_of(definition.field_type).filter_inputs(definition, f"cf_{definition.code}")
+    return FieldFilter(definition.code, definition.title, definition.field_type, inputs)
 
 
 @dataclass
@@ -140,7 +114,7 @@ def read_state(request) -> ListState:
             item.value = (get.get(item.name) or "").strip()[:200]
             if item.kind == "select" and item.value not in {code for code, _ in item.choices}:
                 item.value = ""
-    sortable = {f"cf_{d.code}" for d in state.definitions if d.field_type in SORTABLE_TYPES}
+    sortable = {f"cf_{d.code}" for d in state.definitions if kind_of(d.field_type).sortable}
     ordering = get.get("ordering") or "title"
     state.ordering = ordering if ordering.lstrip("-") in (*FIXED_ORDERINGS, *sortable) else "title"
     limit = parse_id(get.get("limit"))
@@ -187,8 +161,9 @@ def columns_for(state: ListState) -> list[Column]:
     if state.organization is None:
         columns.append(Column("Organization"))
     for d in state.definitions:
-        if d.field_type in COLUMN_TYPES:
-            columns.append(Column(d.title, f"cf_{d.code}" if d.field_type in SORTABLE_TYPES else None, d.code))
+        kind = kind_of(d.field_type)
+        if kind.column:
+            columns.append(Column(d.title, f"cf_{d.code}" if kind.sortable else None, d.code))
     columns += [Column("Primary device"), Column("Created", "created_at")]
     for column in columns:
         if column.ordering is None:
@@ -238,7 +213,7 @@ def _results(request, state: ListState) -> dict:
     except ValidationFailed as exc:
         error = exc
     if page is not None:
-        shown_defs = [d for d in state.definitions if d.field_type in COLUMN_TYPES]
+        shown_defs = [d for d in state.definitions if kind_of(d.field_type).column]
         assets_by_id = referenced_assets(request.user, referenced_asset_ids(page.items, shown_defs))
         for asset in page.items:
             links = list(asset.device_links.all())

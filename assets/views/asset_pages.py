@@ -14,7 +14,6 @@ from django.urls import Resolver404, resolve, reverse
 from assets.access.permissions import allowed_actions, can_create_assets
 from assets.core.errors import Conflict, Duplicate, InUse, ValidationFailed
 
-from ..field_types import FieldType
 from ..forms import MAX_REFERENCE_CHOICES, AssetForm
 from ..models import Asset, AssetType, Organization
 from ..serializers import asset_data
@@ -90,14 +89,14 @@ def _asset_choices(user, organization_id: int, asset_id: int | None):
 
 
 def _build_form(request, definitions, organization_id, asset=None, *, data=None, initial=None):
-    kinds = {d.field_type for d in definitions}
+    references = {d.kind.reference for d in definitions}
     asset_id = asset.pk if asset is not None else None
     return AssetForm(
         data,
         initial=initial,
         definitions=definitions,
-        device_choices=_device_choices(request.user, organization_id, asset_id) if FieldType.DEVICE in kinds else (),
-        asset_choices=_asset_choices(request.user, organization_id, asset_id) if FieldType.ASSET in kinds else None,
+        device_choices=_device_choices(request.user, organization_id, asset_id) if "device" in references else (),
+        asset_choices=_asset_choices(request.user, organization_id, asset_id) if "asset" in references else None,
         creating=asset is None,
     )
 
@@ -174,7 +173,7 @@ def _comparison(user, form, current: Asset, definitions) -> list[dict]:
         rows.append({"label": label, "mine": mine, "theirs": theirs, "differs": (mine or "") != (theirs or "")})
     values = getattr(form, "values", {})
     theirs_links = {link.field_code: link for link in current.device_links.all()}
-    device_codes = [d.code for d in definitions if d.field_type == FieldType.DEVICE]
+    device_codes = [d.code for d in definitions if d.kind.reference == "device"]
     wanted_devices = {values.get(code) for code in device_codes if isinstance(values.get(code), int)}
     devices = {d.pk: d for d in visible_devices(user).filter(pk__in=wanted_devices)} if wanted_devices else {}
     primary = form.cleaned_data.get("primary_device") if hasattr(form, "cleaned_data") else None
