@@ -13,7 +13,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from mptt.models import MPTTModel, TreeForeignKey
 
-from .field_types import FieldType, kind_of
+from .field_types import field_type_choices, kind_of
 
 SLUG_HELP = "Letters, digits, hyphens and underscores."
 
@@ -129,7 +129,7 @@ class CustomFieldDefinition(models.Model):
     asset_type = models.ForeignKey(AssetType, on_delete=models.CASCADE, related_name="field_definitions")
     code = models.SlugField(max_length=64, help_text="Immutable; the key in an asset's custom_fields.")
     title = models.CharField(max_length=255)
-    field_type = models.CharField(max_length=20, choices=FieldType.choices)
+    field_type = models.CharField(max_length=20, choices=field_type_choices)
     params = models.JSONField(default=dict, blank=True)
     order = models.IntegerField(default=0)
 

@@ -3,8 +3,8 @@ rules, filter operators and values, sorting, the asset form's input, import cell
 values, display). `KINDS` is the one registry; the API, the pages, the list queries and the
 importers all ask the kind (`kind_of`) instead of testing the type's name.
 
-Adding a kind: a module here with its FieldKind subclass, one FieldType member and one entry
-in KINDS, and its tests (see the README)."""
+Adding a kind: a module here with its FieldKind subclass, its line in KINDS, and its tests
+(see the README)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from .url import Url
 
 __all__ = [
     "FALSE_WORDS", "KINDS", "TRUE_WORDS", "FieldKind", "FieldType", "FieldValue", "FilterInput", "InvalidValue",
-    "STRING_MAX_LENGTH", "bool_from_text", "json_text", "kind_of", "types_where", "validate_code",
+    "STRING_MAX_LENGTH", "bool_from_text", "field_type_choices", "json_text", "kind_of", "types_where", "validate_code",
     "validate_params", "validate_value",
 ]
 
@@ -33,41 +33,33 @@ RESERVED_FIELD_CODES = frozenset({"set", "unset", "set_primary", "unset_primary"
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
-class FieldType(models.TextChoices):
-    STRING = "STRING", "String"
-    TEXT = "TEXT", "Text"
-    INTEGER = "INTEGER", "Integer"
-    NUMBER = "NUMBER", "Number"
-    BOOLEAN = "BOOLEAN", "Boolean"
-    DATE = "DATE", "Date"
-    DATETIME = "DATETIME", "Date and time"
-    URL = "URL", "URL"
-    OPTIONS = "OPTIONS", "Options"
-    MULTI_OPTIONS = "MULTI_OPTIONS", "Multiple options"
-    LOCALIZED_STRING = "LOCALIZED_STRING", "Localized string"
-    JSON = "JSON", "JSON"
-    GEOJSON = "GEOJSON", "GeoJSON"
-    ASSET = "ASSET", "Asset"
-    DEVICE = "DEVICE", "Device"
+# The registry: one line per kind.
+KINDS: dict[str, FieldKind] = {kind.code: kind for kind in (
+    String(),
+    Text(),
+    Integer(),
+    Number(),
+    Boolean(),
+    Date(),
+    DateTime(),
+    Url(),
+    Options(),
+    MultiOptions(),
+    LocalizedString(),
+    Json(),
+    GeoJson(),
+    AssetReference(),
+    DeviceReference(),
+)}
+# The stored field_type values, as Django choices (FieldType.STRING == "STRING").
+FieldType = models.TextChoices("FieldType", [(code, (code, kind.label)) for code, kind in KINDS.items()])
 
 
-KINDS: dict[str, FieldKind] = {
-    FieldType.STRING: String(),
-    FieldType.TEXT: Text(),
-    FieldType.INTEGER: Integer(),
-    FieldType.NUMBER: Number(),
-    FieldType.BOOLEAN: Boolean(),
-    FieldType.DATE: Date(),
-    FieldType.DATETIME: DateTime(),
-    FieldType.URL: Url(),
-    FieldType.OPTIONS: Options(),
-    FieldType.MULTI_OPTIONS: MultiOptions(),
-    FieldType.LOCALIZED_STRING: LocalizedString(),
-    FieldType.JSON: Json(),
-    FieldType.GEOJSON: GeoJson(),
-    FieldType.ASSET: AssetReference(),
-    FieldType.DEVICE: DeviceReference(),
-}
+def field_type_choices() -> list[tuple[str, str]]:
+    """The model's choices, read when used, so that a new kind needs no migration."""
+    return FieldType.choices
+
+
 # The answers of an unknown type (a row whose type was removed): a bare value, filtered by presence.
 _UNKNOWN = FieldKind()
 

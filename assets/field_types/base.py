@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from django import forms
 
+from assets.transfer.formats import JSONValueError, loads_strict
+
 # 64-bit signed range: what both databases' integer columns and JSON casts hold.
 MAX_INTEGER = 2**63 - 1
 NO_CHOICE = ("", "—")
@@ -41,6 +43,15 @@ def is_number(value) -> bool:
 
 def is_integer(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and -MAX_INTEGER <= value <= MAX_INTEGER
+
+
+def json_cell(text: str):
+    """A CSV cell of a JSON-valued field, parsed; the text itself when it isn't JSON, so the
+    validator names the problem."""
+    try:
+        return loads_strict(text)
+    except JSONValueError:
+        return text
 
 
 @dataclass
@@ -76,7 +87,8 @@ class FieldValue:
 class FieldKind:
     """The defaults: a JSON value compared only by presence, shown as text."""
 
-    code: str = ""
+    code: str = ""  # the stored field_type
+    label: str = ""
     params: frozenset[str] = frozenset()  # params accepted besides `required`
     operators: frozenset[str] = frozenset({"isnull"})
     numeric = False  # filters and sorts compare the value as a number

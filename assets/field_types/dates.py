@@ -21,6 +21,7 @@ class DateKind(FieldKind):
 
 class Date(DateKind):
     code = "DATE"
+    label = "Date"
 
     def validate(self, params, value):
         if not isinstance(value, str) or len(value) != 10:
@@ -36,6 +37,7 @@ class Date(DateKind):
 
 class DateTime(DateKind):
     code = "DATETIME"
+    label = "Date and time"
     input_type = "datetime-local"
 
     def validate(self, params, value):

@@ -7,9 +7,7 @@ import json
 
 from django import forms
 
-from assets.transfer.formats import JSONValueError, loads_strict
-
-from .base import FieldKind, InvalidValue
+from .base import FieldKind, InvalidValue, json_cell
 
 GEOJSON_TYPES = {
     "Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
@@ -23,6 +21,7 @@ def json_text(value, *, indent: int | None = 2) -> str:
 
 class Json(FieldKind):
     code = "JSON"
+    label = "JSON"
     display = "json"
     help_text = "JSON"
 
@@ -43,10 +42,7 @@ class Json(FieldKind):
             raise forms.ValidationError(f"is not valid JSON ({exc.msg} at line {exc.lineno})")
 
     def parse_cell(self, text):
-        try:
-            return loads_strict(text)
-        except JSONValueError:
-            return text
+        return json_cell(text)
 
     def present(self, definition, value, shown, **context):
         shown.pretty = json_text(value)
@@ -78,6 +74,7 @@ def _validate_geojson(value, depth=0) -> None:
 
 class GeoJson(Json):
     code = "GEOJSON"
+    label = "GeoJSON"
     help_text = 'GeoJSON, e.g. {"type": "Point", "coordinates": [10.0, 53.5]}'
 
     def validate(self, params, value):

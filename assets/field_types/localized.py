@@ -6,9 +6,7 @@ import re
 
 from django import forms
 
-from assets.transfer.formats import JSONValueError, loads_strict
-
-from .base import FieldKind, FilterInput, InvalidValue
+from .base import FieldKind, FilterInput, InvalidValue, json_cell
 from .text import STRING_MAX_LENGTH
 
 LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?$")
@@ -16,6 +14,7 @@ LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?$")
 
 class LocalizedString(FieldKind):
     code = "LOCALIZED_STRING"
+    label = "Localized string"
     operators = frozenset({"isnull", "contains", "icontains"})
     column = True
     display = "locales"
@@ -56,10 +55,7 @@ class LocalizedString(FieldKind):
         return values or None
 
     def parse_cell(self, text):
-        try:
-            return loads_strict(text)
-        except JSONValueError:
-            return text
+        return json_cell(text)
 
     def present(self, definition, value, shown, **context):
         if isinstance(value, dict):

@@ -90,9 +90,11 @@ class NumberKind(FieldKind):
 
 class Integer(NumberKind):
     code = "INTEGER"
+    label = "Integer"
     integer = True
     noun = "an integer"
 
 
 class Number(NumberKind):
     code = "NUMBER"
+    label = "Number"

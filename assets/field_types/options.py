@@ -56,6 +56,7 @@ class OptionsKind(FieldKind):
 
 class Options(OptionsKind):
     code = "OPTIONS"
+    label = "Options"
     operators = TEXT_OPERATORS
     sortable = column = True
 
@@ -74,6 +75,7 @@ class Options(OptionsKind):
 
 class MultiOptions(OptionsKind):
     code = "MULTI_OPTIONS"
+    label = "Multiple options"
     operators = EQUALITY_OPERATORS
     column = True
     display = "tags"

@@ -42,6 +42,7 @@ class ReferenceKind(FieldKind):
 
 class AssetReference(ReferenceKind):
     code = "ASSET"
+    label = "Asset"
     reference = "asset"
     display = "asset"
 
@@ -61,6 +62,7 @@ class AssetReference(ReferenceKind):
 
 class DeviceReference(ReferenceKind):
     code = "DEVICE"
+    label = "Device"
     reference = "device"
     display = "device"
 

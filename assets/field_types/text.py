@@ -61,6 +61,7 @@ class TextKind(FieldKind):
 
 class Text(TextKind):
     code = "TEXT"
+    label = "Text"
     column = False  # long values stay on the detail page
     display = "text"
 
@@ -70,6 +71,7 @@ class Text(TextKind):
 
 class String(TextKind):
     code = "STRING"
+    label = "String"
     params = frozenset({"max_length", "pattern"})
     max_length = STRING_MAX_LENGTH
     default_length = STRING_DEFAULT_LENGTH
