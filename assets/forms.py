@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .field_types import FieldType, kind_of
+from .field_types import FieldType, kind_of, types_where
 from .field_types.numbers import number_from_input
 
 MAX_REFERENCE_CHOICES = 500
@@ -144,6 +144,11 @@ class AssetForm(forms.Form):
 FIELD_TYPE_CHOICES = [(value, label) for value, label in FieldType.choices]
 
 
+def _taking(param: str) -> str:
+    """The field types that accept a param, for its help text."""
+    return ", ".join(sorted(types_where(lambda kind: param in kind.params)))
+
+
 class AssetTypeForm(forms.Form):
     title = forms.CharField(required=False, max_length=1000)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=20000)
@@ -180,15 +185,15 @@ class FieldDefinitionForm(forms.Form):
     field_type = forms.ChoiceField(choices=FIELD_TYPE_CHOICES, label="Field type")
     required = forms.BooleanField(required=False, label="Required")
     max_length = forms.CharField(required=False, label="Max length", widget=forms.NumberInput(attrs={"min": 1}),
-                                 help_text="STRING (≤ 1024, default 255) and TEXT")
-    pattern = forms.CharField(required=False, label="Pattern", help_text="Regular expression, STRING only")
+                                 help_text=f"{_taking('max_length')} (STRING ≤ 1024, default 255)")
+    pattern = forms.CharField(required=False, label="Pattern", help_text=f"Regular expression (RE2, the whole value must match), {_taking('pattern')}")
     min = forms.CharField(required=False, label="Minimum", widget=forms.NumberInput(attrs={"step": "any"}),
-                          help_text="INTEGER and NUMBER")
+                          help_text=_taking("min"))
     max = forms.CharField(required=False, label="Maximum", widget=forms.NumberInput(attrs={"step": "any"}),
-                          help_text="INTEGER and NUMBER")
+                          help_text=_taking("max"))
     options = forms.CharField(
         required=False, label="Options", widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="OPTIONS and MULTI_OPTIONS: one per line, code: title",
+        help_text=f"{_taking('options')}: one per line, code: title",
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
