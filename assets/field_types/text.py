@@ -21,7 +21,7 @@ _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=128)
 def compiled_pattern(pattern: str):
     """The RE2 program of a pattern (cached: a list import checks one pattern many times)."""
     return re2.compile(pattern, options=_RE2_OPTIONS)

@@ -23,7 +23,6 @@ def test_the_registry_holds_one_kind_per_field_type():
     for code, kind in KINDS.items():
         assert kind.code == code and kind.label == FieldType(code).label
         assert kind.operators <= set(CF_OPERATORS), code
-        assert kind.sortable <= kind.column or code == "TEXT", code
 
 
 def test_the_model_choices_come_from_the_registry():
