@@ -19,6 +19,8 @@ TEXT_MAX_LENGTH = 100_000
 PATTERN_MAX_LENGTH = 500
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
+# The check only asks whether the whole value matches: it needs no captured groups.
+_RE2_OPTIONS.never_capture = True
 
 
 @functools.lru_cache(maxsize=128)
