@@ -13,6 +13,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from mptt.models import MPTTModel, TreeForeignKey
 
+from .core.catalogue import CatalogueQuerySet
 from .field_types import field_type_choices, kind_of
 
 SLUG_HELP = "Letters, digits, hyphens and underscores."
@@ -97,6 +98,8 @@ class AssetType(VersionedModel):
     order = models.IntegerField(default=0)
     description = models.TextField(blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CatalogueQuerySet.as_manager()
 
     change_log_type = "asset_type"
 

@@ -22,6 +22,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, JSONObject, Lower, StrIndex
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
 
+from assets import extensions
 from assets.core.db.aggregates import JSONRows
 from assets.core.errors import ValidationFailed
 from assets.core.inputs import MAX_ID
@@ -268,21 +269,9 @@ def ordering_for(queryset, ordering: str | None, type_ids=None, *, lookup: Field
     )
 
 
-# Filters contributed by other apps: name -> callable(queryset, values: list[str], params) -> queryset.
-# The groups app adds group_id (+ include_descendants), the links app linked_to.
-_extra_filters: dict = {}
-FIXED_PARAMS = {"limit", "cursor", "count", "ordering", "fields", "include_descendants"}
-
-
-# Filters registered with with_user=True also get `user=` (the one the list is for), e.g. to
-# check that an asset named in the filter is visible to them.
-_filters_with_user: set = set()
-
-
-def register_asset_filter(name: str, apply, *, with_user: bool = False) -> None:
-    _extra_filters[name] = apply
-    if with_user:
-        _filters_with_user.add(name)
+# Parameters of a list that are not filters. The extensions add filters of their own (groups:
+# group_id with include_descendants, links: linked_to), see AssetExtension.list_filters.
+FIXED_PARAMS = {"limit", "cursor", "count", "ordering", "fields"}
 
 
 def _digits_of_an_id(raw: str) -> bool:
@@ -310,8 +299,9 @@ def _check_filter_sizes(params, getlist) -> None:
     conditions = [name for name in params if name.startswith("cf_")]
     if len(conditions) > MAX_FILTER_VALUES:
         raise ValidationFailed.field(conditions[-1], f"at most {MAX_FILTER_VALUES} custom-field conditions")
+    unbounded = FIXED_PARAMS | extensions.filter_options()
     for name in params:
-        if name not in FIXED_PARAMS and sum(len(value.split(",")) for value in getlist(name)) > MAX_FILTER_VALUES:
+        if name not in unbounded and sum(len(value.split(",")) for value in getlist(name)) > MAX_FILTER_VALUES:
             raise ValidationFailed.field(name, f"at most {MAX_FILTER_VALUES} values")
 
 
@@ -346,12 +336,13 @@ def filter_assets(queryset, params, user=None, *, lookup: FieldTypeLookup | None
         types = lookup.types(codes, type_ids) if lookup is not None else field_types_by_code(codes, type_ids)
         for name, (code, op) in parsed.items():
             queryset = queryset.filter(cf_condition(code, op, getlist(name), types.get(code, {}), name))
-    known = FIXED_PARAMS | {"type_id", "organization_id", "key", "title_contains", "device_id"} | set(_extra_filters)
+    extra_filters = extensions.list_filters()
+    known = FIXED_PARAMS | {"type_id", "organization_id", "key", "title_contains", "device_id"}
+    known |= extensions.filter_options() | set(extra_filters)
     unknown = [name for name in params if name not in known and not name.startswith("cf_")]
     if unknown:
         raise ValidationFailed.field(unknown[0], "is not a filter of this list")
-    for name, apply in _extra_filters.items():
+    for name, apply in extra_filters.items():
         if getlist(name):
-            extra = {"user": user} if name in _filters_with_user else {}
-            queryset = apply(queryset, getlist(name), params, **extra)
+            queryset = apply(queryset, getlist(name), params, user=user)
     return queryset, type_ids

@@ -16,7 +16,7 @@ from assets.field_types import bool_from_text
 from assets.models import Asset
 
 from .models import AssetGroup, GroupMembership
-from .permissions import group_condition
+from .permissions import group_condition, visible_groups
 
 TREE_DEPTH_DEFAULT = 10
 TREE_DEPTH_MAX = 50
@@ -141,7 +141,7 @@ def filed_in(group_ids, *, include_descendants: bool) -> Q:
 
 
 def filter_assets_by_group(queryset, values: list[str], params, user=None):
-    """GET /assets?group_id=1,2&include_descendants=true (registered with assets.queries). Groups
+    """GET /assets?group_id=1,2&include_descendants=true (GroupsExtension.list_filters). Groups
     the user can't see filter like unknown ones, so the filter can't tell what is filed in them."""
     getlist = params.getlist if hasattr(params, "getlist") else (lambda k: list(params.get(k, [])))
     flags = getlist("include_descendants")
@@ -152,6 +152,29 @@ def filter_assets_by_group(queryset, values: list[str], params, user=None):
         if condition is not None:
             group_ids = AssetGroup.objects.filter(condition, pk__in=group_ids).values("pk")
     return queryset.filter(filed_in(group_ids, include_descendants=include_descendants))
+
+
+# The group filter of the asset list offers at most this many groups (the selected one always stays).
+MAX_GROUP_CHOICES = 500
+
+
+def group_filter_choices(user, organization, selected_id: int | None) -> list[tuple[int, str]]:
+    """[(id, indented title)] in tree order for the group filter of the asset list: the groups
+    the user can see, of `organization` or (named with theirs) of every organization."""
+    queryset = visible_groups(user)
+    if organization is not None:
+        queryset = queryset.filter(organization_id=organization.pk)
+    queryset = queryset.select_related("organization").order_by("organization_id", "tree_id", "lft")
+    rows = list(queryset[:MAX_GROUP_CHOICES])
+    if selected_id is not None and all(g.pk != selected_id for g in rows):
+        rows += list(queryset.filter(pk=selected_id))
+    choices = []
+    for group in rows:
+        label = f"{'— ' * group.level}{group.title}"
+        if organization is None:
+            label = f"{label} ({group.organization.title})"
+        choices.append((group.pk, label))
+    return choices
 
 
 def tree_problems(organization_id: int | None = None) -> list[str]:

@@ -8,6 +8,7 @@ from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from assets import extensions
 from assets.access.permissions import allowed_actions, can_create_assets
 from assets.core import changelog
 from assets.core.db.compiled import CompiledQuery
@@ -18,15 +19,10 @@ from assets.core.versioning import check_version, delete_versioned, save_version
 
 from ..field_types import InvalidValue, types_where, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device
-from .asset_types import types_for_organization
 from .organizations import get_organization
 
 PATCH_KEYS = ("set", "unset", "set_primary", "unset_primary")
 
-# Hooks other apps add to shape asset reads (the groups app prefetches memberships), and for
-# single-asset reads a replacement of such a hook that annotates the rows into the asset's own.
-asset_prefetch_extensions: list = []
-asset_row_extensions: dict = {}
 # The asset shape shows its type's id, code and title only: as two joined columns rather than
 # a type instance per row, which with its timestamps to parse cost ~20 % of a page of 1,000.
 TYPE_COLUMNS = {"type_code": F("type__code"), "type_title": F("type__title")}
@@ -36,20 +32,15 @@ def asset_detail_queryset():
     queryset = Asset.objects.select_related("type", "organization").prefetch_related(
         Prefetch("device_links", queryset=AssetDeviceLink.objects.select_related("device").order_by("field_code"))
     )
-    for extend in asset_prefetch_extensions:
-        queryset = extend(queryset)
-    return queryset
+    return extensions.prefetch_assets(queryset)
 
 
 def asset_read_queryset():
-    """For GET of one asset: device links (and through `asset_row_extensions` the groups) ride
-    in the asset's row, one query instead of one per relation."""
+    """For GET of one asset: device links (and through the extensions the groups) ride in the
+    asset's row, one query instead of one per relation."""
     from ..queries import device_rows
 
-    queryset = Asset.objects.annotate(**TYPE_COLUMNS, device_rows=device_rows())
-    for extend in asset_prefetch_extensions:
-        queryset = asset_row_extensions.get(extend, extend)(queryset)
-    return queryset
+    return extensions.annotate_asset(Asset.objects.annotate(**TYPE_COLUMNS, device_rows=device_rows()))
 
 
 def get_asset(user, asset_id: int, action: str = "view", *, queryset=None) -> Asset:
@@ -283,7 +274,7 @@ def create_asset(user, *, organization_id, type_id, title, key=None, custom_fiel
     if not can_create_assets(user, organization.pk):
         raise Forbidden("creating assets needs change_org_assets on the organization")
     asset_type = (
-        types_for_organization(organization).prefetch_related("field_definitions").filter(pk=_check_id(type_id, "type_id")).first()
+        AssetType.objects.available_to(organization).prefetch_related("field_definitions").filter(pk=_check_id(type_id, "type_id")).first()
     )
     if asset_type is None:
         raise ValidationFailed.field("type_id", f"type {type_id} is not available to organization {organization.key}")
@@ -378,18 +369,14 @@ def update_asset(user, asset_id: int, *, version=None, **changes) -> Asset:
     return get_asset(user, asset.pk)
 
 
-# Called inside the deleting transaction, before the row goes (links and groups log their own
-# removals here).
-asset_delete_hooks: list = []
-
-
 @transaction.atomic
 def delete_asset(user, asset_id: int, *, version=None) -> None:
     asset = get_asset(user, asset_id, "delete")
     check_version(asset, version)
     before = _asset_snapshot(asset, _current_primary(asset))
-    for hook in asset_delete_hooks:
-        hook(user, asset)
+    # Inside the transaction, before the row goes: links log the links that cascade away, files
+    # remove the asset's file.
+    extensions.before_asset_delete(user, asset)
     delete_versioned(asset, version)
     _drop_references_to(user, asset)
     changelog.record_deleted(user, asset, before)
@@ -400,7 +387,8 @@ def _drop_references_to(user, deleted: Asset) -> None:
     stored id must never point at nothing (or at a later asset that reuses the id)."""
     codes = set(
         CustomFieldDefinition.objects.filter(
-            field_type__in=types_where(lambda kind: kind.reference == "asset"), asset_type__in=types_for_organization(deleted.organization).values("pk")
+            field_type__in=types_where(lambda kind: kind.reference == "asset"),
+            asset_type__in=AssetType.objects.available_to(deleted.organization).values("pk"),
         ).values_list("code", flat=True)
     )
     if not codes:
@@ -434,14 +422,6 @@ def _drop_references_to(user, deleted: Asset) -> None:
     changelog.record_bulk(entries)
 
 
-def parse_id_list(values, field_name: str) -> list[int]:
-    if values is None:
-        return []
-    if not isinstance(values, list):
-        raise ValidationFailed.field(field_name, "must be a list of ids")
-    return [_check_id(v, field_name) for v in values]
-
-
 def visible_assets(user, action: str = "view"):
     require_user(user)
     return Asset.objects.visible_to(user, action)
@@ -452,8 +432,5 @@ def asset_page_queryset(user):
     the extensions' relations prefetched once per page."""
     from ..queries import device_rows
 
-    queryset = visible_assets(user).annotate(**TYPE_COLUMNS, device_rows=device_rows())
-    for extend in asset_prefetch_extensions:
-        queryset = extend(queryset)
-    return queryset
+    return extensions.prefetch_assets(visible_assets(user).annotate(**TYPE_COLUMNS, device_rows=device_rows()))
 

@@ -1,6 +1,6 @@
 """Import and export of assets. One row = the whole state of one asset: key, title, type (code),
-one column per custom field code, primary_device (the DEVICE field code that is primary) and,
-when the groups app is installed, groups (paths such as "North/Hamburg depot", ';'-separated).
+one column per custom field code, primary_device (the DEVICE field code that is primary) and
+groups (paths such as "North/Hamburg depot", ';'-separated; groups.transfer.GroupsColumn).
 
 DEVICE values are device identifiers and ASSET values are asset keys, so a file moves between
 installations unchanged."""
@@ -17,10 +17,10 @@ from assets.core import changelog
 from assets.core.db.bulk_sql import insert_change_entries, insert_rows
 from assets.core.errors import ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, require_user
+from groups.transfer import GroupsColumn
 
 from ..field_types import kind_of
 from ..models import Asset, AssetDeviceLink, AssetType, ChangeLogEntry, Device, Organization
-from ..services.asset_types import types_for_organization
 from ..services.assets import CustomFieldsPatch, apply_custom_fields
 from .formats import FormatError
 from .report import ImportReport
@@ -29,11 +29,7 @@ RESERVED_COLUMNS = ("key", "title", "type", "primary_device", "groups")
 # Stands in for an ASSET reference to a row of the same file until that row has an id.
 _PENDING_REF = 2**62
 
-# The groups app plugs in the `groups` column: an object with
-#   prepare(organization, rows, report, *, user) -> state   (validate paths, before any write)
-#   apply(state, ids_by_key, *, user)                        (write memberships, inside the transaction)
-#   export_paths(asset_ids, *, user) -> {asset_id: ["A/B", ...]}  (groups the user can see)
-groups_column = None
+groups_column = GroupsColumn()
 
 
 @dataclass
@@ -68,7 +64,7 @@ def import_assets(
     require_user(user)
     report = ImportReport(dry_run=dry_run)
     types = {
-        t.code: t for t in types_for_organization(organization).prefetch_related("field_definitions")
+        t.code: t for t in AssetType.objects.available_to(organization).prefetch_related("field_definitions")
     }
     definitions = {code: {d.code: d for d in t.field_definitions.all()} for code, t in types.items()}
     all_codes = {code for defs in definitions.values() for code in defs}
@@ -193,7 +189,7 @@ def import_assets(
 
     valid = _drop_dangling_refs(valid, report, bad_lines)
     group_state = None
-    if groups_column is not None and any(row.groups is not None for row in valid):
+    if any(row.groups is not None for row in valid):
         group_state = groups_column.prepare(organization, valid, report, user=user)
         failed_lines = {e.line for e in report.errors}
         valid = [row for row in valid if row.line not in failed_lines]
@@ -407,14 +403,12 @@ def export_assets(user, organization: Organization, *, chunk_size: int = 2000):
     ordered by key, in the import's own shape."""
     require_user(user)
     queryset = Asset.objects.visible_to(user).filter(organization=organization).select_related("type")
-    types = list(types_for_organization(organization).prefetch_related("field_definitions"))
+    types = list(AssetType.objects.available_to(organization).prefetch_related("field_definitions"))
     field_types: dict[str, str] = {}
     for asset_type in types:
         for definition in asset_type.field_definitions.all():
             field_types.setdefault(definition.code, definition.field_type)
-    columns = ["key", "title", "type", *sorted(field_types), "primary_device"]
-    if groups_column is not None:
-        columns.append("groups")
+    columns = ["key", "title", "type", *sorted(field_types), "primary_device", "groups"]
 
     def records():
         device_identifiers = dict(Device.objects.filter(organization=organization).values_list("pk", "identifier"))
@@ -427,14 +421,13 @@ def export_assets(user, organization: Organization, *, chunk_size: int = 2000):
             primaries = dict(
                 AssetDeviceLink.objects.filter(asset_id__in=chunk_ids, is_primary=True).values_list("asset_id", "field_code")
             )
-            paths = groups_column.export_paths(chunk_ids, user=user) if groups_column is not None else {}
+            paths = groups_column.export_paths(chunk_ids, user=user)
             for asset in chunk:
                 record = {"key": asset.key, "title": asset.title, "type": asset.type.code}
                 for code, value in asset.custom_fields.items():
                     record[code] = kind_of(field_types.get(code)).export_value(value, references)
                 record["primary_device"] = primaries.get(asset.pk)
-                if groups_column is not None:
-                    record["groups"] = ";".join(paths.get(asset.pk, []))
+                record["groups"] = ";".join(paths.get(asset.pk, []))
                 yield record
 
     return columns, records()

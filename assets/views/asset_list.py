@@ -12,17 +12,18 @@ from django.http import QueryDict
 from django.urls import reverse
 from django_htmx.http import push_url
 
+from assets import extensions
 from assets.access.permissions import can_create_assets
 from assets.core.errors import ValidationFailed
 from assets.core.pagination import paginate
+from groups.queries import group_filter_choices
 
 from .. import queries
 from ..field_types import FilterInput, kind_of
 from ..models import AssetDeviceLink, AssetType
 from ..serializers import asset_data
-from ..services.asset_types import types_for_organization, visible_types, with_definitions
-from ..services.assets import asset_prefetch_extensions, visible_assets
-from . import groups_bridge
+from ..services.asset_types import visible_types, with_definitions
+from ..services.assets import visible_assets
 from .common import organization_list, page_organization, parse_id, render_page_or_partial, staff_page
 from .presenters import asset_field_values, referenced_asset_ids, referenced_assets
 
@@ -63,7 +64,7 @@ class ListState:
     types: list = field(default_factory=list)
     asset_type: AssetType | None = None
     definitions: list = field(default_factory=list)
-    groups: list | None = None
+    groups: list = field(default_factory=list)
     group_id: int | None = None
     include_descendants: bool = False
     title_contains: str = ""
@@ -94,7 +95,7 @@ def read_state(request) -> ListState:
     organization, explicit = page_organization(request)
     state = ListState(organizations=organization_list(request), organization=organization)
     if organization is not None:
-        types_qs = types_for_organization(organization)
+        types_qs = AssetType.objects.available_to(organization)
     else:
         types_qs, _ = visible_types(request.user)
     types_qs = with_definitions(types_qs.select_related("organization")).order_by("order", "title", "id")
@@ -103,10 +104,9 @@ def read_state(request) -> ListState:
     state.asset_type = next((t for t, _ in state.types if t.pk == type_id), None)
     if state.asset_type is not None:
         state.definitions = list(state.asset_type.field_definitions.all())
-    state.groups = groups_bridge.group_choices(request.user, organization, parse_id(get.get("group_id")))
-    if state.groups is not None:
-        state.group_id = next((gid for gid, _ in state.groups if gid == parse_id(get.get("group_id"))), None)
-        state.include_descendants = state.group_id is not None and get.get("include_descendants") in ("true", "on", "1")
+    state.groups = group_filter_choices(request.user, organization, parse_id(get.get("group_id")))
+    state.group_id = next((gid for gid, _ in state.groups if gid == parse_id(get.get("group_id"))), None)
+    state.include_descendants = state.group_id is not None and get.get("include_descendants") in ("true", "on", "1")
     state.title_contains = (get.get("title_contains") or "").strip()[:200]
     state.field_filters = [field_filter(d) for d in state.definitions]
     for group in state.field_filters:
@@ -207,8 +207,7 @@ def _results(request, state: ListState) -> dict:
             Prefetch("device_links", queryset=AssetDeviceLink.objects.select_related("device").order_by("field_code"))
         )
         # What other apps add to an asset (its file for thumbnails, its groups) rides along here.
-        for extend in asset_prefetch_extensions:
-            queryset = extend(queryset)
+        queryset = extensions.prefetch_assets(queryset)
         page = paginate(queryset, keys, limit=state.limit, cursor=state.cursor or None)
     except ValidationFailed as exc:
         error = exc
