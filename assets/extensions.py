@@ -15,6 +15,8 @@ from functools import cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ImproperlyConfigured
+
 if TYPE_CHECKING:
     from django.db.models import Q, QuerySet
 
@@ -103,13 +105,24 @@ def before_asset_delete(user, asset: Asset) -> None:
         extension.before_asset_delete(user, asset)
 
 
+def merged(what: str, pairs) -> Mapping:
+    """One mapping of the (name, value) pairs the extensions add; a name added twice is a
+    declaration error, not a silent override."""
+    found: dict = {}
+    for name, value in pairs:
+        if name in found:
+            raise ImproperlyConfigured(f"two extensions of assets add the {what} '{name}'")
+        found[name] = value
+    return MappingProxyType(found)
+
+
 def grant_kinds() -> Mapping[str, Callable]:
-    return MappingProxyType({name: held for e in installed() for name, held in e.grant_kinds.items()})
+    return merged("grant kind", (pair for e in installed() for pair in e.grant_kinds.items()))
 
 
 @cache
 def list_filters() -> Mapping[str, Callable]:
-    return MappingProxyType({name: apply for e in installed() for name, apply in e.list_filters.items()})
+    return merged("list filter", (pair for e in installed() for pair in e.list_filters.items()))
 
 
 @cache

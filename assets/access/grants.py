@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from types import MappingProxyType
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group as Team
@@ -99,7 +98,7 @@ def _targets() -> Mapping[str, GrantTarget]:
         ),
     )
     targets = core + tuple(t for extension in extensions.installed() for t in extension.grant_targets())
-    return MappingProxyType({target.object_type: target for target in targets})
+    return extensions.merged("grant target", ((target.object_type, target) for target in targets))
 
 
 def _require_superuser(user) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import cache
-from types import MappingProxyType
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -75,9 +74,8 @@ def grant_kinds() -> Mapping[str, Callable]:
     user holds one. A condition leaves out the subqueries of kinds the user doesn't hold, and most
     users hold few kinds; building and planning the others was most of a list request's time
     besides its page query. The extensions add theirs (AssetExtension.grant_kinds)."""
-    return MappingProxyType(
-        {"asset": _asset_grants_held, "team_asset": _team_asset_grants_held, **extensions.grant_kinds()}
-    )
+    core = {"asset": _asset_grants_held, "team_asset": _team_asset_grants_held}
+    return extensions.merged("grant kind", [*core.items(), *extensions.grant_kinds().items()])
 
 
 def snapshot_column_names() -> tuple:
