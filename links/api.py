@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import JsonResponse
 from ninja import Router, Status
 
-from assets.api import ERRORS, only_params, page_body
+from assets.core.api import ERRORS, only_params, page_body
 from assets.core.pagination import SortKey, paginate
 
 from . import queries, serializers, services
