@@ -434,14 +434,6 @@ def _drop_references_to(user, deleted: Asset) -> None:
     changelog.record_bulk(entries)
 
 
-def parse_id_list(values, field_name: str) -> list[int]:
-    if values is None:
-        return []
-    if not isinstance(values, list):
-        raise ValidationFailed.field(field_name, "must be a list of ids")
-    return [_check_id(v, field_name) for v in values]
-
-
 def visible_assets(user, action: str = "view"):
     require_user(user)
     return Asset.objects.visible_to(user, action)
