@@ -27,7 +27,7 @@ from assets.core.inputs import clean_text, is_id, require_user, unique_or_duplic
 from assets.core.pagination import _decode, _encode, clean_limit
 from assets.models import (
     Asset,
-    AssetGroupObjectPermission,
+    AssetTeamObjectPermission,
     AssetUserObjectPermission,
     Organization,
     OrganizationGroupObjectPermission,
@@ -96,7 +96,7 @@ register_grant_target(
 register_grant_target(
     GrantTarget(
         "asset", "assets", ASSET_CODENAMES["view"], _fetch_asset, lambda a: a.organization_id,
-        AssetUserObjectPermission, AssetGroupObjectPermission,
+        AssetUserObjectPermission, AssetTeamObjectPermission,
         organization_path="content_object__organization_id", is_visible=_asset_visible,
     )
 )
