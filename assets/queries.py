@@ -25,7 +25,7 @@ from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, Les
 
 from assets.core.db.aggregates import JSONRows
 from assets.core.errors import ValidationFailed
-from assets.core.inputs import MAX_ID
+from assets.core.inputs import id_from_text
 from assets.core.pagination import SortKey
 
 from .field_types import NUMERIC_TYPES, FieldType, InvalidValue, validate_code
@@ -166,9 +166,10 @@ def _typed_value(raw: str, field_types: set[str], param: str):
             return False
         raise ValidationFailed.field(param, "must be true or false")
     if field_types and field_types <= {FieldType.ASSET, FieldType.DEVICE}:
-        if not _digits_of_an_id(raw):
+        value = id_from_text(raw)
+        if value is None:
             raise ValidationFailed.field(param, "must be an id")
-        return int(raw)
+        return value
     return raw
 
 
@@ -298,19 +299,14 @@ def register_asset_filter(name: str, apply, *, with_user: bool = False) -> None:
         _filters_with_user.add(name)
 
 
-def _digits_of_an_id(raw: str) -> bool:
-    # Length first: int() refuses strings of more than 4,300 digits with a ValueError.
-    return raw.isascii() and raw.isdigit() and len(raw) <= 19 and int(raw) <= MAX_ID
-
-
 def _ids(values: list[str], param: str) -> list[int]:
     ids = []
     for raw in values:
         for part in raw.split(","):
-            part = part.strip()
-            if not _digits_of_an_id(part):
-                raise ValidationFailed.field(param, f"'{part}' is not an id")
-            ids.append(int(part))
+            value = id_from_text(part)
+            if value is None:
+                raise ValidationFailed.field(param, f"'{part.strip()}' is not an id")
+            ids.append(value)
     return ids
 
 

@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from ninja.responses import NinjaJSONEncoder
 
 from assets.core.errors import ValidationFailed
-from assets.core.inputs import is_id
+from assets.core.inputs import require_id
 from assets.schemas import Problem
 
 ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem}
@@ -34,9 +34,7 @@ def prebuilt(body: dict) -> HttpResponse:
 
 def id_filter(value: int | None, name: str) -> int | None:
     """An id query parameter: beyond 64 bits it names nothing, and SQLite can't even bind it."""
-    if value is not None and not is_id(value):
-        raise ValidationFailed.field(name, "is not an id")
-    return value
+    return None if value is None else require_id(value, name, "is not an id")
 
 
 def only_params(request, *names: str) -> None:

@@ -14,6 +14,7 @@ from django_htmx.http import push_url
 
 from assets.access.permissions import can_create_assets
 from assets.core.errors import ValidationFailed
+from assets.core.inputs import id_from_text
 from assets.core.pagination import paginate
 
 from .. import queries
@@ -23,7 +24,7 @@ from ..serializers import asset_data
 from ..services.asset_types import types_for_organization, visible_types, with_definitions
 from ..services.assets import asset_prefetch_extensions, visible_assets
 from . import groups_bridge
-from .common import organization_list, page_organization, parse_id, render_page_or_partial, staff_page
+from .common import organization_list, page_organization, render_page_or_partial, staff_page
 from .presenters import COLUMN_TYPES, SORTABLE_TYPES, asset_field_values, referenced_asset_ids, referenced_assets
 
 PAGE_SIZES = (25, 50, 100)
@@ -125,13 +126,13 @@ def read_state(request) -> ListState:
         types_qs, _ = visible_types(request.user)
     types_qs = with_definitions(types_qs.select_related("organization")).order_by("order", "title", "id")
     state.types = [(t, _type_label(t, organization)) for t in types_qs] if state.organizations else []
-    type_id = parse_id(get.get("type_id"))
+    type_id = id_from_text(get.get("type_id"))
     state.asset_type = next((t for t, _ in state.types if t.pk == type_id), None)
     if state.asset_type is not None:
         state.definitions = list(state.asset_type.field_definitions.all())
-    state.groups = groups_bridge.group_choices(request.user, organization, parse_id(get.get("group_id")))
+    state.groups = groups_bridge.group_choices(request.user, organization, id_from_text(get.get("group_id")))
     if state.groups is not None:
-        state.group_id = next((gid for gid, _ in state.groups if gid == parse_id(get.get("group_id"))), None)
+        state.group_id = next((gid for gid, _ in state.groups if gid == id_from_text(get.get("group_id"))), None)
         state.include_descendants = state.group_id is not None and get.get("include_descendants") in ("true", "on", "1")
     state.title_contains = (get.get("title_contains") or "").strip()[:200]
     state.field_filters = [field_filter(d) for d in state.definitions]
@@ -143,7 +144,7 @@ def read_state(request) -> ListState:
     sortable = {f"cf_{d.code}" for d in state.definitions if d.field_type in SORTABLE_TYPES}
     ordering = get.get("ordering") or "title"
     state.ordering = ordering if ordering.lstrip("-") in (*FIXED_ORDERINGS, *sortable) else "title"
-    limit = parse_id(get.get("limit"))
+    limit = id_from_text(get.get("limit"))
     state.limit = limit if limit in PAGE_SIZES else DEFAULT_PAGE_SIZE
     state.cursor = (get.get("cursor") or "").strip()[:2000]
 

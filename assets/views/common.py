@@ -55,20 +55,16 @@ def organization_by_id(request, organization_id) -> Organization | None:
     return None
 
 
-def parse_id(raw) -> int | None:
-    return id_from_text(raw)
-
-
 def current_organization(request) -> Organization | None:
     """The organization picked in the switcher (kept in the session), if still visible."""
-    return organization_by_id(request, parse_id(request.session.get(SESSION_ORGANIZATION)))
+    return organization_by_id(request, id_from_text(request.session.get(SESSION_ORGANIZATION)))
 
 
 def page_organization(request, param: str = "organization_id") -> tuple[Organization | None, bool]:
     """The organization a list page is about: the query parameter when present (empty = all
     organizations), else the switcher's choice. Returns (organization, explicit_in_url)."""
     if param in request.GET:
-        return organization_by_id(request, parse_id(request.GET.get(param))), True
+        return organization_by_id(request, id_from_text(request.GET.get(param))), True
     return current_organization(request), False
 
 

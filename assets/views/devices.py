@@ -10,13 +10,14 @@ from django.shortcuts import redirect
 
 from assets.access.permissions import can_manage_org
 from assets.core.errors import Conflict, Duplicate, InUse, ValidationFailed
+from assets.core.inputs import id_from_text
 from assets.core.pagination import SortKey, paginate
 
 from ..forms import DeviceForm
 from ..models import AssetDeviceLink
 from ..services import devices
 from ..services.assets import visible_assets
-from .common import organization_list, page_organization, parse_id, render_page_or_partial, staff_page
+from .common import organization_list, page_organization, render_page_or_partial, staff_page
 
 PAGE_SIZE = 50
 LINK_STATES = {"": "Any", "linked": "Linked", "free": "Not linked"}
@@ -121,7 +122,7 @@ def device_delete(request, device_id: int):
         return HttpResponseNotAllowed(["POST"])
     device = devices.get_device(request.user, device_id)
     try:
-        devices.delete_device(request.user, device.pk, version=parse_id(request.POST.get("version")))
+        devices.delete_device(request.user, device.pk, version=id_from_text(request.POST.get("version")))
     except (InUse, Conflict) as exc:
         messages.error(request, f"Couldn't delete {device.title}: {exc.detail}.")
     else:
