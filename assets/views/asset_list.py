@@ -13,7 +13,6 @@ from django.urls import reverse
 from django_htmx.http import push_url
 
 from assets.access.permissions import can_create_assets
-from assets.core.errors import ValidationFailed
 from assets.core.inputs import id_from_text
 from assets.core.pagination import paginate
 
@@ -24,7 +23,7 @@ from ..serializers import asset_data
 from ..services.asset_types import types_for_organization, visible_types, with_definitions
 from ..services.assets import asset_prefetch_extensions, visible_assets
 from . import groups_bridge
-from .common import organization_list, page_organization, render_page_or_partial, staff_page
+from .common import organization_list, page_or_error, page_organization, render_list_page, staff_page
 from .presenters import COLUMN_TYPES, SORTABLE_TYPES, asset_field_values, referenced_asset_ids, referenced_assets
 
 PAGE_SIZES = (25, 50, 100)
@@ -223,10 +222,9 @@ def _scope_of_url(request, url: str | None) -> tuple[str | None, str | None] | N
     return org, (query.get("type_id") or [None])[0] or None
 
 
-def _results(request, state: ListState) -> dict:
-    queryset = visible_assets(request.user).select_related("type", "organization")
-    rows, page, error = [], None, None
-    try:
+def _results(request, state: ListState):
+    def build():
+        queryset = visible_assets(request.user).select_related("type", "organization")
         queryset, type_ids = queries.filter_assets(queryset, _querydict(state.filter_params), user=request.user)
         queryset, keys = queries.ordering_for(queryset, state.ordering, type_ids)
         queryset = queryset.prefetch_related(
@@ -235,9 +233,10 @@ def _results(request, state: ListState) -> dict:
         # What other apps add to an asset (its file for thumbnails, its groups) rides along here.
         for extend in asset_prefetch_extensions:
             queryset = extend(queryset)
-        page = paginate(queryset, keys, limit=state.limit, cursor=state.cursor or None)
-    except ValidationFailed as exc:
-        error = exc
+        return paginate(queryset, keys, limit=state.limit, cursor=state.cursor or None)
+
+    rows = []
+    page, error = page_or_error(build)
     if page is not None:
         shown_defs = [d for d in state.definitions if d.field_type in COLUMN_TYPES]
         assets_by_id = referenced_assets(request.user, referenced_asset_ids(page.items, shown_defs))
@@ -251,7 +250,7 @@ def _results(request, state: ListState) -> dict:
                 "values": asset_field_values(asset, shown_defs, assets_by_id),
                 "primary": next((link.device for link in links if link.is_primary), None),
             })
-    return {"rows": rows, "page": page, "filter_error": error}
+    return rows, page, error
 
 
 def _querydict(filters: dict) -> QueryDict:
@@ -264,27 +263,22 @@ def _querydict(filters: dict) -> QueryDict:
 @staff_page
 def asset_list(request):
     state = read_state(request)
+    rows, page, error = _results(request, state)
     context = {
         "section": "assets",
         "state": state,
         "columns": columns_for(state),
         "page_sizes": PAGE_SIZES,
         "can_create": bool(state.organizations) and any(can_create_assets(request.user, o.pk) for o in state.organizations),
-        **_results(request, state),
+        "rows": rows,
     }
-    if context["page"] is not None and context["page"].has_next_page:
-        next_params = state.params.copy()
-        next_params["cursor"] = context["page"].end_cursor
-        context["next_query"] = next_params.urlencode()
     new_scope = (str(state.organization.pk) if state.organization else None,
                  str(state.asset_type.pk) if state.asset_type else None)
     previous = _scope_of_url(request, request.htmx.current_url if request.htmx else None)
     context["oob_scope"] = previous is None or previous[0] != new_scope[0]
     context["oob_fields"] = context["oob_scope"] or previous[1] != new_scope[1]
-    status = 400 if context["filter_error"] is not None and not request.htmx else 200
-    response = render_page_or_partial(
-        request, "assets/asset_list.html", "assets/partials/asset_results.html", context, status=status
-    )
+    response = render_list_page(request, "assets/asset_list.html", "assets/partials/asset_results.html", context,
+                                page=page, error=error, params=state.params, error_key="filter_error")
     if request.htmx:
         shown = state.params.copy()
         if state.cursor:
