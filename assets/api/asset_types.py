@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import Router, Status
 
 from assets import serializers
-from assets.core.api import ERRORS, only_params, page_body
+from assets.core.api import ERRORS, id_filter, only_params, page_body
 from assets.core.pagination import SortKey, paginate
 from assets.schemas import (
     AssetTypeCreate,
@@ -50,7 +50,10 @@ def create_type(request, payload: AssetTypeCreate):
 @types_router.get("/{type_id}", response={200: AssetTypeOut, **ERRORS})
 def get_type(request, type_id: int, organization_id: int | None = None):
     asset_type = asset_types.get_type(request.auth, type_id)
-    organization = organizations.get_organization(request.auth, organization_id) if organization_id else asset_type.organization
+    if organization_id is None:
+        organization = asset_type.organization
+    else:
+        organization = organizations.get_organization(request.auth, id_filter(organization_id, "organization_id"))
     return serializers.asset_type_data(asset_type, organization)
 
 

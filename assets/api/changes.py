@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import Router
 
 from assets import serializers
-from assets.core.api import ERRORS, only_params, page_body
+from assets.core.api import ERRORS, id_filter, only_params, page_body
 from assets.core.pagination import SortKey, paginate
 from assets.schemas import ChangePage
 from assets.services import changes
@@ -21,8 +21,8 @@ def list_changes(
     """Newest first; only entries about objects the caller may see."""
     only_params(request, "object_type", "object_id", "user", "organization_id")
     queryset = changes.filter_changes(
-        changes.visible_changes(request.auth), object_type=object_type, object_id=object_id, user=user,
-        organization_id=organization_id,
+        changes.visible_changes(request.auth), object_type=object_type, object_id=id_filter(object_id, "object_id"),
+        user=user, organization_id=id_filter(organization_id, "organization_id"),
     )
     page = paginate(queryset, [SortKey("time", descending=True)], limit=limit, cursor=cursor, with_count=count)
     return page_body(page, serializers.change_data)

@@ -43,7 +43,7 @@ def test_odd_ids_in_asset_filters_are_400(admin_api, truck_type, value):
     _is_problem(admin_api.get("/assets", {"cf_tracker": value}), field="cf_tracker")
 
 
-@pytest.mark.parametrize("value", [0, -1, True, 1.5, MAX_ID + 1])
+@pytest.mark.parametrize("value", [0, -1, 1.5, MAX_ID + 1])
 def test_odd_ids_in_bodies_are_400(admin_api, org, truck_type, value):
     body = {"organization_id": org.pk, "type_id": truck_type.pk, "title": "T1",
             "custom_fields": {"license_plate": "HH 1"}}
@@ -57,3 +57,14 @@ def test_odd_ids_in_bodies_are_400(admin_api, org, truck_type, value):
 def test_odd_ids_in_list_filters_are_400(admin_api, value):
     _is_problem(admin_api.get("/devices", {"organization_id": value}), field="organization_id")
     _is_problem(admin_api.get("/permissions", {"user_id": value}), field="user_id")
+
+
+@pytest.mark.parametrize("name", ["organization_id", "object_id"])
+@pytest.mark.parametrize("value", ["0", "-1", str(MAX_ID + 1)])
+def test_odd_ids_in_change_log_filters_are_400(admin_api, name, value):
+    _is_problem(admin_api.get("/changes", {name: value}), field=name)
+
+
+@pytest.mark.parametrize("value", ["0", str(MAX_ID + 1)])
+def test_an_odd_organization_for_an_asset_type_is_400(admin_api, truck_type, value):
+    _is_problem(admin_api.get(f"/asset-types/{truck_type.pk}", {"organization_id": value}), field="organization_id")
