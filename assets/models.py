@@ -262,7 +262,9 @@ class AssetUserObjectPermission(UserObjectPermissionBase):
         abstract = False
 
 
-class AssetGroupObjectPermission(GroupObjectPermissionBase):
+class AssetTeamObjectPermission(GroupObjectPermissionBase):
+    """A permission given to a team (auth's Group) on one asset; not a grant on an asset group."""
+
     content_object = models.ForeignKey(Asset, on_delete=models.CASCADE)
 
     class Meta(GroupObjectPermissionBase.Meta):

@@ -25,7 +25,7 @@ from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, Les
 from assets import extensions
 from assets.core.db.aggregates import JSONRows
 from assets.core.errors import ValidationFailed
-from assets.core.inputs import MAX_ID
+from assets.core.inputs import id_from_text
 from assets.core.pagination import SortKey
 
 from .field_types import FALSE_WORDS, TRUE_WORDS, InvalidValue, kind_of, validate_code
@@ -274,19 +274,14 @@ def ordering_for(queryset, ordering: str | None, type_ids=None, *, lookup: Field
 FIXED_PARAMS = {"limit", "cursor", "count", "ordering", "fields"}
 
 
-def _digits_of_an_id(raw: str) -> bool:
-    # Length first: int() refuses strings of more than 4,300 digits with a ValueError.
-    return raw.isascii() and raw.isdigit() and len(raw) <= 19 and int(raw) <= MAX_ID
-
-
 def _ids(values: list[str], param: str) -> list[int]:
     ids = []
     for raw in values:
         for part in raw.split(","):
-            part = part.strip()
-            if not _digits_of_an_id(part):
-                raise ValidationFailed.field(param, f"'{part}' is not an id")
-            ids.append(int(part))
+            value = id_from_text(part)
+            if value is None:
+                raise ValidationFailed.field(param, f"'{part.strip()}' is not an id")
+            ids.append(value)
     return ids
 
 

@@ -19,6 +19,8 @@ from assets.access.tokens import user_for_token
 from assets.core.changelog import request_id_var
 from assets.core.errors import DomainError
 
+from .openapi import document_errors_and_limits
+
 logger = logging.getLogger(__name__)
 
 STATUS_CODES = {
@@ -121,7 +123,21 @@ class StrictJSONParser(Parser):
         return data
 
 
-api = NinjaAPI(
+class AssetRepositoryAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_errors_and_limits(schema)
+
+    def get_openapi_operation_id(self, operation) -> str:
+        # The assets routers were one module, assets/api.py, before they became a package;
+        # clients generated from the schema know their operations by those ids.
+        module = operation.view_func.__module__
+        if module.startswith("assets.api."):
+            module = "assets.api"
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
+
+api = AssetRepositoryAPI(
     title="Asset Repository API",
     version="1.0.0",
     description="Assets, asset types with custom fields, groups and typed links.",

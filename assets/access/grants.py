@@ -25,11 +25,11 @@ from assets.access.permissions import (
 )
 from assets.core import changelog
 from assets.core.errors import Forbidden, NotFound, ValidationFailed
-from assets.core.inputs import clean_text, is_id, require_user, unique_or_duplicate
+from assets.core.inputs import clean_text, require_id, require_user, unique_or_duplicate
 from assets.core.pagination import _decode, _encode, clean_limit
 from assets.models import (
     Asset,
-    AssetGroupObjectPermission,
+    AssetTeamObjectPermission,
     AssetUserObjectPermission,
     Organization,
     OrganizationGroupObjectPermission,
@@ -93,7 +93,7 @@ def _targets() -> Mapping[str, GrantTarget]:
         ),
         GrantTarget(
             "asset", "assets", ASSET_CODENAMES["view"], _fetch_asset, lambda a: a.organization_id,
-            AssetUserObjectPermission, AssetGroupObjectPermission,
+            AssetUserObjectPermission, AssetTeamObjectPermission,
             organization_path="content_object__organization_id", is_visible=_asset_visible,
         ),
     )
@@ -209,7 +209,7 @@ def _require_team_manager(actor, team) -> None:
 def add_team_members(actor, team_id: int, user_ids: list[int]):
     team = get_team(actor, team_id)
     _require_team_manager(actor, team)
-    user_ids = [_check_user_id(u) for u in user_ids]
+    user_ids = [require_id(u, "user_ids", f"{u!r} is not a user id") for u in user_ids]
     users = list(User.objects.filter(pk__in=user_ids))
     missing = sorted(set(user_ids) - {u.pk for u in users})
     if missing:
@@ -234,12 +234,6 @@ def remove_team_member(actor, team_id: int, user_id: int):
     team.user_set.remove(user_id)
     changelog.record(actor, "update", team, object_type="team", before=before, after=_members(team))
     return team
-
-
-def _check_user_id(value) -> int:
-    if not is_id(value):
-        raise ValidationFailed.field("user_ids", f"{value!r} is not a user id")
-    return value
 
 
 @dataclass

@@ -61,10 +61,10 @@ def _asset_grants_held(user_ref):
 
 
 def _team_asset_grants_held(user_ref):
-    from assets.models import AssetGroupObjectPermission
+    from assets.models import AssetTeamObjectPermission
 
     # Through the user's teams: the join starts from auth_user_groups, no ordering needed.
-    return Exists(AssetGroupObjectPermission.objects.filter(group__user=user_ref))
+    return Exists(AssetTeamObjectPermission.objects.filter(group__user=user_ref))
 
 
 @cache
@@ -226,7 +226,7 @@ NOTHING = Q(pk__in=[])
 
 def asset_condition(user, action: str) -> Q | None:
     """The WHERE condition for assets the user may `action`, or None when every asset is allowed."""
-    from assets.models import AssetGroupObjectPermission, AssetUserObjectPermission
+    from assets.models import AssetTeamObjectPermission, AssetUserObjectPermission
 
     if user.is_superuser:
         return None
@@ -252,7 +252,7 @@ def asset_condition(user, action: str) -> Q | None:
             condition |= Q(pk__in=direct.values("content_object_id"))
     if snap.holds("team_asset"):
         condition |= Q(
-            pk__in=AssetGroupObjectPermission.objects.filter(
+            pk__in=AssetTeamObjectPermission.objects.filter(
                 group__user=user.pk, permission__codename__in=codenames
             ).values("content_object_id")
         )
@@ -296,7 +296,7 @@ def can_create_assets(user, organization_id: int) -> bool:
 def organization_scope(queryset: QuerySet, user) -> QuerySet:
     """Organizations a user holds any permission in: an organization-wide grant, or a grant on
     one of its assets (or groups, through the extensions)."""
-    from assets.models import AssetGroupObjectPermission, AssetUserObjectPermission
+    from assets.models import AssetTeamObjectPermission, AssetUserObjectPermission
 
     if not is_active_user(user):
         return queryset.none()
@@ -315,7 +315,7 @@ def organization_scope(queryset: QuerySet, user) -> QuerySet:
         ))
     if snap.holds("team_asset"):
         condition |= Q(Exists(
-            AssetGroupObjectPermission.objects.filter(group__user=user.pk, content_object__organization_id=OuterRef("pk"))
+            AssetTeamObjectPermission.objects.filter(group__user=user.pk, content_object__organization_id=OuterRef("pk"))
         ))
     for extra in extensions.organization_conditions(user):
         condition |= extra

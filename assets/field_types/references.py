@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 
 from assets.core.errors import ValidationFailed
-from assets.core.inputs import MAX_ID, id_from_text
+from assets.core.inputs import id_from_text
 
 from .base import EQUALITY_OPERATORS, NO_CHOICE, FieldKind, InvalidValue, is_integer
 
@@ -22,10 +22,10 @@ class ReferenceKind(FieldKind):
         return value
 
     def filter_value(self, raw, param):
-        # Length first: int() refuses strings of more than 4,300 digits with a ValueError.
-        if not (raw.isascii() and raw.isdigit() and len(raw) <= 19 and int(raw) <= MAX_ID):
+        value = id_from_text(raw)
+        if value is None:
             raise ValidationFailed.field(param, "must be an id")
-        return int(raw)
+        return value
 
     def form_initial(self, value):
         return str(value)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.utils import timezone
 
 from assets.access.permissions import can_manage_org
@@ -282,9 +282,3 @@ def delete_field(user, type_id: int, code: str, *, version=None, drop_values: bo
     definition.delete()
     _bump_type(user, asset_type, version, before)
     return get_type(user, asset_type.pk)
-
-
-def field_type_counts(asset_type_ids) -> dict:
-    return dict(
-        Asset.objects.filter(type_id__in=asset_type_ids).values("type_id").annotate(n=Count("pk")).values_list("type_id", "n")
-    )

@@ -14,7 +14,7 @@ from assets.core import changelog
 from assets.core.db.compiled import CompiledQuery
 from assets.core.db.prefetch import prefetch_rows
 from assets.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed
-from assets.core.inputs import clean_slug, clean_text, is_id, require_user, unique_or_duplicate
+from assets.core.inputs import clean_slug, clean_text, is_id, require_id, require_user, unique_or_duplicate
 from assets.core.versioning import check_version, delete_versioned, save_versioned
 
 from ..field_types import InvalidValue, types_where, validate_value
@@ -261,20 +261,14 @@ def _generate_key(organization_id: int, title: str) -> str:
             return key
 
 
-def _check_id(value, field_name: str) -> int:
-    if not is_id(value):
-        raise ValidationFailed.field(field_name, "must be a positive integer id")
-    return value
-
-
 @transaction.atomic
 def create_asset(user, *, organization_id, type_id, title, key=None, custom_fields=None) -> Asset:
     require_user(user)
-    organization = get_organization(user, _check_id(organization_id, "organization_id"))
+    organization = get_organization(user, require_id(organization_id, "organization_id"))
     if not can_create_assets(user, organization.pk):
         raise Forbidden("creating assets needs change_org_assets on the organization")
     asset_type = (
-        AssetType.objects.available_to(organization).prefetch_related("field_definitions").filter(pk=_check_id(type_id, "type_id")).first()
+        AssetType.objects.available_to(organization).prefetch_related("field_definitions").filter(pk=require_id(type_id, "type_id")).first()
     )
     if asset_type is None:
         raise ValidationFailed.field("type_id", f"type {type_id} is not available to organization {organization.key}")

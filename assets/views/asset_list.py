@@ -14,7 +14,7 @@ from django_htmx.http import push_url
 
 from assets import extensions
 from assets.access.permissions import can_create_assets
-from assets.core.errors import ValidationFailed
+from assets.core.inputs import id_from_text
 from assets.core.pagination import paginate
 from groups.queries import group_filter_choices
 
@@ -24,7 +24,7 @@ from ..models import AssetDeviceLink, AssetType
 from ..serializers import asset_data
 from ..services.asset_types import visible_types, with_definitions
 from ..services.assets import visible_assets
-from .common import organization_list, page_organization, parse_id, render_page_or_partial, staff_page
+from .common import organization_list, page_or_error, page_organization, render_list_page, staff_page
 from .presenters import asset_field_values, referenced_asset_ids, referenced_assets
 
 PAGE_SIZES = (25, 50, 100)
@@ -100,12 +100,12 @@ def read_state(request) -> ListState:
         types_qs, _ = visible_types(request.user)
     types_qs = with_definitions(types_qs.select_related("organization")).order_by("order", "title", "id")
     state.types = [(t, _type_label(t, organization)) for t in types_qs] if state.organizations else []
-    type_id = parse_id(get.get("type_id"))
+    type_id = id_from_text(get.get("type_id"))
     state.asset_type = next((t for t, _ in state.types if t.pk == type_id), None)
     if state.asset_type is not None:
         state.definitions = list(state.asset_type.field_definitions.all())
-    state.groups = group_filter_choices(request.user, organization, parse_id(get.get("group_id")))
-    state.group_id = next((gid for gid, _ in state.groups if gid == parse_id(get.get("group_id"))), None)
+    state.groups = group_filter_choices(request.user, organization, id_from_text(get.get("group_id")))
+    state.group_id = next((gid for gid, _ in state.groups if gid == id_from_text(get.get("group_id"))), None)
     state.include_descendants = state.group_id is not None and get.get("include_descendants") in ("true", "on", "1")
     state.title_contains = (get.get("title_contains") or "").strip()[:200]
     state.field_filters = [field_filter(d) for d in state.definitions]
@@ -117,7 +117,7 @@ def read_state(request) -> ListState:
     sortable = {f"cf_{d.code}" for d in state.definitions if kind_of(d.field_type).sortable}
     ordering = get.get("ordering") or "title"
     state.ordering = ordering if ordering.lstrip("-") in (*FIXED_ORDERINGS, *sortable) else "title"
-    limit = parse_id(get.get("limit"))
+    limit = id_from_text(get.get("limit"))
     state.limit = limit if limit in PAGE_SIZES else DEFAULT_PAGE_SIZE
     state.cursor = (get.get("cursor") or "").strip()[:2000]
 
@@ -197,10 +197,9 @@ def _scope_of_url(request, url: str | None) -> tuple[str | None, str | None] | N
     return org, (query.get("type_id") or [None])[0] or None
 
 
-def _results(request, state: ListState) -> dict:
-    queryset = visible_assets(request.user).select_related("type", "organization")
-    rows, page, error = [], None, None
-    try:
+def _results(request, state: ListState):
+    def build():
+        queryset = visible_assets(request.user).select_related("type", "organization")
         queryset, type_ids = queries.filter_assets(queryset, _querydict(state.filter_params), user=request.user)
         queryset, keys = queries.ordering_for(queryset, state.ordering, type_ids)
         queryset = queryset.prefetch_related(
@@ -208,9 +207,10 @@ def _results(request, state: ListState) -> dict:
         )
         # What other apps add to an asset (its file for thumbnails, its groups) rides along here.
         queryset = extensions.prefetch_assets(queryset)
-        page = paginate(queryset, keys, limit=state.limit, cursor=state.cursor or None)
-    except ValidationFailed as exc:
-        error = exc
+        return paginate(queryset, keys, limit=state.limit, cursor=state.cursor or None)
+
+    rows = []
+    page, error = page_or_error(build)
     if page is not None:
         shown_defs = [d for d in state.definitions if kind_of(d.field_type).column]
         assets_by_id = referenced_assets(request.user, referenced_asset_ids(page.items, shown_defs))
@@ -224,7 +224,7 @@ def _results(request, state: ListState) -> dict:
                 "values": asset_field_values(asset, shown_defs, assets_by_id),
                 "primary": next((link.device for link in links if link.is_primary), None),
             })
-    return {"rows": rows, "page": page, "filter_error": error}
+    return rows, page, error
 
 
 def _querydict(filters: dict) -> QueryDict:
@@ -237,27 +237,22 @@ def _querydict(filters: dict) -> QueryDict:
 @staff_page
 def asset_list(request):
     state = read_state(request)
+    rows, page, error = _results(request, state)
     context = {
         "section": "assets",
         "state": state,
         "columns": columns_for(state),
         "page_sizes": PAGE_SIZES,
         "can_create": bool(state.organizations) and any(can_create_assets(request.user, o.pk) for o in state.organizations),
-        **_results(request, state),
+        "rows": rows,
     }
-    if context["page"] is not None and context["page"].has_next_page:
-        next_params = state.params.copy()
-        next_params["cursor"] = context["page"].end_cursor
-        context["next_query"] = next_params.urlencode()
     new_scope = (str(state.organization.pk) if state.organization else None,
                  str(state.asset_type.pk) if state.asset_type else None)
     previous = _scope_of_url(request, request.htmx.current_url if request.htmx else None)
     context["oob_scope"] = previous is None or previous[0] != new_scope[0]
     context["oob_fields"] = context["oob_scope"] or previous[1] != new_scope[1]
-    status = 400 if context["filter_error"] is not None and not request.htmx else 200
-    response = render_page_or_partial(
-        request, "assets/asset_list.html", "assets/partials/asset_results.html", context, status=status
-    )
+    response = render_list_page(request, "assets/asset_list.html", "assets/partials/asset_results.html", context,
+                                page=page, error=error, params=state.params, error_key="filter_error")
     if request.htmx:
         shown = state.params.copy()
         if state.cursor:

@@ -13,6 +13,7 @@ from django.urls import Resolver404, resolve, reverse
 
 from assets.access.permissions import allowed_actions, can_create_assets
 from assets.core.errors import Conflict, Duplicate, InUse, ValidationFailed
+from assets.core.inputs import id_from_text
 
 from ..forms import MAX_REFERENCE_CHOICES, AssetForm
 from ..models import Asset, AssetType
@@ -22,7 +23,7 @@ from ..services.assets import create_asset, delete_asset, get_asset, update_asse
 from ..services.changes import visible_changes
 from ..services.devices import visible_devices
 from .changes import entry_rows
-from .common import organization_by_id, organization_list, parse_id, staff_page
+from .common import organization_by_id, organization_list, staff_page
 from .presenters import asset_field_values, orphan_values, present_value, referenced_asset_ids, referenced_assets
 
 HISTORY_ON_DETAIL = 10
@@ -114,8 +115,8 @@ def _creatable_types(request):
 
 @staff_page
 def asset_create(request):
-    organization = organization_by_id(request, parse_id(request.GET.get("organization_id")))
-    type_id = parse_id(request.GET.get("type_id"))
+    organization = organization_by_id(request, id_from_text(request.GET.get("organization_id")))
+    type_id = id_from_text(request.GET.get("type_id"))
     if organization is None or type_id is None:
         choices = _creatable_types(request)
         if not choices:
@@ -239,7 +240,7 @@ def asset_delete(request, asset_id: int):
     asset = get_asset(request.user, asset_id, "delete")
     if request.method == "POST":
         try:
-            delete_asset(request.user, asset.pk, version=parse_id(request.POST.get("version")))
+            delete_asset(request.user, asset.pk, version=id_from_text(request.POST.get("version")))
         except Conflict:
             messages.error(request, f"{asset.title} changed since you opened it; review it and delete again.")
             return redirect("asset_detail", asset.pk)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import Http404, QueryDict
 from django.urls import reverse
 
-from assets.core.errors import NotFound, ValidationFailed
+from assets.core.errors import NotFound
 from assets.core.pagination import SortKey, paginate
 from groups.permissions import visible_groups
 
@@ -14,7 +14,7 @@ from ..models import ChangeLogEntry
 from ..services.asset_types import visible_types
 from ..services.assets import get_asset, visible_assets
 from ..services.changes import filter_changes, visible_changes
-from .common import organization_list, page_organization, render_page_or_partial, staff_page
+from .common import organization_list, page_or_error, page_organization, render_list_page, staff_page
 from .presenters import diff_rows
 
 PAGE_SIZE = 50
@@ -60,11 +60,9 @@ def entry_rows(user, entries: list[ChangeLogEntry], *, with_diff: bool = True) -
 
 
 def _page(request, queryset):
-    """One keyset page of entries, newest first; a bad cursor is reported, not a 500."""
-    try:
-        return paginate(queryset, TIME_ORDER, limit=PAGE_SIZE, cursor=request.GET.get("cursor") or None), None
-    except ValidationFailed as exc:
-        return None, exc
+    """One keyset page of entries, newest first."""
+    cursor = request.GET.get("cursor") or None
+    return page_or_error(lambda: paginate(queryset, TIME_ORDER, limit=PAGE_SIZE, cursor=cursor))
 
 
 @staff_page
@@ -94,19 +92,11 @@ def change_list(request):
         "object_types": OBJECT_TYPE_LABELS,
         "user_name": user_name,
         "params": params,
-        "page": page,
-        "error": error,
         "rows": entry_rows(request.user, page.items) if page else [],
         "is_filtered": bool(object_type or user_name),
     }
-    if page is not None and page.has_next_page:
-        next_params = params.copy()
-        next_params["cursor"] = page.end_cursor
-        context["next_query"] = next_params.urlencode()
-    return render_page_or_partial(
-        request, "assets/change_list.html", "assets/partials/change_rows.html", context,
-        status=400 if error and not request.htmx else 200,
-    )
+    return render_list_page(request, "assets/change_list.html", "assets/partials/change_rows.html", context,
+                            page=page, error=error, params=params)
 
 
 @staff_page
@@ -136,15 +126,9 @@ def object_changes(request, object_type: str, object_id: int):
         "object_label": label,
         "object_title": title,
         "object_url": rows[0]["url"] if rows else (reverse("asset_detail", args=[object_id]) if subject else None),
-        "page": page,
-        "error": error,
         "rows": rows,
         "params": QueryDict(mutable=True),
     }
-    if page is not None and page.has_next_page:
-        context["next_query"] = f"cursor={page.end_cursor}"
-    return render_page_or_partial(
-        request, "assets/object_changes.html", "assets/partials/change_rows.html", context,
-        status=400 if error and not request.htmx else 200,
-    )
+    return render_list_page(request, "assets/object_changes.html", "assets/partials/change_rows.html", context,
+                            page=page, error=error, params=context["params"])
 

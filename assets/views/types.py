@@ -13,12 +13,13 @@ from django.urls import reverse
 from assets.access.permissions import can_manage_org
 from assets.core import catalogue
 from assets.core.errors import Conflict, Duplicate, InUse, NotFound, ValidationFailed
+from assets.core.inputs import id_from_text
 
 from ..forms import AssetTypeForm, FieldDefinitionForm, NewAssetTypeForm
 from ..models import AssetType
 from ..services import asset_types
 from ..services.assets import visible_assets
-from .common import organization_list, page_organization, parse_id, staff_page
+from .common import organization_list, page_organization, staff_page
 from .presenters import json_text
 
 ORIGIN_LABELS = {catalogue.SYSTEM: "System", catalogue.ORGANIZATION: "Own", catalogue.PARENT_ORGANIZATION: "Inherited"}
@@ -194,7 +195,7 @@ def type_update(request, type_id: int):
 def type_delete(request, type_id: int):
     asset_type = asset_types.get_type(request.user, type_id)
     try:
-        asset_types.delete_type(request.user, asset_type.pk, version=parse_id(request.POST.get("version")))
+        asset_types.delete_type(request.user, asset_type.pk, version=id_from_text(request.POST.get("version")))
     except (InUse, Conflict) as exc:
         messages.error(request, f"Couldn't delete {asset_type.title}: {exc.detail}.")
         return redirect("type_detail", asset_type.pk)
@@ -274,7 +275,7 @@ def field_move(request, type_id: int, code: str):
     target = position - 1 if request.POST.get("direction") == "up" else position + 1
     if 0 <= target < len(definitions):
         definitions[position], definitions[target] = definitions[target], definitions[position]
-        version = parse_id(request.POST.get("version"))
+        version = id_from_text(request.POST.get("version"))
         try:
             with transaction.atomic():
                 for index, definition in enumerate(definitions):
@@ -295,7 +296,7 @@ def field_delete(request, type_id: int, code: str):
     drop_values = request.POST.get("drop_values") == "true"
     try:
         asset_types.delete_field(
-            request.user, asset_type.pk, code, version=parse_id(request.POST.get("version")), drop_values=drop_values
+            request.user, asset_type.pk, code, version=id_from_text(request.POST.get("version")), drop_values=drop_values
         )
     except Conflict as exc:
         _conflict_message(request, exc)
