@@ -22,7 +22,7 @@ from assets.core.inputs import clean_slug, clean_text, require_user
 from ..field_types import NUMERIC_TYPES, FieldType
 from ..models import Asset, AssetDeviceLink, AssetType, ChangeLogEntry, Device, Organization
 from ..services.asset_types import types_for_organization
-from ..services.assets import CustomFieldsPatch, apply_custom_fields
+from ..services.assets import CustomFieldsPatch, RefRow, apply_custom_fields, check_asset_refs, check_device_claims
 from .formats import FormatError, JSONValueError, loads_strict
 from .report import ImportReport
 
@@ -145,24 +145,34 @@ def import_assets(
     devices = dict(
         Device.objects.filter(organization=organization, identifier__in=device_identifiers).values_list("identifier", "pk")
     )
-    device_owner = dict(
-        AssetDeviceLink.objects.filter(device_id__in=devices.values()).values_list("device_id", "asset_id")
-    )
     primaries = {}
     for start in range(0, len(existing_ids), 5000):
         primaries.update(
             AssetDeviceLink.objects.filter(asset_id__in=existing_ids[start:start + 5000], is_primary=True)
             .values_list("asset_id", "field_code")
         )
-    file_keys = set(keys)  # narrowed below to the rows that pass validation
-    referenced_keys = {ref for row in parsed for ref in row.asset_refs.values()} - file_keys
-    referenced_ids = [org_keys[key] for key in referenced_keys if key in org_keys]
-    visible_ids = set(Asset.objects.visible_to(user).filter(pk__in=referenced_ids).values_list("pk", flat=True))
-    known_keys = {key: org_keys[key] for key in referenced_keys if org_keys.get(key) in visible_ids}
-
-    claimed_devices: dict[int, int] = {}
-    valid: list[Row] = []
+    # The reference rules of the services, for the whole file at once: keys and identifiers
+    # resolve to ids here, and a row not stored yet stands in as -line so rows may reference
+    # each other.
+    line_of_key = {row.key: row.line for row in parsed}
+    ref_rows = []
     for row in parsed:
+        ref_row = RefRow(line=row.line, asset_id=org_keys.get(row.key, -row.line))
+        for code, ref in row.asset_refs.items():
+            ref_row.asset_refs[code] = org_keys[ref] if ref in org_keys else -line_of_key[ref] if ref in line_of_key else None
+            ref_row.labels[code] = f"'{ref}'"
+        for code, definition in definitions[row.asset_type.code].items():
+            value = row.values.get(code)
+            if definition.field_type == FieldType.DEVICE and isinstance(value, str):
+                ref_row.device_refs[code] = devices.get(value)
+                ref_row.labels[code] = f"'{value}'"
+        ref_rows.append(ref_row)
+    rule_errors: dict[int, list] = {}
+    for error in [*check_asset_refs(user, organization.pk, ref_rows), *check_device_claims(organization.pk, ref_rows)]:
+        rule_errors.setdefault(error.line, []).append(error)
+
+    valid: list[Row] = []
+    for row, ref_row in zip(parsed, ref_rows, strict=True):
         ok = True
 
         def fail(field_name, message, row=row):
@@ -180,32 +190,14 @@ def import_assets(
                 fail("type", "an asset's type can't change on import")
         elif not may_create:
             fail("key", "creating assets needs change_org_assets on the organization")
+        for error in rule_errors.get(row.line, ()):
+            fail(error.field, error.message)
+        for code, ref in [*ref_row.asset_refs.items(), *ref_row.device_refs.items()]:
+            if ref is None:
+                row.values.pop(code, None)
+            else:
+                row.values[code] = ref if ref > 0 else _PENDING_REF
         defs = definitions[row.asset_type.code]
-        for code, definition in defs.items():
-            value = row.values.get(code)
-            if definition.field_type == FieldType.DEVICE and isinstance(value, str):
-                device_id = devices.get(value)
-                if device_id is None:
-                    fail(code, f"no device with identifier '{value}' in {organization.key}")
-                    continue
-                owner = device_owner.get(device_id)
-                if owner is not None and (row.existing is None or owner != row.existing.pk):
-                    fail(code, f"device '{value}' is already linked to another asset")
-                elif device_id in claimed_devices:
-                    fail(code, f"device '{value}' is also used on line {claimed_devices[device_id]}")
-                else:
-                    claimed_devices[device_id] = row.line
-                row.values[code] = device_id
-            elif definition.field_type == FieldType.ASSET and code in row.asset_refs:
-                ref = row.asset_refs[code]
-                if ref == row.key:
-                    fail(code, "an asset can't reference itself")
-                elif ref in known_keys:
-                    row.values[code] = known_keys[ref]
-                elif ref in file_keys:
-                    row.values[code] = _PENDING_REF
-                else:
-                    fail(code, f"no asset with key '{ref}' in {organization.key}")
         patch = CustomFieldsPatch(set=row.values, set_primary=[row.primary] if row.primary else [])
         outcome = apply_custom_fields(row.asset_type, {}, None, patch, creating=True, definitions=defs)
         for error in outcome.errors:

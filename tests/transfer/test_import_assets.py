@@ -105,7 +105,7 @@ def test_devices_can_not_be_claimed_twice(fleet, tmp_path):
     assert error is not None
     assert "line 2: tracker: device 'IMEI-1' is already linked to another asset" in err
     assert "line 4: tracker: device 'IMEI-2' is also used on line 3" in err
-    assert "line 5: tracker: no device with identifier 'IMEI-9'" in err
+    assert "line 5: tracker: no device 'IMEI-9' in this organization" in err
 
 
 def test_round_trip_export_import_is_unchanged(fleet, tmp_path):
