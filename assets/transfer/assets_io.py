@@ -18,6 +18,7 @@ from assets.core import changelog
 from assets.core.db.bulk_sql import insert_change_entries, insert_rows
 from assets.core.errors import ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, require_user
+from assets.core.versioning import bulk_save_versioned, lock_stale
 
 from ..field_types import NUMERIC_TYPES, FieldType
 from ..models import Asset, AssetDeviceLink, AssetType, ChangeLogEntry, Device, Organization
@@ -232,9 +233,25 @@ def import_assets(
             report.updated += 1
     if dry_run or (report.errors and not continue_on_error):
         return report
-    _write(user, organization, valid, primaries, group_state, batch_size=batch_size)
+    try:
+        _write(user, organization, valid, primaries, group_state, batch_size=batch_size)
+    except _StaleRows as stale:
+        # Another writer changed these assets after they were read: nothing is written, and
+        # a rerun validates against (and logs "before") what is stored now.
+        for row in stale.rows:
+            current = stale.current[row.existing.pk]
+            report.fail(row.line, "key", f"the asset '{row.key}' changed while importing (version "
+                        f"{row.existing.version}, now {current if current is not None else 'deleted'}); run again")
+        report.failed = len(bad_lines | {row.line for row in stale.rows})
+        return report
     report.written = True
     return report
+
+
+class _StaleRows(Exception):
+    def __init__(self, rows: list[Row], current: dict):
+        super().__init__()
+        self.rows, self.current = rows, current
 
 
 def _drop_dangling_refs(rows: list[Row], report: ImportReport, bad_lines: set[int]) -> list[Row]:
@@ -350,10 +367,13 @@ def _write(user, organization, rows: list[Row], primaries: dict, group_state, *,
             asset = row.existing
             before = asset.to_change_dict()
             before["primary_device_field"] = primaries.get(asset.pk)
-            asset.title, asset.custom_fields = row.title, row.values
-            asset.version += 1
-            asset.updated_at = now
             changed.append((row, before))
+    # The rows were validated as read: lock them and refuse the import if any changed since.
+    stale = lock_stale(Asset, {row.existing.pk: row.existing.version for row, _ in changed})
+    if stale:
+        raise _StaleRows([row for row, _ in changed if row.existing.pk in stale], stale)
+    for row, _ in changed:
+        row.existing.title, row.existing.custom_fields, row.existing.updated_at = row.title, row.values, now
 
     last_id = Asset.objects.filter(organization=organization).order_by("-pk").values_list("pk", flat=True).first() or 0
     insert_rows(
@@ -376,9 +396,8 @@ def _write(user, organization, rows: list[Row], primaries: dict, group_state, *,
             row.values[code] = ids_by_key[row.asset_refs[code]]
         if pending and row.existing is None:
             fixed_new.append(row)
-    Asset.objects.bulk_update(
-        [row.existing for row, _ in changed], ["title", "custom_fields", "version", "updated_at"], batch_size=batch_size
-    )
+    bulk_save_versioned([row.existing for row, _ in changed], ["title", "custom_fields", "updated_at"],
+                        batch_size=batch_size)
     Asset.objects.bulk_update(
         [Asset(pk=ids_by_key[row.key], custom_fields=row.values) for row in fixed_new], ["custom_fields"],
         batch_size=batch_size,
@@ -400,20 +419,17 @@ def _write(user, organization, rows: list[Row], primaries: dict, group_state, *,
         AssetDeviceLink.objects.filter(asset_id__in=relinked[start:start + 5000]).delete()
     insert_rows(AssetDeviceLink, ["asset", "device", "field_code", "is_primary"], device_rows, batch_size=batch_size)
 
-    # Entries are built as rows directly: the values are JSON-native already, so the per-entry
-    # serialization of changelog.build_entry would only cost time.
-    user_name, request_id = user.username, changelog.request_id_var.get()
-
-    def entry(action, row, before=None):
+    def item(row, before=None):
         after = {
             "organization_id": organization.pk, "type_id": row.asset_type.pk, "key": row.key, "title": row.title,
             "custom_fields": row.values, "primary_device_field": row.primary,
         }
-        return (now, user_id, user_name, action, "asset", ids_by_key[row.key], row.title[:255], organization.pk,
-                before, after, request_id)
+        return ids_by_key[row.key], row.title, organization.pk, before, after
 
-    entries = [entry(ChangeLogEntry.Action.CREATE, row) for row in new_rows]
-    entries += [entry(ChangeLogEntry.Action.UPDATE, row, before) for row, before in changed]
+    entries = changelog.entry_rows(user, ChangeLogEntry.Action.CREATE, "asset", [item(row) for row in new_rows],
+                                   time=now)
+    entries += changelog.entry_rows(user, ChangeLogEntry.Action.UPDATE, "asset",
+                                    [item(row, before) for row, before in changed], time=now)
     insert_change_entries(entries, batch_size=batch_size)
     if group_state is not None:
         groups_column.apply(group_state, ids_by_key, user=user)
