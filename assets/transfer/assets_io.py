@@ -146,6 +146,7 @@ def import_assets(
     devices = dict(
         Device.objects.filter(organization=organization, identifier__in=device_identifiers).values_list("identifier", "pk")
     )
+    hidden_refs = _hidden_refs(user, existing.values(), definitions)
     primaries = {}
     for start in range(0, len(existing_ids), 5000):
         primaries.update(
@@ -193,6 +194,13 @@ def import_assets(
             fail("key", "creating assets needs change_org_assets on the organization")
         for error in rule_errors.get(row.line, ()):
             fail(error.field, error.message)
+        if row.existing is not None:
+            # An export leaves ASSET cells of hidden targets empty: the stored value stays.
+            for code, definition in definitions[row.asset_type.code].items():
+                held = row.existing.custom_fields.get(code)
+                if (definition.field_type == FieldType.ASSET and code not in row.asset_refs
+                        and isinstance(held, int) and held in hidden_refs):
+                    row.values[code] = held
         for code, ref in [*ref_row.asset_refs.items(), *ref_row.device_refs.items()]:
             if ref is None:
                 row.values.pop(code, None)
@@ -252,6 +260,19 @@ class _StaleRows(Exception):
     def __init__(self, rows: list[Row], current: dict):
         super().__init__()
         self.rows, self.current = rows, current
+
+
+def _hidden_refs(user, assets, definitions) -> set[int]:
+    """Ids held in ASSET fields of `assets` that the user may not view."""
+    asset_codes = {code for defs in definitions.values() for code, d in defs.items() if d.field_type == FieldType.ASSET}
+    if not asset_codes:
+        return set()
+    held = sorted({value for asset in assets for code, value in asset.custom_fields.items()
+                   if code in asset_codes and isinstance(value, int)})
+    visible = set()
+    for start in range(0, len(held), 5000):
+        visible.update(Asset.objects.visible_to(user).filter(pk__in=held[start:start + 5000]).values_list("pk", flat=True))
+    return set(held) - visible
 
 
 def _drop_dangling_refs(rows: list[Row], report: ImportReport, bad_lines: set[int]) -> list[Row]:
@@ -451,7 +472,9 @@ def export_assets(user, organization: Organization, *, chunk_size: int = 2000):
 
     def records():
         device_identifiers = dict(Device.objects.filter(organization=organization).values_list("pk", "identifier"))
-        asset_keys = dict(Asset.objects.filter(organization=organization).values_list("pk", "key"))
+        # ASSET values name only assets the user may view; a hidden target's cell stays empty
+        # (and an --update import of the file keeps that value).
+        asset_keys = dict(queryset.order_by().values_list("pk", "key"))
         ids = list(queryset.order_by("key").values_list("pk", flat=True))
         for start in range(0, len(ids), chunk_size):
             chunk_ids = ids[start:start + chunk_size]
@@ -467,7 +490,9 @@ def export_assets(user, organization: Organization, *, chunk_size: int = 2000):
                     if kind == FieldType.DEVICE:
                         value = device_identifiers.get(value, value)
                     elif kind == FieldType.ASSET:
-                        value = asset_keys.get(value, value)
+                        value = asset_keys.get(value)
+                        if value is None:
+                            continue
                     record[code] = value
                 record["primary_device"] = primaries.get(asset.pk)
                 if groups_column is not None:
