@@ -18,11 +18,12 @@ from assets.core.db.bulk_sql import insert_change_entries, insert_rows
 from assets.core.errors import PayloadTooLarge, ValidationFailed
 from assets.core.inputs import require_user
 from assets.models import Asset, ChangeLogEntry, Organization
+from assets.services.assets import allowed_asset_ids
 from assets.transfer.formats import JSONValueError, loads_strict
 from assets.transfer.report import ImportReport
 
 from .models import Link, LinkKind
-from .services import available_link_types, clean_link_values, lock_hierarchy, resolve_link_type
+from .services import available_link_types, clean_link_values, link_rule_errors, lock_hierarchy, resolve_link_type
 
 COLUMNS = ["source_key", "target_key", "link_type", "alias", "tags", "properties", "sequence", "description",
            "source_organization", "target_organization"]
@@ -119,14 +120,6 @@ def _assets_by_key(organization: Organization, keys: set[str]) -> dict[str, tupl
     return found
 
 
-def _ids_allowed(user, ids: list[int], action: str) -> set[int]:
-    allowed = set()
-    for start in range(0, len(ids), KEY_CHUNK):
-        allowed.update(Asset.objects.visible_to(user, action).filter(pk__in=ids[start:start + KEY_CHUNK])
-                       .values_list("pk", flat=True))
-    return allowed
-
-
 def import_links(
     user, organization: Organization, records, *, from_csv: bool, update: bool = False, dry_run: bool = False,
     continue_on_error: bool = False, batch_size: int = 1000, progress=None,
@@ -192,8 +185,8 @@ def import_links(
     assets = {(org_key, key): found for org_key, keys in keys_by_org.items()
               for key, found in _assets_by_key(organizations[org_key], keys).items()}
     all_ids = sorted({pk for pk, _ in assets.values()})
-    visible = _ids_allowed(user, all_ids, "view")
-    changeable = _ids_allowed(user, all_ids, "change")
+    visible = allowed_asset_ids(user, all_ids, "view")
+    changeable = allowed_asset_ids(user, all_ids, "change")
 
     with transaction.atomic():
         if not dry_run:
@@ -213,15 +206,8 @@ def import_links(
                     ids[side] = found
             link_type = row["link_type"]
             if len(ids) == 2:
-                (source_id, source_type), (target_id, target_type) = ids["source"], ids["target"]
-                if source_id == target_id:
-                    row_errors.append(("target_key", "a link can't connect an asset to itself"))
-                if link_type.source_type_codes and source_type not in link_type.source_type_codes:
-                    row_errors.append(("source_key", f"link type {link_type.code} needs a source of type "
-                                                     f"{', '.join(link_type.source_type_codes)}"))
-                if link_type.target_type_codes and target_type not in link_type.target_type_codes:
-                    row_errors.append(("target_key", f"link type {link_type.code} needs a target of type "
-                                                     f"{', '.join(link_type.target_type_codes)}"))
+                row_errors.extend((error["field"], error["message"]) for error in link_rule_errors(
+                    link_type, ids["source"], ids["target"], fields=("source_key", "target_key")))
             if row_errors:
                 for field_name, message in row_errors:
                     report.fail(row["line"], field_name, message)

@@ -208,6 +208,16 @@ def apply_custom_fields(
     return FieldsOutcome(values=values, primary_code=primary, device_ids=device_ids, errors=errors)
 
 
+def allowed_asset_ids(user, ids, action: str = "view", *, chunk: int = 5000) -> set[int]:
+    """Which of many asset ids the user may `action` (bulk callers: imports); one query per chunk."""
+    ids = sorted(set(ids))
+    allowed = set()
+    for start in range(0, len(ids), chunk):
+        allowed.update(Asset.objects.visible_to(user, action).filter(pk__in=ids[start:start + chunk])
+                       .values_list("pk", flat=True))
+    return allowed
+
+
 @dataclass
 class RefRow:
     """One asset's references, for the set-based rule checks below. `asset_id` is the asset being

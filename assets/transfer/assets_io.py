@@ -23,7 +23,14 @@ from assets.core.versioning import bulk_save_versioned, lock_stale
 from ..field_types import NUMERIC_TYPES, FieldType
 from ..models import Asset, AssetDeviceLink, AssetType, ChangeLogEntry, Device, Organization
 from ..services.asset_types import types_for_organization
-from ..services.assets import CustomFieldsPatch, RefRow, apply_custom_fields, check_asset_refs, check_device_claims
+from ..services.assets import (
+    CustomFieldsPatch,
+    RefRow,
+    allowed_asset_ids,
+    apply_custom_fields,
+    check_asset_refs,
+    check_device_claims,
+)
 from .formats import FormatError, JSONValueError, loads_strict
 from .report import ImportReport
 
@@ -135,14 +142,13 @@ def import_assets(
     org_keys = dict(Asset.objects.filter(organization=organization).values_list("key", "pk").iterator(chunk_size=20_000))
     existing_ids = [org_keys[key] for key in keys if key in org_keys]
     existing = {}
-    changeable = set()
     for start in range(0, len(existing_ids), 5000):
         chunk = existing_ids[start:start + 5000]
         for asset in Asset.objects.filter(pk__in=chunk).only(
             "pk", "key", "title", "type_id", "custom_fields", "version", "organization_id"
         ):
             existing[asset.key] = asset
-        changeable.update(Asset.objects.visible_to(user, "change").filter(pk__in=chunk).values_list("pk", flat=True))
+    changeable = allowed_asset_ids(user, existing_ids, "change")
     devices = dict(
         Device.objects.filter(organization=organization, identifier__in=device_identifiers).values_list("identifier", "pk")
     )
