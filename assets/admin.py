@@ -17,6 +17,7 @@ from mptt.admin import MPTTModelAdmin
 
 from assets.core import changelog
 from assets.core.errors import DomainError
+from assets.core.forms import as_validation_error
 
 from .field_types import InvalidValue, validate_code, validate_params
 from .models import (
@@ -32,11 +33,6 @@ from .models import (
 )
 from .services import assets as asset_services
 from .services.asset_types import values_violating
-
-
-def _form_errors(exc: DomainError) -> forms.ValidationError:
-    messages_ = [f"{e.get('field')}: {e.get('message')}" if e.get("field") else e.get("message") for e in exc.errors]
-    return forms.ValidationError(messages_ or [exc.detail])
 
 
 class DeletesThroughService:
@@ -252,7 +248,7 @@ class AssetAdminForm(forms.ModelForm):
                     user, current.pk, title=cleaned.get("title"), key=cleaned.get("key"), custom_fields=patch
                 )
         except DomainError as exc:
-            raise _form_errors(exc)
+            raise as_validation_error(exc)
         self.instance = written
         return cleaned
 
