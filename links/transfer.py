@@ -17,6 +17,7 @@ from assets.core import changelog
 from assets.core.db.bulk_sql import insert_change_entries, insert_rows
 from assets.core.errors import PayloadTooLarge, ValidationFailed
 from assets.core.inputs import require_user
+from assets.core.versioning import bulk_save_versioned, lock_stale
 from assets.models import Asset, ChangeLogEntry, Organization
 from assets.services.assets import allowed_asset_ids
 from assets.transfer.formats import JSONValueError, loads_strict
@@ -270,7 +271,16 @@ def import_links(
                 report.unchanged += 1
         if dry_run or (report.errors and not continue_on_error):
             return report
-        _write(user, accepted, batch_size=batch_size)
+        try:
+            with transaction.atomic():
+                _write(user, accepted, batch_size=batch_size)
+        except StaleLinks as stale:
+            for row in stale.rows:
+                current = stale.current[row["existing"].pk]
+                report.fail(row["line"], "target_key", f"the link changed while importing (version "
+                            f"{row['existing'].version}, now {current if current is not None else 'deleted'}); run again")
+            report.failed = len(bad_lines | {row["line"] for row in stale.rows})
+            return report
         report.written = True
     return report
 
@@ -303,35 +313,41 @@ def _write(user, rows, *, batch_size: int) -> None:
             "pk", "link_type_id", "kind", "source_id", "target_id", "alias"
         )
     }
-    changed = []
-    for r in rows:
-        if r["existing"] is not None and _changes(r):
-            link = r["existing"]
-            before = link.to_change_dict()
-            for name, value in _changes(r).items():
-                setattr(link, name, value)
-            link.version += 1
-            link.updated_at = now
-            changed.append((link, before))
-    Link.objects.bulk_update([link for link, _ in changed],
-                             ["tags", "properties", "sequence", "description", "version", "updated_at"],
-                             batch_size=batch_size)
+    changed = [r for r in rows if r["existing"] is not None and _changes(r)]
+    # Validated as read: lock the links to update and refuse the file if any changed since.
+    stale = lock_stale(Link, {r["existing"].pk: r["existing"].version for r in changed})
+    if stale:
+        raise StaleLinks([r for r in changed if r["existing"].pk in stale], stale)
+    befores = []
+    for r in changed:
+        link = r["existing"]
+        befores.append(link.to_change_dict())
+        for name, value in _changes(r).items():
+            setattr(link, name, value)
+        link.updated_at = now
+    bulk_save_versioned([r["existing"] for r in changed], ["tags", "properties", "sequence", "description", "updated_at"],
+                        batch_size=batch_size)
     organization_of = {r["source_id"]: r["organization_id"] for r in rows}
-    user_name, request_id = user.username, changelog.request_id_var.get()
-    entries = []
+    created = []
     for r in new_rows:
-        pk = ids[r["identity"]]
         after = {"link_type_id": r["link_type"].pk, "source_id": r["source_id"], "target_id": r["target_id"],
                  "alias": r["values"].get("alias"), "tags": r["values"].get("tags", []),
                  "properties": r["values"].get("properties", {}), "sequence": r["values"].get("sequence", 0),
                  "description": r["values"].get("description", "")}
-        entries.append((now, user_id, user_name, ChangeLogEntry.Action.CREATE, "link", pk,
-                        f"{r['link_type'].pk}: {r['source_id']} -> {r['target_id']}", organization_of[r["source_id"]], None, after,
-                        request_id))
-    for link, before in changed:
-        entries.append((now, user_id, user_name, ChangeLogEntry.Action.UPDATE, "link", link.pk, str(link),
-                        organization_of[link.source_id], before, link.to_change_dict(), request_id))
+        created.append((ids[r["identity"]], f"{r['link_type'].pk}: {r['source_id']} -> {r['target_id']}",
+                        organization_of[r["source_id"]], None, after))
+    entries = changelog.entry_rows(user, ChangeLogEntry.Action.CREATE, "link", created, time=now)
+    entries += changelog.entry_rows(user, ChangeLogEntry.Action.UPDATE, "link", [
+        (r["existing"].pk, r["existing"], organization_of[r["existing"].source_id], before, r["existing"].to_change_dict())
+        for r, before in zip(changed, befores, strict=True)
+    ], time=now)
     insert_change_entries(entries, batch_size=batch_size)
+
+
+class StaleLinks(Exception):
+    def __init__(self, rows: list[dict], current: dict):
+        super().__init__()
+        self.rows, self.current = rows, current
 
 
 def export_links(user, organization: Organization):

@@ -115,10 +115,11 @@ def test_admin_organization_writes_are_versioned_and_logged(admin_client, org):
     assert ChangeLogEntry.objects.filter(object_type="organization", object_id=north.pk, action="delete").exists()
 
 
-def test_admin_refuses_definition_changes_that_strand_values(admin_client, org, truck, truck_type):
+def _type_form(truck_type):
+    """The admin's change form of a type as posted unchanged, with its field definitions inline."""
     definitions = list(truck_type.field_definitions.order_by("order"))
     data = {"title": truck_type.title, "order": truck_type.order, "description": "",
-            "field_definitions-TOTAL_FORMS": str(len(definitions) + 1),
+            "field_definitions-TOTAL_FORMS": str(len(definitions)),
             "field_definitions-INITIAL_FORMS": str(len(definitions)),
             "field_definitions-MIN_NUM_FORMS": "0", "field_definitions-MAX_NUM_FORMS": "1000"}
     for n, definition in enumerate(definitions):
@@ -129,6 +130,12 @@ def test_admin_refuses_definition_changes_that_strand_values(admin_client, org, 
             f"field_definitions-{n}-params": json.dumps(definition.params),
             f"field_definitions-{n}-order": definition.order,
         })
+    return definitions, data
+
+
+def test_admin_refuses_definition_changes_that_strand_values(admin_client, org, truck, truck_type):
+    definitions, data = _type_form(truck_type)
+    data["field_definitions-TOTAL_FORMS"] = str(len(definitions) + 1)
     new = len(definitions)
     data.update({f"field_definitions-{new}-asset_type": truck_type.pk, f"field_definitions-{new}-code": "vin",
                  f"field_definitions-{new}-title": "VIN", f"field_definitions-{new}-field_type": "STRING",
@@ -188,19 +195,7 @@ def test_admin_asset_type_writes_go_through_the_services(admin_client, org, truc
 
 
 def test_admin_refuses_deleting_a_field_that_holds_values(admin_client, org, truck, truck_type):
-    definitions = list(truck_type.field_definitions.order_by("order"))
-    data = {"title": truck_type.title, "order": truck_type.order, "description": "",
-            "field_definitions-TOTAL_FORMS": str(len(definitions)),
-            "field_definitions-INITIAL_FORMS": str(len(definitions)),
-            "field_definitions-MIN_NUM_FORMS": "0", "field_definitions-MAX_NUM_FORMS": "1000"}
-    for n, definition in enumerate(definitions):
-        data.update({
-            f"field_definitions-{n}-id": definition.pk, f"field_definitions-{n}-asset_type": truck_type.pk,
-            f"field_definitions-{n}-code": definition.code, f"field_definitions-{n}-title": definition.title,
-            f"field_definitions-{n}-field_type": definition.field_type,
-            f"field_definitions-{n}-params": json.dumps(definition.params),
-            f"field_definitions-{n}-order": definition.order,
-        })
+    definitions, data = _type_form(truck_type)
     plate = next(n for n, d in enumerate(definitions) if d.code == "license_plate")
     data[f"field_definitions-{plate}-DELETE"] = "on"
     data["title"] = "Renamed meanwhile"
