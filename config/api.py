@@ -3,7 +3,6 @@ application/problem+json."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import math
@@ -214,20 +213,13 @@ def on_unexpected(request, exc):
 
 def _register_routers():
     from assets.api import register as register_assets
+    from assets.files.api import register as register_files
+    from groups.api import router as groups_router
+    from links.api import register as register_links
 
     register_assets(api)
-    # The groups and links apps ship their routers separately. find_spec rather than catching
-    # ImportError: a router that exists but fails to import must fail loudly, not vanish.
-    if importlib.util.find_spec("groups.api") is not None:
-        from groups.api import router as groups_router
-
-        api.add_router("/groups", groups_router, tags=["groups"])
-    if importlib.util.find_spec("links.api") is not None:
-        from links.api import register as register_links
-
-        register_links(api)
-    from assets.files.api import register as register_files
-
+    api.add_router("/groups", groups_router, tags=["groups"])
+    register_links(api)
     register_files(api)
 
 

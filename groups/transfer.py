@@ -15,6 +15,7 @@ from django.utils import timezone
 from assets.core import changelog
 from assets.core.db.bulk_sql import insert_change_entries, insert_rows
 from assets.core.inputs import require_user
+from assets.field_types import bool_from_text
 from assets.models import ChangeLogEntry, Organization
 from assets.transfer.report import ImportReport
 
@@ -23,7 +24,6 @@ from .permissions import can_change_groups_of, visible_groups
 from .services import fileable_group_ids, lock_trees
 
 SEPARATOR = "/"
-TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no", ""}
 
 
 def split_path(raw) -> list[str] | None:
@@ -103,8 +103,9 @@ def import_groups(
                 errors.append(("description", "must be text of at most 10000 characters"))
             exclusive = record.get("exclusive", False)
             if isinstance(exclusive, str):
-                exclusive = exclusive.strip().lower()
-                exclusive = True if exclusive in TRUE_WORDS else False if exclusive in FALSE_WORDS else exclusive
+                # An empty cell is the default (not exclusive); other text must be a boolean word.
+                word = bool_from_text(exclusive)
+                exclusive = word if word is not None else False if not exclusive.strip() else exclusive.strip().lower()
             if exclusive is None:
                 exclusive = False
             if not isinstance(exclusive, bool):

@@ -23,7 +23,7 @@ from assets.core.inputs import clean_text, id_from_text, is_id, require_user, un
 from assets.core.versioning import check_version, delete_versioned, save_versioned
 from assets.models import Asset, ChangeLogEntry, Organization
 from assets.services.assets import get_asset
-from assets.services.organizations import get_organization, visible_organizations
+from assets.services.organizations import get_organization
 
 from .models import Link, LinkKind, LinkType
 from .system_types import SYSTEM_LINK_TYPES
@@ -47,39 +47,16 @@ SYSTEM_CODES = frozenset(spec["code"] for spec in SYSTEM_LINK_TYPES)
 
 
 # --- link types ---------------------------------------------------------------------------------
-def types_for_organization(organization: Organization):
-    """System link types, the organization's own and those inherited from its ancestors."""
-    lineage = organization.get_ancestors(include_self=True).values("pk")
-    return LinkType.objects.filter(Q(organization__isnull=True) | Q(organization_id__in=lineage))
-
-
 def visible_link_types(user, organization_id: int | None = None):
     """(queryset, organization): with an organization, the types usable there; otherwise the
-    system types and those of every organization the user can see (with inherited ones)."""
+    system types and those of every organization the user can see (assets.core.catalogue)."""
     require_user(user)
     if organization_id is not None:
         if not is_id(organization_id):
             raise NotFound(f"organization {organization_id} does not exist")
         organization = get_organization(user, organization_id)
-        return types_for_organization(organization), organization
-    if user.is_superuser:
-        return LinkType.objects.all(), None
-    lineage = Organization.objects.filter(
-        Exists(
-            visible_organizations(user).filter(
-                tree_id=OuterRef("tree_id"), lft__gte=OuterRef("lft"), rght__lte=OuterRef("rght")
-            )
-        )
-    ).values("pk")
-    return LinkType.objects.filter(Q(organization__isnull=True) | Q(organization_id__in=lineage)), None
-
-
-def origin_of(link_type: LinkType, organization: Organization | None) -> str:
-    if link_type.organization_id is None:
-        return "SYSTEM"
-    if organization is None or link_type.organization_id == organization.pk:
-        return "ORGANIZATION"
-    return "PARENT_ORGANIZATION"
+        return LinkType.objects.available_to(organization), organization
+    return LinkType.objects.visible_to(user), None
 
 
 def with_usage(queryset):
@@ -259,7 +236,7 @@ def resolve_link_type(reference, available: list[LinkType], organization: Organi
 
 
 def available_link_types(organization: Organization) -> list[LinkType]:
-    return list(types_for_organization(organization).select_related("organization"))
+    return list(LinkType.objects.available_to(organization).select_related("organization"))
 
 
 # --- link values --------------------------------------------------------------------------------

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group as Team
-from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from guardian.shortcuts import assign_perm, remove_perm
 
+from assets import extensions
 from assets.access.permissions import (
     ASSET_CODENAMES,
     ORG_PERMISSIONS,
@@ -57,13 +59,6 @@ class GrantTarget:
     is_visible: object = None
 
 
-_targets: dict[str, GrantTarget] = {}
-
-
-def register_grant_target(target: GrantTarget) -> None:
-    _targets[target.object_type] = target
-
-
 def _fetch_organization(user, object_id):
     organization = Organization.objects.filter(pk=object_id).first()
     if organization is None:
@@ -86,24 +81,24 @@ def _asset_visible(user, asset) -> bool:
     return Asset.objects.visible_to(user).filter(pk=asset.pk).exists()
 
 
-register_grant_target(
-    GrantTarget(
-        "organization", "assets", ORG_PERMISSIONS, _fetch_organization, lambda o: o.pk,
-        OrganizationUserObjectPermission, OrganizationGroupObjectPermission,
-        organization_path="content_object_id", is_visible=_organization_visible,
+@cache
+def _targets() -> Mapping[str, GrantTarget]:
+    """object_type -> GrantTarget: organizations and assets, and what the extensions add
+    (AssetExtension.grant_targets)."""
+    core = (
+        GrantTarget(
+            "organization", "assets", ORG_PERMISSIONS, _fetch_organization, lambda o: o.pk,
+            OrganizationUserObjectPermission, OrganizationGroupObjectPermission,
+            organization_path="content_object_id", is_visible=_organization_visible,
+        ),
+        GrantTarget(
+            "asset", "assets", ASSET_CODENAMES["view"], _fetch_asset, lambda a: a.organization_id,
+            AssetUserObjectPermission, AssetGroupObjectPermission,
+            organization_path="content_object__organization_id", is_visible=_asset_visible,
+        ),
     )
-)
-register_grant_target(
-    GrantTarget(
-        "asset", "assets", ASSET_CODENAMES["view"], _fetch_asset, lambda a: a.organization_id,
-        AssetUserObjectPermission, AssetGroupObjectPermission,
-        organization_path="content_object__organization_id", is_visible=_asset_visible,
-    )
-)
-
-
-def grant_targets() -> dict[str, GrantTarget]:
-    return dict(_targets)
+    targets = core + tuple(t for extension in extensions.installed() for t in extension.grant_targets())
+    return extensions.merged("grant target", ((target.object_type, target) for target in targets))
 
 
 def _require_superuser(user) -> None:
@@ -200,7 +195,7 @@ def _require_team_manager(actor, team) -> None:
         raise Forbidden("managing teams needs manage_org on an organization")
     if team.permissions.exists():
         raise Forbidden(f"team {team.name} holds global permissions; only superusers change its members")
-    for target in _targets.values():
+    for target in _targets().values():
         grants = target.team_table.objects.filter(group=team)
         if target.organization_path:
             organization_ids = set(grants.values_list(target.organization_path, flat=True))
@@ -258,9 +253,9 @@ class GrantRequest:
 
 def _resolve_grant(actor, request: GrantRequest):
     require_user(actor)
-    target = _targets.get(request.object_type)
+    target = _targets().get(request.object_type)
     if target is None:
-        raise ValidationFailed.field("object_type", f"must be one of {', '.join(sorted(_targets))}")
+        raise ValidationFailed.field("object_type", f"must be one of {', '.join(sorted(_targets()))}")
     codename = request.permission.split(".", 1)[-1] if isinstance(request.permission, str) else None
     if codename not in target.codenames:
         raise ValidationFailed.field(
@@ -329,12 +324,12 @@ def list_permissions(actor, *, object_type=None, object_id=None, user_id=None, l
     manage, and their own. Keyset-paged over (grant table, id). Returns (rows, next cursor)."""
     require_user(actor)
     limit = clean_limit(limit)
-    if object_type is not None and object_type not in _targets:
-        raise ValidationFailed.field("object_type", f"must be one of {', '.join(sorted(_targets))}")
+    if object_type is not None and object_type not in _targets():
+        raise ValidationFailed.field("object_type", f"must be one of {', '.join(sorted(_targets()))}")
     tables = [
         (name, holder_kind, table)
-        for name in ([object_type] if object_type else sorted(_targets))
-        for holder_kind, table in (("user", _targets[name].user_table), ("team", _targets[name].team_table))
+        for name in ([object_type] if object_type else sorted(_targets()))
+        for holder_kind, table in (("user", _targets()[name].user_table), ("team", _targets()[name].team_table))
     ]
     start_table, after_pk = 0, 0
     if cursor:
@@ -351,7 +346,7 @@ def list_permissions(actor, *, object_type=None, object_id=None, user_id=None, l
     positions: list[tuple[int, int]] = []
     for index in range(start_table, len(tables)):
         name, holder_kind, table = tables[index]
-        target = _targets[name]
+        target = _targets()[name]
         qs = table.objects.select_related("permission").order_by("pk")
         if index == start_table and after_pk:
             qs = qs.filter(pk__gt=after_pk)
@@ -411,6 +406,3 @@ def memberships(user) -> list[dict]:
         rows.append({"organization": {"id": organization.pk, "key": organization.key, "title": organization.title}, "permissions": held})
     return rows
 
-
-def known_permission(codename: str) -> bool:
-    return Permission.objects.filter(codename=codename).exists()

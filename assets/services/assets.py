@@ -8,6 +8,7 @@ from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from assets import extensions
 from assets.access.permissions import allowed_actions, can_create_assets
 from assets.core import changelog
 from assets.core.db.compiled import CompiledQuery
@@ -16,17 +17,12 @@ from assets.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, is_id, require_user, unique_or_duplicate
 from assets.core.versioning import check_version, delete_versioned, save_versioned
 
-from ..field_types import FieldType, InvalidValue, validate_value
+from ..field_types import InvalidValue, types_where, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device
-from .asset_types import types_for_organization
 from .organizations import get_organization
 
 PATCH_KEYS = ("set", "unset", "set_primary", "unset_primary")
 
-# Hooks other apps add to shape asset reads (the groups app prefetches memberships), and for
-# single-asset reads a replacement of such a hook that annotates the rows into the asset's own.
-asset_prefetch_extensions: list = []
-asset_row_extensions: dict = {}
 # The asset shape shows its type's id, code and title only: as two joined columns rather than
 # a type instance per row, which with its timestamps to parse cost ~20 % of a page of 1,000.
 TYPE_COLUMNS = {"type_code": F("type__code"), "type_title": F("type__title")}
@@ -36,20 +32,15 @@ def asset_detail_queryset():
     queryset = Asset.objects.select_related("type", "organization").prefetch_related(
         Prefetch("device_links", queryset=AssetDeviceLink.objects.select_related("device").order_by("field_code"))
     )
-    for extend in asset_prefetch_extensions:
-        queryset = extend(queryset)
-    return queryset
+    return extensions.prefetch_assets(queryset)
 
 
 def asset_read_queryset():
-    """For GET of one asset: device links (and through `asset_row_extensions` the groups) ride
-    in the asset's row, one query instead of one per relation."""
+    """For GET of one asset: device links (and through the extensions the groups) ride in the
+    asset's row, one query instead of one per relation."""
     from ..queries import device_rows
 
-    queryset = Asset.objects.annotate(**TYPE_COLUMNS, device_rows=device_rows())
-    for extend in asset_prefetch_extensions:
-        queryset = asset_row_extensions.get(extend, extend)(queryset)
-    return queryset
+    return extensions.annotate_asset(Asset.objects.annotate(**TYPE_COLUMNS, device_rows=device_rows()))
 
 
 def get_asset(user, asset_id: int, action: str = "view", *, queryset=None) -> Asset:
@@ -181,14 +172,14 @@ def apply_custom_fields(
             continue
         values.pop(code, None)
     for code in patch.unset_primary:
-        if code not in definitions or definitions[code].field_type != FieldType.DEVICE:
+        if code not in definitions or definitions[code].kind.reference != "device":
             error(code, "only DEVICE fields can be primary")
         elif primary == code:
             primary = None
     if len(patch.set_primary) > 1:
         errors.append({"field": "custom_fields.set_primary", "message": "at most one device field can be primary"})
     for code in patch.set_primary[:1]:
-        if code not in definitions or definitions[code].field_type != FieldType.DEVICE:
+        if code not in definitions or definitions[code].kind.reference != "device":
             error(code, "only DEVICE fields can be primary")
         elif code not in values:
             error(code, "has no device to mark as primary")
@@ -203,7 +194,7 @@ def apply_custom_fields(
     device_ids = {
         code: values[code]
         for code, d in definitions.items()
-        if d.field_type == FieldType.DEVICE and isinstance(values.get(code), int)
+        if d.kind.reference == "device" and isinstance(values.get(code), int)
     }
     return FieldsOutcome(values=values, primary_code=primary, device_ids=device_ids, errors=errors)
 
@@ -304,7 +295,7 @@ def check_references(user, asset: Asset, asset_type: AssetType, outcome: FieldsO
         asset_refs={
             code: outcome.values[code]
             for code in changed_codes
-            if code in outcome.values and definitions.get(code) and definitions[code].field_type == FieldType.ASSET
+            if code in outcome.values and definitions.get(code) and definitions[code].kind.reference == "asset"
         },
         device_refs={code: ref for code, ref in outcome.device_ids.items() if code in changed_codes},
     )
@@ -349,7 +340,7 @@ def create_asset(user, *, organization_id, type_id, title, key=None, custom_fiel
     if not can_create_assets(user, organization.pk):
         raise Forbidden("creating assets needs change_org_assets on the organization")
     asset_type = (
-        types_for_organization(organization).prefetch_related("field_definitions").filter(pk=_check_id(type_id, "type_id")).first()
+        AssetType.objects.available_to(organization).prefetch_related("field_definitions").filter(pk=_check_id(type_id, "type_id")).first()
     )
     if asset_type is None:
         raise ValidationFailed.field("type_id", f"type {type_id} is not available to organization {organization.key}")
@@ -444,18 +435,14 @@ def update_asset(user, asset_id: int, *, version=None, **changes) -> Asset:
     return get_asset(user, asset.pk)
 
 
-# Called inside the deleting transaction, before the row goes (links and groups log their own
-# removals here).
-asset_delete_hooks: list = []
-
-
 @transaction.atomic
 def delete_asset(user, asset_id: int, *, version=None) -> None:
     asset = get_asset(user, asset_id, "delete")
     check_version(asset, version)
     before = _asset_snapshot(asset, _current_primary(asset))
-    for hook in asset_delete_hooks:
-        hook(user, asset)
+    # Inside the transaction, before the row goes: links log the links that cascade away, files
+    # remove the asset's file.
+    extensions.before_asset_delete(user, asset)
     delete_versioned(asset, version)
     _drop_references_to(user, asset)
     changelog.record_deleted(user, asset, before)
@@ -466,7 +453,8 @@ def _drop_references_to(user, deleted: Asset) -> None:
     stored id must never point at nothing (or at a later asset that reuses the id)."""
     codes = set(
         CustomFieldDefinition.objects.filter(
-            field_type=FieldType.ASSET, asset_type__in=types_for_organization(deleted.organization).values("pk")
+            field_type__in=types_where(lambda kind: kind.reference == "asset"),
+            asset_type__in=AssetType.objects.available_to(deleted.organization).values("pk"),
         ).values_list("code", flat=True)
     )
     if not codes:
@@ -483,7 +471,7 @@ def _drop_references_to(user, deleted: Asset) -> None:
     entries = []
     for holder in holders:
         asset_codes = {
-            d.code for d in holder.type.field_definitions.all() if d.field_type == FieldType.ASSET
+            d.code for d in holder.type.field_definitions.all() if d.kind.reference == "asset"
         }
         dropped = [code for code in asset_codes if holder.custom_fields.get(code) == deleted.pk]
         if not dropped:
@@ -500,14 +488,6 @@ def _drop_references_to(user, deleted: Asset) -> None:
     changelog.record_bulk(entries)
 
 
-def parse_id_list(values, field_name: str) -> list[int]:
-    if values is None:
-        return []
-    if not isinstance(values, list):
-        raise ValidationFailed.field(field_name, "must be a list of ids")
-    return [_check_id(v, field_name) for v in values]
-
-
 def visible_assets(user, action: str = "view"):
     require_user(user)
     return Asset.objects.visible_to(user, action)
@@ -518,8 +498,5 @@ def asset_page_queryset(user):
     the extensions' relations prefetched once per page."""
     from ..queries import device_rows
 
-    queryset = visible_assets(user).annotate(**TYPE_COLUMNS, device_rows=device_rows())
-    for extend in asset_prefetch_extensions:
-        queryset = extend(queryset)
-    return queryset
+    return extensions.prefetch_assets(visible_assets(user).annotate(**TYPE_COLUMNS, device_rows=device_rows()))
 

@@ -1,13 +1,12 @@
 """Import and export of assets. One row = the whole state of one asset: key, title, type (code),
-one column per custom field code, primary_device (the DEVICE field code that is primary) and,
-when the groups app is installed, groups (paths such as "North/Hamburg depot", ';'-separated).
+one column per custom field code, primary_device (the DEVICE field code that is primary) and
+groups (paths such as "North/Hamburg depot", ';'-separated; groups.transfer.GroupsColumn).
 
 DEVICE values are device identifiers and ASSET values are asset keys, so a file moves between
 installations unchanged."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -19,10 +18,10 @@ from assets.core.db.bulk_sql import insert_change_entries, insert_rows
 from assets.core.errors import ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, require_user
 from assets.core.versioning import bulk_save_versioned, lock_stale
+from groups.transfer import GroupsColumn
 
-from ..field_types import NUMERIC_TYPES, FieldType
+from ..field_types import kind_of
 from ..models import Asset, AssetDeviceLink, AssetType, ChangeLogEntry, Device, Organization
-from ..services.asset_types import types_for_organization
 from ..services.assets import (
     CustomFieldsPatch,
     RefRow,
@@ -31,20 +30,14 @@ from ..services.assets import (
     check_asset_refs,
     check_device_claims,
 )
-from .formats import FormatError, JSONValueError, loads_strict
+from .formats import FormatError
 from .report import ImportReport
 
 RESERVED_COLUMNS = ("key", "title", "type", "primary_device", "groups")
-JSON_TYPES = {FieldType.MULTI_OPTIONS, FieldType.LOCALIZED_STRING, FieldType.JSON, FieldType.GEOJSON}
-TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no"}
 # Stands in for an ASSET reference to a row of the same file until that row has an id.
 _PENDING_REF = 2**62
 
-# The groups app plugs in the `groups` column: an object with
-#   prepare(organization, rows, report, *, user) -> state   (validate paths, before any write)
-#   apply(state, ids_by_key, *, user)                        (write memberships, inside the transaction)
-#   export_paths(asset_ids, *, user) -> {asset_id: ["A/B", ...]}  (groups the user can see)
-groups_column = None
+groups_column = GroupsColumn()
 
 
 @dataclass
@@ -65,30 +58,7 @@ def _cell_value(field_type: str, raw, *, from_csv: bool):
     """Text from a CSV cell (or a JSON value) to the value the field validator expects."""
     if not from_csv or not isinstance(raw, str):
         return raw
-    if field_type in NUMERIC_TYPES:
-        if field_type == FieldType.INTEGER:
-            try:
-                return int(raw.strip())  # exact, also beyond float precision
-            except ValueError:
-                pass
-        try:
-            number = float(raw)
-        except ValueError:
-            return raw  # the validator reports "must be a number"
-        if not math.isfinite(number):
-            return raw  # "nan", "inf" or out of range: the validator reports "must be a number"
-        return int(number) if number.is_integer() and field_type == FieldType.INTEGER else number
-    if field_type == FieldType.BOOLEAN:
-        lowered = raw.strip().lower()
-        return True if lowered in TRUE_WORDS else False if lowered in FALSE_WORDS else raw
-    if field_type in JSON_TYPES:
-        try:
-            return loads_strict(raw)
-        except JSONValueError:
-            if field_type == FieldType.MULTI_OPTIONS:
-                return [part for part in raw.split("|") if part]
-            return raw
-    return raw
+    return kind_of(field_type).parse_cell(raw)
 
 
 def _is_empty(value) -> bool:
@@ -102,7 +72,7 @@ def import_assets(
     require_user(user)
     report = ImportReport(dry_run=dry_run)
     types = {
-        t.code: t for t in types_for_organization(organization).prefetch_related("field_definitions")
+        t.code: t for t in AssetType.objects.available_to(organization).prefetch_related("field_definitions")
     }
     definitions = {code: {d.code: d for d in t.field_definitions.all()} for code, t in types.items()}
     all_codes = {code for defs in definitions.values() for code in defs}
@@ -133,7 +103,7 @@ def import_assets(
             bad_lines.add(line)
             continue
         device_identifiers.update(row.values[c] for c, d in definitions[row.asset_type.code].items()
-                                  if d.field_type == FieldType.DEVICE and isinstance(row.values.get(c), str))
+                                  if d.kind.reference == "device" and isinstance(row.values.get(c), str))
         parsed.append(row)
 
     # Set-based lookups. The organization's keys come in one query without an IN list: building
@@ -171,7 +141,7 @@ def import_assets(
             ref_row.labels[code] = f"'{ref}'"
         for code, definition in definitions[row.asset_type.code].items():
             value = row.values.get(code)
-            if definition.field_type == FieldType.DEVICE and isinstance(value, str):
+            if definition.kind.reference == "device" and isinstance(value, str):
                 ref_row.device_refs[code] = devices.get(value)
                 ref_row.labels[code] = f"'{value}'"
         ref_rows.append(ref_row)
@@ -204,7 +174,7 @@ def import_assets(
             # An export leaves ASSET cells of hidden targets empty: the stored value stays.
             for code, definition in definitions[row.asset_type.code].items():
                 held = row.existing.custom_fields.get(code)
-                if (definition.field_type == FieldType.ASSET and code not in row.asset_refs
+                if (definition.kind.reference == "asset" and code not in row.asset_refs
                         and isinstance(held, int) and held in hidden_refs):
                     row.values[code] = held
         for code, ref in [*ref_row.asset_refs.items(), *ref_row.device_refs.items()]:
@@ -226,7 +196,7 @@ def import_assets(
 
     valid = _drop_dangling_refs(valid, report, bad_lines)
     group_state = None
-    if groups_column is not None and any(row.groups is not None for row in valid):
+    if any(row.groups is not None for row in valid):
         group_state = groups_column.prepare(organization, valid, report, user=user)
         failed_lines = {e.line for e in report.errors}
         valid = [row for row in valid if row.line not in failed_lines]
@@ -270,7 +240,7 @@ class _StaleRows(Exception):
 
 def _hidden_refs(user, assets, definitions) -> set[int]:
     """Ids held in ASSET fields of `assets` that the user may not view."""
-    asset_codes = {code for defs in definitions.values() for code, d in defs.items() if d.field_type == FieldType.ASSET}
+    asset_codes = {code for defs in definitions.values() for code, d in defs.items() if d.kind.reference == "asset"}
     if not asset_codes:
         return set()
     held = sorted({value for asset in assets for code, value in asset.custom_fields.items()
@@ -359,13 +329,14 @@ def _parse_row(line, record, types, definitions, report, seen_keys, *, from_csv,
             else:
                 fail(column, f"is not a field of type {asset_type.code}")
             continue
-        if definition.field_type == FieldType.ASSET:
+        reference = definition.kind.reference
+        if reference == "asset":
             if not isinstance(raw, str):
                 fail(column, "must be the key of an asset")
                 continue
             asset_refs[column] = raw
             continue
-        if definition.field_type == FieldType.DEVICE and not isinstance(raw, str):
+        if reference == "device" and not isinstance(raw, str):
             fail(column, "must be the identifier of a device")
             continue
         values[column] = _cell_value(definition.field_type, raw, from_csv=from_csv)
@@ -434,7 +405,7 @@ def _write(user, organization, rows: list[Row], primaries: dict, group_state, *,
     for row in rows:
         if row.asset_type.pk not in device_codes:
             device_codes[row.asset_type.pk] = [
-                d.code for d in row.asset_type.field_definitions.all() if d.field_type == FieldType.DEVICE
+                d.code for d in row.asset_type.field_definitions.all() if d.kind.reference == "device"
             ]
     device_rows = []
     for row in [*new_rows, *(r for r, _ in changed)]:
@@ -467,20 +438,19 @@ def export_assets(user, organization: Organization, *, chunk_size: int = 2000):
     ordered by key, in the import's own shape."""
     require_user(user)
     queryset = Asset.objects.visible_to(user).filter(organization=organization).select_related("type")
-    types = list(types_for_organization(organization).prefetch_related("field_definitions"))
+    types = list(AssetType.objects.available_to(organization).prefetch_related("field_definitions"))
     field_types: dict[str, str] = {}
     for asset_type in types:
         for definition in asset_type.field_definitions.all():
             field_types.setdefault(definition.code, definition.field_type)
-    columns = ["key", "title", "type", *sorted(field_types), "primary_device"]
-    if groups_column is not None:
-        columns.append("groups")
+    columns = ["key", "title", "type", *sorted(field_types), "primary_device", "groups"]
 
     def records():
         device_identifiers = dict(Device.objects.filter(organization=organization).values_list("pk", "identifier"))
         # ASSET values name only assets the user may view; a hidden target's cell stays empty
         # (and an --update import of the file keeps that value).
         asset_keys = dict(queryset.order_by().values_list("pk", "key"))
+        references = {"device": device_identifiers, "asset": asset_keys}
         ids = list(queryset.order_by("key").values_list("pk", flat=True))
         for start in range(0, len(ids), chunk_size):
             chunk_ids = ids[start:start + chunk_size]
@@ -488,21 +458,16 @@ def export_assets(user, organization: Organization, *, chunk_size: int = 2000):
             primaries = dict(
                 AssetDeviceLink.objects.filter(asset_id__in=chunk_ids, is_primary=True).values_list("asset_id", "field_code")
             )
-            paths = groups_column.export_paths(chunk_ids, user=user) if groups_column is not None else {}
+            paths = groups_column.export_paths(chunk_ids, user=user)
             for asset in chunk:
                 record = {"key": asset.key, "title": asset.title, "type": asset.type.code}
                 for code, value in asset.custom_fields.items():
-                    kind = field_types.get(code)
-                    if kind == FieldType.DEVICE:
-                        value = device_identifiers.get(value, value)
-                    elif kind == FieldType.ASSET:
-                        value = asset_keys.get(value)
-                        if value is None:
-                            continue
-                    record[code] = value
+                    kind = kind_of(field_types.get(code))
+                    if kind.reference == "asset" and value not in asset_keys:
+                        continue
+                    record[code] = kind.export_value(value, references)
                 record["primary_device"] = primaries.get(asset.pk)
-                if groups_column is not None:
-                    record["groups"] = ";".join(paths.get(asset.pk, []))
+                record["groups"] = ";".join(paths.get(asset.pk, []))
                 yield record
 
     return columns, records()

@@ -12,35 +12,24 @@ from django.http import QueryDict
 from django.urls import reverse
 from django_htmx.http import push_url
 
+from assets import extensions
 from assets.access.permissions import can_create_assets
 from assets.core.errors import ValidationFailed
 from assets.core.pagination import paginate
+from groups.queries import group_filter_choices
 
 from .. import queries
-from ..field_types import FieldType
+from ..field_types import FilterInput, kind_of
 from ..models import AssetDeviceLink, AssetType
 from ..serializers import asset_data
-from ..services.asset_types import types_for_organization, visible_types, with_definitions
-from ..services.assets import asset_prefetch_extensions, visible_assets
-from . import groups_bridge
+from ..services.asset_types import visible_types, with_definitions
+from ..services.assets import visible_assets
 from .common import organization_list, page_organization, parse_id, render_page_or_partial, staff_page
-from .presenters import COLUMN_TYPES, SORTABLE_TYPES, asset_field_values, referenced_asset_ids, referenced_assets
+from .presenters import asset_field_values, referenced_asset_ids, referenced_assets
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 FIXED_ORDERINGS = ("title", "created_at", "updated_at")
-TEXT_TYPES = {FieldType.STRING, FieldType.TEXT, FieldType.URL, FieldType.LOCALIZED_STRING}
-RANGE_INPUTS = {FieldType.INTEGER: "number", FieldType.NUMBER: "number", FieldType.DATE: "date",
-                FieldType.DATETIME: "datetime-local"}
-
-
-@dataclass
-class FilterInput:
-    name: str  # the GET /assets parameter it fills
-    label: str
-    kind: str  # search | number | date | datetime-local | select
-    value: str = ""
-    choices: list = field(default_factory=list)
 
 
 @dataclass
@@ -53,22 +42,8 @@ class FieldFilter:
 
 def field_filter(definition) -> FieldFilter:
     """The inputs one custom field gets, named with the API's cf_<code>[__<op>] parameters."""
-    code, kind = definition.code, definition.field_type
-    base = f"cf_{code}"
-    if kind in TEXT_TYPES:
-        inputs = [FilterInput(f"{base}__icontains", "contains", "search")]
-    elif kind in RANGE_INPUTS:
-        inputs = [FilterInput(f"{base}__gte", "from", RANGE_INPUTS[kind]),
-                  FilterInput(f"{base}__lte", "to", RANGE_INPUTS[kind])]
-    elif kind == FieldType.BOOLEAN:
-        inputs = [FilterInput(base, "is", "select", choices=[("", "Any"), ("true", "Yes"), ("false", "No")])]
-    elif kind in (FieldType.OPTIONS, FieldType.MULTI_OPTIONS):
-        options = [(o["code"], o.get("title") or o["code"]) for o in definition.params.get("options", [])]
-        inputs = [FilterInput(base, "is", "select", choices=[("", "Any"), *options])]
-    else:
-        inputs = [FilterInput(f"{base}__isnull", "value", "select",
-                              choices=[("", "Any"), ("false", "Set"), ("true", "Empty")])]
-    return FieldFilter(code, definition.title, kind, inputs)
+    inputs = kind_of(definition.field_type).filter_inputs(definition, f"cf_{definition.code}")
+    return FieldFilter(definition.code, definition.title, definition.field_type, inputs)
 
 
 @dataclass
@@ -89,7 +64,7 @@ class ListState:
     types: list = field(default_factory=list)
     asset_type: AssetType | None = None
     definitions: list = field(default_factory=list)
-    groups: list | None = None
+    groups: list = field(default_factory=list)
     group_id: int | None = None
     include_descendants: bool = False
     title_contains: str = ""
@@ -120,7 +95,7 @@ def read_state(request) -> ListState:
     organization, explicit = page_organization(request)
     state = ListState(organizations=organization_list(request), organization=organization)
     if organization is not None:
-        types_qs = types_for_organization(organization)
+        types_qs = AssetType.objects.available_to(organization)
     else:
         types_qs, _ = visible_types(request.user)
     types_qs = with_definitions(types_qs.select_related("organization")).order_by("order", "title", "id")
@@ -129,10 +104,9 @@ def read_state(request) -> ListState:
     state.asset_type = next((t for t, _ in state.types if t.pk == type_id), None)
     if state.asset_type is not None:
         state.definitions = list(state.asset_type.field_definitions.all())
-    state.groups = groups_bridge.group_choices(request.user, organization, parse_id(get.get("group_id")))
-    if state.groups is not None:
-        state.group_id = next((gid for gid, _ in state.groups if gid == parse_id(get.get("group_id"))), None)
-        state.include_descendants = state.group_id is not None and get.get("include_descendants") in ("true", "on", "1")
+    state.groups = group_filter_choices(request.user, organization, parse_id(get.get("group_id")))
+    state.group_id = next((gid for gid, _ in state.groups if gid == parse_id(get.get("group_id"))), None)
+    state.include_descendants = state.group_id is not None and get.get("include_descendants") in ("true", "on", "1")
     state.title_contains = (get.get("title_contains") or "").strip()[:200]
     state.field_filters = [field_filter(d) for d in state.definitions]
     for group in state.field_filters:
@@ -140,7 +114,7 @@ def read_state(request) -> ListState:
             item.value = (get.get(item.name) or "").strip()[:200]
             if item.kind == "select" and item.value not in {code for code, _ in item.choices}:
                 item.value = ""
-    sortable = {f"cf_{d.code}" for d in state.definitions if d.field_type in SORTABLE_TYPES}
+    sortable = {f"cf_{d.code}" for d in state.definitions if kind_of(d.field_type).sortable}
     ordering = get.get("ordering") or "title"
     state.ordering = ordering if ordering.lstrip("-") in (*FIXED_ORDERINGS, *sortable) else "title"
     limit = parse_id(get.get("limit"))
@@ -187,8 +161,9 @@ def columns_for(state: ListState) -> list[Column]:
     if state.organization is None:
         columns.append(Column("Organization"))
     for d in state.definitions:
-        if d.field_type in COLUMN_TYPES:
-            columns.append(Column(d.title, f"cf_{d.code}" if d.field_type in SORTABLE_TYPES else None, d.code))
+        kind = kind_of(d.field_type)
+        if kind.column:
+            columns.append(Column(d.title, f"cf_{d.code}" if kind.sortable else None, d.code))
     columns += [Column("Primary device"), Column("Created", "created_at")]
     for column in columns:
         if column.ordering is None:
@@ -232,13 +207,12 @@ def _results(request, state: ListState) -> dict:
             Prefetch("device_links", queryset=AssetDeviceLink.objects.select_related("device").order_by("field_code"))
         )
         # What other apps add to an asset (its file for thumbnails, its groups) rides along here.
-        for extend in asset_prefetch_extensions:
-            queryset = extend(queryset)
+        queryset = extensions.prefetch_assets(queryset)
         page = paginate(queryset, keys, limit=state.limit, cursor=state.cursor or None)
     except ValidationFailed as exc:
         error = exc
     if page is not None:
-        shown_defs = [d for d in state.definitions if d.field_type in COLUMN_TYPES]
+        shown_defs = [d for d in state.definitions if kind_of(d.field_type).column]
         assets_by_id = referenced_assets(request.user, referenced_asset_ids(page.items, shown_defs))
         for asset in page.items:
             links = list(asset.device_links.all())

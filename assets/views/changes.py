@@ -8,13 +8,13 @@ from django.urls import reverse
 
 from assets.core.errors import NotFound, ValidationFailed
 from assets.core.pagination import SortKey, paginate
+from groups.permissions import visible_groups
 
 from ..models import ChangeLogEntry
 from ..services.asset_types import visible_types
 from ..services.assets import get_asset, visible_assets
 from ..services.changes import filter_changes, visible_changes
 from .common import organization_list, page_organization, render_page_or_partial, staff_page
-from .groups_bridge import visible_group_queryset
 from .presenters import diff_rows
 
 PAGE_SIZE = 50
@@ -40,10 +40,8 @@ def _object_urls(user, entries) -> dict[tuple[str, int], str]:
         for pk in types.filter(pk__in=ids_by_type["asset_type"]).values_list("pk", flat=True):
             urls[("asset_type", pk)] = reverse("type_detail", args=[pk])
     if ids_by_type.get("group"):
-        groups = visible_group_queryset(user)
-        if groups is not None:
-            for pk in groups.filter(pk__in=ids_by_type["group"]).values_list("pk", flat=True):
-                urls[("group", pk)] = f"/groups/{pk}/"
+        for pk in visible_groups(user).filter(pk__in=ids_by_type["group"]).values_list("pk", flat=True):
+            urls[("group", pk)] = f"/groups/{pk}/"
     return urls
 
 

@@ -11,20 +11,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from assets.access.permissions import can_manage_org
+from assets.core import catalogue
 from assets.core.errors import Conflict, Duplicate, InUse, NotFound, ValidationFailed
 from assets.core.forms import place_errors
 
 from ..forms import AssetTypeForm, FieldDefinitionForm, NewAssetTypeForm
+from ..models import AssetType
 from ..services import asset_types
 from ..services.assets import visible_assets
 from .common import organization_list, page_organization, parse_id, staff_page
 from .presenters import json_text
 
-ORIGIN_LABELS = {
-    asset_types.SYSTEM: "System",
-    asset_types.ORGANIZATION: "Own",
-    asset_types.PARENT_ORGANIZATION: "Inherited",
-}
+ORIGIN_LABELS = {catalogue.SYSTEM: "System", catalogue.ORGANIZATION: "Own", catalogue.PARENT_ORGANIZATION: "Inherited"}
 
 
 def can_edit_type(user, asset_type) -> bool:
@@ -56,7 +54,7 @@ def params_summary(definition) -> list[str]:
 def type_list(request):
     organization, _ = page_organization(request)
     if organization is not None:
-        queryset = asset_types.types_for_organization(organization)
+        queryset = AssetType.objects.available_to(organization)
     else:
         queryset, _ = asset_types.visible_types(request.user)
     types = list(
@@ -67,12 +65,12 @@ def type_list(request):
     counts = _visible_counts(request.user, [t.pk for t in types])
     rows = []
     for asset_type in types:
-        origin = asset_types.origin_of(asset_type, organization or asset_type.organization)
+        origin = catalogue.origin(asset_type, organization or asset_type.organization)
         rows.append({
             "type": asset_type,
             "origin": origin,
             "origin_label": ORIGIN_LABELS[origin],
-            "editable": origin != asset_types.PARENT_ORGANIZATION and can_edit_type(request.user, asset_type),
+            "editable": origin != catalogue.PARENT_ORGANIZATION and can_edit_type(request.user, asset_type),
             "fields": list(asset_type.field_definitions.all()),
             "asset_count": counts.get(asset_type.pk, 0),
         })
@@ -124,7 +122,7 @@ def _editor_context(request, asset_type, **extra) -> dict:
     context = {
         "section": "types",
         "asset_type": asset_type,
-        "origin_label": ORIGIN_LABELS[asset_types.origin_of(asset_type, asset_type.organization)],
+        "origin_label": ORIGIN_LABELS[catalogue.origin(asset_type, asset_type.organization)],
         "editable": editable,
         "inherited_by": inherited_by,
         "fields": [{"definition": d, "params": params_summary(d), "params_json": json_text(d.params, indent=None)}

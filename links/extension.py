@@ -1,0 +1,17 @@
+"""What links add to the asset core (assets.extensions): the linked_to filter of GET /assets, and
+the change-log entries of the links an asset's deletion cascades away."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from assets.extensions import AssetExtension
+
+from .services import linked_to_filter, log_links_of_deleted_asset
+
+
+class LinksExtension(AssetExtension):
+    list_filters = MappingProxyType({"linked_to": linked_to_filter})
+
+    def before_asset_delete(self, user, asset):
+        log_links_of_deleted_asset(user, asset)
