@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from django import forms
 
+from assets.core.forms import place_errors
+
 from .field_types import FieldType, kind_of, types_where
 from .field_types.numbers import number_from_input
 
@@ -124,20 +126,17 @@ class AssetForm(forms.Form):
         return changes
 
     def map_errors(self, exc) -> None:
-        """A service's ValidationFailed/Duplicate errors onto the fields they name."""
-        for item in getattr(exc, "errors", None) or []:
-            name = item.get("field") or ""
-            message = item.get("message") or "is not valid"
-            if name in ("title", "key"):
-                self.add_error(name, message)
-            elif name.startswith("custom_fields.") and cf_name(name.split(".", 1)[1]) in self.fields:
-                self.add_error(cf_name(name.split(".", 1)[1]), message)
-            elif name in ("custom_fields.set_primary", "custom_fields.unset_primary") and "primary_device" in self.fields:
-                self.add_error("primary_device", message)
-            else:
-                self.add_error(None, f"{name}: {message}" if name else message)
-        if not getattr(exc, "errors", None):
-            self.add_error(None, exc.detail)
+        """A service's errors onto the fields they name."""
+        place_errors(self, exc, self._field_for)
+
+    def _field_for(self, name: str, message: str) -> tuple[str | None, str]:
+        if name in ("title", "key"):
+            return name, message
+        if name in ("custom_fields.set_primary", "custom_fields.unset_primary"):
+            return "primary_device", message
+        if name.startswith("custom_fields."):
+            return cf_name(name.split(".", 1)[1]), message
+        return None, message
 
 
 # --- asset types --------------------------------------------------------------------------------
@@ -262,20 +261,16 @@ class FieldDefinitionForm(forms.Form):
         return spec
 
     def map_errors(self, exc) -> None:
-        for item in getattr(exc, "errors", None) or []:
-            name = (item.get("field") or "").removeprefix("field").lstrip(".")
-            message = item.get("message") or "is not valid"
-            param = message.split(" ", 1)[0].removeprefix("params.") if message.startswith("params.") else ""
-            if name in self.fields and name != "version":
-                self.add_error(name, message)
-            elif name == "params" and param in self.fields and param not in ("code", "title", "version"):
-                self.add_error(param, message.split(" ", 1)[1] if " " in message else message)
-            elif name == "params":
-                self.add_error(None, f"Params: {message}")
-            else:
-                self.add_error(None, f"{name}: {message}" if name else message)
-        if not getattr(exc, "errors", None):
-            self.add_error(None, exc.detail)
+        place_errors(self, exc, self._field_for)
+
+    def _field_for(self, name: str, message: str) -> tuple[str | None, str]:
+        name = name.removeprefix("field").lstrip(".")
+        if name in self.fields and name != "version":
+            return name, message
+        param = message.split(" ", 1)[0].removeprefix("params.") if message.startswith("params.") else ""
+        if name == "params" and param in self.fields and param not in ("code", "title", "version"):
+            return param, message.split(" ", 1)[1] if " " in message else message
+        return None, message
 
 
 class DeviceForm(forms.Form):
@@ -288,12 +283,4 @@ class DeviceForm(forms.Form):
         self.fields["organization"].choices = list(organization_choices)
 
     def map_errors(self, exc) -> None:
-        for item in getattr(exc, "errors", None) or []:
-            name = item.get("field") or ""
-            message = item.get("message") or "is not valid"
-            if name in ("title", "identifier"):
-                self.add_error(name, message)
-            else:
-                self.add_error(None, f"{name}: {message}" if name else message)
-        if not getattr(exc, "errors", None):
-            self.add_error(None, exc.detail)
+        place_errors(self, exc, lambda name, message: (name if name in ("title", "identifier") else None, message))

@@ -247,9 +247,25 @@ def _check_assets(user, organization_id: int, asset_ids: list[int], must_change)
         raise Forbidden(f"you may view but not change asset(s) {', '.join(map(str, refused))}")
 
 
+def fileable_group_ids(user, organization_id: int, group_ids) -> set[int]:
+    """Which of many groups of one organization the user may add assets to or remove them from:
+    all with change_org_assets there (organization-wide asset editors), else those they may change."""
+    group_ids = sorted(set(group_ids))
+    if can_file_assets_in(user, organization_id):
+        return set(group_ids)
+    condition = group_condition(user, "change")
+    if condition is None:
+        return set(group_ids)
+    allowed = set()
+    for start in range(0, len(group_ids), 5000):
+        allowed.update(AssetGroup.objects.filter(condition, pk__in=group_ids[start:start + 5000])
+                       .values_list("pk", flat=True))
+    return allowed
+
+
 def may_file(user, group: AssetGroup) -> bool:
     """Whether the user may add assets to or remove them from the group."""
-    return can_file_assets_in(user, group.organization_id) or may(user, group, "change")
+    return group.pk in fileable_group_ids(user, group.organization_id, [group.pk])
 
 
 def _group_for_filing(user, group_id: int) -> AssetGroup:

@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from assets.core.errors import Conflict, DomainError, ValidationFailed
+from assets.core.forms import error_text
 from assets.core.inputs import id_from_text
 from assets.core.pagination import SortKey, paginate
 from assets.models import Asset, Organization
@@ -70,15 +71,6 @@ def _int_param(request, name: str) -> int | None:
     return value
 
 
-def _error_text(exc: DomainError) -> str:
-    """The detail, and for invalid input every field error that the detail doesn't say yet."""
-    if not isinstance(exc, ValidationFailed):
-        return exc.detail
-    lines = [f"{e['field']}: {e['message']}" if e.get("field") else e.get("message", "") for e in exc.errors]
-    lines = [line for line in lines if line and line not in exc.detail]
-    return f"{exc.detail}: {'; '.join(lines)}" if lines else exc.detail
-
-
 def domain_errors_as_messages(view):
     """Pages answer DomainErrors with a message and a redirect back to the group (or tree)."""
 
@@ -93,7 +85,7 @@ def domain_errors_as_messages(view):
                 "this is its current state, try again.",
             )
         except DomainError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return redirect(_back_url(request, kwargs.get("group_id")))
 
     return wrapper

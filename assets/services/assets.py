@@ -199,45 +199,111 @@ def apply_custom_fields(
     return FieldsOutcome(values=values, primary_code=primary, device_ids=device_ids, errors=errors)
 
 
-def check_references(user, asset: Asset, asset_type: AssetType, outcome: FieldsOutcome, changed_codes) -> None:
-    """ASSET fields must name an asset the user can see in the same organization; DEVICE fields a
-    device of the organization that no other asset holds. Adds to outcome.errors."""
-    definitions = {d.code: d for d in asset_type.field_definitions.all()}
-    asset_refs = {
-        code: outcome.values[code]
-        for code in changed_codes
-        if code in outcome.values and definitions.get(code) and definitions[code].kind.reference == "asset"
-    }
-    if asset_refs:
-        found = set(
+def allowed_asset_ids(user, ids, action: str = "view", *, chunk: int = 5000) -> set[int]:
+    """Which of many asset ids the user may `action` (bulk callers: imports); one query per chunk."""
+    ids = sorted(set(ids))
+    allowed = set()
+    for start in range(0, len(ids), chunk):
+        allowed.update(Asset.objects.visible_to(user, action).filter(pk__in=ids[start:start + chunk])
+                       .values_list("pk", flat=True))
+    return allowed
+
+
+@dataclass
+class RefRow:
+    """One asset's references, for the set-based rule checks below. `asset_id` is the asset being
+    written: its id, or for an asset not stored yet a negative stand-in (or None), so that rows
+    of one set may reference the new ones. Reference values are
+    ids, None for a name that resolved to nothing; `labels` says how the user named each one."""
+
+    line: int
+    asset_id: int | None
+    asset_refs: dict = field(default_factory=dict)  # ASSET field code -> asset id | None
+    device_refs: dict = field(default_factory=dict)  # DEVICE field code -> device id | None
+    labels: dict = field(default_factory=dict)  # field code -> the name shown in messages
+
+
+@dataclass
+class RuleError:
+    line: int
+    field: str
+    message: str
+    duplicate: bool = False  # the conflict kind (a device another asset holds): 409 for one asset
+
+
+def _label(row: RefRow, code: str, ref) -> str:
+    return row.labels.get(code, str(ref))
+
+
+def check_asset_refs(user, organization_id: int, rows: list[RefRow], *, chunk: int = 5000) -> list[RuleError]:
+    """ASSET fields name an asset of the same organization that the user may view (hidden ones
+    read as missing), or another row of the same set; never the asset itself."""
+    unstored = {row.asset_id for row in rows if row.asset_id is not None and row.asset_id < 0}
+    wanted = sorted({ref for row in rows for ref in row.asset_refs.values() if ref is not None and ref > 0})
+    found = set()
+    for start in range(0, len(wanted), chunk):
+        found.update(
             Asset.objects.visible_to(user)
-            .filter(organization_id=asset.organization_id, pk__in=set(asset_refs.values()))
+            .filter(organization_id=organization_id, pk__in=wanted[start:start + chunk])
             .values_list("pk", flat=True)
         )
-        for code, ref in asset_refs.items():
-            if ref not in found:
-                outcome.errors.append({"field": f"custom_fields.{code}", "message": f"asset {ref} does not exist in this organization"})
-            elif asset.pk is not None and ref == asset.pk:
-                outcome.errors.append({"field": f"custom_fields.{code}", "message": "an asset can't reference itself"})
-    device_refs = {code: ref for code, ref in outcome.device_ids.items() if code in changed_codes}
-    if device_refs:
-        wanted = list(device_refs.values())
-        if len(set(wanted)) != len(wanted):
-            outcome.errors.append({"field": "custom_fields", "message": "the same device appears in two fields"})
-        devices = set(
-            Device.objects.filter(organization_id=asset.organization_id, pk__in=wanted).values_list("pk", flat=True)
-        )
-        taken = set(
-            AssetDeviceLink.objects.filter(device_id__in=wanted).exclude(asset_id=asset.pk).values_list("device_id", flat=True)
-        )
-        for code, ref in device_refs.items():
-            if ref not in devices:
-                outcome.errors.append({"field": f"custom_fields.{code}", "message": f"device {ref} does not exist in this organization"})
-            elif ref in taken:
-                raise Duplicate(
-                    f"device {ref} is already linked to another asset",
-                    errors=[{"field": f"custom_fields.{code}", "message": "device already linked to another asset"}],
-                )
+    errors = []
+    for row in rows:
+        for code, ref in row.asset_refs.items():
+            if ref is not None and ref == row.asset_id:
+                errors.append(RuleError(row.line, code, "an asset can't reference itself"))
+            elif ref not in found and ref not in unstored:
+                errors.append(RuleError(row.line, code, f"no asset {_label(row, code, ref)} in this organization"))
+    return errors
+
+
+def check_device_claims(organization_id: int, rows: list[RefRow], *, chunk: int = 5000) -> list[RuleError]:
+    """DEVICE fields name a device of the organization that no other asset holds, and no device
+    twice in the set (the unique constraint on the link stays the guard against races)."""
+    wanted = sorted({ref for row in rows for ref in row.device_refs.values() if ref is not None})
+    devices, owner = set(), {}
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start:start + chunk]
+        devices.update(Device.objects.filter(organization_id=organization_id, pk__in=part).values_list("pk", flat=True))
+        owner.update(AssetDeviceLink.objects.filter(device_id__in=part).values_list("device_id", "asset_id"))
+    errors = []
+    claimed: dict[int, int] = {}
+    for row in rows:
+        for code, ref in row.device_refs.items():
+            label = _label(row, code, ref)
+            if ref is None or ref not in devices:
+                errors.append(RuleError(row.line, code, f"no device {label} in this organization"))
+            elif owner.get(ref) is not None and owner[ref] != row.asset_id:
+                errors.append(RuleError(row.line, code, f"device {label} is already linked to another asset",
+                                        duplicate=True))
+            elif ref in claimed:
+                first = claimed[ref]
+                errors.append(RuleError(row.line, code, "the same device appears in two fields" if first == row.line
+                                        else f"device {label} is also used on line {first}"))
+            else:
+                claimed[ref] = row.line
+    return errors
+
+
+def check_references(user, asset: Asset, asset_type: AssetType, outcome: FieldsOutcome, changed_codes) -> None:
+    """The set-based checks above for one asset: errors go to outcome.errors; a device another
+    asset holds raises Duplicate."""
+    definitions = {d.code: d for d in asset_type.field_definitions.all()}
+    row = RefRow(
+        line=1,
+        asset_id=asset.pk,
+        asset_refs={
+            code: outcome.values[code]
+            for code in changed_codes
+            if code in outcome.values and definitions.get(code) and definitions[code].kind.reference == "asset"
+        },
+        device_refs={code: ref for code, ref in outcome.device_ids.items() if code in changed_codes},
+    )
+    errors = check_asset_refs(user, asset.organization_id, [row]) + check_device_claims(asset.organization_id, [row])
+    for error in errors:
+        if error.duplicate:
+            raise Duplicate(error.message, errors=[{"field": f"custom_fields.{error.field}", "message": error.message}])
+        outcome.errors.append({"field": f"custom_fields.{error.field}", "message": error.message})
 
 
 def sync_device_links(asset: Asset, outcome: FieldsOutcome) -> None:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from assets.access.permissions import can_manage_org
 from assets.core import catalogue
 from assets.core.errors import Conflict, Duplicate, InUse, NotFound, ValidationFailed
+from assets.core.forms import place_errors
 from assets.core.inputs import id_from_text
 
 from ..forms import AssetTypeForm, FieldDefinitionForm, NewAssetTypeForm
@@ -104,9 +105,7 @@ def type_create(request):
                 title=data.get("title") or "", description=data.get("description") or "", order=data.get("order"),
             )
         except (ValidationFailed, Duplicate) as exc:
-            for item in exc.errors or [{"field": "", "message": exc.detail}]:
-                field = item.get("field") if item.get("field") in form.fields else None
-                form.add_error(field, item.get("message"))
+            place_errors(form, exc)
         else:
             messages.success(request, f"Created type {created.title}. Add its fields below.")
             return redirect("type_detail", created.pk)
@@ -182,8 +181,7 @@ def type_update(request, type_id: int):
             _conflict_message(request, exc)
             return redirect("type_detail", asset_type.pk)
         except ValidationFailed as exc:
-            for item in exc.errors:
-                form.add_error(item["field"] if item.get("field") in form.fields else None, item.get("message"))
+            place_errors(form, exc)
         else:
             messages.success(request, "Saved the type.")
             return redirect("type_detail", asset_type.pk)
