@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from links.dialects import vams
+
 from .api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("compat/vams/", vams.api.urls),
     path("", include("assets.urls")),
     path("groups/", include("groups.urls")),
     path("links/", include("links.urls")),
