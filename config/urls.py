@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from links.dialects import vams
+from links.dialects import laserfiche, vams
 
 from .api import api
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("compat/vams/", vams.api.urls),
+    path("compat/laserfiche/repository/v1/", laserfiche.api.urls),
     path("", include("assets.urls")),
     path("groups/", include("groups.urls")),
     path("links/", include("links.urls")),
