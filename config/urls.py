@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from groups.dialects import navixy
 from links.dialects import laserfiche, vams
 
 from .api import api
@@ -8,6 +9,7 @@ from .api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("compat/navixy/", navixy.api.urls),
     path("compat/vams/", vams.api.urls),
     path("compat/laserfiche/repository/v1/", laserfiche.api.urls),
     path("", include("assets.urls")),
