@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.http import Http404, HttpResponse
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import Http404, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from assets.core.errors import DomainError
+from assets.files.uploads import as_domain_error
 
 from .api import BearerToken, BrowserSession, StrictJSONParser, describe_http_error, describe_validation_error
 
@@ -63,6 +66,14 @@ def dialect_api(namespace: str, title: str, render: Render, *, parser=None) -> N
     def on_http_error(request, exc):
         status, detail, _ = describe_http_error(exc)
         return render(request, status, detail, exc)
+
+    # A multipart body that can't be parsed (a session-authenticated request parses it during
+    # the CSRF check, before any endpoint runs) is the client's fault: 400, or 413.
+    def on_body_error(request, exc):
+        return on_domain_error(request, as_domain_error(exc))
+
+    for error in (MultiPartParserError, RequestDataTooBig, TooManyFilesSent, TooManyFieldsSent, UnreadablePostError):
+        api.add_exception_handler(error, on_body_error)
 
     @api.exception_handler(Http404)
     def on_404(request, exc):

@@ -22,7 +22,7 @@ from pydantic import Field
 
 from assets.core.changelog import request_id_var
 from assets.core.errors import NotFound, ValidationFailed
-from assets.core.inputs import require_user
+from assets.core.inputs import is_id, require_user
 from assets.models import Asset
 from assets.schemas import Strict
 from assets.services.assets import get_asset
@@ -165,7 +165,8 @@ def get_links(request, repoId: str, entryId: int):
 @api.put("/Repositories/{repoId}/Entries/{entryId}/links", response={200: dict, **ERRORS})
 def assign_links(request, repoId: str, entryId: int, payload: list[LinkIn]):
     asset = _entry(request, repoId, entryId)
-    targets = {entry.targetId for entry in payload}
+    # Ids beyond 64 bits name nothing (and SQLite can't bind them); the service reports them.
+    targets = {entry.targetId for entry in payload if is_id(entry.targetId)}
     outside = (
         Asset.objects.filter(pk__in=targets).exclude(organization_id=asset.organization_id).values_list("pk", flat=True)
     )

@@ -192,3 +192,12 @@ def test_bad_entry_ids_are_4xx(lf, documents):
     for entry in ("abc", "0", "9" * 30):
         response = lf.get(f"Repositories/r-abc123/Entries/{entry}")
         assert response.status_code in (400, 404), (entry, response.status_code)
+
+
+def test_ids_beyond_64_bits_are_4xx(lf, documents):
+    huge = 2**70
+    response = put_links(lf, documents["email"], [{"targetId": huge, "linkTypeId": 1}])
+    assert response.status_code in (400, 404), response.content
+    response = put_links(lf, documents["email"], [{"targetId": documents["agenda"].pk, "linkTypeId": huge}])
+    assert response.status_code == 400
+    assert not Link.objects.exists()

@@ -153,3 +153,14 @@ def test_view_only_is_403(compat, navixy, fleet, boats):
 def test_anonymous_is_401(compat):
     response = compat(BASE).post("asset_link/list", {})
     assert response.status_code == 401 and response.json()["status"]["code"] == 4
+
+
+def test_ids_beyond_64_bits_are_4xx(navixy, boats):
+    huge = 2**70
+    for path, body in [("asset_link/create", {"label": "x", "asset_ids": [huge]}),
+                       ("asset_link/create", {"label": "x", "asset_ids": [boats[0].pk, huge]}),
+                       ("asset_link/read", {"link_id": huge}),
+                       ("asset_link/set", {"link_id": huge, "asset_id": huge})]:
+        response = navixy.post(path, body)
+        assert 400 <= response.status_code < 500, (path, response.content)
+    assert not AssetGroup.objects.exists()

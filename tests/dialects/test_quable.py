@@ -299,3 +299,27 @@ def test_link_type_restrictions_apply(quable, instance):
     quable.post("assets", {"id": "img"})
     response = quable.post("links", {"origin": {"id": "doc"}, "target": {"id": "img"}, "linkType": {"id": "variant"}})
     assert response.status_code == 400
+
+
+def test_oversized_and_broken_uploads_are_4xx(quable, settings):
+    settings.ASSET_FILE_MAX_BYTES = 100
+    response = upload(quable)
+    assert response.status_code == 413 and response.json()["@type"] == "hydra:Error"
+    broken = quable.client.post(f"{BASE}files", b"--x\r\nnot a part", content_type="multipart/form-data; boundary=x",
+                                **quable.headers)
+    assert broken.status_code == 400
+    assert not StagedUpload.objects.exists()
+
+
+def test_session_upload_needs_csrf_and_big_bodies_are_4xx(instance, author, settings):
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    client = Client(enforce_csrf_checks=True)
+    client.login(username="author", password=PASSWORD)
+    response = client.post(f"{BASE}files", {"fileType": "asset", "file": jpeg()})
+    assert response.status_code == 403 and response.json()["@type"] == "hydra:Error"
+    settings.ASSET_FILE_MAX_BYTES = 100
+    response = client.post(f"{BASE}files", {"fileType": "asset", "file": jpeg(size=(400, 400))})
+    assert 400 <= response.status_code < 500
