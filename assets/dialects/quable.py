@@ -16,8 +16,7 @@ from django.http import HttpResponse, JsonResponse
 from ninja import Status
 
 from assets.core.errors import NotFound, ValidationFailed
-from assets.core.inputs import require_user
-from assets.dialects.ids import asset_id_by_key
+from assets.dialects.ids import asset_id_by_key, organization_by_key
 from assets.files import services as files
 from assets.files.api import MULTIPART_FILE_BODY
 from assets.files.inspection import human_size
@@ -26,7 +25,6 @@ from assets.models import Asset, AssetType, Organization
 from assets.schemas import Strict
 from assets.services import assets as asset_services
 from assets.services.asset_types import types_for_organization
-from assets.services.organizations import visible_organizations
 from config.dialects import dialect_api
 from groups import services as groups
 from groups.models import AssetGroup, GroupMembership
@@ -101,11 +99,7 @@ ERRORS = {400: dict, 401: dict, 403: dict, 404: dict, 409: dict}
 
 # --- ids ----------------------------------------------------------------------------------------
 def _organization(user, key: str) -> Organization:
-    require_user(user)
-    organization = visible_organizations(user).filter(key=key).first()
-    if organization is None:
-        raise NotFound(f"instance {key} does not exist")
-    return organization
+    return organization_by_key(user, key, f"instance {key} does not exist")
 
 
 def _dam_type(organization: Organization) -> AssetType:

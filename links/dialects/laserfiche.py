@@ -22,11 +22,11 @@ from pydantic import Field
 
 from assets.core.changelog import request_id_var
 from assets.core.errors import NotFound, ValidationFailed
-from assets.core.inputs import is_id, require_user
+from assets.core.inputs import is_id
+from assets.dialects.ids import organization_by_key
 from assets.models import Asset
 from assets.schemas import Strict
 from assets.services.assets import get_asset
-from assets.services.organizations import visible_organizations
 from config.api import StrictJSONParser
 from config.dialects import dialect_api
 from links import services
@@ -193,10 +193,7 @@ def assign_links(request, repoId: str, entryId: int, payload: list[LinkIn]):
 
 @api.get("/Repositories/{repoId}/LinkDefinitions", response={200: dict, **ERRORS})
 def link_definitions(request, repoId: str):
-    require_user(request.auth)
-    organization = visible_organizations(request.auth).filter(key=repoId).first()
-    if organization is None:
-        raise NotFound(f"Repository {repoId} not found.")
+    organization = organization_by_key(request.auth, repoId, f"Repository {repoId} not found.")
     attachment_id = _attachment_id()
     definitions = [
         {

@@ -1,12 +1,15 @@
-"""Fixtures of the dialect tests: a JSON client for /compat/ paths, and the VAMS architecture
-database of the links tests (a building with floors) with users of different grants."""
+"""Fixtures of the dialect tests: a JSON client for /compat/ paths, and the links tests' VAMS
+architecture database (a building with floors, an editor) plus a viewer of it."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.conftest import ApiClient
-from tests.factories import grant, make_asset, make_org, make_type, make_user
+from tests.factories import grant, make_user
+from tests.links.conftest import arch, building, building_type, editor, fast_password_hashing, floor_type, floors
+
+__all__ = ["arch", "building", "building_type", "editor", "fast_password_hashing", "floor_type", "floors"]
 
 
 class CompatClient(ApiClient):
@@ -18,38 +21,6 @@ class CompatClient(ApiClient):
 
     def _url(self, path: str) -> str:
         return path if path.startswith("/") else f"{self.base}{path}"
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def arch(db):
-    return make_org("architecture-db", title="Architecture DB")
-
-
-@pytest.fixture
-def model_type(arch):
-    return make_type(arch, "model", title="Model")
-
-
-@pytest.fixture
-def building(arch, model_type):
-    return make_asset(arch, model_type, "Main Building", key="building-model")
-
-
-@pytest.fixture
-def floors(arch, model_type):
-    return [make_asset(arch, model_type, f"Floor {n}", key=f"floor-plan-{n}") for n in range(1, 4)]
-
-
-@pytest.fixture
-def editor(arch):
-    user = make_user("editor")
-    grant(user, "change_org_assets", arch)
-    return user
 
 
 @pytest.fixture

@@ -19,7 +19,9 @@ from groups.models import AssetGroup, GroupMembership
 from links.models import Link, LinkType
 from tests.conftest import ApiClient
 from tests.factories import grant, make_asset, make_org, make_type, make_user
-from tests.files.conftest import stored_files
+from tests.files.conftest import media_root, stored_files
+
+__all__ = ["media_root"]  # autouse: every test here stores files in a throw-away MEDIA_ROOT
 
 BASE = "/compat/quable/education-developers/api/"
 REMOTE = ("https://encrypted-tbn0.gstatic.com/images?q=tbn:ANd9GcQK__EYbk6y0la-IHFnoViF-ZRSkdam5yxhhtbsh3lG8YUQBuYEW7"
@@ -29,14 +31,6 @@ ASSET_KEYS = {
     "previewUrl", "classifications", "documentLinks", "variantLinks", "dateCreated", "dateModified", "thumbnails",
     "id", "legacyId",
 }
-
-
-@pytest.fixture(autouse=True)
-def media_root(tmp_path, settings):
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = str(root)
-    return root
 
 
 @pytest.fixture

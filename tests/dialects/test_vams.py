@@ -13,7 +13,7 @@ BASE = "/compat/vams/"
 SEED_CREATE = {
     "fromAssetId": "building-model",
     "fromAssetDatabaseId": "architecture-db",
-    "toAssetId": "floor-plan-3",
+    "toAssetId": "floor-3",
     "toAssetDatabaseId": "architecture-db",
     "relationshipType": "parentChild",
     "assetLinkAliasId": "floor-3",
@@ -61,7 +61,7 @@ def test_seed_walkthrough(vams, editor, building, floors):
     assert rest["alias"] == "floor-3-updated"
     assert rest["tags"] == ["structural", "active", "reviewed"]
     assert rest["link_type"]["code"] == "parent_child"
-    assert (rest["source"]["key"], rest["target"]["key"]) == ("building-model", "floor-plan-3")
+    assert (rest["source"]["key"], rest["target"]["key"]) == ("building-model", "floor-3")
 
     response = vams.delete(f"asset-links/{link_id}")
     assert response.status_code == 200
@@ -76,30 +76,30 @@ def test_empty_alias_in_put_removes_it(vams, building, floors):
     assert Link.objects.get(pk=link_id).alias is None
 
 
-def test_flat_view_groups_related_parents_and_children(vams, arch, model_type, building, floors):
-    campus = make_asset(arch, model_type, "Campus", key="campus")
+def test_flat_view_groups_related_parents_and_children(vams, arch, floor_type, building, floors):
+    campus = make_asset(arch, floor_type, "Campus", key="campus")
     create(vams, link_body(campus, building, assetLinkAliasId="wing-a"))
     child = create(vams, link_body(building, floors[0], assetLinkAliasId="hvac"))
     related = create(vams, link_body(building, floors[1], "related"))
     response = vams.get("database/architecture-db/assets/building-model/asset-links")
     assert response.status_code == 200
     body = response.json()
-    assert body["related"] == [{"assetId": "floor-plan-2", "assetName": "Floor 2", "databaseId": "architecture-db",
+    assert body["related"] == [{"assetId": "floor-2", "assetName": "Floor 2", "databaseId": "architecture-db",
                                 "assetLinkId": related, "assetLinkAliasId": None}]
     assert [(p["assetId"], p["assetLinkAliasId"]) for p in body["parents"]] == [("campus", "wing-a")]
-    assert body["children"] == [{"assetId": "floor-plan-1", "assetName": "Floor 1", "databaseId": "architecture-db",
+    assert body["children"] == [{"assetId": "floor-1", "assetName": "Floor 1", "databaseId": "architecture-db",
                                  "assetLinkId": child, "assetLinkAliasId": "hvac"}]
     assert body["unauthorizedCounts"] == {"related": 0, "parents": 0, "children": 0}
 
 
-def test_tree_view_nests_children(vams, arch, model_type, building, floors):
-    room = make_asset(arch, model_type, "Conference Room A", key="room-101")
+def test_tree_view_nests_children(vams, arch, floor_type, building, floors):
+    room = make_asset(arch, floor_type, "Conference Room A", key="room-101")
     first = create(vams, link_body(building, floors[0], assetLinkAliasId="floor-1"))
     second = create(vams, link_body(floors[0], room))
     response = vams.get("database/architecture-db/assets/building-model/asset-links", {"childTreeView": "true"})
     assert response.status_code == 200
     assert response.json()["children"] == [{
-        "assetId": "floor-plan-1", "assetName": "Floor 1", "databaseId": "architecture-db",
+        "assetId": "floor-1", "assetName": "Floor 1", "databaseId": "architecture-db",
         "assetLinkId": first, "assetLinkAliasId": "floor-1",
         "children": [{"assetId": "room-101", "assetName": "Conference Room A", "databaseId": "architecture-db",
                       "assetLinkId": second, "assetLinkAliasId": None, "children": []}],
@@ -115,9 +115,9 @@ def test_hidden_assets_are_counted_never_named(compat, building, floors, editor)
     grant(partial, "view_asset", floors[0])
     response = compat(BASE, partial).get("database/architecture-db/assets/building-model/asset-links")
     body = response.json()
-    assert [c["assetId"] for c in body["children"]] == ["floor-plan-1"]
+    assert [c["assetId"] for c in body["children"]] == ["floor-1"]
     assert body["unauthorizedCounts"]["children"] == 1
-    assert b"floor-plan-2" not in response.content and b"Floor 2" not in response.content
+    assert b"floor-2" not in response.content and b"Floor 2" not in response.content
 
 
 def test_hidden_asset_is_reported_like_a_missing_one(compat, building, floors):
@@ -127,11 +127,11 @@ def test_hidden_asset_is_reported_like_a_missing_one(compat, building, floors):
     hidden = client.post("asset-links", link_body(building, floors[0]))
     missing = client.post("asset-links", {**link_body(building, floors[0]), "toAssetId": "no-such-floor"})
     assert hidden.status_code == missing.status_code == 400
-    assert hidden.json() == {"message": "Asset floor-plan-1 not found in database architecture-db"}
+    assert hidden.json() == {"message": "Asset floor-1 not found in database architecture-db"}
     assert missing.json() == {"message": "Asset no-such-floor not found in database architecture-db"}
     assert str(floors[0].pk) not in hidden.json()["message"]
     # The asset's own links are a 404 for someone who can't see it.
-    response = client.get("database/architecture-db/assets/floor-plan-1/asset-links")
+    response = client.get("database/architecture-db/assets/floor-1/asset-links")
     assert response.status_code == 404 and set(response.json()) == {"message"}
 
 
