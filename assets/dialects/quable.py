@@ -24,7 +24,6 @@ from assets.files.uploads import limit_upload_size, uploaded_file
 from assets.models import Asset, AssetType, Organization
 from assets.schemas import Strict
 from assets.services import assets as asset_services
-from assets.services.asset_types import types_for_organization
 from config.dialects import dialect_api
 from groups import services as groups
 from groups.models import AssetGroup, GroupMembership
@@ -104,7 +103,7 @@ def _organization(user, key: str) -> Organization:
 
 def _dam_type(organization: Organization) -> AssetType:
     """The nearest `dam_asset` type: the organization's own, an ancestor's, then a system one."""
-    candidates = list(types_for_organization(organization).filter(code=DAM_TYPE).select_related("organization"))
+    candidates = list(AssetType.objects.available_to(organization).filter(code=DAM_TYPE).select_related("organization"))
     if not candidates:
         raise ValidationFailed(f"organization {organization.key} has no asset type '{DAM_TYPE}' for Quable attributes")
     return max(candidates, key=lambda t: -1 if t.organization_id is None else t.organization.level)

@@ -202,6 +202,6 @@ def link_definitions(request, repoId: str):
             "targetLabel": link_type.target_label,
             "linkTypeDescription": link_type.name,
         }
-        for link_type in services.types_for_organization(organization)
+        for link_type in LinkType.objects.available_to(organization)
     ]
     return {"value": sorted(definitions, key=lambda d: d["linkTypeId"])}
