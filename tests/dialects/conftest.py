@@ -7,9 +7,9 @@ import pytest
 
 from tests.conftest import ApiClient
 from tests.factories import grant, make_user
-from tests.links.conftest import arch, building, building_type, editor, fast_password_hashing, floor_type, floors
+from tests.links.conftest import arch, building, building_type, editor, floor_type, floors
 
-__all__ = ["arch", "building", "building_type", "editor", "fast_password_hashing", "floor_type", "floors"]
+__all__ = ["arch", "building", "building_type", "editor", "floor_type", "floors"]
 
 
 class CompatClient(ApiClient):
