@@ -72,6 +72,14 @@ TYPES = [
         _field("media_desc", "Media description", "LOCALIZED_STRING"),
         _field("color", "Color", "OPTIONS", options=COLOR_OPTIONS),
     ]),
+    # The Quable dialect's attributes are the fields of the organization's dam_asset type.
+    ("quable-demo", "dam_asset", "DAM asset", [
+        _field("date_shooting", "Date of shooting", "DATETIME"),
+        _field("mannequin", "Mannequin", "STRING"),
+        _field("attr_photographer", "Photographer", "STRING"),
+        _field("media_desc", "Media description", "LOCALIZED_STRING"),
+        _field("reference_name", "Reference name", "LOCALIZED_STRING"),
+    ]),
     ("laserfiche-repo", "email", "Email", []),
     ("laserfiche-repo", "document", "Document", []),
 ]

@@ -139,6 +139,9 @@ STORAGES = {
 
 # Uploads beyond this many bytes get 413 (asset files).
 ASSET_FILE_MAX_BYTES = int(os.environ.get("ASSET_FILE_MAX_BYTES", str(50 * 1024 * 1024)))
+# A file uploaded before its asset exists is kept this long for an asset to claim it
+# (purge_staged_uploads removes the expired ones).
+STAGED_UPLOAD_TTL_SECONDS = int(os.environ.get("STAGED_UPLOAD_TTL_SECONDS", str(24 * 3600)))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
