@@ -108,6 +108,8 @@ def strict_json(data):
         reject_unsafe_text(value)
     except UnsafeText as exc:
         raise HTTPException(400, str(exc))
+    if not isinstance(value, dict):
+        raise HTTPException(400, 'The body must be a JSON object: {"query", "variables"?, "operationName"?}')
     return value
 
 
