@@ -168,3 +168,12 @@ class RepositoryGraphQLView(GraphQLView):
     def render_graphql_ide(self, request):
         get_token(request)  # the page's fetches send the CSRF cookie's token back
         return HttpResponse(render_to_string("graphql/graphiql.html", request=request))
+
+
+def _view():
+    from .graphql import schema
+
+    return RepositoryGraphQLView.as_view(schema=schema)
+
+
+graphql_view = _view()

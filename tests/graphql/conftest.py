@@ -76,3 +76,7 @@ def fleet_manager(translog):
     grant(user, "change_org_assets", translog)
     grant(user, "delete_org_assets", translog)
     return user
+
+
+# The browser test drives GraphiQL with the staff pages' Chromium fixtures.
+from tests.ui.conftest import browser, page, sign_in  # noqa: E402, F401
