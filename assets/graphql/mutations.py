@@ -352,7 +352,7 @@ class Mutation:
                 user, organization_id=id_argument(input.organization_id, "organization_id"), type_id=type_id,
                 title=input.title, key=input.key, custom_fields=custom_fields,
             )
-        return AssetPayload(asset=Asset.of(serializers.asset_data(asset)))
+        return AssetPayload(asset=Asset.of(serializers.asset_data(asset), info))
 
     @strawberry.mutation
     def asset_update(self, info: strawberry.Info, input: AssetUpdateInput) -> AssetPayload | None:
@@ -363,7 +363,7 @@ class Mutation:
         if custom_fields is not None:
             changes["custom_fields"] = custom_fields
         asset = assets.update_asset(user, asset_id, version=input.version, **changes)
-        return AssetPayload(asset=Asset.of(serializers.asset_data(asset)))
+        return AssetPayload(asset=Asset.of(serializers.asset_data(asset), info))
 
     @strawberry.mutation(description="Deletes the asset for good, with its links, group memberships and device links.")
     def asset_delete(self, info: strawberry.Info, input: DeleteInput) -> DeletePayload | None:

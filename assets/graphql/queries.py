@@ -192,7 +192,7 @@ class Query:
     @strawberry.field
     def asset(self, info: strawberry.Info, id: strawberry.ID) -> Asset | None:
         found = assets.read_asset(user_of(info), lookup_id(id, "asset"))
-        return Asset.of(serializers.asset_data(found))
+        return Asset.of(serializers.asset_data(found), info)
 
     @strawberry.field
     def assets(
@@ -209,7 +209,7 @@ class Query:
                 queryset = queryset.none()
             queryset, keys = ordering_for(queryset, ordering, type_ids, lookup=lookup)
             page = paginate(queryset, keys, limit=page_size(first), cursor=after)
-        return connection(page, lambda row: Asset.of(serializers.asset_data(row)), queryset)
+        return connection(page, lambda row: Asset.of(serializers.asset_data(row), info), queryset)
 
     @strawberry.field
     def devices(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import strawberry
 from strawberry.scalars import JSON
@@ -237,7 +237,7 @@ def device_node(info, device) -> Device:
 def load_assets(info, ids) -> dict:
     """Assets by id for the nodes that refer to them, through the REST page queryset."""
     rows = asset_services.asset_page_queryset(user_of(info)).filter(pk__in=ids)
-    return {asset.pk: Asset.of(serializers.asset_data(asset)) for asset in rows}
+    return {asset.pk: Asset.of(serializers.asset_data(asset), info) for asset in rows}
 
 
 # --- assets ------------------------------------------------------------------------------------
@@ -255,6 +255,9 @@ class AssetFile:
     preview_url: str | None
     remote_url: str | None
 
+    FIELDS: ClassVar = ("name", "mime_type", "size", "width", "height", "orientation", "metadata", "url",
+                        "thumbnail_url", "preview_url", "remote_url")
+
 
 @strawberry.type
 class Asset:
@@ -264,21 +267,44 @@ class Asset:
     title: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    type: AssetType
+    primary_device: Device | None = strawberry.field(
+        description="The device of the DEVICE field marked primary; null if none is.")
+    devices: list[Device] = strawberry.field(description="Every device linked through the asset's DEVICE fields.")
+    groups: Connection[Annotated[Group, strawberry.lazy("groups.graphql")]] = strawberry.field(
+        description="The groups the asset is filed in.")
+    file: AssetFile | None
     _shape: strawberry.Private[dict]
 
     @classmethod
-    def of(cls, shape: dict) -> Asset:
-        """From the REST asset shape (serializers.asset_data)."""
-        return cls(id=strawberry.ID(str(shape["id"])), version=shape["version"], key=shape["key"],
-                   title=shape["title"], created_at=shape["created_at"], updated_at=shape["updated_at"], _shape=shape)
+    def of(cls, shape: dict, info) -> Asset:
+        """From the REST asset shape (serializers.asset_data). Built whole rather than through
+        a resolver per field: a page of 100 assets has thousands of fields, and a resolver
+        call costs the executor several times a plain attribute."""
+        from groups.graphql import Group
+
+        organization_id = shape["organization_id"]
+        file = shape.get("file")
+        asset = cls(
+            id=strawberry.ID(str(shape["id"])), version=shape["version"], key=shape["key"], title=shape["title"],
+            created_at=shape["created_at"], updated_at=shape["updated_at"],
+            type=type_of_asset(info, shape["type"], organization_id), primary_device=None, devices=[],
+            groups=list_connection([Group(id=strawberry.ID(str(row["id"])), title=row["title"])
+                                    for row in shape["groups"]], lambda node: node.id),
+            file=AssetFile(**{name: file.get(name) for name in AssetFile.FIELDS}) if file else None,
+            _shape=shape,
+        )
+        for ref in shape["devices"]:
+            device = Device(id=strawberry.ID(str(ref["id"])), title=ref["title"], identifier=ref["identifier"],
+                            linked=True, _asset=lambda: asset, _organization_id=organization_id)
+            asset.devices.append(device)
+            if ref["is_primary"]:
+                asset.primary_device = device
+        return asset
 
     @strawberry.field
     def organization(self, info: strawberry.Info) -> Organization | None:
         return organization_of(info, self._shape["organization_id"])
-
-    @strawberry.field
-    def type(self, info: strawberry.Info) -> AssetType:
-        return type_of_asset(info, self._shape["type"], self._shape["organization_id"])
 
     @strawberry.field(description="The values keyed by field code; `codes` keeps only those fields.")
     def custom_fields(self, codes: list[str] | None = None) -> JSON:
@@ -286,32 +312,3 @@ class Asset:
         if codes is None:
             return values
         return {code: value for code, value in values.items() if code in codes}
-
-    def _device(self, ref: dict) -> Device:
-        return Device(id=strawberry.ID(str(ref["id"])), title=ref["title"], identifier=ref["identifier"],
-                      linked=True, _asset=lambda: self, _organization_id=self._shape["organization_id"])
-
-    @strawberry.field(description="The device of the DEVICE field marked primary; null if none is.")
-    def primary_device(self) -> Device | None:
-        primary = next((ref for ref in self._shape["devices"] if ref["is_primary"]), None)
-        return self._device(primary) if primary else None
-
-    @strawberry.field(description="Every device linked through the asset's DEVICE fields.")
-    def devices(self) -> list[Device]:
-        return [self._device(ref) for ref in self._shape["devices"]]
-
-    @strawberry.field(description="The groups the asset is filed in.")
-    def groups(self) -> Connection[Annotated[Group, strawberry.lazy("groups.graphql")]]:
-        from groups.graphql import Group
-
-        nodes = [Group(id=strawberry.ID(str(row["id"])), title=row["title"]) for row in self._shape["groups"]]
-        return list_connection(nodes, lambda node: node.id)
-
-    @strawberry.field
-    def file(self) -> AssetFile | None:
-        file = self._shape.get("file")
-        if not file:
-            return None
-        return AssetFile(**{name: file.get(name) for name in (
-            "name", "mime_type", "size", "width", "height", "orientation", "metadata", "url", "thumbnail_url",
-            "preview_url", "remote_url")})
