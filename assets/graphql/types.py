@@ -25,6 +25,7 @@ from .relay import Connection, list_connection
 
 if TYPE_CHECKING:
     from groups.graphql import Group
+    from links.graphql import AssetLinks
 
 FieldType = strawberry.enum(enum.Enum("FieldType", {value: value for value in FieldTypeChoice.values}),
                             description="The kinds of custom field.")
@@ -305,6 +306,12 @@ class Asset:
     @strawberry.field
     def organization(self, info: strawberry.Info) -> Organization | None:
         return organization_of(info, self._shape["organization_id"])
+
+    @strawberry.field(description="The asset's links you may see, by category; the others only counted.")
+    def links(self, info: strawberry.Info) -> Annotated[AssetLinks, strawberry.lazy("links.graphql")]:
+        from links.graphql import links_of_asset
+
+        return links_of_asset(info, self._shape["id"])
 
     @strawberry.field(description="The values keyed by field code; `codes` keeps only those fields.")
     def custom_fields(self, codes: list[str] | None = None) -> JSON:
