@@ -25,10 +25,13 @@ USERS = [
     ("admin", "admin", True),
     ("dispatcher", "dispatcher-pass", False),
     ("viewer", "viewer-pass", False),
+    # The seed's fleet manager (seed 003): types, devices and assets of TransLog, nothing else.
+    ("fleet", "fleet-pass", False),
 ]
 ORGANIZATION_GRANTS = [
     ("dispatcher", "translog", ("view_org_assets", "change_org_assets")),
     ("viewer", "translog", ("view_org_assets",)),
+    ("fleet", "translog", ("manage_org", "change_org_assets", "delete_org_assets")),
 ]
 ORGANIZATIONS = [
     # key, title, parent key
