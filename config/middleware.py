@@ -2,6 +2,7 @@ import uuid
 
 from django.core.exceptions import SuspiciousOperation
 
+from assets.access import throttle
 from assets.core.changelog import request_id_var
 
 
@@ -63,3 +64,31 @@ class ApiProblemMiddleware:
 def _is_json(response) -> bool:
     content_type = response.get("Content-Type", "")
     return content_type.startswith(("application/json", "application/problem+json"))
+
+
+class ThrottleMiddleware:
+    """Rate limits of the API: every answer under /api/ tells the caller's limit, what is left of
+    it and the seconds until the window resets; past the limit the answer is 429 THROTTLED with
+    Retry-After. Placed after the authentication middleware, for the session's user."""
+
+    prefix = "/api/"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(self.prefix):
+            return self.get_response(request)
+        quota = throttle.take(*throttle.request_identity(request))
+        if quota is not None and not quota.allowed:
+            from .api import problem
+
+            response = problem(request, 429, f"Rate limit of {quota.limit} requests exceeded; retry in {quota.reset} s",
+                               retry_after=quota.reset)
+            response["Retry-After"] = str(quota.reset)
+        else:
+            response = self.get_response(request)
+        if quota is not None:
+            for name, value in quota.headers().items():
+                response[name] = value
+        return response
