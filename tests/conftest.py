@@ -12,7 +12,6 @@ from assets.access.tokens import issue_token
 
 from .factories import make_org, make_type, make_user
 
-
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
 
 
