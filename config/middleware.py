@@ -25,6 +25,9 @@ class RequestIdMiddleware:
         return response
 
 
+RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+
 class ApiProblemMiddleware:
     """Keeps every answer under /api/ in application/problem+json, also where Django itself
     would answer in HTML or plain text: unknown paths (404), wrong methods (405) and query
@@ -55,8 +58,9 @@ class ApiProblemMiddleware:
                 request, response.status_code,
                 "No such endpoint" if response.status_code == 404 else f"{request.method} is not allowed here",
             )
-            if response.has_header("Allow"):
-                answer["Allow"] = response["Allow"]
+            for header in ("Allow", *RATE_HEADERS):
+                if response.has_header(header):
+                    answer[header] = response[header]
             return answer
         return response
 

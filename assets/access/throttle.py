@@ -9,6 +9,7 @@ key refuses even the right password until the back-off has passed."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import math
@@ -118,43 +119,77 @@ def request_identity(request) -> tuple[str, object]:
 
 
 # --- failed sign-ins ------------------------------------------------------------------------------
+# A sign-in is counted as a failure before the password is checked and taken back when it was
+# right: so a burst of parallel guesses can't all pass the check before the first is counted.
+# Past the threshold, one attempt per back-off may try (the one that takes the permit of the
+# lock it found expired); the others are refused without being counted.
+
+
+@dataclass(frozen=True)
+class Attempt:
+    counted: tuple[tuple[str, int, int], ...]  # (key, failure number, threshold): account, address
+
+
 def _signin_keys(username: str, address: str) -> list[tuple[str, int]]:
-    return [
+    keys = [
         (_key("signin", "account", str(username).strip().lower()), settings.SIGNIN_ACCOUNT_FAILURES),
         (_key("signin", "address", address), settings.SIGNIN_ADDRESS_FAILURES),
     ]
+    return [(key, threshold) for key, threshold in keys if threshold > 0]
 
 
-def check_signin(username: str, address: str) -> None:
-    """Raises Throttled while the account or the address is in its back-off."""
+def _backoff(failures: int, threshold: int) -> int:
+    return min(settings.SIGNIN_BACKOFF_MAX_S, settings.SIGNIN_BACKOFF_S * 2 ** min(failures - threshold, 32))
+
+
+def _uncount(key: str) -> None:
+    with contextlib.suppress(ValueError):  # expired meanwhile
+        _cache().decr(f"{key}:failures")
+
+
+def begin_signin(username: str, address: str) -> Attempt:
+    """Raises Throttled while the account or the client address is in its back-off; otherwise
+    counts the attempt (see above) and returns it for signin_failed / signin_succeeded."""
     cache = _cache()
+    keys = _signin_keys(username, address)
     now = time.time()
-    locks = cache.get_many([f"{key}:lock" for key, _ in _signin_keys(username, address)])
+    locks = cache.get_many([f"{key}:lock" for key, _ in keys])
     until = max(locks.values(), default=0)
     if until > now:
         raise Throttled("Too many failed sign-ins; try again later", retry_after=max(1, math.ceil(until - now)))
+    counted = []
+    for key, threshold in keys:
+        failures = _count(f"{key}:failures", settings.SIGNIN_FAILURE_WINDOW_S)
+        cache.touch(f"{key}:failures", settings.SIGNIN_FAILURE_WINDOW_S)
+        counted.append((key, failures, threshold))
+        permit = f"{key}:permit:{locks.get(f'{key}:lock', 0)}"
+        if failures > threshold and not cache.add(permit, 1, settings.SIGNIN_FAILURE_WINDOW_S):
+            for taken, _, _ in counted:
+                _uncount(taken)
+            raise Throttled("Too many failed sign-ins; try again later", retry_after=settings.SIGNIN_BACKOFF_S)
+    return Attempt(tuple(counted))
 
 
-def signin_failed(username: str, address: str) -> None:
-    """Counts a failure against the account and the address; from each one's threshold on, every
-    failure locks it for SIGNIN_BACKOFF_S seconds, doubled per failure beyond the threshold (at
-    most SIGNIN_BACKOFF_MAX_S). Counts are forgotten SIGNIN_FAILURE_WINDOW_S after the last."""
+def signin_failed(attempt: Attempt) -> None:
+    """From each key's threshold on, a failure locks it for SIGNIN_BACKOFF_S seconds, doubled per
+    failure beyond the threshold (at most SIGNIN_BACKOFF_MAX_S). Counts are forgotten
+    SIGNIN_FAILURE_WINDOW_S after the last failure."""
     cache = _cache()
-    window = settings.SIGNIN_FAILURE_WINDOW_S
-    for key, threshold in _signin_keys(username, address):
-        if not threshold:
-            continue
-        failures = _count(f"{key}:failures", window)
-        cache.touch(f"{key}:failures", window)
+    for key, failures, threshold in attempt.counted:
         if failures >= threshold:
-            backoff = min(settings.SIGNIN_BACKOFF_MAX_S, settings.SIGNIN_BACKOFF_S * 2 ** min(failures - threshold, 32))
-            cache.set(f"{key}:lock", time.time() + backoff, backoff)
+            backoff = _backoff(failures, threshold)
+            # Kept past its end: the time it ended names the permit of the next attempt.
+            cache.set(f"{key}:lock", time.time() + backoff, max(backoff, settings.SIGNIN_FAILURE_WINDOW_S))
 
 
-def signin_succeeded(username: str) -> None:
-    """The account's count starts over (the address keeps its own: it may be guessing others)."""
-    key, _ = _signin_keys(username, "")[0]
-    _cache().delete(f"{key}:failures")
+def signin_succeeded(attempt: Attempt) -> None:
+    """The account's count starts over; the address's loses this attempt only (it may be
+    guessing other accounts)."""
+    (account, _, _), *others = attempt.counted or ((None, 0, 0),)
+    if account is not None:
+        _cache().delete_many([f"{account}:failures", f"{account}:lock"])
+    for key, _, _ in others:
+        _uncount(key)
 
 
 def sign_in(request, username: str, password: str):
@@ -163,11 +198,10 @@ def sign_in(request, username: str, password: str):
     raises Throttled while the account or the client address is locked."""
     from django.contrib.auth import authenticate
 
-    address = client_address(request)
-    check_signin(username, address)
+    attempt = begin_signin(username, client_address(request))
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
-        signin_failed(username, address)
+        signin_failed(attempt)
         return None
-    signin_succeeded(username)
+    signin_succeeded(attempt)
     return user
