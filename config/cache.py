@@ -48,8 +48,9 @@ class DatabaseCache(DjangoDatabaseCache):
 
 class CacheRouter:
     """Sends the database cache's reads and writes to the `cache` alias. Its table is created in
-    the main database by a migration (assets 0006), which the `cache` alias points at; test runs
-    give the alias a test database of its own, whose table `createcachetable` makes."""
+    the main database by a migration (assets 0006) or `createcachetable`, and the `cache` alias
+    points at that database; test runs give the alias a test database of its own, whose table
+    Django's test setup makes with `createcachetable`."""
 
     def db_for_read(self, model, **hints):
         return CACHE_ALIAS if model._meta.app_label == "django_cache" else None
@@ -58,6 +59,7 @@ class CacheRouter:
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         if app_label == "django_cache":
-            return db == CACHE_ALIAS
+            # Made through either alias: outside tests both are the same database.
+            return True
         # The cache alias is the same database (or, in tests, one holding only the cache table).
         return False if db == CACHE_ALIAS else None

@@ -1,18 +1,14 @@
 """The database cache's table (throttle counts and sign-in back-off), so that `migrate` alone
 prepares a fresh database: `make run`, `.ci/run` and deployments need no createcachetable step.
-It is made in the main database, which the `cache` alias (config/cache.py) points at."""
+It is made in the main database, which the `cache` alias (config/cache.py) points at. With
+REDIS_URL set there is no database cache, and nothing to make."""
 
-from django.conf import settings
-from django.core.cache.backends.db import BaseDatabaseCache
-from django.core.management.commands.createcachetable import Command as CreateCacheTable
+from django.core.management import call_command
 from django.db import migrations
-from django.utils.module_loading import import_string
 
 
 def create_cache_tables(apps, schema_editor):
-    for cache in settings.CACHES.values():
-        if issubclass(import_string(cache["BACKEND"]), BaseDatabaseCache):
-            CreateCacheTable().create_table(schema_editor.connection.alias, cache["LOCATION"], dry_run=False)
+    call_command("createcachetable", database=schema_editor.connection.alias, verbosity=0)
 
 
 class Migration(migrations.Migration):
