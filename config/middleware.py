@@ -28,10 +28,8 @@ class RequestIdMiddleware:
 RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 
 
-class ApiProblemMiddleware:
-    """Keeps every answer under /api/ in application/problem+json, also where Django itself
-    would answer in HTML or plain text: unknown paths (404), wrong methods (405) and query
-    strings no database can store (NUL characters) or Django refuses to parse."""
+class ApiMiddleware:
+    """A middleware for answers under /api/ only (`handle`); other requests pass untouched."""
 
     prefix = "/api/"
 
@@ -41,6 +39,18 @@ class ApiProblemMiddleware:
     def __call__(self, request):
         if not request.path.startswith(self.prefix):
             return self.get_response(request)
+        return self.handle(request)
+
+    def handle(self, request):
+        raise NotImplementedError
+
+
+class ApiProblemMiddleware(ApiMiddleware):
+    """Keeps every answer under /api/ in application/problem+json, also where Django itself
+    would answer in HTML or plain text: unknown paths (404), wrong methods (405) and query
+    strings no database can store (NUL characters) or Django refuses to parse."""
+
+    def handle(self, request):
         from .api import problem
 
         try:
@@ -70,19 +80,12 @@ def _is_json(response) -> bool:
     return content_type.startswith(("application/json", "application/problem+json"))
 
 
-class ThrottleMiddleware:
+class ThrottleMiddleware(ApiMiddleware):
     """Rate limits of the API: every answer under /api/ tells the caller's limit, what is left of
     it and the seconds until the window resets; past the limit the answer is 429 THROTTLED with
     Retry-After. Placed after the authentication middleware, for the session's user."""
 
-    prefix = "/api/"
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if not request.path.startswith(self.prefix):
-            return self.get_response(request)
+    def handle(self, request):
         quota = throttle.take(*throttle.request_identity(request))
         if quota is not None and not quota.allowed:
             from .api import problem

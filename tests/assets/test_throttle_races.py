@@ -4,14 +4,14 @@ increments under a row lock."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from assets.access import throttle
 from tests.conftest import ApiClient
 from tests.factories import PASSWORD, make_user
+
+from .test_concurrency import race
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the races need PostgreSQL's concurrency"),
@@ -20,42 +20,18 @@ pytestmark = [
 THREADS = 20
 
 
-def race(count, work):
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-    errors: list = []
-
-    def run(index):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = work()
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            for alias in ("default", "cache"):
-                connections[alias].close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
-
-
 def test_parallel_counts_each_get_their_own_number():
     throttle._count("race-key", 60)
-    numbers = race(THREADS, lambda: throttle._count("race-key", 60))
+    numbers = race(*[lambda: throttle._count("race-key", 60)] * THREADS)
     assert sorted(numbers) == list(range(2, THREADS + 2))
 
 
 def test_a_burst_of_parallel_wrong_passwords_is_counted_in_full(settings):
     settings.SIGNIN_ACCOUNT_FAILURES = 5
     make_user("alice")
-    answers = race(THREADS, lambda: ApiClient().post(
+    answers = race(*[lambda: ApiClient().post(
         "/auth/tokens", {"username": "alice", "password": "guess"}, REMOTE_ADDR="198.51.100.1"
-    ).status_code)
+    ).status_code] * THREADS)
     # Every attempt is counted before its password is checked: the threshold's worth of guesses
     # and the one that takes the permit are answered, the rest refused.
     assert answers.count(401) <= settings.SIGNIN_ACCOUNT_FAILURES + 1
