@@ -228,3 +228,22 @@ def test_admin_shows_the_token_restrictions(db):
     page = client.get("/admin/assets/apitoken/")
     assert page.status_code == 200
     assert b"10.0.0.0/8" in page.content and b"Read only" in page.content
+
+
+def test_createtoken_takes_the_same_restrictions(two_orgs):
+    import io
+
+    from django.core.management import call_command
+
+    make_user("ops", superuser=True)
+    out = io.StringIO()
+    call_command("createtoken", "ops", "--read-only", "--organization-id", str(two_orgs["north"]["org"].pk),
+                 "--allowed-ip", "10.0.0.0/8", stdout=out)
+    token = ApiToken.objects.get(user__username="ops")
+    assert (token.read_only, token.organization_ids, token.allowed_ips) == (
+        True, [two_orgs["north"]["org"].pk], ["10.0.0.0/8"]
+    )
+    api = ApiClient(token=out.getvalue().strip())
+    assert {a["id"] for a in api.get("/assets", REMOTE_ADDR="10.0.0.1").json()["items"]} == {
+        a.pk for a in two_orgs["north"]["assets"]
+    }
