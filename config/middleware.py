@@ -85,7 +85,12 @@ class ThrottleMiddleware(ApiMiddleware):
     it and the seconds until the window resets; past the limit the answer is 429 THROTTLED with
     Retry-After. Placed after the authentication middleware, for the session's user."""
 
+    # The schema and its docs page are the same for everyone and read no data.
+    exempt = ("/api/v1/openapi.json", "/api/v1/docs")
+
     def handle(self, request):
+        if request.path.startswith(self.exempt):
+            return self.get_response(request)
         quota = throttle.take(*throttle.request_identity(request))
         if quota is not None and not quota.allowed:
             from .api import problem
