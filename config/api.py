@@ -17,7 +17,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from assets.access.tokens import user_for_token
 from assets.core.changelog import request_id_var
-from assets.core.errors import DomainError
+from assets.core.errors import DomainError, Throttled
 
 from .openapi import document_errors_and_limits
 
@@ -38,7 +38,7 @@ STATUS_CODES = {
 
 class BearerToken(HttpBearer):
     def authenticate(self, request, token):
-        user = user_for_token(token)
+        user = user_for_token(token, request)
         if user is not None:
             request.user = user
         return user
@@ -173,8 +173,11 @@ def problem(request, status: int, detail: str, *, code: str | None = None, title
 def on_domain_error(request, exc: DomainError):
     body = exc.as_problem()
     status = body.pop("status")
-    return problem(request, status, body.pop("detail"), code=body.pop("code"), title=body.pop("title"),
-                   errors=body.pop("errors"), **{k: v for k, v in body.items() if k != "type"})
+    response = problem(request, status, body.pop("detail"), code=body.pop("code"), title=body.pop("title"),
+                       errors=body.pop("errors"), **{k: v for k, v in body.items() if k != "type"})
+    if isinstance(exc, Throttled):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _field_of(location) -> str:

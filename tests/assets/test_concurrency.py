@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from assets.models import Asset, AssetDeviceLink, ChangeLogEntry
 from tests.conftest import ApiClient
@@ -22,7 +22,7 @@ ROUNDS = 5
 
 def race(*requests):
     """Runs each zero-argument callable in its own thread, released together; returns their
-    results in order. Each thread closes its own database connection."""
+    results in order. Each thread closes its own database connections."""
     barrier = threading.Barrier(len(requests))
     results: list = [None] * len(requests)
     errors: list = []
@@ -34,7 +34,7 @@ def race(*requests):
         except Exception as exc:  # surfaced below, with the thread's own traceback
             errors.append(exc)
         finally:
-            connection.close()
+            connections.close_all()  # the thread's own: `default` and the throttle's `cache`
 
     threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(requests)]
     for thread in threads:
