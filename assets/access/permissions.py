@@ -28,8 +28,8 @@ from django.db.models import (
 from django.db.models.functions import JSONArray
 
 from assets import extensions
+from assets.core.db import CompiledQuery
 from assets.core.db.aggregates import JSONRows
-from assets.core.db.compiled import CompiledQuery
 
 ASSET_CODENAMES = {
     "view": ("view_asset", "change_asset", "delete_asset"),

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from assets.access import throttle
 from assets.access.permissions import attach_snapshot, limit_to_organizations, snapshot_columns
-from assets.core.db.compiled import CompiledQuery
+from assets.core.db import CompiledQuery
 from assets.core.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from assets.core.inputs import is_id, require_user
 from assets.models import ApiToken

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from assets.core.db.prefetch import prefetch_rows
+from assets.core.db import prefetch_rows
 from assets.core.errors import ValidationFailed
 
 DEFAULT_LIMIT = 50
