@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "assets",
     "assets.files",
+    "assets.events",
     "groups",
     "links",
 ]
@@ -150,6 +151,14 @@ if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Webhook deliveries: a failed one (no answer within EVENTS_TIMEOUT_S, or a non-2xx status) is
+# retried after EVENTS_RETRY_BASE_S seconds, doubling each time, up to EVENTS_MAX_ATTEMPTS
+# attempts, then marked failed. The worker looks for due deliveries every EVENTS_RELAY_INTERVAL_S.
+EVENTS_RETRY_BASE_S = float(os.environ.get("EVENTS_RETRY_BASE_S", "10"))
+EVENTS_MAX_ATTEMPTS = int(os.environ.get("EVENTS_MAX_ATTEMPTS", "8"))
+EVENTS_TIMEOUT_S = float(os.environ.get("EVENTS_TIMEOUT_S", "10"))
+EVENTS_RELAY_INTERVAL_S = float(os.environ.get("EVENTS_RELAY_INTERVAL_S", "1"))
 
 # Uploads beyond this many bytes get 413 (asset files).
 ASSET_FILE_MAX_BYTES = int(os.environ.get("ASSET_FILE_MAX_BYTES", str(50 * 1024 * 1024)))

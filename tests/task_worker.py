@@ -13,12 +13,22 @@ import threading
 import time
 
 from django.db import connections
+from django.db.models import Q
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
+
+from assets.events.outbox import relay
 
 
 def queued():
     return DBTaskResult.objects.filter(status__in=["READY", "RUNNING"])
+
+
+def outstanding() -> bool:
+    """Tasks still queued, or deliveries the relay has yet to hand over (retries not yet due too)."""
+    from assets.events.models import Delivery
+
+    return queued().exists() or Delivery.objects.filter(~Q(next_attempt_at=None), status="pending").exists()
 
 
 def drain(timeout: float = 60, interval: float = 0.01) -> None:
@@ -31,7 +41,9 @@ def drain(timeout: float = 60, interval: float = 0.01) -> None:
             connections[alias] = conn
         try:
             deadline = time.monotonic() + timeout
-            while queued().exists() and time.monotonic() < deadline:
+            while outstanding() and time.monotonic() < deadline:
+                # The relay `manage.py worker` runs beside the task worker: due deliveries -> tasks.
+                relay()
                 # The real worker in batch mode: runs every task that is due, then returns.
                 Worker(
                     queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
@@ -56,4 +68,4 @@ def drain(timeout: float = 60, interval: float = 0.01) -> None:
     if errors:
         raise errors[0]
     assert not thread.is_alive(), "worker did not stop"
-    assert not queued().exists(), f"tasks still queued after {timeout}s"
+    assert not outstanding(), f"work still queued after {timeout}s"
