@@ -61,10 +61,18 @@ def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
 
 
 @task()
-def deliver(delivery_id: int) -> str:
-    delivery = Delivery.objects.select_related("rule", "change").filter(pk=delivery_id).first()
-    if delivery is None or delivery.status != Delivery.Status.PENDING:
-        return "skipped"
+def deliver(delivery_ids: list[int]) -> dict:
+    """One POST per delivery; a batch per task keeps the queue's own cost off each delivery."""
+    outcome: dict[str, int] = {}
+    for delivery in Delivery.objects.select_related("rule", "change").filter(
+        pk__in=delivery_ids, status=Delivery.Status.PENDING, next_attempt_at=None,
+    ).order_by("id"):
+        status = deliver_one(delivery)
+        outcome[status] = outcome.get(status, 0) + 1
+    return outcome
+
+
+def deliver_one(delivery: Delivery) -> str:
     rule = delivery.rule
     body = json.dumps(payload(delivery), cls=DjangoJSONEncoder, separators=(",", ":")).encode()
     headers = {

@@ -21,7 +21,7 @@ class EventRule(VersionedModel):
     actions = models.JSONField(default=list)
     # Empty: any asset type. Otherwise only asset changes of these type codes are delivered.
     asset_type_codes = models.JSONField(default=list, blank=True)
-    url = models.URLField(max_length=2000)
+    url = models.CharField(max_length=2000)
     # Kept in clear: it signs every delivery. Never shown after it is set.
     secret = models.CharField(max_length=255)
     headers = models.JSONField(default=dict, blank=True)

@@ -44,7 +44,7 @@ def _choices(field: str, values, allowed) -> list[str]:
     return sorted(set(values), key=allowed.index)
 
 
-def _clean(values: dict) -> dict:
+def clean_values(values: dict) -> dict:
     cleaned = dict(values)
     if "name" in cleaned:
         cleaned["name"] = clean_text(cleaned["name"], "name", max_length=255)
@@ -84,7 +84,7 @@ def create_rule(user, *, organization_id: int, **values) -> EventRule:
     for required in ("name", "object_types", "actions", "url", "secret"):
         if values.get(required) in (None, "", []):
             raise ValidationFailed.field(required, "required")
-    rule = EventRule(organization_id=organization_id, **_clean({k: v for k, v in values.items() if k in FIELDS}))
+    rule = EventRule(organization_id=organization_id, **clean_values({k: v for k, v in values.items() if k in FIELDS}))
     rule.save()
     return rule
 
@@ -93,7 +93,7 @@ def create_rule(user, *, organization_id: int, **values) -> EventRule:
 def update_rule(user, rule_id: int, *, version=None, **changes) -> EventRule:
     rule = get_rule(user, rule_id)
     check_version(rule, version)
-    changes = _clean({k: v for k, v in changes.items() if k in FIELDS and (v is not None or k == "asset_type_codes")})
+    changes = clean_values({k: v for k, v in changes.items() if k in FIELDS and (v is not None or k == "asset_type_codes")})
     for name, value in changes.items():
         setattr(rule, name, value)
     save_versioned(rule, version, list(changes))
@@ -115,6 +115,11 @@ def redeliver(user, rule_id: int, delivery_id: int) -> Delivery:
     delivery = deliveries(user, rule_id).select_for_update(of=("self",)).filter(pk=delivery_id).first()
     if delivery is None:
         raise NotFound(f"delivery {delivery_id} does not exist")
-    delivery.status, delivery.attempts, delivery.next_attempt_at = Delivery.Status.PENDING, 0, timezone.now()
-    delivery.save(update_fields=["status", "attempts", "next_attempt_at"])
+    requeue(Delivery.objects.filter(pk=delivery.pk))
+    delivery.refresh_from_db()
     return delivery
+
+
+def requeue(deliveries_) -> int:
+    """A fresh round of attempts, due now (the worker's relay picks them up)."""
+    return deliveries_.update(status=Delivery.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
