@@ -17,6 +17,8 @@ from django_tasks import task
 
 from .models import Delivery
 
+RECORDED = ["status", "attempts", "response_status", "duration_ms", "last_error", "delivered_at", "next_attempt_at"]
+
 
 def payload(delivery: Delivery) -> dict:
     change = delivery.change
@@ -64,11 +66,16 @@ def _post(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
 def deliver(delivery_ids: list[int]) -> dict:
     """One POST per delivery; a batch per task keeps the queue's own cost off each delivery."""
     outcome: dict[str, int] = {}
+    done = []
     for delivery in Delivery.objects.select_related("rule", "change").filter(
         pk__in=delivery_ids, status=Delivery.Status.PENDING, next_attempt_at=None,
     ).order_by("id"):
         status = deliver_one(delivery)
         outcome[status] = outcome.get(status, 0) + 1
+        done.append(delivery)
+    # One write for the batch. A worker dying mid-batch leaves its rows claimed and unrecorded:
+    # the task backend's own retry or a redeliver sends them again (webhooks are at-least-once).
+    Delivery.objects.bulk_update(done, RECORDED)
     return outcome
 
 
@@ -95,7 +102,4 @@ def deliver_one(delivery: Delivery) -> str:
     else:
         delivery.last_error = error
         delivery.next_attempt_at = now + backoff(delivery.attempts)
-    delivery.save(update_fields=[
-        "status", "attempts", "response_status", "duration_ms", "last_error", "delivered_at", "next_attempt_at",
-    ])
     return delivery.status
