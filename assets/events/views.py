@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST
 
 from assets.access.permissions import can_manage_org
 from assets.core.errors import DomainError
-from assets.views.common import organization_list, parse_id, staff_page
+from assets.core.inputs import id_from_text
+from assets.views.common import organization_list, staff_page
 
 from . import services
 from .models import ACTIONS, OBJECT_TYPES, Delivery
@@ -38,7 +39,7 @@ def rule_create(request):
     try:
         services.create_rule(
             request.user,
-            organization_id=parse_id(request.POST.get("organization_id")) or 0,
+            organization_id=id_from_text(request.POST.get("organization_id")) or 0,
             name=request.POST.get("name", ""),
             object_types=request.POST.getlist("object_types"),
             actions=request.POST.getlist("actions"),
