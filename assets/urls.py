@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from .events import views as events
 from .views import asset_list, asset_pages, changes, devices, login, pages, types
 
 urlpatterns = [
@@ -25,6 +26,10 @@ urlpatterns = [
     path("devices/", devices.device_list, name="device_list"),
     path("devices/new/", devices.device_create, name="device_create"),
     path("devices/<int:device_id>/delete/", devices.device_delete, name="device_delete"),
+    path("events/", events.rule_list, name="event_rules"),
+    path("events/new/", events.rule_create, name="event_rule_create"),
+    path("events/<int:rule_id>/delete/", events.rule_delete, name="event_rule_delete"),
+    path("events/<int:rule_id>/deliveries/<int:delivery_id>/redeliver/", events.redeliver, name="event_redeliver"),
     path("changes/", changes.change_list, name="change_list"),
     path("changes/<slug:object_type>/<int:object_id>/", changes.object_changes, name="object_changes"),
 ]

@@ -41,8 +41,11 @@ INSTALLED_APPS = [
     "mptt",
     "django_htmx",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "assets",
     "assets.files",
+    "assets.events",
     "groups",
     "links",
 ]
@@ -178,6 +181,26 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Background work (webhook deliveries, renditions) runs on django-tasks, the backport of Django 6's
+# task framework. The queue lives in the database unless REDIS_URL names a Redis server; either way
+# `python manage.py worker` runs the worker, and task status (queued, running, done, failed with the
+# error) is stored by the backend.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db"), "django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Webhook deliveries: a failed one (no answer within EVENTS_TIMEOUT_S, or a non-2xx status) is
+# retried after EVENTS_RETRY_BASE_S seconds, doubling each time, up to EVENTS_MAX_ATTEMPTS
+# attempts, then marked failed. The worker looks for due deliveries every EVENTS_RELAY_INTERVAL_S.
+EVENTS_RETRY_BASE_S = float(os.environ.get("EVENTS_RETRY_BASE_S", "10"))
+EVENTS_MAX_ATTEMPTS = int(os.environ.get("EVENTS_MAX_ATTEMPTS", "8"))
+EVENTS_TIMEOUT_S = float(os.environ.get("EVENTS_TIMEOUT_S", "10"))
+EVENTS_RELAY_INTERVAL_S = float(os.environ.get("EVENTS_RELAY_INTERVAL_S", "1"))
 
 # Uploads beyond this many bytes get 413 (asset files).
 ASSET_FILE_MAX_BYTES = int(os.environ.get("ASSET_FILE_MAX_BYTES", str(50 * 1024 * 1024)))

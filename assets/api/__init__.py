@@ -21,3 +21,6 @@ def register(api) -> None:
     api.add_router("/devices", devices.devices_router)
     api.add_router("/assets", assets.assets_router)
     api.add_router("/changes", changes.changes_router)
+    from assets.events import api as events_api
+
+    api.add_router("/event-rules", events_api.router)
