@@ -37,6 +37,9 @@ run: demo
 	@echo "  Asset Repository at http://$(HOST):$(PORT)/  (API docs: /api/v1/docs, admin: /admin/)"
 	@echo "  Sign in as admin / admin (demo data; change it for anything real)"
 	@echo ""
+	@# The worker runs beside the server and stops with it (Ctrl+C or the server exiting).
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 PYTEST_ARGS ?= -n auto

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "mptt",
     "django_htmx",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "assets",
     "assets.files",
     "groups",
@@ -178,6 +180,18 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Background work (webhook deliveries, renditions) runs on django-tasks, the backport of Django 6's
+# task framework. The queue lives in the database unless REDIS_URL names a Redis server; either way
+# `python manage.py worker` runs the worker, and task status (queued, running, done, failed with the
+# error) is stored by the backend.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db"), "django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Uploads beyond this many bytes get 413 (asset files).
 ASSET_FILE_MAX_BYTES = int(os.environ.get("ASSET_FILE_MAX_BYTES", str(50 * 1024 * 1024)))

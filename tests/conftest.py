@@ -120,3 +120,11 @@ def truck_type(org):
         ],
         title="Delivery Truck",
     )
+
+
+@pytest.fixture
+def task_worker(transactional_db):
+    """task_worker.drain(): run the queued tasks with the real database worker (see tests/task_worker.py)."""
+    from . import task_worker as module
+
+    return module

@@ -1,0 +1,24 @@
+"""The task backend in use, and the one place that enqueues work after a change commits."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django_tasks import task_backends
+from django_tasks_db import DatabaseBackend
+
+
+def backend_kind() -> str:
+    return "db" if isinstance(task_backends["default"], DatabaseBackend) else "rq"
+
+
+def enqueue_with_change(task, *args, **kwargs) -> None:
+    """Enqueue `task` so that it runs only if the surrounding change commits.
+
+    The database backend writes its queue row in the same transaction as the change: a rollback
+    takes it away, a commit makes it durable at once. Other backends (Redis) can't join the
+    transaction, so they get the task on commit.
+    """
+    if backend_kind() == "db":
+        task.enqueue(*args, **kwargs)
+    else:
+        transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
