@@ -432,6 +432,11 @@ def update_asset(user, asset_id: int, *, version=None, **changes) -> Asset:
 def delete_asset(user, asset_id: int, *, version=None) -> None:
     asset = get_asset(user, asset_id, "delete")
     check_version(asset, version)
+    delete_locked_asset(user, asset, version)
+
+
+def delete_locked_asset(user, asset: Asset, version=None) -> None:
+    """The deletion itself, once access and version are checked (single and bulk deletes)."""
     before = _asset_snapshot(asset, _current_primary(asset))
     # Inside the transaction, before the row goes: links log the links that cascade away, files
     # remove the asset's file.
