@@ -19,7 +19,7 @@ from assets.core.errors import DomainError, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, is_id, require_user, unique_or_duplicate
 from assets.core.versioning import bulk_save_versioned
 
-from ..models import Asset, AssetDeviceLink, AssetType
+from ..models import Asset, AssetType
 from . import assets as single
 from .organizations import visible_organizations
 
@@ -140,20 +140,6 @@ def _results(user, pks: list[int]) -> list[Asset]:
     return [found[pk] for pk in pks]
 
 
-def _sync_device_links(assets_outcomes) -> None:
-    """The single service's sync_device_links for many assets: one delete, one insert a batch."""
-    with unique_or_duplicate("a device is already linked to another asset", "custom_fields"):
-        AssetDeviceLink.objects.filter(asset_id__in=[asset.pk for asset, _ in assets_outcomes]).delete()
-        AssetDeviceLink.objects.bulk_create(
-            [
-                AssetDeviceLink(asset=asset, device_id=device_id, field_code=code, is_primary=(code == outcome.primary_code))
-                for asset, outcome in assets_outcomes
-                for code, device_id in sorted(outcome.device_ids.items())
-            ],
-            batch_size=BATCH,
-        )
-
-
 @transaction.atomic
 def create_assets(user, items: list[dict]) -> list[Asset]:
     """Each item is a single create's body (organization_id, type_id, title, key?, custom_fields?)."""
@@ -206,7 +192,7 @@ def create_assets(user, items: list[dict]) -> list[Asset]:
     _generate_keys(created)
     with unique_or_duplicate("an asset key is already taken", "key"):
         Asset.objects.bulk_create(created, batch_size=BATCH)
-    _sync_device_links([(asset, outcome) for _, asset, outcome in new])
+    single.sync_device_links_of([(asset, outcome) for _, asset, outcome in new])
     changelog.record_bulk([
         changelog.build_entry(user, "create", asset, after=single._asset_snapshot(asset, outcome.primary_code))
         for _, asset, outcome in new
@@ -306,7 +292,7 @@ def update_assets(user, items: list[dict]) -> list[Asset]:
     # them since, and bulk_save_versioned bumps each version in SQL.
     with unique_or_duplicate("an asset key is already taken", "key"):
         bulk_save_versioned(assets_, sorted(fields), batch_size=BATCH)
-    _sync_device_links([(asset, outcome) for asset, outcome, *_ in changed if outcome is not None])
+    single.sync_device_links_of([(asset, outcome) for asset, outcome, *_ in changed if outcome is not None])
     changelog.record_bulk([
         changelog.build_entry(
             user, "update", asset, before=before,
