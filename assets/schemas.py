@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Discriminator, Field, Tag
 
 
 class Problem(Schema):
@@ -222,6 +222,38 @@ class AssetPatch(Strict):
     title: str | None = None
     custom_fields: dict[str, Any] | None = None
     remote_url: str | None = None
+
+
+class AssetBulkPatch(AssetPatch):
+    id: int
+
+
+class AssetBulkDelete(Strict):
+    id: int
+    version: int | None = None
+
+
+# Bulk bodies: a list (at most MAX_BULK_ITEMS) where the single body is an object. The
+# discriminator picks the branch by the JSON's shape, so that a bad single body reports only its
+# own errors and a bad list item its index ("list" in the error's location).
+MAX_BULK_ITEMS = 1000
+
+
+def _one_or_list(value) -> str:
+    return "list" if isinstance(value, list) else "single"
+
+
+def one_or_many(model):
+    return Annotated[
+        Annotated[model, Tag("single")]
+        | Annotated[list[model], Field(max_length=MAX_BULK_ITEMS), Tag("list")],
+        Discriminator(_one_or_list),
+    ]
+
+
+AssetCreateBody = one_or_many(AssetCreate)
+BulkPatchBody = Annotated[list[AssetBulkPatch], Field(min_length=1, max_length=MAX_BULK_ITEMS)]
+BulkDeleteBody = Annotated[list[AssetBulkDelete], Field(min_length=1, max_length=MAX_BULK_ITEMS)]
 
 
 # Access

@@ -180,10 +180,15 @@ def on_domain_error(request, exc: DomainError):
     return response
 
 
-def _field_of(location) -> str:
-    parts = [str(p) for p in location if p not in ("body", "query", "path", "form", "file", "payload")]
-    # ninja nests a single body parameter under its argument name.
-    return ".".join(parts)
+def _error_of(location, message: str) -> dict:
+    """{field, message}; an item of a bulk list also says its {index} (the discriminated body's
+    "list" branch, or a list body's first position). ninja nests a body under its argument's name."""
+    parts = [p for p in location if p not in ("body", "query", "path", "form", "file", "payload", "single")]
+    if parts and parts[0] == "list":
+        parts = parts[1:]
+    if parts and isinstance(parts[0], int) and tuple(location[:2]) == ("body", "payload"):
+        return {"index": parts[0], "field": ".".join(str(p) for p in parts[1:]), "message": message}
+    return {"field": ".".join(str(p) for p in parts), "message": message}
 
 
 @api.exception_handler(NinjaValidationError)
@@ -223,7 +228,7 @@ def describe_http_error(exc: HttpError) -> tuple[int, str, list[dict]]:
 
 
 def describe_validation_error(exc: NinjaValidationError) -> tuple[str, list[dict]]:
-    errors = [{"field": _field_of(e.get("loc", ())), "message": e.get("msg", "is invalid")} for e in exc.errors]
+    errors = [_error_of(tuple(e.get("loc", ())), e.get("msg", "is invalid")) for e in exc.errors]
     detail = "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors) or "invalid request"
     return detail, errors
 

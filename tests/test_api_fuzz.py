@@ -228,7 +228,13 @@ def _bodies(world) -> dict[tuple[str, str], dict]:
                                           "object_id": org, "user_id": ids["user"][1]},
         ("post", "/auth/tokens"): {"username": "fuzz-root", "password": "wrong-password"},
         ("put", "/assets/{asset_id}/file"): {"remote_url": "https://example.com/manual.pdf"},
+        # Bulk bodies are lists: the item here, sent as a one-item list (LIST_BODIES).
+        ("patch", "/assets"): {"id": third, "title": "Renamed"},
+        ("delete", "/assets"): {"id": third},
     }
+
+
+LIST_BODIES = {("patch", "/assets"), ("delete", "/assets")}
 
 
 def _operations():
@@ -266,6 +272,8 @@ def _problems(response, label, failures: list, *, allow_success=False, expect: i
 
 
 def _send(client, method, url, body, content_type="application/json"):
+    if (method, url) in LIST_BODIES and isinstance(body, dict):
+        body = [body]
     if not isinstance(body, bytes | str):
         # Lone surrogates can't be encoded as UTF-8: they go out as JSON escapes, as from a client.
         body = json.dumps(body, ensure_ascii=True)

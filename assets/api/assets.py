@@ -6,12 +6,12 @@ from django.apps import apps
 from ninja import Router, Status
 
 from assets import serializers
-from assets.core.api import ERRORS, page_body, prebuilt
+from assets.core.api import ERRORS, body_doc, bulk_body, page_body, prebuilt, prebuilt_status
 from assets.core.errors import ValidationFailed
 from assets.core.pagination import paginate
 from assets.queries import FieldTypeLookup, filter_assets, ordering_for
-from assets.schemas import AssetCreate, AssetOut, AssetPage, AssetPatch
-from assets.services import assets
+from assets.schemas import AssetCreateBody, AssetOut, AssetPage, AssetPatch, BulkDeleteBody, BulkPatchBody
+from assets.services import assets, bulk
 
 assets_router = Router(tags=["assets"])
 
@@ -47,9 +47,15 @@ def list_assets(request, ordering: str | None = None, limit: int | None = None, 
     return prebuilt(page_body(page, lambda asset: serializers.asset_data(asset, codes)))
 
 
-@assets_router.post("", response={201: AssetOut, **ERRORS})
-def create_asset(request, payload: AssetCreate):
-    """`custom_fields` is a plain map {code: value} or the patch form {set, set_primary}."""
+@assets_router.post("", response={201: AssetOut | list[AssetOut], **ERRORS}, openapi_extra=body_doc(AssetCreateBody))
+@bulk_body(AssetCreateBody)
+def create_asset(request, payload):
+    """`custom_fields` is a plain map {code: value} or the patch form {set, set_primary}.
+    A list of such bodies (at most 1,000) creates them all or none: 201 with the list of assets,
+    or one problem whose `errors` hold {index, field, message} for every bad item."""
+    if isinstance(payload, list):
+        created = bulk.create_assets(request.auth, [item.model_dump(exclude_unset=True) for item in payload])
+        return prebuilt_status(201, [serializers.asset_data(asset) for asset in created])
     data = payload.model_dump(exclude_unset=True)
     file_services = _file_services()
     if "remote_url" in data and file_services is not None:
@@ -59,6 +65,24 @@ def create_asset(request, payload: AssetCreate):
             raise ValidationFailed.field("remote_url", "asset files are not enabled on this server")
         asset = assets.create_asset(request.auth, **data)
     return Status(201, serializers.asset_data(asset))
+
+
+@assets_router.patch("", response={200: list[AssetOut], **ERRORS}, openapi_extra=body_doc(BulkPatchBody))
+@bulk_body(BulkPatchBody)
+def update_assets(request, payload):
+    """A list (at most 1,000) of {id, version?, ...the single patch}: all or none. 200 with the
+    list of assets; a failure is one problem (404 for an id you can't see, 409 for a stale
+    version or a taken key, 400 otherwise) with {index, field, message} for every bad item."""
+    changed = bulk.update_assets(request.auth, [item.model_dump(exclude_unset=True) for item in payload])
+    return prebuilt([serializers.asset_data(asset) for asset in changed])
+
+
+@assets_router.delete("", response={204: None, **ERRORS}, openapi_extra=body_doc(BulkDeleteBody))
+@bulk_body(BulkDeleteBody)
+def delete_assets(request, payload):
+    """A list (at most 1,000) of {id, version?}: all or none; errors as for the bulk patch."""
+    bulk.delete_assets(request.auth, [item.model_dump(exclude_unset=True) for item in payload])
+    return Status(204, None)
 
 
 @assets_router.get("/{asset_id}", response={200: AssetOut, **ERRORS})

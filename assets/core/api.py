@@ -1,12 +1,18 @@
 """The REST API's shared pieces: the documented error responses, list bodies, strict query
-parameters and the prebuilt responses of the asset reads."""
+parameters, the prebuilt responses of the asset reads and the bodies that may be lists."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 
 from django.http import HttpResponse
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja.responses import NinjaJSONEncoder
+from pydantic import TypeAdapter
+from pydantic import ValidationError as PydanticValidationError
 
 from assets.core.errors import ValidationFailed
 from assets.core.inputs import require_id
@@ -45,3 +51,54 @@ def only_params(request, *names: str) -> None:
         raise ValidationFailed.field(
             unknown[0], f"is not a parameter of this list; use {', '.join(sorted(allowed))}"
         )
+
+
+def prebuilt_status(status: int, body) -> HttpResponse:
+    response = prebuilt(body)
+    response.status_code = status
+    return response
+
+
+def _inlined(node, defs):
+    if isinstance(node, dict):
+        if set(node) == {"$ref"}:
+            return _inlined(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+        return {key: _inlined(value, defs) for key, value in node.items() if key != "$defs"}
+    if isinstance(node, list):
+        return [_inlined(value, defs) for value in node]
+    return node
+
+
+def body_doc(annotation) -> dict:
+    """openapi_extra documenting a bulk_body route's request body (its schema inlined)."""
+    schema = TypeAdapter(annotation).json_schema()
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": _inlined(schema, schema.get("$defs", {}))}}}}
+
+
+def bulk_body(annotation):
+    """A body that may be a list: ninja embeds any body that isn't one model under the argument's
+    name, so these routes read the JSON with the API's parser and validate it with pydantic; the
+    errors come out as every other validation error (a list item's with its index)."""
+    adapter = TypeAdapter(annotation)
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, **kwargs):
+            from config.api import api
+
+            try:
+                data = api.parser.parse_body(request)
+            except Exception as exc:  # as ninja does: config.api maps the cause to its problem
+                raise HttpError(400, "Cannot parse request body") from exc
+            try:
+                payload = adapter.validate_python(data)
+            except PydanticValidationError as exc:
+                raise NinjaValidationError([{**e, "loc": ("body", "payload", *e["loc"])} for e in exc.errors()])
+            return view(request, payload, **kwargs)
+
+        wrapper.__signature__ = inspect.Signature(
+            [p for name, p in inspect.signature(view).parameters.items() if name != "payload"])
+        return wrapper
+
+    return decorate

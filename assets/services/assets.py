@@ -306,15 +306,22 @@ def check_references(user, asset: Asset, asset_type: AssetType, outcome: FieldsO
 
 
 def sync_device_links(asset: Asset, outcome: FieldsOutcome) -> None:
-    """Make the link rows mirror the DEVICE fields. The unique constraint on device is the real
-    guard against two assets taking one device at the same moment."""
+    sync_device_links_of([(asset, outcome)])
+
+
+def sync_device_links_of(assets_outcomes, *, batch_size: int = 1000) -> None:
+    """Make the link rows mirror the DEVICE fields of one or many assets: one delete, one insert
+    a batch. The unique constraint on device is the real guard against two assets taking one
+    device at the same moment."""
     with unique_or_duplicate("a device is already linked to another asset", "custom_fields"):
-        AssetDeviceLink.objects.filter(asset=asset).delete()
+        AssetDeviceLink.objects.filter(asset_id__in=[asset.pk for asset, _ in assets_outcomes]).delete()
         AssetDeviceLink.objects.bulk_create(
             [
                 AssetDeviceLink(asset=asset, device_id=device_id, field_code=code, is_primary=(code == outcome.primary_code))
+                for asset, outcome in assets_outcomes
                 for code, device_id in sorted(outcome.device_ids.items())
-            ]
+            ],
+            batch_size=batch_size,
         )
 
 
@@ -432,6 +439,11 @@ def update_asset(user, asset_id: int, *, version=None, **changes) -> Asset:
 def delete_asset(user, asset_id: int, *, version=None) -> None:
     asset = get_asset(user, asset_id, "delete")
     check_version(asset, version)
+    delete_locked_asset(user, asset, version)
+
+
+def delete_locked_asset(user, asset: Asset, version=None) -> None:
+    """The deletion itself, once access and version are checked (single and bulk deletes)."""
     before = _asset_snapshot(asset, _current_primary(asset))
     # Inside the transaction, before the row goes: links log the links that cascade away, files
     # remove the asset's file.

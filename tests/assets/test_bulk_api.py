@@ -1,0 +1,222 @@
+"""Bulk REST writes (SPEC §10): POST/PATCH/DELETE /assets with a list, all-or-nothing, every bad
+item at its index, per-item permissions and versions, queries growing by batches."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from assets.models import Asset, AssetDeviceLink, ChangeLogEntry
+from tests.conftest import ApiClient
+from tests.factories import grant, make_asset, make_user
+
+from .helpers import assert_problem, truck_body
+
+
+def bodies(org, truck_type, n, prefix="bulk"):
+    return [truck_body(org, truck_type, key=f"{prefix}-{i}", title=f"Truck {i}",
+                       custom_fields={"license_plate": f"HH-{i}"}) for i in range(n)]
+
+
+def delete(api, body):
+    return api._send("delete", "/assets", body)
+
+
+def test_bulk_create_returns_the_assets_in_order_with_one_change_entry_each(org, truck_type, tracker, admin_api):
+    items = bodies(org, truck_type, 3)
+    items[1]["custom_fields"] = {"license_plate": "HH-1", "tracker": tracker.pk}
+    response = admin_api.post("/assets", items)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert [a["key"] for a in body] == ["bulk-0", "bulk-1", "bulk-2"]
+    assert body[1]["custom_fields"]["tracker"] == tracker.pk
+    assert AssetDeviceLink.objects.get(device=tracker).asset_id == body[1]["id"]
+    entries = ChangeLogEntry.objects.filter(object_type="asset", action="create")
+    assert sorted(entries.values_list("object_id", flat=True)) == sorted(a["id"] for a in body)
+    assert len(set(entries.values_list("request_id", flat=True))) == 1
+
+
+def test_bulk_create_generates_missing_keys(org, truck_type, admin_api):
+    items = [truck_body(org, truck_type, title="Same title") for _ in range(3)]
+    response = admin_api.post("/assets", items)
+    assert response.status_code == 201
+    keys = [a["key"] for a in response.json()]
+    assert len(set(keys)) == 3 and all(k.startswith("same-title-") for k in keys)
+
+
+def test_a_single_body_still_creates_one(org, truck_type, admin_api):
+    response = admin_api.post("/assets", truck_body(org, truck_type))
+    assert response.status_code == 201 and isinstance(response.json(), dict), response.content
+
+
+def test_bulk_create_is_all_or_nothing_with_every_bad_index(org, truck_type, tracker, admin_api):
+    make_asset(org, truck_type, key="taken")
+    items = bodies(org, truck_type, 5)
+    items[1]["custom_fields"] = {}  # required license plate missing
+    items[3]["key"] = "taken"
+    items[4]["custom_fields"] = {"license_plate": "x", "fuel_capacity_l": "lots"}
+    body = assert_problem(admin_api.post("/assets", items), 409, "CONFLICT")
+    assert sorted({e["index"] for e in body["errors"]}) == [1, 3, 4]
+    assert {(e["index"], e["field"]) for e in body["errors"]} >= {
+        (1, "custom_fields.license_plate"), (3, "key"), (4, "custom_fields.fuel_capacity_l")}
+    assert not Asset.objects.filter(key__startswith="bulk-").exists()
+    assert not ChangeLogEntry.objects.filter(action="create").exists()
+
+
+def test_bulk_create_refuses_a_key_twice_in_the_list_and_a_device_twice(org, truck_type, tracker, admin_api):
+    items = bodies(org, truck_type, 3)
+    items[2]["key"] = "bulk-0"
+    items[0]["custom_fields"]["tracker"] = tracker.pk
+    items[1]["custom_fields"]["tracker"] = tracker.pk
+    body = assert_problem(admin_api.post("/assets", items), 409)
+    assert {(e["index"], e["field"]) for e in body["errors"]} == {(2, "key"), (1, "custom_fields.tracker")}
+    assert not Asset.objects.exists()
+
+
+def test_bulk_validation_errors_carry_the_index(org, truck_type, admin_api):
+    items = bodies(org, truck_type, 3)
+    items[2]["title"] = 7
+    del items[0]["type_id"]
+    body = assert_problem(admin_api.post("/assets", items), 400, "VALIDATION_ERROR")
+    assert {(e["index"], e["field"]) for e in body["errors"]} == {(0, "type_id"), (2, "title")}
+
+
+def test_bulk_lists_are_limited_to_1000(org, truck_type, admin_api):
+    body = assert_problem(admin_api.post("/assets", bodies(org, truck_type, 1001)), 400)
+    assert "1000" in body["detail"]
+    assert_problem(admin_api.patch("/assets", []), 400)
+
+
+def test_bulk_create_in_an_invisible_organization_is_not_found_at_its_index(org, truck_type):
+    user = make_user()
+    api = ApiClient(user)
+    body = assert_problem(api.post("/assets", bodies(org, truck_type, 2)), 404, "NOT_FOUND")
+    assert [(e["index"], e["message"]) for e in body["errors"]] == [(0, "organization not found"),
+                                                                    (1, "organization not found")]
+    assert org.key not in str(body)
+
+
+def test_bulk_patch_changes_every_item_and_bumps_versions(org, truck_type, admin_api):
+    trucks = [make_asset(org, truck_type, f"T{i}", custom_fields={"license_plate": "x"}) for i in range(3)]
+    items = [{"id": t.pk, "version": t.version, "custom_fields": {"set": {"fuel_capacity_l": 100 + i}}}
+             for i, t in enumerate(trucks)]
+    items[0]["title"] = "Renamed"
+    response = admin_api.patch("/assets", items)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [a["id"] for a in body] == [t.pk for t in trucks]
+    assert [a["version"] for a in body] == [t.version + 1 for t in trucks]
+    assert body[0]["title"] == "Renamed" and body[2]["custom_fields"]["fuel_capacity_l"] == 102
+    assert ChangeLogEntry.objects.filter(action="update", object_type="asset").count() == 3
+
+
+def test_bulk_patch_invisible_id_is_not_found_at_its_index_never_named(org, truck_type):
+    hidden = make_asset(org, truck_type, "Hidden secret", key="hidden-secret")
+    mine = make_asset(org, truck_type, "Mine")
+    user = make_user()
+    grant(user, "change_asset", mine)
+    api = ApiClient(user)
+    body = assert_problem(api.patch("/assets", [{"id": mine.pk, "title": "New"}, {"id": hidden.pk, "title": "x"}]),
+                          404, "NOT_FOUND")
+    assert body["errors"] == [{"index": 1, "field": "id", "message": "not found"}]
+    assert "hidden-secret" not in str(body) and "Hidden secret" not in str(body)
+    mine.refresh_from_db()
+    assert mine.title == "Mine"
+
+
+def test_bulk_patch_per_item_permission(org, truck_type):
+    viewable = make_asset(org, truck_type, "Viewable")
+    mine = make_asset(org, truck_type, "Mine")
+    user = make_user()
+    grant(user, "change_asset", mine)
+    grant(user, "view_asset", viewable)
+    body = assert_problem(ApiClient(user).patch("/assets", [{"id": mine.pk, "title": "A"},
+                                                            {"id": viewable.pk, "title": "B"}]), 400)
+    assert [(e["index"], e["field"]) for e in body["errors"]] == [(1, "id")]
+    assert set(Asset.objects.values_list("title", flat=True)) == {"Viewable", "Mine"}
+
+
+def test_bulk_patch_stale_version_is_a_409_at_its_index_nothing_written(org, truck_type, admin_api):
+    a, b = make_asset(org, truck_type, "A"), make_asset(org, truck_type, "B")
+    assert admin_api.patch(f"/assets/{b.pk}", {"title": "B2"}).status_code == 200
+    body = assert_problem(admin_api.patch("/assets", [{"id": a.pk, "version": a.version, "title": "A3"},
+                                                      {"id": b.pk, "version": b.version, "title": "B3"}]),
+                          409, "CONFLICT")
+    assert [(e["index"], e["field"]) for e in body["errors"]] == [(1, "version")]
+    a.refresh_from_db()
+    assert a.title == "A" and a.version == 1
+
+
+def test_bulk_patch_same_id_twice_is_refused(org, truck_type, admin_api):
+    a = make_asset(org, truck_type, "A")
+    body = assert_problem(admin_api.patch("/assets", [{"id": a.pk, "title": "x"}, {"id": a.pk, "title": "y"}]), 400)
+    assert [e["index"] for e in body["errors"]] == [1]
+
+
+def test_bulk_delete_removes_all_or_none(org, truck_type, admin_api):
+    trucks = [make_asset(org, truck_type, f"T{i}") for i in range(3)]
+    response = delete(admin_api, [{"id": t.pk, "version": t.version} for t in trucks])
+    assert response.status_code == 204
+    assert not Asset.objects.exists()
+    assert ChangeLogEntry.objects.filter(action="delete", object_type="asset").count() == 3
+
+
+def test_bulk_delete_with_one_undeletable_deletes_nothing(org, truck_type):
+    mine, other = make_asset(org, truck_type, "Mine"), make_asset(org, truck_type, "Other")
+    hidden = make_asset(org, truck_type, "Hidden")
+    user = make_user()
+    grant(user, "delete_asset", mine)
+    grant(user, "view_asset", other)
+    body = assert_problem(delete(ApiClient(user), [{"id": mine.pk}, {"id": other.pk}, {"id": hidden.pk}]), 404)
+    assert [(e["index"], e["field"]) for e in body["errors"]] == [(1, "id"), (2, "id")]
+    assert body["errors"][1]["message"] == "not found"
+    assert Asset.objects.count() == 3
+
+
+def test_bulk_delete_stale_version(org, truck_type, admin_api):
+    a = make_asset(org, truck_type, "A")
+    body = assert_problem(delete(admin_api, [{"id": a.pk, "version": a.version + 1}]), 409)
+    assert body["errors"][0]["index"] == 0
+    assert Asset.objects.filter(pk=a.pk).exists()
+
+
+def _queries(call) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = call()
+    assert response.status_code in (200, 201, 204), response.content
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("verb", ["create", "patch"])
+def test_bulk_queries_grow_by_batches_not_items(org, truck_type, verb):
+    user = make_user()
+    grant(user, "change_org_assets", org)
+    api = ApiClient(user)
+    counts = []
+    for n, prefix in ((10, "small"), (500, "large")):
+        if verb == "create":
+            items = bodies(org, truck_type, n, prefix)
+            counts.append(_queries(lambda items=items: api.post("/assets", items)))
+        else:
+            ids = Asset.objects.filter(key__startswith=f"{prefix}-").values_list("pk", flat=True)
+            if not ids:
+                api.post("/assets", bodies(org, truck_type, n, prefix))
+                ids = Asset.objects.filter(key__startswith=f"{prefix}-").values_list("pk", flat=True)
+            items = [{"id": pk, "custom_fields": {"set": {"fuel_capacity_l": 5}}} for pk in ids]
+            counts.append(_queries(lambda items=items: api.patch("/assets", items)))
+    # 50 times the items, a handful more statements: the batches SQLite splits the inserts and
+    # the reads into (its bound-variable limit); nothing per item. Pinned: 18/17 for 10 items.
+    assert counts[0] <= 18 and counts[1] - counts[0] <= 8, counts
+
+
+def test_openapi_documents_the_bulk_bodies(db):
+    schema = ApiClient().get("/openapi.json").json()
+    operations = schema["paths"]["/api/v1/assets"]
+    create = operations["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert {option.get("type", "object") for option in create["oneOf"]} == {"object", "array"}
+    for method in ("patch", "delete"):
+        body = operations[method]["requestBody"]["content"]["application/json"]["schema"]
+        assert body["type"] == "array" and body["maxItems"] == 1000
+        assert "id" in body["items"]["required"]
+    assert {"404", "409"} <= set(operations["patch"]["responses"])
