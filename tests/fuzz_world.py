@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group as Team
 
 from assets.access.tokens import issue_token
+from assets.events.models import Delivery
+from assets.events.services import create_rule
 from assets.services.assets import create_asset
 from groups.services import create_group
 from links.models import LinkType
@@ -64,6 +66,10 @@ def build_world() -> FuzzWorld:
 
     parent_org = make_org("fuzz-dealer", title="Fuzz Dealer")
     org = make_org("fuzz-org", title="Fuzz Org", parent=parent_org)
+    # Before the assets: the outbox then holds deliveries of their creation for the delivery paths.
+    rule = create_rule(root, organization_id=org.pk, name="fuzz hook", object_types=["asset"],
+                       actions=["create", "update", "delete"], url="https://example.com/hook",
+                       secret="fuzz-secret-0123456789")
     truck = make_type(org, "truck", FIELDS, title="Truck")
     system_type = make_type(None, "fuzz_system", [{"code": "serial", "field_type": "STRING"}], title="System")
     device = make_device(org, identifier="IMEI-FUZZ-1")
@@ -94,5 +100,7 @@ def build_world() -> FuzzWorld:
         "team": [team.pk],
         # Not the token the fuzzer authenticates with: deleting it would turn the rest into 401s.
         "token": [other_token_row.pk],
+        "rule": [rule.pk],
+        "delivery": list(Delivery.objects.filter(rule=rule).values_list("pk", flat=True)[:1]),
     }
     return world

@@ -186,7 +186,8 @@ def _path_ids(world) -> dict[str, object]:
         "asset_id": ids["asset"][0], "type_id": ids["type"][0], "organization_id": ids["organization"][0],
         "device_id": ids["device"][0], "group_id": ids["group"][0], "link_id": ids["link"][0],
         "link_type_id": ids["link_type"][0], "user_id": ids["user"][1], "team_id": ids["team"][0],
-        "token_id": ids["token"][0], "code": "notes",
+        "token_id": ids["token"][0], "code": "notes", "rule_id": ids["rule"][0],
+        "delivery_id": ids["delivery"][0],
     }
 
 
@@ -228,6 +229,10 @@ def _bodies(world) -> dict[tuple[str, str], dict]:
                                           "object_id": org, "user_id": ids["user"][1]},
         ("post", "/auth/tokens"): {"username": "fuzz-root", "password": "wrong-password"},
         ("put", "/assets/{asset_id}/file"): {"remote_url": "https://example.com/manual.pdf"},
+        ("post", "/event-rules"): {"organization_id": org, "name": "Hook", "object_types": ["asset"],
+                                   "actions": ["update"], "url": "https://example.com/in",
+                                   "secret": "a-long-enough-secret"},
+        ("patch", "/event-rules/{rule_id}"): {"name": "Hook 2", "enabled": False},
         # Bulk bodies are lists: the item here, sent as a one-item list (LIST_BODIES).
         ("patch", "/assets"): {"id": third, "title": "Renamed"},
         ("delete", "/assets"): {"id": third},
