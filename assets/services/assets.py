@@ -433,6 +433,7 @@ def delete_asset(user, asset_id: int, *, version=None) -> None:
     asset = get_asset(user, asset_id, "delete")
     check_version(asset, version)
     before = _asset_snapshot(asset, _current_primary(asset))
+    extensions.snapshot_deleted(asset, before)
     # Inside the transaction, before the row goes: links log the links that cascade away, files
     # remove the asset's file.
     extensions.before_asset_delete(user, asset)
