@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from _measure import api_client, captured, median_ms, run_sql
+from _measure import api_client, captured, median_ms
 from _setup import setup, vendor
 
 DATA_KEY = "bench-search"
@@ -59,8 +59,8 @@ def build(total: int):
             if connection.vendor != "postgresql":
                 params = [total, org_a.pk, org_b.pk, asset_type.pk]
             cursor.execute(generate_sql(connection.vendor), params)
-        if connection.vendor == "postgresql":
-            run_sql("ANALYZE assets_asset")
+            if connection.vendor == "postgresql":
+                cursor.execute("ANALYZE assets_asset")
         print(f"generated {total} assets in {time.perf_counter() - started:.1f} s")
     user, created = User.objects.get_or_create(username=f"{DATA_KEY}-viewer")
     if created:
