@@ -54,7 +54,9 @@ def _words(q) -> list[str]:
 
 def _asset_match(words: list[str], text: str):
     if connection.vendor == "postgresql":
-        query = " & ".join(f"{word}:*" for word in words)
+        # The parser reads "P-4711" as 'p' and the signed number '-4711': a number in the query
+        # may be either.
+        query = " & ".join(f"({word}:* | -{word}:*)" if word.isdigit() else f"{word}:*" for word in words)
         return RawSQL(f"{ASSET_DOCUMENT} @@ to_tsquery('simple', %s)", [query], output_field=BooleanField())
     in_values = RawSQL(
         "EXISTS (SELECT 1 FROM json_tree(\"assets_asset\".\"custom_fields\") WHERE type = 'text' AND value LIKE %s ESCAPE '\\')",

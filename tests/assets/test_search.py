@@ -20,6 +20,7 @@ def world(org, truck_type):
     plate = make_asset(org, truck_type, "Truck one", key="truck-one", custom_fields={"license_plate": "HH-ZEPPELIN 7"})
     blue = make_asset(org, shirt, "Shirt 1", key="shirt-1", custom_fields={"name": {"en_US": "Zeppelin blue", "de_DE": "Luftschiff"}})
     device = make_device(org, "Zeppelin tracker", "ZEP-0001")
+    make_asset(org, truck_type, "Numbered", key="numbered", custom_fields={"license_plate": "P-4711"})
     other = make_org("rival")
     rival_type = make_type(other, "rival_truck", [{"code": "plate", "title": "Plate", "field_type": "STRING"}])
     hidden = make_asset(other, rival_type, "Zeppelin secret", key="zeppelin-secret", custom_fields={"plate": "ZEPPELIN"})
@@ -46,6 +47,8 @@ def test_search_finds_assets_by_custom_field_text_and_localized_strings(world, v
     assert [i["id"] for i in viewer_api.get("/search", {"q": "Luftschiff"}).json()["items"]] == [world["blue"].pk]
     assert [i["id"] for i in viewer_api.get("/search", {"q": "truck-one", "kind": "asset"}).json()["items"]] == [
         world["plate"].pk]
+    for q in ("ZEPPELIN 7", "hh-zeppelin", "HH-ZEPPELIN 7"):
+        assert [i["id"] for i in viewer_api.get("/search", {"q": q}).json()["items"]] == [world["plate"].pk], q
 
 
 def test_search_spans_kinds_in_keyset_pages_and_hides_what_the_user_may_not_view(world, viewer_api, admin_api):
@@ -80,6 +83,8 @@ def test_search_with_one_asset_granted_sees_only_that_one(world):
 
 def test_bad_search_input_is_a_400(world, viewer_api):
     assert_problem(viewer_api.get("/search", {"q": ""}), 400)
+    # (a number typed alone still finds the plate it is part of)
+    assert [i["title"] for i in viewer_api.get("/search", {"q": "4711"}).json()["items"]] == ["Numbered"]
     assert_problem(viewer_api.get("/search", {"q": "--"}), 400)
     assert_problem(viewer_api.get("/search", {"q": "x" * 201}), 400)
     assert_problem(viewer_api.get("/search", {"q": "a", "kind": "planet"}), 400)
