@@ -4,7 +4,7 @@ visible_to querysets, so the permission filter is SQL). One UNION ALL query per 
 on (kind, title, id); an invisible match is never counted or named.
 
 PostgreSQL matches assets through a full-text expression with a GIN index (migration
-0006_asset_search); SQLite matches substrings, the custom-field values through json_tree."""
+0008_asset_search); SQLite matches substrings, the custom-field values through json_tree."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from ..models import Asset, AssetType
 KINDS = ("asset", "device", "group", "asset_type", "link_type")
 MAX_QUERY_LENGTH = 200
 
-# The indexed expression of migration 0006_asset_search; the query must spell it the same way for
+# The indexed expression of migration 0008_asset_search; the query must spell it the same way for
 # PostgreSQL to use the index.
 ASSET_DOCUMENT = (
     "(to_tsvector('simple'::regconfig, (\"assets_asset\".\"title\")::text || ' ' || (\"assets_asset\".\"key\")::text)"

@@ -23,6 +23,6 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("assets", "0005_rename_assetgroupobjectpermission_assetteamobjectpermission")]
+    dependencies = [("assets", "0007_database_cache_table")]
 
     operations = [migrations.RunPython(create_index, drop_index)]
