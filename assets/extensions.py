@@ -63,6 +63,15 @@ class AssetExtension:
     def before_asset_delete(self, user, asset: Asset) -> None:
         """Inside the deleting transaction, before the row goes. May refuse with a DomainError."""
 
+    def snapshot_deleted(self, asset: Asset, data: dict) -> None:
+        """Adds to the change-log snapshot of an asset being deleted what this extension needs to
+        bring back in `restore_asset`."""
+
+    def restore_asset(self, user, asset: Asset, snapshot: dict, note: Callable[[str, str], None]) -> None:
+        """Inside the restoring transaction, after the asset was re-created from `snapshot`: brings
+        back what this extension added to it, as far as `user` may; `note(field, message)` for
+        each part that can't come back."""
+
 
 @cache
 def installed() -> tuple[AssetExtension, ...]:
@@ -103,6 +112,16 @@ def shape_asset(asset: Asset, data: dict) -> None:
 def before_asset_delete(user, asset: Asset) -> None:
     for extension in installed():
         extension.before_asset_delete(user, asset)
+
+
+def snapshot_deleted(asset: Asset, data: dict) -> None:
+    for extension in installed():
+        extension.snapshot_deleted(asset, data)
+
+
+def restore_asset(user, asset: Asset, snapshot: dict, note) -> None:
+    for extension in installed():
+        extension.restore_asset(user, asset, snapshot, note)
 
 
 def merged(what: str, pairs) -> Mapping:

@@ -256,6 +256,34 @@ BulkPatchBody = Annotated[list[AssetBulkPatch], Field(min_length=1, max_length=M
 BulkDeleteBody = Annotated[list[AssetBulkDelete], Field(min_length=1, max_length=MAX_BULK_ITEMS)]
 
 
+class AssetRevert(Strict):
+    change_id: int
+    version: int | None = None
+
+
+class SearchHit(Schema):
+    kind: str
+    id: int
+    title: str
+    subtitle: str
+    url: str
+
+
+class SearchPage(Schema):
+    items: list[SearchHit]
+    page_info: PageInfo
+    total_count: int | None = None
+
+
+class RestoreNote(Schema):
+    field: str
+    message: str
+
+
+class RestoredAssetOut(AssetOut):
+    restore_report: list[RestoreNote]
+
+
 # Access
 class TokenCreate(Strict):
     username: str

@@ -11,7 +11,7 @@ from django.db.models.functions import JSONObject
 
 from assets.access.grants import GrantTarget
 from assets.core.db.aggregates import JSONRows
-from assets.core.errors import NotFound
+from assets.core.errors import DomainError, NotFound
 from assets.extensions import AssetExtension
 
 from .models import AssetGroup, AssetGroupTeamObjectPermission, AssetGroupUserObjectPermission, GroupMembership
@@ -97,3 +97,15 @@ class GroupsExtension(AssetExtension):
 
     def shape_asset(self, asset, data):
         groups_of_asset(asset, data)
+
+    def snapshot_deleted(self, asset, data):
+        data["group_ids"] = sorted(m.group_id for m in asset.group_memberships.all())
+
+    def restore_asset(self, user, asset, snapshot, note):
+        from . import services
+
+        for group_id in snapshot.get("group_ids") or ():
+            try:  # add_members is atomic: a refusal rolls back only its own savepoint
+                services.add_members(user, group_id, [asset.pk])
+            except DomainError as exc:
+                note("groups", f"group {group_id}: {exc.detail}")

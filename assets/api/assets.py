@@ -10,8 +10,8 @@ from assets.core.api import ERRORS, body_doc, bulk_body, page_body, prebuilt, pr
 from assets.core.errors import ValidationFailed
 from assets.core.pagination import paginate
 from assets.queries import FieldTypeLookup, filter_assets, ordering_for
-from assets.schemas import AssetCreateBody, AssetOut, AssetPage, AssetPatch, BulkDeleteBody, BulkPatchBody
-from assets.services import assets, bulk
+from assets.schemas import AssetCreateBody, AssetOut, AssetPage, AssetPatch, AssetRevert, BulkDeleteBody, BulkPatchBody
+from assets.services import assets, bulk, going_back
 
 assets_router = Router(tags=["assets"])
 
@@ -111,3 +111,11 @@ def update_asset(request, asset_id: int, payload: AssetPatch):
 def delete_asset(request, asset_id: int, version: int | None = None):
     assets.delete_asset(request.auth, asset_id, version=version)
     return Status(204, None)
+
+
+@assets_router.post("/{asset_id}/revert", response={200: AssetOut, **ERRORS})
+def revert_asset(request, asset_id: int, payload: AssetRevert):
+    """A new change bringing back the title, key and custom fields that change `change_id` left
+    the asset with; validated against the type's current fields, 409 when `version` is stale."""
+    asset = going_back.revert_asset(request.auth, asset_id, change_id=payload.change_id, version=payload.version)
+    return serializers.asset_data(asset)

@@ -198,3 +198,8 @@ def _cursor_value(row, key: SortKey):
     if isinstance(value, dt.datetime):
         return value.isoformat()
     return value
+
+
+# For keyset pages that are not one queryset (a union of several, as in global search).
+encode_cursor = _encode
+decode_cursor = _decode

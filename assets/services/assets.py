@@ -445,6 +445,7 @@ def delete_asset(user, asset_id: int, *, version=None) -> None:
 def delete_locked_asset(user, asset: Asset, version=None) -> None:
     """The deletion itself, once access and version are checked (single and bulk deletes)."""
     before = _asset_snapshot(asset, _current_primary(asset))
+    extensions.snapshot_deleted(asset, before)
     # Inside the transaction, before the row goes: links log the links that cascade away, files
     # remove the asset's file.
     extensions.before_asset_delete(user, asset)

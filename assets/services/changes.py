@@ -37,7 +37,11 @@ def visible_changes(user):
     return entries.filter(asset_condition | other_condition)
 
 
-def filter_changes(queryset, *, object_type=None, object_id=None, user=None, organization_id=None):
+def filter_changes(queryset, *, object_type=None, object_id=None, user=None, organization_id=None, action=None):
+    if action:
+        if action not in ChangeLogEntry.Action.values:
+            raise ValidationFailed.field("action", f"must be one of {', '.join(ChangeLogEntry.Action.values)}")
+        queryset = queryset.filter(action=action)
     if object_type:
         queryset = queryset.filter(object_type=object_type)
     if object_id is not None:

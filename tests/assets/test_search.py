@@ -1,0 +1,102 @@
+"""GET /search: assets by title, key and custom-field text (localized too), devices, groups,
+types and link types; only what the caller may view, never counted or named otherwise; keyset
+pages across kinds."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.conftest import ApiClient
+from tests.factories import grant, make_asset, make_device, make_org, make_type, make_user
+
+from .helpers import assert_problem
+
+
+@pytest.fixture
+def world(org, truck_type):
+    shirt = make_type(org, "shirt", [{"code": "name", "title": "Name", "field_type": "LOCALIZED_STRING"}], title="Shirt")
+    plate = make_asset(org, truck_type, "Truck one", key="truck-one", custom_fields={"license_plate": "HH-ZEPPELIN 7"})
+    blue = make_asset(org, shirt, "Shirt 1", key="shirt-1", custom_fields={"name": {"en_US": "Zeppelin blue", "de_DE": "Luftschiff"}})
+    device = make_device(org, "Zeppelin tracker", "ZEP-0001")
+    make_asset(org, truck_type, "Numbered", key="numbered", custom_fields={"license_plate": "P-4711"})
+    other = make_org("rival")
+    rival_type = make_type(other, "rival_truck", [{"code": "plate", "title": "Plate", "field_type": "STRING"}])
+    hidden = make_asset(other, rival_type, "Zeppelin secret", key="zeppelin-secret", custom_fields={"plate": "ZEPPELIN"})
+    make_device(other, "Zeppelin rival device", "ZEP-9999")
+    return {"plate": plate, "blue": blue, "device": device, "hidden": hidden}
+
+
+def _all(api, q, **params):
+    items, cursor = [], None
+    while True:
+        body = api.get("/search", {"q": q, "limit": 2, **params, **({"cursor": cursor} if cursor else {})}).json()
+        items += body["items"]
+        if not body["page_info"]["has_next_page"]:
+            return items
+        cursor = body["page_info"]["end_cursor"]
+
+
+def test_search_finds_assets_by_custom_field_text_and_localized_strings(world, viewer_api):
+    found = viewer_api.get("/search", {"q": "zeppelin", "kind": "asset"}).json()["items"]
+    assert {(i["kind"], i["id"]) for i in found} == {("asset", world["plate"].pk), ("asset", world["blue"].pk)}
+    hit = next(i for i in found if i["id"] == world["blue"].pk)
+    assert hit == {"kind": "asset", "id": world["blue"].pk, "title": "Shirt 1", "subtitle": "shirt-1",
+                   "url": f"/assets/{world['blue'].pk}/"}
+    assert [i["id"] for i in viewer_api.get("/search", {"q": "Luftschiff"}).json()["items"]] == [world["blue"].pk]
+    assert [i["id"] for i in viewer_api.get("/search", {"q": "truck-one", "kind": "asset"}).json()["items"]] == [
+        world["plate"].pk]
+    for q in ("ZEPPELIN 7", "hh-zeppelin", "HH-ZEPPELIN 7"):
+        assert [i["id"] for i in viewer_api.get("/search", {"q": q}).json()["items"]] == [world["plate"].pk], q
+
+
+def test_search_spans_kinds_in_keyset_pages_and_hides_what_the_user_may_not_view(world, viewer_api, admin_api):
+    items = _all(viewer_api, "zeppelin")
+    assert [(i["kind"], i["title"]) for i in items] == [
+        ("asset", "Shirt 1"), ("asset", "Truck one"), ("device", "Zeppelin tracker")]
+    assert "secret" not in str(items) and "rival" not in str(items)
+    counted = viewer_api.get("/search", {"q": "zeppelin", "count": "true"}).json()
+    assert counted["total_count"] == 3
+    everything = _all(admin_api, "zeppelin")
+    assert len(everything) == len({(i["kind"], i["id"]) for i in everything}) == 5
+    assert admin_api.get("/search", {"q": "zeppelin", "count": "true"}).json()["total_count"] == 5
+
+
+def test_search_finds_types_and_groups_and_nothing_for_outsiders(world, viewer_api, admin_api, org, truck_type):
+    admin_api.post("/groups", {"organization_id": org.pk, "title": "Zeppelin fleet"})
+    kinds = {i["kind"] for i in _all(admin_api, "zeppelin")}
+    assert "group" in kinds
+    types = viewer_api.get("/search", {"q": "delivery", "kind": "asset_type"}).json()["items"]
+    assert [(t["id"], t["subtitle"]) for t in types] == [(truck_type.pk, "delivery_truck")]
+    outsider = ApiClient(make_user("nobody"))
+    body = outsider.get("/search", {"q": "zeppelin", "count": "true"}).json()
+    assert body["items"] == [] and body["total_count"] == 0
+
+
+def test_search_with_one_asset_granted_sees_only_that_one(world):
+    user = make_user("one")
+    grant(user, "view_asset", world["plate"])
+    items = ApiClient(user).get("/search", {"q": "zeppelin", "kind": "asset", "count": "true"}).json()
+    assert [i["id"] for i in items["items"]] == [world["plate"].pk] and items["total_count"] == 1
+
+
+def test_bad_search_input_is_a_400(world, viewer_api):
+    assert_problem(viewer_api.get("/search", {"q": ""}), 400)
+    # (a number typed alone still finds the plate it is part of)
+    assert [i["title"] for i in viewer_api.get("/search", {"q": "4711"}).json()["items"]] == ["Numbered"]
+    assert_problem(viewer_api.get("/search", {"q": "--"}), 400)
+    assert_problem(viewer_api.get("/search", {"q": "x" * 201}), 400)
+    assert_problem(viewer_api.get("/search", {"q": "a", "kind": "planet"}), 400)
+    assert_problem(viewer_api.get("/search", {"q": "a", "cursor": "garbage"}), 400)
+    assert_problem(viewer_api.get("/search", {"q": "a", "sort": "x"}), 400)
+    assert_problem(viewer_api.get("/search"), 400)
+
+
+def test_search_is_one_query_per_page(world, viewer):
+    from assets.services.search import search
+
+    with CaptureQueriesContext(connection) as queries:
+        page = search(viewer, "zeppelin", limit=10)
+    assert len(page.items) == 3
+    assert len(queries) <= 3  # the permission snapshot, then the one UNION query
