@@ -12,13 +12,13 @@ from django.db.models import Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from assets.core.errors import Conflict, Cycle, DomainError, Duplicate, NotFound, ValidationFailed
 from assets.core.inputs import id_from_text, is_id
 from assets.models import Asset
 from assets.services.assets import get_asset, visible_assets
-from assets.views.common import staff_page
+from assets.views.common import post_only, staff_page
 
 from . import queries, services
 from .forms import INCOMING, AddLinkForm, EditLinkForm, add_domain_error
@@ -117,8 +117,8 @@ def panel(request, asset_id: int):
     return _render_panel(request, asset, picker=picker, query=query)
 
 
-@require_POST
 @staff_page
+@post_only("links:panel", "asset_id")
 def add_link(request, asset_id: int):
     asset = _asset(request.user, asset_id)
     form = AddLinkForm(request.POST, link_types=services.available_link_types(asset.organization))
@@ -169,6 +169,14 @@ def _titled_message(request, exc: DomainError, link_type, asset: Asset, target_i
     return f"{link_type.name} links have no alias." if not link_type.allow_alias else None
 
 
+def _link_page(request, link_id: int) -> str:
+    """Where a GET of a link's form action goes: the links panel of its source asset."""
+    source_id = services.visible_links(request.user).filter(pk=link_id).values_list("source_id", flat=True).first()
+    if source_id is None:
+        raise NotFound(f"link {link_id} does not exist")
+    return reverse("links:panel", args=[source_id])
+
+
 def _link_write(request, link_id: int, write):
     """Runs an edit or removal of a link from the panel of the asset in `asset_id` and answers
     with that panel, the service's error shown on it."""
@@ -182,8 +190,8 @@ def _link_write(request, link_id: int, write):
     return _back_to_panel(request, asset) or _render_panel(request, asset)
 
 
-@require_POST
 @staff_page
+@post_only(_link_page)
 def edit_link(request, link_id: int):
     form = EditLinkForm(request.POST)
     if not form.is_valid():
@@ -201,8 +209,8 @@ def edit_link(request, link_id: int):
     return _link_write(request, link_id, lambda: services.update_link(request.user, link_id, **changes))
 
 
-@require_POST
 @staff_page
+@post_only(_link_page)
 def delete_link(request, link_id: int):
     version = id_from_text(request.POST.get("version"))
     return _link_write(request, link_id, lambda: services.delete_link(request.user, link_id, version=version))
