@@ -4,7 +4,10 @@ keys, permissions) is checked once, by the service, and its errors come back ont
 
 from __future__ import annotations
 
+import json
+
 from django import forms
+from django.core.serializers.json import DjangoJSONEncoder
 
 from assets.core.forms import place_errors
 
@@ -52,6 +55,9 @@ class AssetForm(forms.Form):
         required=False, max_length=1000, help_text="Letters, digits, hyphens and underscores; leave empty to generate one."
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The state the form was opened at (JSON of state_of): the base of the three-way merge when
+    # someone else saved meanwhile.
+    base = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, definitions=(), device_choices=(), asset_choices=None, creating=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,9 +82,43 @@ class AssetForm(forms.Form):
         if not creating:
             self.fields["key"].help_text = "Letters, digits, hyphens and underscores."
 
+    @staticmethod
+    def state_of(asset, definitions, primary_code) -> dict:
+        """An asset's editable state as one flat dict (what the three-way merge compares)."""
+        state = {"title": asset.title, "key": asset.key, "primary_device": primary_code or None}
+        for definition in definitions:
+            state[cf_name(definition.code)] = asset.custom_fields.get(definition.code)
+        return state
+
+    def submitted_state(self) -> dict:
+        """The submitted input as state_of shapes it (after is_valid)."""
+        changes = self.changes()
+        state = {"title": changes["title"], "key": changes.get("key"),
+                 "primary_device": self.cleaned_data.get("primary_device") or None}
+        for code, value in self.values.items():
+            state[cf_name(code)] = value
+        return state
+
+    def submitted_base(self) -> dict:
+        """The state the form was opened at; empty when missing or unreadable (then every
+        difference counts as a conflict)."""
+        try:
+            base = json.loads(self.cleaned_data.get("base") or "{}")
+        except ValueError:
+            return {}
+        return base if isinstance(base, dict) else {}
+
+    def adopt(self, state: dict) -> None:
+        """Make `state` what this (valid) form submits, for writing a merge."""
+        self.cleaned_data["title"] = state["title"] or ""
+        self.cleaned_data["key"] = state["key"] or ""
+        self.cleaned_data["primary_device"] = state.get("primary_device") or ""
+        self.values = {code: state.get(cf_name(code)) for code in self.inputs}
+
     @classmethod
     def initial_for(cls, asset, definitions, primary_code) -> dict:
-        initial = {"title": asset.title, "key": asset.key, "version": asset.version, "primary_device": primary_code or ""}
+        initial = {"title": asset.title, "key": asset.key, "version": asset.version, "primary_device": primary_code or "",
+                   "base": json.dumps(cls.state_of(asset, definitions, primary_code), cls=DjangoJSONEncoder)}
         for definition in definitions:
             value = CustomFieldInput(definition).initial(asset.custom_fields.get(definition.code))
             if value is not None:

@@ -14,7 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from assets.core.errors import Conflict, DomainError, ValidationFailed
 from assets.core.forms import error_text
@@ -22,7 +22,7 @@ from assets.core.inputs import id_from_text
 from assets.core.pagination import SortKey, paginate
 from assets.models import Asset, Organization
 from assets.services.assets import asset_detail_queryset
-from assets.views.common import current_organization, organization_by_id, organization_list
+from assets.views.common import current_organization, organization_by_id, organization_list, post_only
 
 from . import services
 from .models import AssetGroup
@@ -307,7 +307,7 @@ def _version(request) -> int | None:
 
 
 @login_required
-@require_POST
+@post_only("groups:tree")
 @domain_errors_as_messages
 def create(request):
     parent_id = _int_param(request, "parent_id")
@@ -324,7 +324,7 @@ def create(request):
 
 
 @login_required
-@require_POST
+@post_only("groups:group", "group_id")
 @domain_errors_as_messages
 def rename(request, group_id: int):
     # A form without the code field (an older page) leaves the code alone.
@@ -338,7 +338,7 @@ def rename(request, group_id: int):
 
 
 @login_required
-@require_POST
+@post_only("groups:group", "group_id")
 @domain_errors_as_messages
 def move(request, group_id: int):
     raw = request.POST.get("parent_id", "")
@@ -351,7 +351,7 @@ def move(request, group_id: int):
 
 
 @login_required
-@require_POST
+@post_only("groups:group", "group_id")
 @domain_errors_as_messages
 def delete(request, group_id: int):
     group = services.get_group(request.user, group_id)
@@ -365,7 +365,7 @@ def delete(request, group_id: int):
 
 
 @login_required
-@require_POST
+@post_only("groups:group", "group_id")
 @domain_errors_as_messages
 def add_members(request, group_id: int):
     asset_ids = [id_from_text(value) for value in request.POST.getlist("asset_id")]
@@ -380,7 +380,7 @@ def add_members(request, group_id: int):
 
 
 @login_required
-@require_POST
+@post_only("groups:group", "group_id")
 @domain_errors_as_messages
 def remove_member(request, group_id: int, asset_id: int):
     services.remove_member(request.user, group_id, asset_id)

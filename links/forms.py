@@ -62,7 +62,13 @@ class EditLinkForm(forms.Form):
         return parse_tags(self.cleaned_data.get("tags", ""))
 
 
-def add_domain_error(form: forms.Form, exc: DomainError, fields: dict[str, str] | None = None) -> None:
-    """place_errors with the service's field names renamed through `fields`."""
+def add_domain_error(form: forms.Form, exc: DomainError, fields: dict[str, str] | None = None,
+                     titled: str | None = None) -> None:
+    """place_errors with the service's field names renamed through `fields`. `titled` is the
+    page's wording of the error (titles instead of the codes and keys the service speaks in for
+    API clients); given, it is shown instead."""
+    if titled:
+        form.add_error(None, titled)
+        return
     fields = fields or {}
     place_errors(form, exc, lambda name, message: (fields.get(name, name), message))

@@ -12,13 +12,13 @@ from django.db.models import Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from assets.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from assets.core.errors import Conflict, Cycle, DomainError, Duplicate, NotFound, ValidationFailed
 from assets.core.inputs import id_from_text, is_id
 from assets.models import Asset
 from assets.services.assets import get_asset, visible_assets
-from assets.views.common import staff_page
+from assets.views.common import post_only, staff_page
 
 from . import queries, services
 from .forms import INCOMING, AddLinkForm, EditLinkForm, add_domain_error
@@ -44,7 +44,7 @@ def _changeable(user, asset_ids) -> set[int]:
     return set(Asset.objects.visible_to(user, "change").filter(pk__in=set(asset_ids)).values_list("pk", flat=True))
 
 
-def _panel_context(request, asset: Asset, *, add_form=None, picker=None, query="") -> dict:
+def _panel_context(request, asset: Asset, *, add_form=None, picker=None, query="", chosen=None) -> dict:
     links = queries.direct_links(request.user, asset)
     items = [item for name, _ in SECTIONS for item in getattr(links, name)]
     changeable = _changeable(request.user, {asset.pk} | {item["asset_id"] for item in items})
@@ -78,6 +78,7 @@ def _panel_context(request, asset: Asset, *, add_form=None, picker=None, query="
         "add_form": add_form if can_change else None,
         "picker": picker,
         "query": query,
+        "chosen": chosen,
         "total": sum(len(section["items"]) for section in sections),
         "hidden_total": sum(section["hidden"] for section in sections),
     }
@@ -116,8 +117,8 @@ def panel(request, asset_id: int):
     return _render_panel(request, asset, picker=picker, query=query)
 
 
-@require_POST
 @staff_page
+@post_only("links:panel", "asset_id")
 def add_link(request, asset_id: int):
     asset = _asset(request.user, asset_id)
     form = AddLinkForm(request.POST, link_types=services.available_link_types(asset.organization))
@@ -131,13 +132,49 @@ def add_link(request, asset_id: int):
                 alias=form.cleaned_data["alias"] or None, tags=form.cleaned_data["tags"],
             )
         except DomainError as exc:
-            add_domain_error(form, exc, {"source_id": "target_id"})
+            add_domain_error(form, exc, {"source_id": "target_id"}, titled=_titled_message(request, exc, link_type, asset, target_id))
         else:
             if not request.htmx:
                 messages.success(request, "Link added.")
             return _back_to_panel(request, asset) or _render_panel(request, asset)
     status = 200 if request.htmx else 400
-    return _render_panel(request, asset, add_form=form, status=status)
+    query = request.POST.get("q", "")[:200]
+    chosen = id_from_text(request.POST.get("target_id"))
+    return _render_panel(
+        request, asset, add_form=form, status=status, query=query,
+        picker=_picker_with(request.user, asset.pk, query, chosen), chosen=chosen,
+    )
+
+
+def _picker_with(user, asset_id: int, query: str, chosen: int | None) -> list[Asset] | None:
+    """The picker as the user left it: the results of their query, with the asset they chose
+    among them even when it fell out of the first page, so that an error elsewhere keeps it."""
+    picker = _picker_assets(user, asset_id, query) if query.strip() else []
+    if chosen is not None and chosen not in {candidate.pk for candidate in picker}:
+        picked = visible_assets(user).select_related("organization", "type").filter(pk=chosen).exclude(pk=asset_id)
+        picker = list(picked) + picker
+    return picker if (picker or query.strip()) else None
+
+
+def _titled_message(request, exc: DomainError, link_type, asset: Asset, target_id: int) -> str | None:
+    """The page's sentence for a service error whose detail speaks in codes and keys (written for
+    API clients): the same fact in the titles the page shows. None keeps the service's words."""
+    if not isinstance(exc, (Duplicate, Cycle)) and not any(e.get("field") == "alias" for e in exc.errors):
+        return None
+    target = visible_assets(request.user).filter(pk=target_id).values_list("title", flat=True).first() or "that asset"
+    if isinstance(exc, Cycle):
+        return f"“{asset.title}” is already below “{target}” in {link_type.name}: the link would make it its own ancestor."
+    if isinstance(exc, Duplicate):
+        return f"“{asset.title}” and “{target}” are already linked as {link_type.name}."
+    return f"{link_type.name} links have no alias." if not link_type.allow_alias else None
+
+
+def _link_page(request, link_id: int) -> str:
+    """Where a GET of a link's form action goes: the links panel of its source asset."""
+    source_id = services.visible_links(request.user).filter(pk=link_id).values_list("source_id", flat=True).first()
+    if source_id is None:
+        raise NotFound(f"link {link_id} does not exist")
+    return reverse("links:panel", args=[source_id])
 
 
 def _link_write(request, link_id: int, write):
@@ -153,12 +190,15 @@ def _link_write(request, link_id: int, write):
     return _back_to_panel(request, asset) or _render_panel(request, asset)
 
 
-@require_POST
 @staff_page
+@post_only(_link_page)
 def edit_link(request, link_id: int):
     form = EditLinkForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(request, "; ".join(
+            f"{form.fields[name].label or name.capitalize()}: {' '.join(errors)}" if name in form.fields else " ".join(errors)
+            for name, errors in form.errors.items()
+        ))
         asset = _asset(request.user, id_from_text(request.POST.get("asset_id")) or 0)
         return _back_to_panel(request, asset) or _render_panel(request, asset)
     changes = {"version": form.cleaned_data["version"]}
@@ -169,8 +209,8 @@ def edit_link(request, link_id: int):
     return _link_write(request, link_id, lambda: services.update_link(request.user, link_id, **changes))
 
 
-@require_POST
 @staff_page
+@post_only(_link_page)
 def delete_link(request, link_id: int):
     version = id_from_text(request.POST.get("version"))
     return _link_write(request, link_id, lambda: services.delete_link(request.user, link_id, version=version))

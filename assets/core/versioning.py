@@ -1,6 +1,9 @@
-"""Optimistic locking: the version check and the increment are one conditional UPDATE."""
+"""Optimistic locking: the version check and the increment are one conditional UPDATE; and the
+three-way merge rule for a form submitted against a version that has moved on."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.db.models import F, ProtectedError, RestrictedError
 
@@ -83,3 +86,35 @@ def bulk_save_versioned(instances: list, fields: list[str], *, batch_size: int =
     model._default_manager.bulk_update(instances, [*fields, "version"], batch_size=batch_size)
     for instance, version in zip(instances, read, strict=True):
         instance.version = version + 1
+
+
+# --- stale forms ----------------------------------------------------------------------------------
+_UNKNOWN = object()
+
+
+@dataclass(frozen=True)
+class Merge:
+    """A three-way merge of flat states: `values` is the merged state; `conflicts` names the
+    entries both sides changed to different values (they hold mine until the user chooses)."""
+
+    values: dict
+    conflicts: tuple[str, ...]
+
+
+def three_way_merge(base: dict, mine: dict, theirs: dict) -> Merge:
+    """The rule for a form saved against a version someone else has moved on from: `base` is the
+    state the form was opened at, `mine` what it submits, `theirs` what is stored now. What only
+    they changed keeps their value, what only I changed keeps mine, what we both changed (to
+    different values) is a conflict for me to settle; nothing is silently put back. An entry
+    missing from `base` (a form without its base) counts as changed by both."""
+    merged, conflicts = {}, []
+    for name in sorted(mine.keys() | theirs.keys()):
+        was, ours, stored = base.get(name, _UNKNOWN), mine.get(name), theirs.get(name)
+        if ours in (stored, was):
+            merged[name] = stored
+        elif stored == was:
+            merged[name] = ours
+        else:
+            merged[name] = ours
+            conflicts.append(name)
+    return Merge(merged, tuple(conflicts))

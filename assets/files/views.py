@@ -20,11 +20,12 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from assets.access.tokens import user_for_token
 from assets.core.errors import DomainError, Forbidden, NotFound
 from assets.services.assets import get_asset, visible_assets
+from assets.views.common import post_only
 
 from . import services, storage
 from .uploads import as_domain_error, limit_upload_size, max_bytes, uploaded_file
@@ -158,7 +159,7 @@ def _run(request, asset_id: int, action, success: str) -> HttpResponse:
 
 
 @csrf_exempt  # checked by _upload, once the size limit is in place (the check reads the body)
-@require_POST
+@post_only("asset_detail", "asset_id")
 def upload(request, asset_id: int):
     limit_upload_size(request)
     try:
@@ -175,7 +176,7 @@ def _upload(request, asset_id: int):
     )
 
 
-@require_POST
+@post_only("asset_detail", "asset_id")
 @csrf_protect
 def set_remote(request, asset_id: int):
     url = request.POST.get("remote_url", "")
@@ -184,7 +185,7 @@ def set_remote(request, asset_id: int):
     return _run(request, asset_id, lambda: services.set_remote_url(request.user, asset_id, url), "File URL saved.")
 
 
-@require_POST
+@post_only("asset_detail", "asset_id")
 @csrf_protect
 def delete(request, asset_id: int):
     return _run(request, asset_id, lambda: services.delete_file(request.user, asset_id), "File removed.")

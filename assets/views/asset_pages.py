@@ -3,9 +3,11 @@ stale version comes back as a conflict showing both versions, never a silent ove
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 from django.contrib import messages
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -14,8 +16,9 @@ from django.urls import Resolver404, resolve, reverse
 from assets.access.permissions import allowed_actions, can_create_assets
 from assets.core.errors import Conflict, Duplicate, InUse, ValidationFailed
 from assets.core.inputs import id_from_text
+from assets.core.versioning import three_way_merge
 
-from ..forms import MAX_REFERENCE_CHOICES, AssetForm
+from ..forms import MAX_REFERENCE_CHOICES, AssetForm, cf_name
 from ..models import Asset, AssetType
 from ..serializers import asset_data
 from ..services.asset_types import with_definitions
@@ -152,79 +155,115 @@ def asset_create(request):
     }, status=status)
 
 
-def _comparison(user, form, current: Asset, definitions) -> list[dict]:
-    """Rows of the conflict view: each value as the user submitted it and as stored now, with
-    device and asset references named (a few queries, only on this rare path)."""
+def _comparison(user, mine: dict, current: Asset, current_primary, definitions, names) -> list[dict]:
+    """Rows of the conflict view, one per entry both sides changed: my value and the stored one
+    side by side, device and asset references named (a few queries, only on this rare path)."""
     rows = []
-    for label, mine, theirs in [
-        ("Title", form.data.get("title", ""), current.title),
-        ("Key", form.data.get("key", ""), current.key),
-    ]:
-        rows.append({"label": label, "mine": mine, "theirs": theirs, "differs": (mine or "") != (theirs or "")})
-    values = getattr(form, "values", {})
+    for name, label in [("title", "Title"), ("key", "Key"), ("primary_device", "Primary device")]:
+        if name in names:
+            theirs = current_primary if name == "primary_device" else getattr(current, name)
+            rows.append({"name": name, "label": label, "mine": mine.get(name), "theirs": theirs})
+    values = {d.code: mine.get(cf_name(d.code)) for d in definitions}
     theirs_links = {link.field_code: link for link in current.device_links.all()}
     device_codes = [d.code for d in definitions if d.kind.reference == "device"]
     wanted_devices = {values.get(code) for code in device_codes if isinstance(values.get(code), int)}
     devices = {d.pk: d for d in visible_devices(user).filter(pk__in=wanted_devices)} if wanted_devices else {}
-    primary = form.cleaned_data.get("primary_device") if hasattr(form, "cleaned_data") else None
     mine_links = {
-        code: SimpleNamespace(device=devices[values[code]], is_primary=(code == primary))
+        code: SimpleNamespace(device=devices[values[code]], is_primary=(code == mine.get("primary_device")))
         for code in device_codes if values.get(code) in devices
     }
     assets_by_id = referenced_assets(
         user, referenced_asset_ids([current, SimpleNamespace(custom_fields=values)], definitions)
     )
     for definition in definitions:
-        mine_value = values.get(definition.code)
-        stored = current.custom_fields.get(definition.code)
+        if cf_name(definition.code) not in names:
+            continue
         rows.append({
+            "name": cf_name(definition.code),
             "label": definition.title,
-            "mine_value": present_value(definition, mine_value, device_links=mine_links, assets_by_id=assets_by_id),
-            "theirs_value": present_value(definition, stored, device_links=theirs_links, assets_by_id=assets_by_id),
-            "differs": mine_value != stored,
+            "mine_value": present_value(definition, values.get(definition.code), device_links=mine_links,
+                                        assets_by_id=assets_by_id),
+            "theirs_value": present_value(definition, current.custom_fields.get(definition.code),
+                                          device_links=theirs_links, assets_by_id=assets_by_id),
         })
     return rows
+
+
+def _primary_code(asset: Asset) -> str | None:
+    return next((link.field_code for link in asset.device_links.all() if link.is_primary), None)
+
+
+def _chosen(post, mine: dict, base: dict) -> dict:
+    """Mine, with the conflicts the user settled in favour of the stored value ("keep_<name>" =
+    theirs; the base of a re-shown conflict is the stored state it showed)."""
+    return {name: base.get(name) if post.get(f"keep_{name}") == "theirs" and name in base else value
+            for name, value in mine.items()}
 
 
 @staff_page
 def asset_edit(request, asset_id: int):
     asset = get_asset(request.user, asset_id, "change")
     definitions = list(asset.type.field_definitions.all())
-    current_primary = next((link.field_code for link in asset.device_links.all() if link.is_primary), None)
+    current_primary = _primary_code(asset)
     if request.method != "POST":
         form = _build_form(request, definitions, asset.organization_id, asset,
                            initial=AssetForm.initial_for(asset, definitions, current_primary))
         return render(request, "assets/asset_form.html", _edit_context(asset, form))
     form = _build_form(request, definitions, asset.organization_id, asset, data=request.POST)
-    conflict = None
-    if form.is_valid():
+    if not form.is_valid():
+        return render(request, "assets/asset_form.html", _edit_context(asset, form), status=400)
+    submitted_version = form.cleaned_data.get("version")
+    base = form.submitted_base()
+    if not base and submitted_version in (None, asset.version):
+        base = AssetForm.state_of(asset, definitions, current_primary)  # a form without its base, not stale
+    mine = _chosen(request.POST, form.submitted_state(), base)
+    current = asset
+    # Each round merges onto the state just read and writes it conditionally on that version;
+    # someone saving in between sends it round again.
+    for _ in range(3):
+        theirs = AssetForm.state_of(current, definitions, current_primary)
+        merge = three_way_merge(base, mine, theirs)
+        if merge.conflicts:
+            return _conflict(request, current, current_primary, definitions, mine, theirs, merge, submitted_version)
+        form.adopt(merge.values)
         try:
             update_asset(
-                request.user, asset.pk, version=form.cleaned_data.get("version"),
-                custom_fields=form.custom_fields_patch(asset.custom_fields, current_primary), **form.changes(),
+                request.user, current.pk, version=current.version,
+                custom_fields=form.custom_fields_patch(current.custom_fields, current_primary), **form.changes(),
             )
-        except Conflict as exc:
-            conflict = exc
+        except Conflict:
+            current = get_asset(request.user, asset.pk, "change")
+            current_primary = _primary_code(current)
+            continue
         except (ValidationFailed, Duplicate) as exc:
             form.map_errors(exc)
-        else:
-            messages.success(request, f"Saved {form.cleaned_data.get('title') or asset.title}.")
-            return redirect("asset_detail", asset.pk)
-    context = _edit_context(asset, form)
-    if conflict is not None:
-        current = get_asset(request.user, asset.pk)
-        context["conflict"] = {
-            "yours": conflict.extra.get("expected_version"),
-            "current": current.version,
-            "rows": _comparison(request.user, form, current, definitions),
-        }
-        # The user's input stays in the form; saving again is a deliberate overwrite of the
-        # version they have now seen.
-        data = request.POST.copy()
-        data["version"] = str(current.version)
-        form.data = data
-        context["asset"] = current
-    return render(request, "assets/asset_form.html", context, status=409 if conflict else 400)
+            return render(request, "assets/asset_form.html", _edit_context(current, form), status=400)
+        merged = submitted_version is not None and current.version != submitted_version
+        messages.success(request, f"Saved {form.cleaned_data.get('title') or asset.title}."
+                         + (" The changes someone else saved meanwhile were kept." if merged else ""))
+        return redirect("asset_detail", asset.pk)
+    return _conflict(request, current, current_primary, definitions, mine, theirs, merge, submitted_version)
+
+
+def _conflict(request, current, current_primary, definitions, mine, theirs, merge, submitted_version):
+    """The form again at the stored version, holding the merge, with the entries both sides
+    changed side by side for the user to choose. Its base is now the stored state it shows."""
+    values = merge.values
+    shown = SimpleNamespace(
+        title=values["title"] or "", key=values["key"] or "", version=current.version,
+        custom_fields={d.code: values.get(cf_name(d.code)) for d in definitions
+                       if values.get(cf_name(d.code)) is not None},
+    )
+    initial = AssetForm.initial_for(shown, definitions, values.get("primary_device"))
+    initial["base"] = json.dumps(theirs, cls=DjangoJSONEncoder)
+    form = _build_form(request, definitions, current.organization_id, current, initial=initial)
+    context = _edit_context(current, form)
+    context["conflict"] = {
+        "yours": submitted_version,
+        "current": current.version,
+        "rows": _comparison(request.user, mine, current, current_primary, definitions, set(merge.conflicts)),
+    }
+    return render(request, "assets/asset_form.html", context, status=409)
 
 
 def _edit_context(asset, form) -> dict:

@@ -8,7 +8,8 @@ import functools
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -36,6 +37,26 @@ def staff_page(view):
             raise PermissionDenied(exc.detail)
 
     return wrapper
+
+
+def post_only(page, *arg_names):
+    """For a form's action URL: POST runs the view; a browser's GET of it (a reloaded or
+    bookmarked action, a link opened in a new tab) is sent to the page the form lives on
+    instead of a blank 405. `page` is a URL name taking `arg_names` of the view's arguments, or
+    a callable (request, **kwargs) -> URL."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method == "POST":
+                return view(request, *args, **kwargs)
+            if callable(page):
+                return redirect(page(request, **kwargs))
+            return redirect(reverse(page, kwargs={name: kwargs[name] for name in arg_names}))
+
+        return wrapper
+
+    return decorate
 
 
 def organization_list(request) -> list[Organization]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import HttpResponseNotAllowed, QueryDict
+from django.http import QueryDict
 from django.shortcuts import redirect
 
 from assets.access.permissions import can_manage_org
@@ -21,6 +21,7 @@ from .common import (
     organization_list,
     page_or_error,
     page_organization,
+    post_only,
     render_list_page,
     staff_page,
 )
@@ -93,9 +94,8 @@ def _device_page(request, form=None, status=200):
 
 
 @staff_page
+@post_only("device_list")
 def device_create(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     form = DeviceForm(request.POST, organization_choices=_manageable(request))
     if form.is_valid():
         data = form.cleaned_data
@@ -113,9 +113,8 @@ def device_create(request):
 
 
 @staff_page
+@post_only("device_list")
 def device_delete(request, device_id: int):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     device = devices.get_device(request.user, device_id)
     try:
         devices.delete_device(request.user, device.pk, version=id_from_text(request.POST.get("version")))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.db.models import Count
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -51,7 +50,7 @@ def dashboard(request):
 def switch_organization(request):
     """Remembers the organization picked in the layout's switcher and returns to the page."""
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        return redirect("dashboard")
     if not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?next=/")
     organization = organization_by_id(request, id_from_text(request.POST.get("organization_id")))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -20,7 +19,7 @@ from ..forms import AssetTypeForm, FieldDefinitionForm, NewAssetTypeForm
 from ..models import AssetType
 from ..services import asset_types
 from ..services.assets import visible_assets
-from .common import organization_list, page_organization, staff_page
+from .common import organization_list, page_organization, post_only, staff_page
 from .presenters import json_text
 
 ORIGIN_LABELS = {catalogue.SYSTEM: "System", catalogue.ORGANIZATION: "Own", catalogue.PARENT_ORGANIZATION: "Inherited"}
@@ -154,19 +153,8 @@ def _conflict_message(request, exc: Conflict) -> None:
     )
 
 
-def _post_only(view):
-    def wrapper(request, *args, **kwargs):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
-
-
 @staff_page
-@_post_only
+@post_only("type_detail", "type_id")
 def type_update(request, type_id: int):
     asset_type = asset_types.get_type(request.user, type_id)
     form = AssetTypeForm(request.POST, auto_id="type_%s")
@@ -189,7 +177,7 @@ def type_update(request, type_id: int):
 
 
 @staff_page
-@_post_only
+@post_only("type_detail", "type_id")
 def type_delete(request, type_id: int):
     asset_type = asset_types.get_type(request.user, type_id)
     try:
@@ -202,7 +190,7 @@ def type_delete(request, type_id: int):
 
 
 @staff_page
-@_post_only
+@post_only("type_detail", "type_id")
 def field_add(request, type_id: int):
     asset_type = asset_types.get_type(request.user, type_id)
     form = FieldDefinitionForm(request.POST, auto_id="add_%s")
@@ -261,7 +249,7 @@ def field_edit(request, type_id: int, code: str):
 
 
 @staff_page
-@_post_only
+@post_only("type_detail", "type_id")
 def field_move(request, type_id: int, code: str):
     """Moves a field one place up or down. Orders are renumbered 10, 20, 30… in one transaction;
     the first write checks the version the page was showing."""
@@ -287,7 +275,7 @@ def field_move(request, type_id: int, code: str):
 
 
 @staff_page
-@_post_only
+@post_only("type_detail", "type_id")
 def field_delete(request, type_id: int, code: str):
     asset_type = asset_types.get_type(request.user, type_id)
     _definition(asset_type, code)

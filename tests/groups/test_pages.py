@@ -221,8 +221,10 @@ def test_bad_parameters_are_404_not_500(superuser, org, germany):
 
 
 @pytest.mark.parametrize("url", ["/groups/create/", "/groups/1/rename/", "/groups/1/members/add/"])
-def test_write_views_refuse_get(superuser, url):
-    assert browser(superuser).get(url).status_code == 405
+def test_write_views_send_a_get_to_the_page_of_their_form(superuser, url):
+    response = browser(superuser).get(url)
+    assert response.status_code == 302
+    assert response["Location"] == ("/groups/" if url == "/groups/create/" else "/groups/1/")
 
 
 def test_assets_stay_when_their_group_is_deleted_from_the_page(superuser, germany, trucks):

@@ -109,3 +109,49 @@ def test_hierarchy_rows_expand_lazily(tab, live_server, superuser, arch, buildin
         i for i, text in enumerate(rows) if "Conference Room A" in text
     ][0]
     assert tab.evaluate("window.__stayed") is True
+
+
+def test_refining_the_picker_twice_then_linking_the_third_result(tab, live_server, superuser, arch, building, floors, floor_type):
+    """The results box answers every search, not only the first (it once inherited the form's
+    outerHTML swap, replaced itself and left later searches without a target)."""
+    from playwright.sync_api import expect
+
+    from tests.factories import make_asset
+
+    for n in range(1, 5):
+        make_asset(arch, floor_type, f"Room 10{n}", key=f"room-10{n}")
+    sign_in(tab, live_server, superuser, f"/assets/{building.pk}/")
+    tab.on("console", lambda message: errors.append(message.text) if "targetError" in message.text else None)
+    errors: list[str] = []
+    add = tab.locator(f"#links-panel-{building.pk} form.link-add")
+    add.get_by_label("Add a").select_option(label="Child (Parent / child)")
+    search = add.get_by_label("Asset", exact=True)
+    search.fill("o")
+    expect(add.get_by_role("radio", name="Floor 1")).to_be_visible()
+    search.fill("room")
+    expect(add.get_by_role("radio")).to_have_count(4)
+    search.fill("room-10")
+    add.get_by_role("button", name="Search").click()
+    expect(add.get_by_role("radio")).to_have_count(4)
+    add.get_by_role("radio").nth(2).check()
+    add.get_by_role("button", name="Add link").click()
+    expect(tab.locator(f"#links-panel-{building.pk} tr", has_text="Room 103")).to_be_visible()
+    assert Link.objects.filter(source=building, target__key="room-103").exists()
+    assert errors == []
+
+
+def test_a_rejected_link_keeps_the_chosen_asset_and_speaks_in_titles(tab, live_server, superuser, building, floors):
+    from playwright.sync_api import expect
+
+    make_link("parent_child", building, floors[1])
+    sign_in(tab, live_server, superuser, f"/assets/{building.pk}/")
+    add = tab.locator(f"#links-panel-{building.pk} form.link-add")
+    add.get_by_label("Add a").select_option(label="Child (Parent / child)")
+    add.get_by_label("Asset", exact=True).fill("Floor")
+    add.get_by_role("radio", name="Floor 2").check()
+    add.get_by_role("button", name="Add link").click()
+    add = tab.locator(f"#links-panel-{building.pk} form.link-add")
+    expect(add.get_by_role("alert")).to_contain_text("“Main Building model” and “Floor 2” are already linked")
+    expect(add.get_by_role("alert")).not_to_contain_text("floor-2")
+    expect(add.get_by_role("radio", name="Floor 2")).to_be_checked()
+    expect(add.get_by_label("Asset", exact=True)).to_have_value("Floor")

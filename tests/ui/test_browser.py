@@ -112,6 +112,62 @@ def test_editing_with_a_stale_version_shows_the_conflict_and_loses_nothing(page,
     assert world.truck_b.custom_fields["fuel_capacity_l"] == 275 and world.truck_b.version == 3
 
 
+def _two_edit_tabs(page, live_server, world, sign_in):
+    """Opens the edit form of Truck B-12 in `page` and in a second tab, which it returns."""
+    sign_in(page, world.dispatcher)
+    edit_url = f"{live_server.url}/assets/{world.truck_b.pk}/edit/"
+    other = page.context.new_page()
+    page.goto(edit_url)
+    other.goto(edit_url)
+    return other
+
+
+def test_two_tabs_editing_different_fields_keep_both_changes(page, live_server, world, sign_in):
+    """The three-way merge: a field only the other tab changed is neither flagged nor put back."""
+    other = _two_edit_tabs(page, live_server, world, sign_in)
+    other.get_by_label("License Plate").fill("HH-TL 9999")
+    other.get_by_role("button", name="Save changes").click()
+    expect(other.get_by_role("heading", name="Truck B-12")).to_be_visible()
+
+    page.get_by_label("Fuel Capacity (L)").fill("275")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("heading", name="Truck B-12")).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("changes someone else saved meanwhile were kept")
+    world.truck_b.refresh_from_db()
+    assert world.truck_b.custom_fields["license_plate"] == "HH-TL 9999"
+    assert world.truck_b.custom_fields["fuel_capacity_l"] == 275
+    assert world.truck_b.version == 3
+
+
+def test_two_tabs_editing_the_same_field_ask_the_second_to_choose(page, live_server, world, sign_in):
+    other = _two_edit_tabs(page, live_server, world, sign_in)
+    other.get_by_label("License Plate").fill("HH-TL 9999")
+    other.get_by_label("Title").fill("Truck B-12 (theirs)")
+    other.get_by_role("button", name="Save changes").click()
+    expect(other.get_by_role("heading", name="Truck B-12 (theirs)")).to_be_visible()
+
+    page.get_by_label("License Plate").fill("HH-TL 4422")
+    page.get_by_label("Fuel Capacity (L)").fill("275")
+    page.get_by_role("button", name="Save changes").click()
+    conflict = page.locator(".conflict")
+    expect(conflict).to_contain_text("You both changed")
+    expect(conflict.locator("tbody tr")).to_have_count(1)  # only the plate: the title was theirs alone
+    expect(conflict).to_contain_text("HH-TL 4422")
+    expect(conflict).to_contain_text("HH-TL 9999")
+    expect(page.get_by_label("Title")).to_have_value("Truck B-12 (theirs)")
+    expect(page.get_by_label("Fuel Capacity (L)")).to_have_value("275")
+    world.truck_b.refresh_from_db()
+    assert world.truck_b.custom_fields["license_plate"] == "HH-TL 9999" and world.truck_b.version == 2
+
+    conflict.get_by_label("Keep theirs:").check()
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("heading", name="Truck B-12 (theirs)")).to_be_visible()
+    world.truck_b.refresh_from_db()
+    assert world.truck_b.custom_fields["license_plate"] == "HH-TL 9999"
+    assert world.truck_b.custom_fields["fuel_capacity_l"] == 275
+    assert world.truck_b.title == "Truck B-12 (theirs)"
+
+
 def test_type_editor_adds_a_field_that_the_asset_form_then_offers(page, live_server, world, sign_in):
     sign_in(page, world.manager)
     page.goto(f"{live_server.url}/types/")

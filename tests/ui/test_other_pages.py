@@ -63,8 +63,11 @@ def test_switcher_ignores_organizations_the_user_cannot_see_and_foreign_next(cli
     assert "current_organization_id" not in client.session
 
 
-def test_switcher_only_accepts_post(client_for, world):
-    assert client_for(world.viewer).get(reverse("switch_organization")).status_code == 405
+def test_switcher_changes_only_on_post_and_a_get_goes_to_the_dashboard(client_for, world):
+    client = client_for(world.viewer)
+    response = client.get(reverse("switch_organization"), {"organization_id": world.org.pk})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert "current_organization_id" not in client.session
 
 
 # --- type editor --------------------------------------------------------------------------------
@@ -202,7 +205,9 @@ def test_moving_a_field_renumbers_the_order(client_for, world):
     assert response.status_code == 302
     codes = list(world.truck.field_definitions.order_by("order", "id").values_list("code", flat=True))
     assert codes[:2] == ["fuel_capacity_l", "license_plate"]
-    assert client.get(reverse("field_move", args=[world.truck.pk, "color"])).status_code == 405
+    # A GET moves nothing: it is sent to the type's page.
+    assert client.get(reverse("field_move", args=[world.truck.pk, "color"])).url == f"/types/{world.truck.pk}/"
+    assert list(world.truck.field_definitions.order_by("order", "id").values_list("code", flat=True)) == codes
 
 
 def test_deleting_a_field_with_values_asks_before_dropping_them(client_for, world):
