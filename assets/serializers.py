@@ -17,26 +17,32 @@ def organization_data(organization: Organization) -> dict:
     }
 
 
-def asset_type_data(asset_type: AssetType, organization: Organization | None = None) -> dict:
-    seen_from = origin(asset_type, organization)
-    has_assets = getattr(asset_type, "has_assets", None)
+def catalogue_entry_data(entry, organization: Organization | None, in_use, fields: tuple[str, ...]) -> dict:
+    """The shape shared by catalogue entries (asset types, link types): seen from `organization`,
+    deletable only when it is the organization's own and `in_use` is known to be False."""
+    seen_from = origin(entry, organization)
     return {
-        "id": asset_type.pk,
-        "organization_id": asset_type.organization_id,
-        "code": asset_type.code,
-        "title": asset_type.title,
-        "order": asset_type.order,
-        "description": asset_type.description,
+        "id": entry.pk,
+        "organization_id": entry.organization_id,
+        **{name: getattr(entry, name) for name in fields},
         "origin": seen_from,
-        "can_be_deleted": seen_from == ORGANIZATION and has_assets is False,
-        "custom_field_definitions": [
-            {"code": d.code, "title": d.title, "field_type": d.field_type, "params": d.params, "order": d.order}
-            for d in asset_type.field_definitions.all()
-        ],
-        "version": asset_type.version,
-        "created_at": asset_type.created_at,
-        "updated_at": asset_type.updated_at,
+        "can_be_deleted": seen_from == ORGANIZATION and in_use is False,
+        "version": entry.version,
+        "created_at": entry.created_at,
+        "updated_at": entry.updated_at,
     }
+
+
+def asset_type_data(asset_type: AssetType, organization: Organization | None = None) -> dict:
+    data = catalogue_entry_data(
+        asset_type, organization, getattr(asset_type, "has_assets", None),
+        ("code", "title", "order", "description"),
+    )
+    data["custom_field_definitions"] = [
+        {"code": d.code, "title": d.title, "field_type": d.field_type, "params": d.params, "order": d.order}
+        for d in asset_type.field_definitions.all()
+    ]
+    return data
 
 
 def device_data(device: Device) -> dict:

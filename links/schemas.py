@@ -101,37 +101,32 @@ class LinkPage(Schema):
     total_count: int | None = None
 
 
-class LinkCreate(Strict):
+class _LinkValues(Strict):
+    """The values a link carries, whether created, patched or replaced."""
+
+    tags: list[str] | None = None
+    properties: dict[str, Any] | None = None
+    # Strict: pydantic would read true/false as 1/0, which the service refuses as a sequence.
+    sequence: StrictInt | None = None
+    description: str | None = None
+
+
+class LinkCreate(_LinkValues):
     link_type: int | str = Field(description="Link type id or code")
     source_id: int
     target_id: int
     alias: str | None = None
-    tags: list[str] | None = None
-    properties: dict[str, Any] | None = None
-    # Strict: pydantic would read true/false as 1/0, which the service refuses as a sequence.
-    sequence: StrictInt | None = None
-    description: str | None = None
 
 
-class LinkPatch(Strict):
+class LinkPatch(_LinkValues):
     version: int | None = None
     alias: str | None = Field(None, description='"" or null removes the alias')
-    tags: list[str] | None = None
-    properties: dict[str, Any] | None = None
-    # Strict: pydantic would read true/false as 1/0, which the service refuses as a sequence.
-    sequence: StrictInt | None = None
-    description: str | None = None
 
 
-class OutgoingLinkIn(Strict):
+class OutgoingLinkIn(_LinkValues):
     link_type: int | str
     target_id: int
     alias: str | None = None
-    tags: list[str] | None = None
-    properties: dict[str, Any] | None = None
-    # Strict: pydantic would read true/false as 1/0, which the service refuses as a sequence.
-    sequence: StrictInt | None = None
-    description: str | None = None
 
 
 class OutgoingLinksIn(Strict):

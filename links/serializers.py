@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from assets.core.catalogue import ORGANIZATION, origin
 from assets.models import Asset, Organization
+from assets.serializers import catalogue_entry_data
 
 from .models import Link, LinkType
 
 
 def link_type_data(link_type: LinkType, organization: Organization | None = None) -> dict:
-    seen_from = origin(link_type, organization)
-    in_use = getattr(link_type, "in_use", None)
-    return {
-        "id": link_type.pk,
-        "organization_id": link_type.organization_id,
-        "code": link_type.code,
-        "name": link_type.name,
-        "kind": link_type.kind,
-        "source_label": link_type.source_label,
-        "target_label": link_type.target_label,
-        "description": link_type.description,
-        "allow_alias": link_type.allow_alias,
-        "source_type_codes": link_type.source_type_codes,
-        "target_type_codes": link_type.target_type_codes,
-        "origin": seen_from,
-        "can_be_deleted": seen_from == ORGANIZATION and in_use is False,
-        "version": link_type.version,
-        "created_at": link_type.created_at,
-        "updated_at": link_type.updated_at,
-    }
+    return catalogue_entry_data(
+        link_type, organization, getattr(link_type, "in_use", None),
+        ("code", "name", "kind", "source_label", "target_label", "description", "allow_alias",
+         "source_type_codes", "target_type_codes"),
+    )
 
 
 def asset_ref(asset: Asset) -> dict:

@@ -226,14 +226,20 @@ def values_violating(asset_type: AssetType, definition: CustomFieldDefinition, p
     return violating
 
 
-@transaction.atomic
-def update_field(user, type_id: int, code: str, spec: dict, *, version=None) -> AssetType:
+def _writable_field(user, type_id: int, code: str, version):
+    """The type (version checked), its field `code` and the type's snapshot before the change."""
     asset_type = AssetType.objects.get(pk=_get_writable_type(user, type_id).pk)
     check_version(asset_type, version)
     definition = asset_type.field_definitions.filter(code=code).first()
     if definition is None:
         raise NotFound(f"type {asset_type.code} has no field '{code}'")
     before = _type_snapshot(asset_type)
+    return asset_type, definition, before
+
+
+@transaction.atomic
+def update_field(user, type_id: int, code: str, spec: dict, *, version=None) -> AssetType:
+    asset_type, definition, before = _writable_field(user, type_id, code, version)
     cleaned = _clean_definition_spec(spec, field_prefix="field", existing=definition)
     if "params" in cleaned:
         affected = values_violating(asset_type, definition, cleaned["params"])
@@ -251,12 +257,7 @@ def update_field(user, type_id: int, code: str, spec: dict, *, version=None) -> 
 
 @transaction.atomic
 def delete_field(user, type_id: int, code: str, *, version=None, drop_values: bool = False) -> AssetType:
-    asset_type = AssetType.objects.get(pk=_get_writable_type(user, type_id).pk)
-    check_version(asset_type, version)
-    definition = asset_type.field_definitions.filter(code=code).first()
-    if definition is None:
-        raise NotFound(f"type {asset_type.code} has no field '{code}'")
-    before = _type_snapshot(asset_type)
+    asset_type, definition, before = _writable_field(user, type_id, code, version)
     holders = Asset.objects.filter(type=asset_type, custom_fields__has_key=code)
     affected = holders.count()
     if affected and not drop_values:
