@@ -35,7 +35,7 @@ from assets.access.permissions import asset_condition
 from assets.core import changelog
 from assets.core.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, ValidationFailed
 from assets.core.inputs import clean_text, is_id, require_user, unique_or_duplicate
-from assets.core.versioning import check_version, save_versioned
+from assets.core.versioning import check_version, hold_rows, save_versioned
 from assets.models import Asset
 from assets.services.organizations import get_organization
 
@@ -287,6 +287,13 @@ def _file(user, group: AssetGroup, asset_ids: list[int]) -> tuple[list[int], lis
     new_ids = [pk for pk in asset_ids if pk not in present]
     if not new_ids:
         return [], []
+    # The assets stay until we commit: one deleted meanwhile is reported like any unknown id,
+    # not as a foreign-key error at commit.
+    held = hold_rows(Asset, new_ids)
+    gone = [pk for pk in new_ids if pk not in held]
+    if gone:
+        errors = [{"field": "asset_ids", "message": f"asset {pk} does not exist"} for pk in gone]
+        raise ValidationFailed("; ".join(e["message"] for e in errors), errors=errors)
     root = _root_of(group)
     moved_from: list[dict] = []
     if group.exclusive:

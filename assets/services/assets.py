@@ -14,7 +14,7 @@ from assets.core.db.compiled import CompiledQuery
 from assets.core.db.prefetch import prefetch_rows
 from assets.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, is_id, require_user, unique_or_duplicate
-from assets.core.versioning import check_version, delete_versioned, save_versioned
+from assets.core.versioning import check_version, delete_versioned, hold_rows, lock_row, save_versioned
 
 from ..field_types import FieldType, InvalidValue, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device
@@ -233,8 +233,10 @@ def check_references(user, asset: Asset, asset_type: AssetType, outcome: FieldsO
         wanted = list(device_refs.values())
         if len(set(wanted)) != len(wanted):
             outcome.errors.append({"field": "custom_fields", "message": "the same device appears in two fields"})
+        # Held: a concurrent delete of one waits for us or leaves it missing.
         devices = set(
-            Device.objects.filter(organization_id=asset.organization_id, pk__in=wanted).values_list("pk", flat=True)
+            Device.objects.filter(organization_id=asset.organization_id, pk__in=hold_rows(Device, wanted))
+            .values_list("pk", flat=True)
         )
         taken = set(
             AssetDeviceLink.objects.filter(device_id__in=wanted).exclude(asset_id=asset.pk).values_list("device_id", flat=True)
@@ -330,11 +332,9 @@ def update_asset(user, asset_id: int, *, version=None, **changes) -> Asset:
     visible = get_asset(user, asset_id, "change")
     # Row lock: a concurrent patch waits here and then sees our write (PostgreSQL); SQLite's
     # IMMEDIATE transactions already serialize writers.
-    asset = (
-        Asset.objects.select_for_update(of=("self",))
-        .select_related("type")
-        .prefetch_related("type__field_definitions", "device_links")
-        .get(pk=visible.pk)
+    asset = lock_row(
+        Asset.objects.select_related("type").prefetch_related("type__field_definitions", "device_links"),
+        visible.pk, "asset",
     )
     check_version(asset, version)
     unknown = set(changes) - {"title", "key", "custom_fields"}
@@ -387,12 +387,18 @@ asset_delete_hooks: list = []
 def delete_asset(user, asset_id: int, *, version=None) -> None:
     asset = get_asset(user, asset_id, "delete")
     check_version(asset, version)
-    before = _asset_snapshot(asset, _current_primary(asset))
-    for hook in asset_delete_hooks:
-        hook(user, asset)
-    delete_versioned(asset, version)
-    _drop_references_to(user, asset)
-    changelog.record_deleted(user, asset, before)
+    logged = {}
+
+    def log_what_goes(deleted: Asset) -> None:
+        # The row as the conditional DELETE removed it, and its dependents still in place.
+        primary = AssetDeviceLink.objects.filter(asset_id=deleted.pk, is_primary=True).values_list("field_code", flat=True)
+        logged["before"] = _asset_snapshot(deleted, primary.first())
+        for hook in asset_delete_hooks:
+            hook(user, deleted)
+
+    deleted = delete_versioned(asset, version, before_cascade=log_what_goes)
+    _drop_references_to(user, deleted)
+    changelog.record_deleted(user, deleted, logged["before"])
 
 
 def _drop_references_to(user, deleted: Asset) -> None:
