@@ -76,11 +76,15 @@ def change_list(request):
     if object_type not in OBJECT_TYPE_LABELS:
         object_type = ""
     user_name = (request.GET.get("user") or "").strip()[:150]
-    queryset = filter_changes(
-        visible_changes(request.user), object_type=object_type or None, user=user_name or None,
-        organization_id=organization.pk if organization else None,
-    )
-    page, error = _page(request, queryset)
+    try:
+        queryset = filter_changes(
+            visible_changes(request.user), object_type=object_type or None, user=user_name or None,
+            organization_id=organization.pk if organization else None,
+        )
+    except ValidationFailed as exc:  # a user id past 64 bits: reported on the page like a bad cursor
+        page, error = None, exc
+    else:
+        page, error = _page(request, queryset)
     params = QueryDict(mutable=True)
     if explicit or organization is not None:
         params["organization_id"] = str(organization.pk) if organization else ""
