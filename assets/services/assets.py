@@ -19,6 +19,7 @@ from assets.core.versioning import check_version, delete_versioned, hold_rows, l
 from ..field_types import FieldType, InvalidValue, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device
 from .asset_types import types_for_organization
+from .devices import visible_devices
 from .organizations import get_organization
 
 PATCH_KEYS = ("set", "unset", "set_primary", "unset_primary")
@@ -233,9 +234,10 @@ def check_references(user, asset: Asset, asset_type: AssetType, outcome: FieldsO
         wanted = list(device_refs.values())
         if len(set(wanted)) != len(wanted):
             outcome.errors.append({"field": "custom_fields", "message": "the same device appears in two fields"})
-        # Held: a concurrent delete of one waits for us or leaves it missing.
+        # Only devices the user may view, all else answered alike (missing, hidden, linked or
+        # not); held so that a concurrent delete of one waits for us or leaves it missing.
         devices = set(
-            Device.objects.filter(organization_id=asset.organization_id, pk__in=hold_rows(Device, wanted))
+            visible_devices(user).filter(organization_id=asset.organization_id, pk__in=hold_rows(Device, wanted))
             .values_list("pk", flat=True)
         )
         taken = set(
@@ -243,7 +245,7 @@ def check_references(user, asset: Asset, asset_type: AssetType, outcome: FieldsO
         )
         for code, ref in device_refs.items():
             if ref not in devices:
-                outcome.errors.append({"field": f"custom_fields.{code}", "message": f"device {ref} does not exist in this organization"})
+                outcome.errors.append({"field": f"custom_fields.{code}", "message": f"device {ref} is not available"})
             elif ref in taken:
                 raise Duplicate(
                     f"device {ref} is already linked to another asset",

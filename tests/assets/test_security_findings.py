@@ -1,0 +1,39 @@
+"""Issue 13's findings through the REST API: what a user may not view is never named, hinted at
+or attached."""
+
+from __future__ import annotations
+
+from assets.models import AssetDeviceLink
+from tests.assets.helpers import assert_problem
+from tests.factories import grant, make_asset, make_device, make_user
+
+
+# --- 6: devices one may not view can't be attached ------------------------------------------------
+def test_a_device_field_accepts_only_devices_the_user_may_view(api_for, org, truck_type):
+    mine = make_asset(org, truck_type, custom_fields={"license_plate": "A"})
+    hidden_owner = make_asset(org, truck_type, custom_fields={"license_plate": "B"})
+    linked = make_device(org)
+    AssetDeviceLink.objects.create(asset=hidden_owner, device=linked, field_code="tracker")
+    unlinked = make_device(org)
+    user = make_user("one-asset")
+    grant(user, "change_asset", mine)
+    api = api_for(user)
+    answers = {}
+    for name, device_id in (("linked", linked.pk), ("unlinked", unlinked.pk), ("missing", 987654)):
+        response = api.patch(f"/assets/{mine.pk}", {"custom_fields": {"set": {"tracker": device_id}}})
+        body = assert_problem(response, 400, "VALIDATION_ERROR")
+        answers[name] = (body["detail"], body["errors"][0]["message"].replace(str(device_id), "<id>"))
+        assert api.get(f"/devices/{device_id}").status_code == 404
+    assert answers["linked"] == answers["unlinked"] == answers["missing"], answers
+    assert answers["missing"][1] == "device <id> is not available"
+    assert not AssetDeviceLink.objects.filter(asset=mine).exists()
+
+
+def test_a_device_the_user_may_view_is_still_attached(api_for, org, truck_type):
+    asset = make_asset(org, truck_type, custom_fields={"license_plate": "A"})
+    device = make_device(org)
+    user = make_user("dispatcher")
+    grant(user, "change_org_assets", org)
+    response = api_for(user).patch(f"/assets/{asset.pk}", {"custom_fields": {"set": {"tracker": device.pk}}})
+    assert response.status_code == 200, response.content
+    assert AssetDeviceLink.objects.filter(asset=asset, device=device).exists()
