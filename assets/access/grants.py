@@ -122,13 +122,14 @@ def create_user(actor, *, username, password, email="", is_superuser=False):
         raise ValidationFailed.field("username", " ".join(exc.messages))
     if not isinstance(password, str) or not password:
         raise ValidationFailed.field("password", "is required")
+    email = clean_text(email or "", "email", max_length=254, required=False)
     try:
-        validate_password(password)
+        # With the would-be user, so that a password like the username or email is refused too.
+        validate_password(password, User(username=username, email=email))
     except DjangoValidationError as exc:
         raise ValidationFailed("password is too weak", errors=[{"field": "password", "message": m} for m in exc.messages])
     if not isinstance(is_superuser, bool):
         raise ValidationFailed.field("is_superuser", "must be true or false")
-    email = clean_text(email or "", "email", max_length=254, required=False)
     with unique_or_duplicate(f"user '{username}' exists", "username"):
         user = User.objects.create_user(
             username=username, password=password, email=email, is_superuser=is_superuser, is_staff=is_superuser

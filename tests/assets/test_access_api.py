@@ -47,7 +47,7 @@ def test_memberships_through_a_team(org):
 
 # --- /users -------------------------------------------------------------------------------------
 def test_superuser_creates_and_lists_users(admin_api):
-    response = admin_api.post("/users", {"username": "dispatcher", "password": "dispatcher-pass", "email": "d@x.org"})
+    response = admin_api.post("/users", {"username": "dispatcher", "password": "lorry-route-9341", "email": "d@x.org"})
     assert response.status_code == 201
     assert response.json()["username"] == "dispatcher"
     assert response.json()["is_superuser"] is False

@@ -37,3 +37,25 @@ def test_a_device_the_user_may_view_is_still_attached(api_for, org, truck_type):
     response = api_for(user).patch(f"/assets/{asset.pk}", {"custom_fields": {"set": {"tracker": device.pk}}})
     assert response.status_code == 200, response.content
     assert AssetDeviceLink.objects.filter(asset=asset, device=device).exists()
+
+
+# --- 14: Django's password validators ---------------------------------------------------------
+def test_common_numeric_and_username_like_passwords_are_refused(admin_api):
+    for username, password in (("alice", "password"), ("bob", "12345678"), ("carol-smith", "carol-smith1")):
+        body = assert_problem(admin_api.post("/users", {"username": username, "password": password}), 400)
+        assert body["errors"] and all(e["field"] == "password" for e in body["errors"]), body
+    assert admin_api.post("/users", {"username": "dave", "password": "lorry-route-9341"}).status_code == 201
+
+
+def test_the_admin_user_form_refuses_a_common_password(superuser):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(superuser)
+    response = client.post(
+        "/admin/auth/user/add/", {"username": "erin", "password1": "password", "password2": "password", "usable_password": "true"}
+    )
+    assert response.status_code == 200
+    assert "This password is too common." in response.content.decode()
+    assert not get_user_model().objects.filter(username="erin").exists()
