@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import BigIntegerField, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from assets.access.permissions import asset_condition, can_manage_org
+from assets.access.permissions import ORG_ASSET_CODENAMES, asset_condition, can_manage_org, snapshot
 from assets.core import changelog
 from assets.core.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, PayloadTooLarge, ValidationFailed
 from assets.core.inputs import clean_text, id_from_text, is_id, require_user, unique_or_duplicate
@@ -441,6 +442,29 @@ def visible_links(user):
     return Link.objects.filter(
         Exists(visible.filter(pk=OuterRef("source_id"))), Exists(visible.filter(pk=OuterRef("target_id")))
     )
+
+
+def link_change_scope(user) -> Q | None:
+    """Which change-log entries of links the user may read (assets.services.changes): those whose
+    two ends they may view, as for the links themselves. An end deleted since counts when its
+    own delete entry is in an organization whose every asset they may view. The ends come from
+    the entry (`after`, or `before` for a delete): the link itself may be gone."""
+    if asset_condition(user, "view") is None:
+        return None
+    visible = Asset.objects.visible_to(user)
+    whole_orgs = snapshot(user).organizations_with(ORG_ASSET_CODENAMES["view"])
+    condition = Q()
+    for end in ("source_id", "target_id"):
+        end_id = Coalesce(
+            Cast(OuterRef(f"after__{end}"), BigIntegerField()), Cast(OuterRef(f"before__{end}"), BigIntegerField())
+        )
+        viewable = Exists(visible.filter(pk=end_id))
+        if whole_orgs:
+            viewable |= Exists(ChangeLogEntry.objects.filter(
+                object_type="asset", action="delete", object_id=end_id, organization_id__in=whole_orgs
+            ))
+        condition &= Q(viewable)
+    return condition
 
 
 def link_queryset(queryset=None):
