@@ -21,8 +21,8 @@ class LinksConfig(AppConfig):
 
     def ready(self):
         from assets.queries import register_asset_filter
-        from assets.services.changes import register_change_scope
         from assets.services.assets import asset_delete_hooks
+        from assets.services.changes import register_change_scope
 
         from . import services
 
