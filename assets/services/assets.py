@@ -266,6 +266,23 @@ def sync_device_links(asset: Asset, outcome: FieldsOutcome) -> None:
         )
 
 
+KEY_TAKEN = "the key is already taken in this organization"
+
+
+def _refuse_taken_key(user, organization_id: int, key: str, own_pk: int | None) -> None:
+    """Keys are unique per organization, so a taken key can't be hidden; the asset holding it
+    is named only to someone who may view it."""
+    holders = Asset.objects.filter(organization_id=organization_id, key=key)
+    if own_pk is not None:
+        holders = holders.exclude(pk=own_pk)
+    holder = holders.values_list("pk", flat=True).first()
+    if holder is None:
+        return
+    visible = Asset.objects.visible_to(user).filter(pk=holder).exists()
+    detail = f"an asset with key '{key}' exists" if visible else KEY_TAKEN
+    raise Duplicate(detail, errors=[{"field": "key", "message": "already taken"}])
+
+
 def _generate_key(organization_id: int, title: str) -> str:
     stem = slugify(title)[:40].strip("-") or "asset"
     while True:
@@ -308,11 +325,11 @@ def create_asset(user, *, organization_id, type_id, title, key=None, custom_fiel
     errors.extend(outcome.errors)
     if errors:
         raise ValidationFailed("the asset is not valid", errors=errors)
-    if key is not None and Asset.objects.filter(organization=organization, key=key).exists():
-        raise Duplicate(f"an asset with key '{key}' exists", errors=[{"field": "key", "message": "already taken"}])
+    if key is not None:
+        _refuse_taken_key(user, organization.pk, key, None)
     asset.key = key or _generate_key(organization.pk, title)
     asset.custom_fields = outcome.values
-    with unique_or_duplicate(f"an asset with key '{asset.key}' exists", "key"):
+    with unique_or_duplicate(KEY_TAKEN, "key"):
         asset.save()
     sync_device_links(asset, outcome)
     changelog.record_created(user, asset, after=_asset_snapshot(asset, outcome.primary_code))
@@ -368,10 +385,10 @@ def update_asset(user, asset_id: int, *, version=None, **changes) -> Asset:
         fields.append("custom_fields")
     if errors:
         raise ValidationFailed("the asset is not valid", errors=errors)
-    if "key" in fields and Asset.objects.filter(organization_id=asset.organization_id, key=asset.key).exclude(pk=asset.pk).exists():
-        raise Duplicate(f"an asset with key '{asset.key}' exists", errors=[{"field": "key", "message": "already taken"}])
+    if "key" in fields:
+        _refuse_taken_key(user, asset.organization_id, asset.key, asset.pk)
     asset.updated_at = timezone.now()
-    with unique_or_duplicate(f"an asset with key '{asset.key}' exists", "key"):
+    with unique_or_duplicate(KEY_TAKEN, "key"):
         save_versioned(asset, version, fields)
     if outcome is not None:
         sync_device_links(asset, outcome)

@@ -59,3 +59,33 @@ def test_the_admin_user_form_refuses_a_common_password(superuser):
     assert response.status_code == 200
     assert "This password is too common." in response.content.decode()
     assert not get_user_model().objects.filter(username="erin").exists()
+
+
+# --- 11: existence oracles --------------------------------------------------------------------
+def test_a_key_conflict_does_not_name_an_asset_the_user_cannot_see(api_for, org, truck_type):
+    make_asset(org, truck_type, key="hidden-key", custom_fields={"license_plate": "H"})
+    mine = make_asset(org, truck_type, key="mine", custom_fields={"license_plate": "M"})
+    user = make_user("one-asset")
+    grant(user, "change_asset", mine)
+    body = assert_problem(api_for(user).patch(f"/assets/{mine.pk}", {"key": "hidden-key"}), 409, "DUPLICATE")
+    assert "hidden-key" not in str(body)
+    visible_one = make_asset(org, truck_type, key="seen-key", custom_fields={"license_plate": "S"})
+    grant(user, "view_asset", visible_one)
+    body = assert_problem(api_for(user).patch(f"/assets/{mine.pk}", {"key": "seen-key"}), 409, "DUPLICATE")
+    assert "seen-key" in body["detail"]
+
+
+def test_a_cf_filter_on_a_code_only_an_invisible_organization_defines_answers_like_an_unknown_code(api_for, org):
+    from tests.factories import make_org, make_type
+
+    hidden_org = make_org("hidden")
+    make_type(hidden_org, "vault", [{"code": "secret_number", "field_type": "NUMBER"}])
+    user = make_user("viewer")
+    grant(user, "view_org_assets", org)
+    api = api_for(user)
+    for params in ({"cf_{}__gte": "5"}, {"cf_{}__contains": "x"}, {"cf_{}__in": "1,2"}, {"ordering": "cf_{}"}):
+        answers = []
+        for code in ("secret_number", "no_such_code"):
+            response = api.get("/assets", {k.format(code): v.format(code) for k, v in params.items()})
+            answers.append((response.status_code, response.content.decode().replace(code, "<code>")))
+        assert answers[0] == answers[1], (params, answers)
