@@ -166,7 +166,8 @@ def _require_change_at(user, organization_id: int, parent: AssetGroup | None, do
         if not can_change_groups_of(user, organization_id):
             raise Forbidden(f"{doing} at the top level needs manage_org on the organization")
     elif not may(user, parent, "change"):
-        raise Forbidden(f"{doing} needs change permission on group '{parent.title}'")
+        # The parent may be hidden from the user: never named.
+        raise Forbidden(f"{doing} needs change permission on the parent group")
 
 
 def _visible_parent(user, parent_id, organization_id: int) -> AssetGroup:
