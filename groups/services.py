@@ -332,6 +332,16 @@ def _record_members(user, group: AssetGroup, version, change: MembershipChange) 
     )
 
 
+def _as_seen_by(user, change: MembershipChange) -> MembershipChange:
+    """The answer's `moved_from` names only groups the user may see (the change log keeps all):
+    an asset may leave a group of the exclusive tree that is hidden from them."""
+    group_ids = {move["group_id"] for move in change.moved_from}
+    if group_ids and group_condition(user, "view") is not None:
+        seen = set(visible_groups(user).filter(pk__in=group_ids).values_list("pk", flat=True))
+        change.moved_from = [move for move in change.moved_from if move["group_id"] in seen]
+    return change
+
+
 @transaction.atomic
 def add_members(user, group_id: int, asset_ids, *, version=None) -> MembershipChange:
     """Files assets in the group (already filed ones are left alone). In an exclusive tree each
@@ -345,7 +355,7 @@ def add_members(user, group_id: int, asset_ids, *, version=None) -> MembershipCh
     added, moved_from = _file(user, group, ids)
     change = MembershipChange(group, added=added, moved_from=moved_from)
     _record_members(user, group, version, change)
-    return change
+    return _as_seen_by(user, change)
 
 
 @transaction.atomic
@@ -369,7 +379,7 @@ def replace_members(user, group_id: int, asset_ids, *, version=None) -> Membersh
     added, moved_from = _file(user, group, ids)
     change = MembershipChange(group, added=added, removed=removed, moved_from=moved_from)
     _record_members(user, group, version, change)
-    return change
+    return _as_seen_by(user, change)
 
 
 @transaction.atomic
