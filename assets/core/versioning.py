@@ -77,6 +77,8 @@ def delete_versioned(instance, expected_version: int | None, *, before_cascade=N
     Django declares foreign keys DEFERRABLE INITIALLY DEFERRED, so they are checked at commit, and
     `before_cascade(deleted)` may still read them (to log them). PROTECT/RESTRICT roll it all back
     as 409 IN_USE."""
+    # Also keeps a version past 64 bits (no row holds one) out of the raw statement.
+    check_version(instance, expected_version)
     model = type(instance)
     meta = model._meta
     quote = connection.ops.quote_name
