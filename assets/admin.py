@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
 from guardian.admin import GuardedModelAdminMixin
 from mptt.admin import MPTTModelAdmin
 
-from assets.core import changelog
-from assets.core.errors import DomainError
+from assets.core.errors import DomainError, ValidationFailed
+from assets.core.forms import as_validation_error, place_errors
 
-from .field_types import InvalidValue, validate_code, validate_params
 from .models import (
     ApiToken,
     Asset,
@@ -28,15 +27,11 @@ from .models import (
     CustomFieldDefinition,
     Device,
     Organization,
-    VersionedModel,
 )
+from .services import asset_types as asset_type_services
 from .services import assets as asset_services
-from .services.asset_types import values_violating
-
-
-def _form_errors(exc: DomainError) -> forms.ValidationError:
-    messages_ = [f"{e.get('field')}: {e.get('message')}" if e.get("field") else e.get("message") for e in exc.errors]
-    return forms.ValidationError(messages_ or [exc.detail])
+from .services import devices as device_services
+from .services import organizations as organization_services
 
 
 class DeletesThroughService:
@@ -62,125 +57,164 @@ class DeletesThroughService:
                 self.delete_model(request, obj)
 
 
-class ChangeLoggedAdmin(admin.ModelAdmin):
-    """Saves and deletions from the admin are versioned and logged like API writes."""
+class ServiceForm(forms.ModelForm):
+    """A model form whose save is a service call (`write()`, defined by each form) made while
+    validating, so that the service's rules, versions and change log hold in the admin and its
+    refusals show on the form (through assets.core.forms.place_errors). ServiceAdmin rolls back a
+    page that is shown again with errors: nothing an earlier form of it wrote stays."""
+
+    user = None  # set per request by ServiceAdmin.get_form
+    field_names: dict[str, str] = {}  # service field name -> form field name
+
+    def validate_unique(self):
+        # Uniqueness is the database's job (turned into DUPLICATE by the services).
+        pass
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            self.instance = self.write()
+        except DomainError as exc:
+            refuse(self, exc, self.field_names)
+
+    def write(self):
+        raise NotImplementedError
+
+    def changed(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.changed_data if name in self.cleaned_data}
+
+    def save(self, commit=True):
+        return self.instance
+
+    def save_m2m(self):
+        """The service wrote everything."""
+
+
+def refuse(form, exc: DomainError, field_names: dict[str, str] | None = None) -> None:
+    field_names = field_names or {}
+    place_errors(form, exc, lambda name, message: (field_names.get(name, name), message))
+
+
+class ServiceAdmin(DeletesThroughService, admin.ModelAdmin):
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if issubclass(inline.formset, ServiceFormSet):
+            kwargs["user"] = request.user
+        return kwargs
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with transaction.atomic():
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if request.method == "POST" and response.status_code == 200 and IS_POPUP_VAR not in request.POST:
+                # Shown again with errors: what the forms of the page wrote before one was refused
+                # (the type before its fields, one field before another) goes too.
+                transaction.set_rollback(True)
+        return response
 
     def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            before = type(obj).objects.get(pk=obj.pk).to_change_dict() if change else None
-            super().save_model(request, obj, form, change)
-            if change and isinstance(obj, VersionedModel):
-                type(obj).objects.filter(pk=obj.pk).update(version=F("version") + 1)
-                obj.version += 1
-            if change:
-                changelog.record_updated(request.user, obj, before, **self._log_kwargs(obj))
-            else:
-                changelog.record_created(request.user, obj, **self._log_kwargs(obj))
+        """The form already saved through the service."""
 
-    def delete_model(self, request, obj):
-        with transaction.atomic():
-            changelog.record_deleted(request.user, obj, obj.to_change_dict(), **self._log_kwargs(obj))
-            super().delete_model(request, obj)
 
-    def delete_queryset(self, request, queryset):
-        # One by one: every deletion is logged, and mptt models close their tree gaps.
-        with transaction.atomic():
-            for obj in queryset:
-                self.delete_model(request, obj)
+class ServiceFormSet(forms.BaseInlineFormSet):
+    """An inline formset written by services while it validates (see ServiceForm)."""
 
-    def _log_kwargs(self, obj) -> dict:
-        return {}
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def save(self, commit=True):
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        return []
+
+
+class OrganizationForm(ServiceForm):
+    field_names = {"parent_id": "parent"}
+
+    class Meta:
+        model = Organization
+        fields = ("key", "title", "parent")
+
+    def write(self):
+        data = self.changed()
+        if "parent" in data:
+            data["parent_id"] = data.pop("parent").pk if data["parent"] is not None else None
+        if self.instance.pk is None:
+            return organization_services.create_organization(
+                self.user, key=self.cleaned_data.get("key"), title=self.cleaned_data.get("title"),
+                parent_id=data.get("parent_id"),
+            )
+        return organization_services.update_organization(self.user, self.instance.pk, **data)
 
 
 @admin.register(Organization)
-class OrganizationAdmin(GuardedModelAdminMixin, MPTTModelAdmin, ChangeLoggedAdmin):
+class OrganizationAdmin(GuardedModelAdminMixin, MPTTModelAdmin, ServiceAdmin):
+    form = OrganizationForm
     list_display = ("title", "key", "version", "created_at")
     search_fields = ("title", "key")
     readonly_fields = ("version", "created_at")
     fields = ("key", "title", "parent", "version", "created_at")
     mptt_level_indent = 20
 
-    def _log_kwargs(self, obj) -> dict:
-        return {"organization_id": obj.pk}
-
     def get_actions(self, request):
-        # Django's own bulk delete (through delete_queryset, logged one by one), not mptt's
-        # replacement, which deletes without our change log.
+        # Django's own bulk delete (through delete_queryset, one service call each), not mptt's
+        # replacement, which deletes without the service.
         return admin.ModelAdmin.get_actions(self, request)
 
-    def save_model(self, request, obj, form, change):
-        from .services.organizations import lock_organization_tree
+    def deletion_order(self, queryset):
+        # Children before their parents, which the service refuses to delete while they have any.
+        return queryset.order_by("-level", "pk")
 
-        with transaction.atomic():
-            lock_organization_tree()
-            super().save_model(request, obj, form, change)
+    def delete_through(self, user, obj):
+        organization_services.delete_organization(user, obj.pk)
 
 
 class FieldDefinitionForm(forms.ModelForm):
-    """The same code and params rules as POST /asset-types/{id}/fields."""
+    """Validated and written by the asset-type services (through FieldDefinitionFormSet)."""
 
     class Meta:
         model = CustomFieldDefinition
         fields = ("code", "title", "field_type", "params", "order")
 
-    def clean_code(self):
-        code = self.cleaned_data["code"]
-        if self.instance.pk and code != self.instance.code:
-            raise forms.ValidationError("codes are immutable")
-        try:
-            return validate_code(code)
-        except InvalidValue as exc:
-            raise forms.ValidationError(str(exc))
-
-    def clean(self):
-        cleaned = super().clean()
-        field_type = cleaned.get("field_type")
-        if self.instance.pk and field_type and field_type != self.instance.field_type:
-            self.add_error("field_type", "can't change; add a new field instead")
-        if field_type:
-            try:
-                cleaned["params"] = validate_params(field_type, cleaned.get("params") or {})
-            except InvalidValue as exc:
-                self.add_error("params", str(exc))
-        return cleaned
+    def validate_unique(self):
+        pass
 
 
-class FieldDefinitionFormSet(forms.BaseInlineFormSet):
-    """Like the API: no definition change may leave stored values that break it."""
+class FieldDefinitionFormSet(ServiceFormSet):
+    """Each added, changed or deleted definition goes through add_field / update_field /
+    delete_field, with their rules: no change may leave stored values that break it."""
 
     def clean(self):
         super().clean()
         asset_type = self.instance
-        if asset_type.pk is None:
+        if asset_type.pk is None or self.user is None or any(form.errors for form in self.forms):
             return
-        holders = Asset.objects.filter(type=asset_type)
         for form in self.forms:
             if not hasattr(form, "cleaned_data") or not form.cleaned_data:
                 continue
             definition = form.instance
-            if self.can_delete and self._should_delete_form(form):
-                if definition.pk and holders.filter(custom_fields__has_key=definition.code).exists():
-                    count = holders.filter(custom_fields__has_key=definition.code).count()
-                    raise forms.ValidationError(
-                        f"{count} assets hold a value for '{definition.code}'; delete it through the API "
-                        "with drop_values=true"
-                    )
-                continue
-            params = form.cleaned_data.get("params")
-            if params is None or form.errors:
-                continue
-            if definition.pk is None:
-                if params.get("required") and holders.exists():
-                    raise forms.ValidationError(
-                        f"a required field can't be added while {holders.count()} assets have no value for it"
-                    )
-            elif "params" in form.changed_data:
-                stored = CustomFieldDefinition.objects.get(pk=definition.pk)
-                affected = values_violating(asset_type, stored, params)
-                if affected:
-                    raise forms.ValidationError(
-                        f"{affected} assets hold values of '{stored.code}' that the new params would reject"
-                    )
+            try:
+                if self.can_delete and self._should_delete_form(form):
+                    if definition.pk:
+                        asset_type_services.delete_field(self.user, asset_type.pk, definition.code)
+                elif definition.pk is None:
+                    spec = {name: form.cleaned_data.get(name) for name in ("code", "title", "field_type", "params")}
+                    if form.cleaned_data.get("order") is not None:
+                        spec["order"] = form.cleaned_data["order"]
+                    asset_type_services.add_field(self.user, asset_type.pk, spec)
+                else:
+                    stored = CustomFieldDefinition.objects.get(pk=definition.pk)
+                    spec = {name: form.cleaned_data.get(name) for name in ("code", "title", "field_type", "params", "order")
+                            if form.cleaned_data.get(name) != getattr(stored, name)}
+                    if spec:
+                        asset_type_services.update_field(self.user, asset_type.pk, stored.code, spec)
+            except DomainError as exc:
+                raise as_validation_error(exc)
 
 
 class FieldDefinitionInline(admin.TabularInline):
@@ -190,8 +224,30 @@ class FieldDefinitionInline(admin.TabularInline):
     extra = 0
 
 
+class AssetTypeForm(ServiceForm):
+    field_names = {"organization_id": "organization"}
+
+    class Meta:
+        model = AssetType
+        fields = ("organization", "code", "title", "description", "order")
+
+    def write(self):
+        if self.instance.pk is None:
+            organization = self.cleaned_data.get("organization")
+            return asset_type_services.create_type(
+                self.user, organization_id=organization.pk if organization else None,
+                code=self.cleaned_data.get("code"), title=self.cleaned_data.get("title"),
+                order=self.cleaned_data.get("order"), description=self.cleaned_data.get("description") or "",
+            )
+        changes = self.changed()
+        if not changes:
+            return self.instance  # the inline's field services bump the version themselves
+        return asset_type_services.update_type(self.user, self.instance.pk, **changes)
+
+
 @admin.register(AssetType)
-class AssetTypeAdmin(ChangeLoggedAdmin):
+class AssetTypeAdmin(ServiceAdmin):
+    form = AssetTypeForm
     list_display = ("title", "code", "organization", "order", "version")
     list_filter = ("organization",)
     search_fields = ("title", "code")
@@ -202,16 +258,39 @@ class AssetTypeAdmin(ChangeLoggedAdmin):
         # The code is immutable once created, as in the API.
         return (*self.readonly_fields, "code", "organization") if obj is not None else self.readonly_fields
 
-    def _log_kwargs(self, obj) -> dict:
-        return {"organization_id": obj.organization_id}
+    def delete_through(self, user, obj):
+        asset_type_services.delete_type(user, obj.pk)
+
+
+class DeviceForm(ServiceForm):
+    field_names = {"organization_id": "organization"}
+
+    class Meta:
+        model = Device
+        fields = ("organization", "title", "identifier")
+
+    def write(self):
+        if self.instance.pk is None:
+            return device_services.create_device(
+                self.user, organization_id=self.cleaned_data["organization"].pk,
+                title=self.cleaned_data.get("title"), identifier=self.cleaned_data.get("identifier"),
+            )
+        changes = self.changed()
+        if "organization" in changes:
+            raise ValidationFailed.field("organization_id", "a device's organization can't change")
+        return device_services.update_device(self.user, self.instance.pk, **changes)
 
 
 @admin.register(Device)
-class DeviceAdmin(ChangeLoggedAdmin):
+class DeviceAdmin(ServiceAdmin):
+    form = DeviceForm
     list_display = ("title", "identifier", "organization", "version")
     list_filter = ("organization",)
     search_fields = ("title", "identifier")
     readonly_fields = ("version", "created_at")
+
+    def delete_through(self, user, obj):
+        device_services.delete_device(user, obj.pk)
 
 
 class AssetAdminForm(forms.ModelForm):
@@ -252,7 +331,7 @@ class AssetAdminForm(forms.ModelForm):
                     user, current.pk, title=cleaned.get("title"), key=cleaned.get("key"), custom_fields=patch
                 )
         except DomainError as exc:
-            raise _form_errors(exc)
+            raise as_validation_error(exc)
         self.instance = written
         return cleaned
 

@@ -4,15 +4,13 @@ keys, permissions) is checked once, by the service, and its errors come back ont
 
 from __future__ import annotations
 
-import json
-
 from django import forms
 
-from assets.core.inputs import id_from_text
+from assets.core.forms import place_errors
 
-from .field_types import ALLOWED_PARAMS, FieldType, InvalidValue, validate_value
+from .field_types import FieldType, kind_of, types_where
+from .field_types.numbers import number_from_input
 
-NO_CHOICE = ("", "—")
 MAX_REFERENCE_CHOICES = 500
 
 
@@ -20,159 +18,30 @@ def cf_name(code: str) -> str:
     return f"cf_{code}"
 
 
-def _parse_number(raw: str, integer: bool):
-    try:
-        return int(raw)
-    except ValueError:
-        if integer:
-            raise forms.ValidationError("must be an integer")
-    try:
-        value = float(raw)
-    except ValueError:
-        raise forms.ValidationError("must be a number")
-    if value != value or value in (float("inf"), float("-inf")):
-        raise forms.ValidationError("must be a number")
-    return value
-
-
-def _parse_localized(raw: str) -> dict:
-    """One "locale: text" per line, the way a translator would write them down."""
-    values = {}
-    for number, line in enumerate(raw.splitlines(), start=1):
-        if not line.strip():
-            continue
-        locale, sep, text = line.partition(":")
-        if not sep or not locale.strip():
-            raise forms.ValidationError(f"line {number}: write it as locale: text, e.g. en_US: Blue shirt")
-        values[locale.strip()] = text.strip()
-    return values
-
-
-def _localized_text(value) -> str:
-    if isinstance(value, dict):
-        return "\n".join(f"{locale}: {'' if text is None else text}" for locale, text in sorted(value.items()))
-    return ""
-
-
 class CustomFieldInput:
-    """How one field type is edited: the form field, the stored value as input text, and the
-    input text as the value to store (None = no value)."""
+    """How one custom field is edited (its kind decides): the form field, the stored value as
+    input text, and the input text as the value to store (None = no value)."""
 
     def __init__(self, definition, *, device_choices=(), asset_choices=None):
         self.definition = definition
+        self.kind = kind_of(definition.field_type)
         self.device_choices = device_choices
         self.asset_choices = asset_choices
 
-    @property
-    def kind(self) -> str:
-        return self.definition.field_type
-
     def form_field(self) -> forms.Field:
-        d, kind = self.definition, self.kind
-        common = {"required": False, "label": d.title}
-        if kind == FieldType.TEXT:
-            return forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), strip=False, **common)
-        if kind in (FieldType.JSON, FieldType.GEOJSON):
-            return forms.CharField(
-                widget=forms.Textarea(attrs={"rows": 5, "class": "mono", "spellcheck": "false"}),
-                help_text="JSON" if kind == FieldType.JSON else 'GeoJSON, e.g. {"type": "Point", "coordinates": [10.0, 53.5]}',
-                **common,
-            )
-        if kind == FieldType.LOCALIZED_STRING:
-            return forms.CharField(
-                widget=forms.Textarea(attrs={"rows": 3}),
-                help_text="One line per locale, e.g. en_US: Blue shirt",
-                **common,
-            )
-        if kind in (FieldType.INTEGER, FieldType.NUMBER):
-            attrs = {"step": "1" if kind == FieldType.INTEGER else "any", "inputmode": "decimal"}
-            for bound in ("min", "max"):
-                if d.params.get(bound) is not None:
-                    attrs[bound] = d.params[bound]
-            return forms.CharField(widget=forms.NumberInput(attrs=attrs), **common)
-        if kind == FieldType.BOOLEAN:
-            return forms.ChoiceField(choices=[NO_CHOICE, ("true", "Yes"), ("false", "No")], **common)
-        if kind == FieldType.DATE:
-            return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), help_text="YYYY-MM-DD", **common)
-        if kind == FieldType.DATETIME:
-            return forms.CharField(
-                widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}), help_text="UTC", **common
-            )
-        if kind == FieldType.URL:
-            return forms.CharField(widget=forms.URLInput(attrs={"placeholder": "https://"}), **common)
-        if kind == FieldType.OPTIONS:
-            options = [(o["code"], o.get("title") or o["code"]) for o in d.params.get("options", [])]
-            return forms.ChoiceField(choices=[NO_CHOICE, *options], **common)
-        if kind == FieldType.MULTI_OPTIONS:
-            options = [(o["code"], o.get("title") or o["code"]) for o in d.params.get("options", [])]
-            return forms.MultipleChoiceField(choices=options, widget=forms.CheckboxSelectMultiple, **common)
-        if kind == FieldType.DEVICE:
-            return forms.ChoiceField(choices=[NO_CHOICE, *self.device_choices], **common)
-        if kind == FieldType.ASSET:
-            if self.asset_choices is not None:
-                return forms.ChoiceField(choices=[NO_CHOICE, *self.asset_choices], **common)
-            return forms.CharField(
-                widget=forms.NumberInput(attrs={"min": 1}), help_text="Id of an asset of this organization", **common
-            )
-        max_length = d.params.get("max_length")
-        attrs = {"maxlength": max_length} if max_length else {}
-        if d.params.get("pattern"):
-            attrs["title"] = f"Pattern: {d.params['pattern']}"
-        return forms.CharField(widget=forms.TextInput(attrs=attrs), strip=False, **common)
+        common = {"required": False, "label": self.definition.title}
+        return self.kind.form_field(
+            self.definition, common, device_choices=self.device_choices, asset_choices=self.asset_choices
+        )
 
     def initial(self, value):
         """The stored value as the input shows it."""
-        if value is None:
-            return None
-        kind = self.kind
-        if kind == FieldType.BOOLEAN:
-            return "true" if value is True else "false" if value is False else None
-        if kind in (FieldType.JSON, FieldType.GEOJSON):
-            return json.dumps(value, indent=2, ensure_ascii=False)
-        if kind == FieldType.LOCALIZED_STRING:
-            return _localized_text(value)
-        if kind == FieldType.DATETIME and isinstance(value, str):
-            return value.removesuffix("Z").split("+")[0]
-        if kind in (FieldType.DEVICE, FieldType.ASSET):
-            return str(value)
-        if kind == FieldType.MULTI_OPTIONS:
-            return value if isinstance(value, list) else []
-        return value
+        return None if value is None else self.kind.form_initial(value)
 
     def to_value(self, raw):
         """The input as the value to store, or None for "no value"; ValidationError for input
         that isn't even of the right shape (the service checks the field's rules)."""
-        kind = self.kind
-        if kind == FieldType.MULTI_OPTIONS:
-            return list(raw) or None
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            return None
-        if kind in (FieldType.STRING, FieldType.TEXT):
-            return raw
-        raw = raw.strip()
-        if kind in (FieldType.INTEGER, FieldType.NUMBER):
-            return _parse_number(raw, kind == FieldType.INTEGER)
-        if kind == FieldType.BOOLEAN:
-            return raw == "true"
-        if kind in (FieldType.JSON, FieldType.GEOJSON):
-            try:
-                return json.loads(raw)
-            except ValueError as exc:
-                raise forms.ValidationError(f"is not valid JSON ({exc.msg} at line {exc.lineno})")
-        if kind == FieldType.LOCALIZED_STRING:
-            return _parse_localized(raw) or None
-        if kind in (FieldType.DEVICE, FieldType.ASSET):
-            value = id_from_text(raw)
-            if value is None:
-                raise forms.ValidationError("must be an id")
-            return value
-        if kind == FieldType.DATETIME:
-            try:
-                # The shared rule turns the browser's local-looking time into stored UTC.
-                return validate_value(FieldType.DATETIME, {}, raw)
-            except InvalidValue as exc:
-                raise forms.ValidationError(str(exc))
-        return raw
+        return self.kind.form_value(raw)
 
 
 class AssetForm(forms.Form):
@@ -196,7 +65,7 @@ class AssetForm(forms.Form):
             field = field_input.form_field()
             field.required_by_type = definition.required
             self.fields[cf_name(definition.code)] = field
-            if definition.field_type == FieldType.DEVICE:
+            if field_input.kind.reference == "device":
                 self.device_codes.append((definition.code, definition.title))
         if self.device_codes:
             self.fields["primary_device"] = forms.ChoiceField(
@@ -257,24 +126,26 @@ class AssetForm(forms.Form):
         return changes
 
     def map_errors(self, exc) -> None:
-        """A service's ValidationFailed/Duplicate errors onto the fields they name."""
-        for item in getattr(exc, "errors", None) or []:
-            name = item.get("field") or ""
-            message = item.get("message") or "is not valid"
-            if name in ("title", "key"):
-                self.add_error(name, message)
-            elif name.startswith("custom_fields.") and cf_name(name.split(".", 1)[1]) in self.fields:
-                self.add_error(cf_name(name.split(".", 1)[1]), message)
-            elif name in ("custom_fields.set_primary", "custom_fields.unset_primary") and "primary_device" in self.fields:
-                self.add_error("primary_device", message)
-            else:
-                self.add_error(None, f"{name}: {message}" if name else message)
-        if not getattr(exc, "errors", None):
-            self.add_error(None, exc.detail)
+        """A service's errors onto the fields they name."""
+        place_errors(self, exc, self._field_for)
+
+    def _field_for(self, name: str, message: str) -> tuple[str | None, str]:
+        if name in ("title", "key"):
+            return name, message
+        if name in ("custom_fields.set_primary", "custom_fields.unset_primary"):
+            return "primary_device", message
+        if name.startswith("custom_fields."):
+            return cf_name(name.split(".", 1)[1]), message
+        return None, message
 
 
 # --- asset types --------------------------------------------------------------------------------
 FIELD_TYPE_CHOICES = [(value, label) for value, label in FieldType.choices]
+
+
+def _taking(param: str) -> str:
+    """The field types that accept a param, for its help text."""
+    return ", ".join(sorted(types_where(lambda kind: param in kind.params)))
 
 
 class AssetTypeForm(forms.Form):
@@ -313,15 +184,15 @@ class FieldDefinitionForm(forms.Form):
     field_type = forms.ChoiceField(choices=FIELD_TYPE_CHOICES, label="Field type")
     required = forms.BooleanField(required=False, label="Required")
     max_length = forms.CharField(required=False, label="Max length", widget=forms.NumberInput(attrs={"min": 1}),
-                                 help_text="STRING (≤ 1024, default 255) and TEXT")
-    pattern = forms.CharField(required=False, label="Pattern", help_text="Regular expression, STRING only")
+                                 help_text=f"{_taking('max_length')} (STRING ≤ 1024, default 255)")
+    pattern = forms.CharField(required=False, label="Pattern", help_text=f"Regular expression (RE2, the whole value must match), {_taking('pattern')}")
     min = forms.CharField(required=False, label="Minimum", widget=forms.NumberInput(attrs={"step": "any"}),
-                          help_text="INTEGER and NUMBER")
+                          help_text=_taking("min"))
     max = forms.CharField(required=False, label="Maximum", widget=forms.NumberInput(attrs={"step": "any"}),
-                          help_text="INTEGER and NUMBER")
+                          help_text=_taking("max"))
     options = forms.CharField(
         required=False, label="Options", widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="OPTIONS and MULTI_OPTIONS: one per line, code: title",
+        help_text=f"{_taking('options')}: one per line, code: title",
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -332,7 +203,7 @@ class FieldDefinitionForm(forms.Form):
             # Code and type are immutable: shown, never sent; only the type's own params remain.
             del self.fields["code"]
             del self.fields["field_type"]
-            allowed = ALLOWED_PARAMS.get(existing.field_type, set())
+            allowed = kind_of(existing.field_type).params
             for name in ("max_length", "pattern", "min", "max", "options"):
                 if name not in allowed:
                     del self.fields[name]
@@ -352,7 +223,7 @@ class FieldDefinitionForm(forms.Form):
         raw = (self.cleaned_data.get(name) or "").strip()
         if not raw:
             return None
-        return _parse_number(raw, integer)
+        return number_from_input(raw, integer=integer)
 
     def clean_max_length(self):
         return self._number("max_length", integer=True)
@@ -390,20 +261,16 @@ class FieldDefinitionForm(forms.Form):
         return spec
 
     def map_errors(self, exc) -> None:
-        for item in getattr(exc, "errors", None) or []:
-            name = (item.get("field") or "").removeprefix("field").lstrip(".")
-            message = item.get("message") or "is not valid"
-            param = message.split(" ", 1)[0].removeprefix("params.") if message.startswith("params.") else ""
-            if name in self.fields and name != "version":
-                self.add_error(name, message)
-            elif name == "params" and param in self.fields and param not in ("code", "title", "version"):
-                self.add_error(param, message.split(" ", 1)[1] if " " in message else message)
-            elif name == "params":
-                self.add_error(None, f"Params: {message}")
-            else:
-                self.add_error(None, f"{name}: {message}" if name else message)
-        if not getattr(exc, "errors", None):
-            self.add_error(None, exc.detail)
+        place_errors(self, exc, self._field_for)
+
+    def _field_for(self, name: str, message: str) -> tuple[str | None, str]:
+        name = name.removeprefix("field").lstrip(".")
+        if name in self.fields and name != "version":
+            return name, message
+        param = message.split(" ", 1)[0].removeprefix("params.") if message.startswith("params.") else ""
+        if name == "params" and param in self.fields and param not in ("code", "title", "version"):
+            return param, message.split(" ", 1)[1] if " " in message else message
+        return None, message
 
 
 class DeviceForm(forms.Form):
@@ -416,12 +283,4 @@ class DeviceForm(forms.Form):
         self.fields["organization"].choices = list(organization_choices)
 
     def map_errors(self, exc) -> None:
-        for item in getattr(exc, "errors", None) or []:
-            name = item.get("field") or ""
-            message = item.get("message") or "is not valid"
-            if name in ("title", "identifier"):
-                self.add_error(name, message)
-            else:
-                self.add_error(None, f"{name}: {message}" if name else message)
-        if not getattr(exc, "errors", None):
-            self.add_error(None, exc.detail)
+        place_errors(self, exc, lambda name, message: (name if name in ("title", "identifier") else None, message))

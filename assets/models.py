@@ -13,7 +13,8 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from mptt.models import MPTTModel, TreeForeignKey
 
-from .field_types import FieldType
+from .core.catalogue import CatalogueQuerySet
+from .field_types import field_type_choices, kind_of
 
 SLUG_HELP = "Letters, digits, hyphens and underscores."
 
@@ -98,6 +99,8 @@ class AssetType(VersionedModel):
     description = models.TextField(blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = CatalogueQuerySet.as_manager()
+
     change_log_type = "asset_type"
 
     class Meta:
@@ -129,7 +132,7 @@ class CustomFieldDefinition(models.Model):
     asset_type = models.ForeignKey(AssetType, on_delete=models.CASCADE, related_name="field_definitions")
     code = models.SlugField(max_length=64, help_text="Immutable; the key in an asset's custom_fields.")
     title = models.CharField(max_length=255)
-    field_type = models.CharField(max_length=20, choices=FieldType.choices)
+    field_type = models.CharField(max_length=20, choices=field_type_choices)
     params = models.JSONField(default=dict, blank=True)
     order = models.IntegerField(default=0)
 
@@ -145,6 +148,11 @@ class CustomFieldDefinition(models.Model):
     @property
     def required(self) -> bool:
         return bool(self.params.get("required"))
+
+    @property
+    def kind(self):
+        """Everything about this field's type (assets.field_types)."""
+        return kind_of(self.field_type)
 
     def to_change_dict(self) -> dict:
         return {
@@ -254,7 +262,9 @@ class AssetUserObjectPermission(UserObjectPermissionBase):
         abstract = False
 
 
-class AssetGroupObjectPermission(GroupObjectPermissionBase):
+class AssetTeamObjectPermission(GroupObjectPermissionBase):
+    """A permission given to a team (auth's Group) on one asset; not a grant on an asset group."""
+
     content_object = models.ForeignKey(Asset, on_delete=models.CASCADE)
 
     class Meta(GroupObjectPermissionBase.Meta):

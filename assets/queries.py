@@ -3,7 +3,6 @@ built as SQL that behaves the same on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-import json
 import math
 
 from django.db import connection
@@ -19,44 +18,25 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.fields.json import KT, KeyTransform
+from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, JSONObject, Lower, StrIndex
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
 
+from assets import extensions
 from assets.core.db.aggregates import JSONRows
 from assets.core.errors import ValidationFailed
-from assets.core.inputs import MAX_ID
+from assets.core.inputs import id_from_text
 from assets.core.pagination import SortKey
 
-from .field_types import NUMERIC_TYPES, FieldType, InvalidValue, validate_code
+from .field_types import FALSE_WORDS, TRUE_WORDS, InvalidValue, kind_of, validate_code
 from .models import AssetDeviceLink, CustomFieldDefinition
 
 CF_OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "contains", "icontains", "in", "isnull")
 COMPARISONS = {"lt": LessThan, "lte": LessThanOrEqual, "gt": GreaterThan, "gte": GreaterThanOrEqual, "eq": Exact}
 ORDERINGS = {"title", "created_at", "updated_at"}
-TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no"}
-# Which operators make sense for which field types. Values the two databases render
-# differently as text (booleans, numbers, lists, objects) get no text operators, so every
-# accepted condition answers the same on SQLite and PostgreSQL.
-_ANY = set(CF_OPERATORS)
-_TEXT_OPS = {"eq", "ne", "in", "isnull", "lt", "lte", "gt", "gte", "contains", "icontains"}
-OPERATORS_BY_TYPE = {
-    FieldType.STRING: _TEXT_OPS,
-    FieldType.TEXT: _TEXT_OPS,
-    FieldType.URL: _TEXT_OPS,
-    FieldType.OPTIONS: _TEXT_OPS,
-    FieldType.DATE: _TEXT_OPS,
-    FieldType.DATETIME: _TEXT_OPS,
-    FieldType.INTEGER: {"eq", "ne", "in", "isnull", "lt", "lte", "gt", "gte"},
-    FieldType.NUMBER: {"eq", "ne", "in", "isnull", "lt", "lte", "gt", "gte"},
-    FieldType.BOOLEAN: {"eq", "ne", "isnull"},
-    FieldType.MULTI_OPTIONS: {"eq", "ne", "in", "isnull"},
-    FieldType.LOCALIZED_STRING: {"isnull", "contains", "icontains"},
-    FieldType.JSON: {"isnull"},
-    FieldType.GEOJSON: {"isnull"},
-    FieldType.ASSET: {"eq", "ne", "in", "isnull"},
-    FieldType.DEVICE: {"eq", "ne", "in", "isnull"},
-}
+# Which operators apply is each kind's `operators`: values the two databases render differently
+# as text (booleans, numbers, lists, objects) get no text operators, so every accepted condition
+# answers the same on SQLite and PostgreSQL.
 # float8 holds every integer below 2**53 exactly; past it, distinct stored integers round to
 # the same float and the cast comparison matches more than jsonb's exact numeric equality would.
 EXACT_FLOAT_LIMIT = 2**53
@@ -163,20 +143,19 @@ def _to_number(raw: str, param: str) -> float:
     return value
 
 
-def _typed_value(raw: str, field_types: set[str], param: str):
-    """The JSON value an equality test compares with, from the query-string text."""
-    if field_types == {FieldType.BOOLEAN}:
-        lowered = raw.lower()
-        if lowered in TRUE_WORDS:
-            return True
-        if lowered in FALSE_WORDS:
-            return False
-        raise ValidationFailed.field(param, "must be true or false")
-    if field_types and field_types <= {FieldType.ASSET, FieldType.DEVICE}:
-        if not _digits_of_an_id(raw):
-            raise ValidationFailed.field(param, "must be an id")
-        return int(raw)
+def _typed_value(raw: str, kinds, param: str):
+    """The JSON value an equality test compares with, from the query-string text: the kinds'
+    own reading when they all read it the same way, else the text."""
+    readers = {type(kind).filter_value for kind in kinds}
+    if len(readers) == 1:
+        value = next(iter(kinds)).filter_value(raw, param)
+        if value is not None:
+            return value
     return raw
+
+
+def _numeric_ids(types_of_code: dict[int, str]) -> list[int]:
+    return [t for t, ft in types_of_code.items() if kind_of(ft).numeric]
 
 
 def _containment_number(number: float):
@@ -203,14 +182,36 @@ def _contains(code: str, needle: str, *, insensitive: bool) -> Q:
     return Q(GreaterThan(StrIndex(text, Value(needle)), 0))
 
 
+def _own_equality(code: str, raw: str, kinds: dict, own_terms: list, param: str):
+    """(term, probe) for an equality on a code some of whose kinds test it their own way (a
+    MULTI_OPTIONS list holds the option). Where the code is another kind's field, the own test
+    would read that value's JSON text on PostgreSQL (not on SQLite): those assets compare by
+    their own kind."""
+    if len(set(kinds.values())) == 1:
+        kind = own_terms[0]
+        return kind.equality_term(code, raw), kind.equality_probe(raw)
+    terms, own_ids = [], []
+    for kind in own_terms:
+        ids = [t for t, k in kinds.items() if k is kind]
+        own_ids += ids
+        terms.append(Q(type_id__in=ids) & kind.equality_term(code, raw))
+    others = {k for k in kinds.values() if k not in own_terms}
+    terms.append(~Q(type_id__in=own_ids) & Q(**{f"custom_fields__{code}": _typed_value(raw, others, param)}))
+    term = terms[0]
+    for more in terms[1:]:
+        term |= more
+    return term, None
+
+
 def cf_condition(code: str, op: str, raws: list[str], types_of_code: dict[int, str], param: str) -> Q:
     """One custom-field condition; several values of the same parameter are ORed."""
-    field_types = set(types_of_code.values())
-    if field_types and not any(op in OPERATORS_BY_TYPE.get(ft, _ANY) for ft in field_types):
-        kinds = ", ".join(sorted(field_types))
-        raise ValidationFailed.field(param, f"operator '{op}' does not apply to {kinds} fields")
-    numeric_ids = [t for t, ft in types_of_code.items() if ft in NUMERIC_TYPES]
-    is_numeric = bool(field_types) and field_types <= NUMERIC_TYPES
+    kinds = {t: kind_of(ft) for t, ft in types_of_code.items()}
+    distinct = set(kinds.values())
+    if distinct and not any(op in kind.operators for kind in distinct):
+        names = ", ".join(sorted(set(types_of_code.values())))
+        raise ValidationFailed.field(param, f"operator '{op}' does not apply to {names} fields")
+    numeric_ids = _numeric_ids(types_of_code)
+    is_numeric = bool(distinct) and all(kind.numeric for kind in distinct)
     key_path = f"custom_fields__{code}"
     missing = Q(**{f"{key_path}__isnull": True}) | Q(**{key_path: None})
     if op == "isnull":
@@ -220,31 +221,18 @@ def cf_condition(code: str, op: str, raws: list[str], types_of_code: dict[int, s
     values = [v for raw in raws for v in (raw.split(",") if op == "in" else [raw])]
     # SQLite has no containment operator; "ne" can't use an index anyway.
     indexed = op in ("eq", "in") and connection.vendor == "postgresql"
+    own_terms = [kind for kind in distinct if kind.own_equality]
     condition = Q(pk__in=[])
     for raw in values:
         if op in ("eq", "in", "ne"):
-            if FieldType.MULTI_OPTIONS in field_types:
-                # A list matches when it holds the option; its JSON text holds the quoted code.
-                # Option codes can't hold quotes, so on a list of them the text test is membership.
-                token = json.dumps(raw)
-                list_text = Cast(KeyTransform(code, "custom_fields"), TextField())
-                term = Q(GreaterThan(StrIndex(list_text, Value(token)), 0))
-                probe = [raw]
-                other_types = field_types - {FieldType.MULTI_OPTIONS}
-                if other_types:
-                    # Where the code is another type's field, the list test would read a string's
-                    # JSON text on PostgreSQL (not on SQLite): those assets compare by their own type.
-                    list_ids = [t for t, ft in types_of_code.items() if ft == FieldType.MULTI_OPTIONS]
-                    term = (Q(type_id__in=list_ids) & term) | (
-                        ~Q(type_id__in=list_ids) & Q(**{key_path: _typed_value(raw, other_types, param)})
-                    )
-                    probe = None
+            if own_terms:
+                term, probe = _own_equality(code, raw, kinds, own_terms, param)
             elif is_numeric:
                 number = _to_number(raw, param)
                 term = Q(Exact(numeric_value(code, numeric_ids), number))
                 probe = _containment_number(number)
             else:
-                probe = _typed_value(raw, field_types, param)
+                probe = _typed_value(raw, distinct, param)
                 term = Q(**{key_path: probe})
             if indexed and probe is not None:
                 term &= _containment(code, probe)
@@ -277,7 +265,7 @@ def ordering_for(queryset, ordering: str | None, type_ids=None, *, lookup: Field
             raise ValidationFailed.field("ordering", f"'{ordering}' is not a custom field")
         found = lookup.types([code], type_ids) if lookup is not None else field_types_by_code([code], type_ids, user)
         types_of_code = found.get(code, {})
-        numeric_ids = [t for t, ft in types_of_code.items() if ft in NUMERIC_TYPES]
+        numeric_ids = _numeric_ids(types_of_code)
         if types_of_code and len(numeric_ids) == len(types_of_code):
             queryset = queryset.annotate(cf_sort=numeric_value(code, numeric_ids))
             return queryset, [SortKey("cf_sort", descending=descending, nullable=True, kind="number")]
@@ -288,36 +276,19 @@ def ordering_for(queryset, ordering: str | None, type_ids=None, *, lookup: Field
     )
 
 
-# Filters contributed by other apps: name -> callable(queryset, values: list[str], params) -> queryset.
-# The groups app adds group_id (+ include_descendants), the links app linked_to.
-_extra_filters: dict = {}
-FIXED_PARAMS = {"limit", "cursor", "count", "ordering", "fields", "include_descendants"}
-
-
-# Filters registered with with_user=True also get `user=` (the one the list is for), e.g. to
-# check that an asset named in the filter is visible to them.
-_filters_with_user: set = set()
-
-
-def register_asset_filter(name: str, apply, *, with_user: bool = False) -> None:
-    _extra_filters[name] = apply
-    if with_user:
-        _filters_with_user.add(name)
-
-
-def _digits_of_an_id(raw: str) -> bool:
-    # Length first: int() refuses strings of more than 4,300 digits with a ValueError.
-    return raw.isascii() and raw.isdigit() and len(raw) <= 19 and int(raw) <= MAX_ID
+# Parameters of a list that are not filters. The extensions add filters of their own (groups:
+# group_id with include_descendants, links: linked_to), see AssetExtension.list_filters.
+FIXED_PARAMS = {"limit", "cursor", "count", "ordering", "fields"}
 
 
 def _ids(values: list[str], param: str) -> list[int]:
     ids = []
     for raw in values:
         for part in raw.split(","):
-            part = part.strip()
-            if not _digits_of_an_id(part):
-                raise ValidationFailed.field(param, f"'{part}' is not an id")
-            ids.append(int(part))
+            value = id_from_text(part)
+            if value is None:
+                raise ValidationFailed.field(param, f"'{part.strip()}' is not an id")
+            ids.append(value)
     return ids
 
 
@@ -330,8 +301,9 @@ def _check_filter_sizes(params, getlist) -> None:
     conditions = [name for name in params if name.startswith("cf_")]
     if len(conditions) > MAX_FILTER_VALUES:
         raise ValidationFailed.field(conditions[-1], f"at most {MAX_FILTER_VALUES} custom-field conditions")
+    unbounded = FIXED_PARAMS | extensions.filter_options()
     for name in params:
-        if name not in FIXED_PARAMS and sum(len(value.split(",")) for value in getlist(name)) > MAX_FILTER_VALUES:
+        if name not in unbounded and sum(len(value.split(",")) for value in getlist(name)) > MAX_FILTER_VALUES:
             raise ValidationFailed.field(name, f"at most {MAX_FILTER_VALUES} values")
 
 
@@ -366,12 +338,13 @@ def filter_assets(queryset, params, user=None, *, lookup: FieldTypeLookup | None
         types = lookup.types(codes, type_ids) if lookup is not None else field_types_by_code(codes, type_ids, user)
         for name, (code, op) in parsed.items():
             queryset = queryset.filter(cf_condition(code, op, getlist(name), types.get(code, {}), name))
-    known = FIXED_PARAMS | {"type_id", "organization_id", "key", "title_contains", "device_id"} | set(_extra_filters)
+    extra_filters = extensions.list_filters()
+    known = FIXED_PARAMS | {"type_id", "organization_id", "key", "title_contains", "device_id"}
+    known |= extensions.filter_options() | set(extra_filters)
     unknown = [name for name in params if name not in known and not name.startswith("cf_")]
     if unknown:
         raise ValidationFailed.field(unknown[0], "is not a filter of this list")
-    for name, apply in _extra_filters.items():
+    for name, apply in extra_filters.items():
         if getlist(name):
-            extra = {"user": user} if name in _filters_with_user else {}
-            queryset = apply(queryset, getlist(name), params, **extra)
+            queryset = apply(queryset, getlist(name), params, user=user)
     return queryset, type_ids

@@ -70,11 +70,6 @@ class OrganizationPatch(Strict):
 
 
 # Asset types
-class FieldParams(Schema):
-    model_config = ConfigDict(extra="allow")
-    required: bool = False
-
-
 class FieldDefinitionOut(Schema):
     code: str
     title: str

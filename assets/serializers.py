@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+from . import extensions
+from .core.catalogue import ORGANIZATION, origin
 from .models import ApiToken, Asset, AssetType, ChangeLogEntry, Device, Organization
-from .services.asset_types import origin_of
 
 _UNSET = object()
-
-# Other apps add keys to the asset shape: callables (asset, data) -> None.
-asset_shape_extensions: list = []
 
 
 def organization_data(organization: Organization) -> dict:
@@ -20,7 +18,7 @@ def organization_data(organization: Organization) -> dict:
 
 
 def asset_type_data(asset_type: AssetType, organization: Organization | None = None) -> dict:
-    origin = origin_of(asset_type, organization)
+    seen_from = origin(asset_type, organization)
     has_assets = getattr(asset_type, "has_assets", None)
     return {
         "id": asset_type.pk,
@@ -29,8 +27,8 @@ def asset_type_data(asset_type: AssetType, organization: Organization | None = N
         "title": asset_type.title,
         "order": asset_type.order,
         "description": asset_type.description,
-        "origin": origin,
-        "can_be_deleted": origin == "ORGANIZATION" and has_assets is False,
+        "origin": seen_from,
+        "can_be_deleted": seen_from == ORGANIZATION and has_assets is False,
         "custom_field_definitions": [
             {"code": d.code, "title": d.title, "field_type": d.field_type, "params": d.params, "order": d.order}
             for d in asset_type.field_definitions.all()
@@ -102,8 +100,7 @@ def asset_data(asset: Asset, fields: list[str] | None = None) -> dict:
         "created_at": asset.created_at,
         "updated_at": asset.updated_at,
     }
-    for extend in asset_shape_extensions:
-        extend(asset, data)
+    extensions.shape_asset(asset, data)
     return data
 
 

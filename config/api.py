@@ -3,7 +3,6 @@ application/problem+json."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import math
@@ -19,6 +18,8 @@ from ninja.security import APIKeyCookie, HttpBearer
 from assets.access.tokens import user_for_token
 from assets.core.changelog import request_id_var
 from assets.core.errors import DomainError
+
+from .openapi import document_errors_and_limits
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +123,21 @@ class StrictJSONParser(Parser):
         return data
 
 
-api = NinjaAPI(
+class AssetRepositoryAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_errors_and_limits(schema)
+
+    def get_openapi_operation_id(self, operation) -> str:
+        # The assets routers were one module, assets/api.py, before they became a package;
+        # clients generated from the schema know their operations by those ids.
+        module = operation.view_func.__module__
+        if module.startswith("assets.api."):
+            module = "assets.api"
+        return f"{module}_{operation.view_func.__name__}".replace(".", "_")
+
+
+api = AssetRepositoryAPI(
     title="Asset Repository API",
     version="1.0.0",
     description="Assets, asset types with custom fields, groups and typed links.",
@@ -214,20 +229,13 @@ def on_unexpected(request, exc):
 
 def _register_routers():
     from assets.api import register as register_assets
+    from assets.files.api import register as register_files
+    from groups.api import router as groups_router
+    from links.api import register as register_links
 
     register_assets(api)
-    # The groups and links apps ship their routers separately. find_spec rather than catching
-    # ImportError: a router that exists but fails to import must fail loudly, not vanish.
-    if importlib.util.find_spec("groups.api") is not None:
-        from groups.api import router as groups_router
-
-        api.add_router("/groups", groups_router, tags=["groups"])
-    if importlib.util.find_spec("links.api") is not None:
-        from links.api import register as register_links
-
-        register_links(api)
-    from assets.files.api import register as register_files
-
+    api.add_router("/groups", groups_router, tags=["groups"])
+    register_links(api)
     register_files(api)
 
 

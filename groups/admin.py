@@ -18,6 +18,7 @@ from mptt.admin import DraggableMPTTAdmin
 from assets.access.permissions import can_manage_org
 from assets.admin import DeletesThroughService
 from assets.core.errors import DomainError
+from assets.core.forms import as_validation_error
 from assets.core.inputs import id_from_text
 
 from . import services
@@ -25,11 +26,6 @@ from .models import AssetGroup, GroupMembership
 from .permissions import can_change_groups_of, visible_groups
 
 INLINE_MEMBERS_SHOWN = 200
-
-
-def _form_errors(exc: DomainError) -> forms.ValidationError:
-    lines = [f"{e.get('field')}: {e.get('message')}" if e.get("field") else e.get("message") for e in exc.errors]
-    return forms.ValidationError(lines or [exc.detail])
 
 
 class AssetGroupAdminForm(forms.ModelForm):
@@ -60,7 +56,7 @@ class AssetGroupAdminForm(forms.ModelForm):
                     changes["exclusive"] = bool(cleaned.get("exclusive"))
                 written = services.update_group(user, self.instance.pk, **changes)
         except DomainError as exc:
-            raise _form_errors(exc)
+            raise as_validation_error(exc)
         # The admin built the inline formsets around this very instance: give it the written
         # row's state rather than swapping in another object.
         for model_field in AssetGroup._meta.concrete_fields:
@@ -105,7 +101,7 @@ class MembershipFormSet(forms.BaseInlineFormSet):
             if adding:
                 services.add_members(self.request.user, group.pk, adding)
         except DomainError as exc:
-            raise _form_errors(exc)
+            raise as_validation_error(exc)
 
 
 class MembershipInline(admin.TabularInline):

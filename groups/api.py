@@ -6,7 +6,7 @@ from __future__ import annotations
 from ninja import Router, Status
 
 from assets import serializers as asset_serializers
-from assets.api import ERRORS, only_params, page_body, prebuilt
+from assets.core.api import ERRORS, only_params, page_body, prebuilt
 from assets.core.pagination import SortKey, paginate
 from assets.schemas import AssetPage
 from assets.services.assets import asset_page_queryset

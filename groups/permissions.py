@@ -122,8 +122,8 @@ def can_file_assets_in(user, organization_id: int) -> bool:
 
 
 def group_asset_condition(user, action: str) -> Q | None:
-    """Provider for assets.access.permissions.register_asset_scope: assets filed in a group whose
-    subtree root holds view_group_assets / change_group_assets for the user."""
+    """GroupsExtension.asset_condition: assets filed in a group whose subtree root holds
+    view_group_assets / change_group_assets for the user."""
     codenames = GROUP_ASSET_CODENAMES.get(action)
     covering = _covering_grant(user, codenames, prefix="group__") if codenames else None
     if covering is None:
@@ -132,6 +132,6 @@ def group_asset_condition(user, action: str) -> Q | None:
 
 
 def group_organization_condition(user) -> Q | None:
-    """Provider for assets.access.permissions.register_organization_scope: any grant on a group shows
-    the group's organization."""
+    """GroupsExtension.organization_condition: any grant on a group shows the group's
+    organization."""
     return _grants(user, GRANT_CODENAMES, content_object__organization_id=OuterRef("pk"))

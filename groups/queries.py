@@ -12,15 +12,15 @@ from django.db.models.functions import Coalesce
 from assets.access.permissions import asset_condition
 from assets.core.errors import ValidationFailed
 from assets.core.inputs import id_from_text
+from assets.field_types import bool_from_text
 from assets.models import Asset
 
 from .models import AssetGroup, GroupMembership
-from .permissions import group_condition
+from .permissions import group_condition, visible_groups
 
 TREE_DEPTH_DEFAULT = 10
 TREE_DEPTH_MAX = 50
 TREE_NODE_CAP = 10_000
-TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no"}
 
 
 def _count_of(queryset, group_field: str):
@@ -106,11 +106,9 @@ def node_path(group) -> list[str]:
 
 
 def parse_bool(raw, name: str) -> bool:
-    value = str(raw).strip().lower()
-    if value in TRUE_WORDS:
-        return True
-    if value in FALSE_WORDS:
-        return False
+    value = bool_from_text(raw)
+    if value is not None:
+        return value
     raise ValidationFailed.field(name, "must be true or false")
 
 
@@ -143,7 +141,7 @@ def filed_in(group_ids, *, include_descendants: bool) -> Q:
 
 
 def filter_assets_by_group(queryset, values: list[str], params, user=None):
-    """GET /assets?group_id=1,2&include_descendants=true (registered with assets.queries). Groups
+    """GET /assets?group_id=1,2&include_descendants=true (GroupsExtension.list_filters). Groups
     the user can't see filter like unknown ones, so the filter can't tell what is filed in them."""
     getlist = params.getlist if hasattr(params, "getlist") else (lambda k: list(params.get(k, [])))
     flags = getlist("include_descendants")
@@ -154,6 +152,29 @@ def filter_assets_by_group(queryset, values: list[str], params, user=None):
         if condition is not None:
             group_ids = AssetGroup.objects.filter(condition, pk__in=group_ids).values("pk")
     return queryset.filter(filed_in(group_ids, include_descendants=include_descendants))
+
+
+# The group filter of the asset list offers at most this many groups (the selected one always stays).
+MAX_GROUP_CHOICES = 500
+
+
+def group_filter_choices(user, organization, selected_id: int | None) -> list[tuple[int, str]]:
+    """[(id, indented title)] in tree order for the group filter of the asset list: the groups
+    the user can see, of `organization` or (named with theirs) of every organization."""
+    queryset = visible_groups(user)
+    if organization is not None:
+        queryset = queryset.filter(organization_id=organization.pk)
+    queryset = queryset.select_related("organization").order_by("organization_id", "tree_id", "lft")
+    rows = list(queryset[:MAX_GROUP_CHOICES])
+    if selected_id is not None and all(g.pk != selected_id for g in rows):
+        rows += list(queryset.filter(pk=selected_id))
+    choices = []
+    for group in rows:
+        label = f"{'— ' * group.level}{group.title}"
+        if organization is None:
+            label = f"{label} ({group.organization.title})"
+        choices.append((group.pk, label))
+    return choices
 
 
 def tree_problems(organization_id: int | None = None) -> list[str]:

@@ -34,7 +34,7 @@ from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, 
 from assets.access.permissions import asset_condition
 from assets.core import changelog
 from assets.core.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, ValidationFailed
-from assets.core.inputs import clean_text, is_id, require_user, unique_or_duplicate
+from assets.core.inputs import clean_text, is_id, require_id, require_user, unique_or_duplicate
 from assets.core.versioning import check_version, hold_rows, save_versioned
 from assets.models import Asset
 from assets.services.organizations import get_organization
@@ -90,12 +90,6 @@ class MembershipChange:
 
 
 # --- reading ------------------------------------------------------------------------------------
-def _check_id(value, field_name: str) -> int:
-    if not is_id(value):
-        raise ValidationFailed.field(field_name, "must be a positive integer id")
-    return value
-
-
 def _allowed_annotation(condition):
     return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
 
@@ -132,9 +126,9 @@ def list_groups(user, *, organization_id=None, parent_id=None, root=None):
     require_user(user)
     queryset = visible_groups(user)
     if organization_id is not None:
-        queryset = queryset.filter(organization_id=_check_id(organization_id, "organization_id"))
+        queryset = queryset.filter(organization_id=require_id(organization_id, "organization_id"))
     if parent_id is not None:
-        queryset = queryset.filter(parent_id=_check_id(parent_id, "parent_id"))
+        queryset = queryset.filter(parent_id=require_id(parent_id, "parent_id"))
     if root is not None:
         queryset = queryset.filter(parent__isnull=root)
     return with_counts(queryset, user)
@@ -171,7 +165,7 @@ def _require_change_at(user, organization_id: int, parent: AssetGroup | None, do
 
 
 def _visible_parent(user, parent_id, organization_id: int) -> AssetGroup:
-    parent = visible_groups(user).filter(pk=_check_id(parent_id, "parent_id")).first()
+    parent = visible_groups(user).filter(pk=require_id(parent_id, "parent_id")).first()
     if parent is None:
         raise ValidationFailed.field("parent_id", f"group {parent_id} does not exist")
     if parent.organization_id != organization_id:
@@ -228,7 +222,7 @@ def _asset_ids(values, *, allow_empty: bool) -> list[int]:
         raise ValidationFailed.field("asset_ids", "must name at least one asset")
     if len(values) > MAX_ASSET_IDS:
         raise ValidationFailed.field("asset_ids", f"at most {MAX_ASSET_IDS} assets per request")
-    return list(dict.fromkeys(_check_id(v, "asset_ids") for v in values))
+    return list(dict.fromkeys(require_id(v, "asset_ids") for v in values))
 
 
 def _check_assets(user, organization_id: int, asset_ids: list[int], must_change) -> None:
@@ -254,9 +248,25 @@ def _check_assets(user, organization_id: int, asset_ids: list[int], must_change)
         raise Forbidden(f"you may view but not change asset(s) {', '.join(map(str, refused))}")
 
 
+def fileable_group_ids(user, organization_id: int, group_ids) -> set[int]:
+    """Which of many groups of one organization the user may add assets to or remove them from:
+    all with change_org_assets there (organization-wide asset editors), else those they may change."""
+    group_ids = sorted(set(group_ids))
+    if can_file_assets_in(user, organization_id):
+        return set(group_ids)
+    condition = group_condition(user, "change")
+    if condition is None:
+        return set(group_ids)
+    allowed = set()
+    for start in range(0, len(group_ids), 5000):
+        allowed.update(AssetGroup.objects.filter(condition, pk__in=group_ids[start:start + 5000])
+                       .values_list("pk", flat=True))
+    return allowed
+
+
 def may_file(user, group: AssetGroup) -> bool:
     """Whether the user may add assets to or remove them from the group."""
-    return can_file_assets_in(user, group.organization_id) or may(user, group, "change")
+    return group.pk in fileable_group_ids(user, group.organization_id, [group.pk])
 
 
 def _group_for_filing(user, group_id: int) -> AssetGroup:
@@ -409,7 +419,7 @@ def create_group(
     """A root (manage_org) or a child of a group the user may change. `exclusive` is chosen on
     roots; children belong to their root's tree. `asset_ids` files assets right away."""
     require_user(user)
-    organization = get_organization(user, _check_id(organization_id, "organization_id"))
+    organization = get_organization(user, require_id(organization_id, "organization_id"))
     errors: list[dict] = []
     title = _collect(errors, _clean_title, title)
     description = _collect(errors, _clean_description, description)

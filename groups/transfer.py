@@ -15,15 +15,15 @@ from django.utils import timezone
 from assets.core import changelog
 from assets.core.db.bulk_sql import insert_change_entries, insert_rows
 from assets.core.inputs import require_user
+from assets.field_types import bool_from_text
 from assets.models import ChangeLogEntry, Organization
 from assets.transfer.report import ImportReport
 
 from .models import AssetGroup, GroupMembership
-from .permissions import can_change_groups_of, can_file_assets_in, visible_groups
-from .services import lock_trees
+from .permissions import can_change_groups_of, visible_groups
+from .services import fileable_group_ids, lock_trees
 
 SEPARATOR = "/"
-TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no", ""}
 
 
 def split_path(raw) -> list[str] | None:
@@ -103,8 +103,9 @@ def import_groups(
                 errors.append(("description", "must be text of at most 10000 characters"))
             exclusive = record.get("exclusive", False)
             if isinstance(exclusive, str):
-                exclusive = exclusive.strip().lower()
-                exclusive = True if exclusive in TRUE_WORDS else False if exclusive in FALSE_WORDS else exclusive
+                # An empty cell is the default (not exclusive); other text must be a boolean word.
+                word = bool_from_text(exclusive)
+                exclusive = word if word is not None else False if not exclusive.strip() else exclusive.strip().lower()
             if exclusive is None:
                 exclusive = False
             if not isinstance(exclusive, bool):
@@ -258,7 +259,7 @@ def export_groups(user, organization: Organization):
 class GroupsColumn:
     """The `groups` column of asset imports and exports: the asset's groups of the organization
     that the user can see, as paths separated by ';'. On import it replaces the asset's
-    memberships in the groups the user may see and file in (services.may_file); memberships in
+    memberships in the groups the user may see and file in (services.fileable_group_ids); memberships in
     other groups stay, like services.replace_members keeps what the user can't see. A group the
     user can see but not file in may be listed when the asset is in it already (no change). An
     exclusive tree may hold the asset once: filing it into such a tree takes it out of the
@@ -269,13 +270,7 @@ class GroupsColumn:
         roots = {g.tree_id: g for g in AssetGroup.objects.filter(organization=organization, parent__isnull=True)}
         root_of = {group.pk: roots[group.tree_id] for group in groups}
         visible = {group.pk for group in groups}
-        # services.may_file: change_org_assets on the organization, or change on the group.
-        if can_file_assets_in(user, organization.pk) or can_change_groups_of(user, organization.pk):
-            fileable = visible
-        else:
-            fileable = visible & set(
-                visible_groups(user, "change").filter(organization=organization).values_list("pk", flat=True)
-            )
+        fileable = fileable_group_ids(user, organization.pk, visible)
         existing_ids = [row.existing.pk for row in rows if row.existing is not None]
         current = _memberships(organization, existing_ids)
         wanted: dict[str, set[int]] = {}

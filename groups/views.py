@@ -17,10 +17,12 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from assets.core.errors import Conflict, DomainError, ValidationFailed
+from assets.core.forms import error_text
+from assets.core.inputs import id_from_text
 from assets.core.pagination import SortKey, paginate
 from assets.models import Asset, Organization
 from assets.services.assets import asset_detail_queryset
-from assets.views.common import current_organization, organization_by_id, organization_list, parse_id
+from assets.views.common import current_organization, organization_by_id, organization_list
 
 from . import services
 from .models import AssetGroup
@@ -63,19 +65,10 @@ def _int_param(request, name: str) -> int | None:
     raw = request.GET.get(name) or request.POST.get(name)
     if raw in (None, ""):
         return None
-    value = parse_id(raw)
+    value = id_from_text(raw)
     if value is None:
         raise Http404(f"{name} is not an id")
     return value
-
-
-def _error_text(exc: DomainError) -> str:
-    """The detail, and for invalid input every field error that the detail doesn't say yet."""
-    if not isinstance(exc, ValidationFailed):
-        return exc.detail
-    lines = [f"{e['field']}: {e['message']}" if e.get("field") else e.get("message", "") for e in exc.errors]
-    lines = [line for line in lines if line and line not in exc.detail]
-    return f"{exc.detail}: {'; '.join(lines)}" if lines else exc.detail
 
 
 def domain_errors_as_messages(view):
@@ -92,7 +85,7 @@ def domain_errors_as_messages(view):
                 "this is its current state, try again.",
             )
         except DomainError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return redirect(_back_url(request, kwargs.get("group_id")))
 
     return wrapper
@@ -102,7 +95,7 @@ def _back_url(request, group_id) -> str:
     if group_id is not None and visible_groups(request.user).filter(pk=group_id).exists():
         return reverse("groups:group", args=[group_id])
     organization_id = request.POST.get("organization_id") or request.GET.get("organization")
-    if parse_id(organization_id) is not None:
+    if id_from_text(organization_id) is not None:
         return f"{reverse('groups:tree')}?{urlencode({'organization': organization_id})}"
     return reverse("groups:tree")
 
@@ -307,7 +300,7 @@ def _version(request) -> int | None:
     raw = request.POST.get("version")
     if raw in (None, ""):
         return None
-    value = parse_id(raw)
+    value = id_from_text(raw)
     if value is None:
         raise ValidationFailed.field("version", "must be a number")
     return value
@@ -347,7 +340,7 @@ def rename(request, group_id: int):
 @domain_errors_as_messages
 def move(request, group_id: int):
     raw = request.POST.get("parent_id", "")
-    parent_id = parse_id(raw)
+    parent_id = id_from_text(raw)
     if raw != "" and parent_id is None:
         raise ValidationFailed.field("parent_id", "choose a group")
     group = services.update_group(request.user, group_id, version=_version(request), parent_id=parent_id)
@@ -373,7 +366,7 @@ def delete(request, group_id: int):
 @require_POST
 @domain_errors_as_messages
 def add_members(request, group_id: int):
-    asset_ids = [parse_id(value) for value in request.POST.getlist("asset_id")]
+    asset_ids = [id_from_text(value) for value in request.POST.getlist("asset_id")]
     if not asset_ids or None in asset_ids:
         raise ValidationFailed.field("asset_id", "choose an asset")
     change = services.add_members(request.user, group_id, asset_ids)

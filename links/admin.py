@@ -4,54 +4,15 @@ on the form instead of failing the request, and the change log records admin edi
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin
 
-from assets.admin import DeletesThroughService
-from assets.core.errors import DomainError
+from assets.admin import ServiceAdmin, ServiceForm
 
 from . import services
-from .forms import add_domain_error
 from .models import Link, LinkType
 
 LINK_FIELD_NAMES = {"source_id": "source", "target_id": "target", "link_type": "link_type"}
 LINK_TYPE_FIELD_NAMES = {"organization_id": "organization"}
-
-
-class ServiceForm(forms.ModelForm):
-    """A model form whose save is a service call (`write()`, defined by each form) made while
-    validating."""
-
-    user = None  # set per request by ServiceAdmin.get_form
-    field_names: dict[str, str] = {}
-
-    def validate_unique(self):
-        # Uniqueness is the database's job (turned into DUPLICATE by the services).
-        pass
-
-    def _post_clean(self):
-        super()._post_clean()
-        if self.errors:
-            return
-        try:
-            self.instance = self.write()
-        except DomainError as exc:
-            add_domain_error(self, exc, self.field_names)
-
-    def save(self, commit=True):
-        return self.instance
-
-    def save_m2m(self):
-        """Links and link types have no many-to-many fields."""
-
-
-class ServiceAdmin(DeletesThroughService, admin.ModelAdmin):
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
-
-    def save_model(self, request, obj, form, change):
-        """The form already saved through the service."""
 
 
 class LinkTypeForm(ServiceForm):

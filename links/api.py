@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import JsonResponse
 from ninja import Router, Status
 
-from assets.api import ERRORS, only_params, page_body
+from assets.core.api import ERRORS, id_filter, only_params, page_body
 from assets.core.pagination import SortKey, paginate
 
 from . import queries, serializers, services
@@ -82,7 +82,8 @@ def list_links(request, source_id: int | None = None, target_id: int | None = No
     only_params(request, "source_id", "target_id", "asset_id", "link_type", "tag")
     queryset = queries.filter_links(
         services.link_queryset(services.visible_links(request.auth)),
-        source_id=source_id, target_id=target_id, asset_id=asset_id, link_type=link_type, tag=tag,
+        source_id=id_filter(source_id, "source_id"), target_id=id_filter(target_id, "target_id"),
+        asset_id=id_filter(asset_id, "asset_id"), link_type=link_type, tag=tag,
     )
     page = paginate(queryset, [], limit=limit, cursor=cursor, with_count=count)
     return page_body(page, serializers.link_data)

@@ -20,14 +20,4 @@ class LinksConfig(AppConfig):
     verbose_name = "Asset links"
 
     def ready(self):
-        from assets.queries import register_asset_filter
-        from assets.services.assets import asset_delete_hooks
-        from assets.services.changes import register_change_scope
-
-        from . import services
-
-        if services.log_links_of_deleted_asset not in asset_delete_hooks:
-            asset_delete_hooks.append(services.log_links_of_deleted_asset)
-        register_asset_filter("linked_to", services.linked_to_filter, with_user=True)
-        register_change_scope("link", services.link_change_scope)
         post_migrate.connect(_ensure_system_link_types, sender=self, dispatch_uid="links.system_link_types")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from assets.core.errors import DomainError
+from assets.core.forms import place_errors
 
 from .models import LinkKind, LinkType
 
@@ -62,18 +63,6 @@ class EditLinkForm(forms.Form):
 
 
 def add_domain_error(form: forms.Form, exc: DomainError, fields: dict[str, str] | None = None) -> None:
-    """Put a service error on the form: validation errors on their fields (renamed through
-    `fields`), anything else as a non-field error."""
+    """place_errors with the service's field names renamed through `fields`."""
     fields = fields or {}
-    if exc.status != 400:
-        # Conflicts, cycles, duplicates and refusals explain themselves best in a sentence.
-        form.add_error(None, exc.detail)
-        return
-    placed = False
-    for error in exc.errors:
-        name = fields.get(str(error.get("field", "")), str(error.get("field", "")))
-        if name in form.fields:
-            form.add_error(name, error.get("message", exc.detail))
-            placed = True
-    if not placed:
-        form.add_error(None, exc.detail)
+    place_errors(form, exc, lambda name, message: (fields.get(name, name), message))

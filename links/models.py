@@ -13,6 +13,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
+from assets.core.catalogue import CatalogueQuerySet
 from assets.models import Asset, Organization, VersionedModel
 
 
@@ -39,6 +40,8 @@ class LinkType(VersionedModel):
     source_type_codes = models.JSONField(default=list, blank=True, help_text="Asset type codes allowed as source; empty = any.")
     target_type_codes = models.JSONField(default=list, blank=True, help_text="Asset type codes allowed as target; empty = any.")
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = CatalogueQuerySet.as_manager()
 
     change_log_type = "link_type"
 

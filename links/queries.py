@@ -16,7 +16,7 @@ from django.db.models.expressions import RawSQL
 
 from assets.access.permissions import asset_condition
 from assets.core.errors import NotFound, ValidationFailed
-from assets.core.inputs import is_id
+from assets.core.inputs import id_from_text, is_id
 from assets.core.pagination import SortKey, paginate
 from assets.models import Asset
 from assets.services.assets import get_asset
@@ -304,10 +304,11 @@ def with_tag(queryset, tag: str):
 
 
 def filter_links(queryset, *, source_id=None, target_id=None, asset_id=None, link_type=None, tag=None):
+    # A link type is named by its code or, in digits, by its id.
+    by_id = bool(link_type) and link_type.isdigit()
+    link_type_id = id_from_text(link_type) if by_id else None
     ids = [value for value in (source_id, target_id, asset_id) if value is not None]
-    if link_type and link_type.isascii() and link_type.isdigit():
-        ids.append(int(link_type))
-    if not all(is_id(value) for value in ids):
+    if not all(is_id(value) for value in ids) or (by_id and link_type_id is None):
         return queryset.none()
     if source_id is not None:
         queryset = queryset.filter(source_id=source_id)
@@ -316,8 +317,7 @@ def filter_links(queryset, *, source_id=None, target_id=None, asset_id=None, lin
     if asset_id is not None:
         queryset = queryset.filter(Q(source_id=asset_id) | Q(target_id=asset_id))
     if link_type:
-        by_id = link_type.isascii() and link_type.isdigit()
-        queryset = queryset.filter(link_type_id=int(link_type)) if by_id else queryset.filter(link_type__code=link_type)
+        queryset = queryset.filter(link_type_id=link_type_id) if by_id else queryset.filter(link_type__code=link_type)
     if tag is not None:
         queryset = with_tag(queryset, tag)
     return queryset

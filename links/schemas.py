@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from assets.schemas import PageInfo, Strict
 
@@ -108,7 +108,8 @@ class LinkCreate(Strict):
     alias: str | None = None
     tags: list[str] | None = None
     properties: dict[str, Any] | None = None
-    sequence: int | None = None
+    # Strict: pydantic would read true/false as 1/0, which the service refuses as a sequence.
+    sequence: StrictInt | None = None
     description: str | None = None
 
 
@@ -117,7 +118,8 @@ class LinkPatch(Strict):
     alias: str | None = Field(None, description='"" or null removes the alias')
     tags: list[str] | None = None
     properties: dict[str, Any] | None = None
-    sequence: int | None = None
+    # Strict: pydantic would read true/false as 1/0, which the service refuses as a sequence.
+    sequence: StrictInt | None = None
     description: str | None = None
 
 
@@ -127,7 +129,8 @@ class OutgoingLinkIn(Strict):
     alias: str | None = None
     tags: list[str] | None = None
     properties: dict[str, Any] | None = None
-    sequence: int | None = None
+    # Strict: pydantic would read true/false as 1/0, which the service refuses as a sequence.
+    sequence: StrictInt | None = None
     description: str | None = None
 
 

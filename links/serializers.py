@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from assets.core.catalogue import ORGANIZATION, origin
 from assets.models import Asset, Organization
 
 from .models import Link, LinkType
-from .services import origin_of
 
 
 def link_type_data(link_type: LinkType, organization: Organization | None = None) -> dict:
-    origin = origin_of(link_type, organization)
+    seen_from = origin(link_type, organization)
     in_use = getattr(link_type, "in_use", None)
     return {
         "id": link_type.pk,
@@ -23,8 +23,8 @@ def link_type_data(link_type: LinkType, organization: Organization | None = None
         "allow_alias": link_type.allow_alias,
         "source_type_codes": link_type.source_type_codes,
         "target_type_codes": link_type.target_type_codes,
-        "origin": origin,
-        "can_be_deleted": origin == "ORGANIZATION" and in_use is False,
+        "origin": seen_from,
+        "can_be_deleted": seen_from == ORGANIZATION and in_use is False,
         "version": link_type.version,
         "created_at": link_type.created_at,
         "updated_at": link_type.updated_at,

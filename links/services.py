@@ -20,11 +20,11 @@ from django.utils import timezone
 from assets.access.permissions import ORG_ASSET_CODENAMES, asset_condition, can_manage_org, snapshot
 from assets.core import changelog
 from assets.core.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, PayloadTooLarge, ValidationFailed
-from assets.core.inputs import clean_text, id_from_text, is_id, require_user, unique_or_duplicate
+from assets.core.inputs import clean_text, id_from_text, is_id, require_id, require_user, unique_or_duplicate
 from assets.core.versioning import check_version, delete_versioned, hold_rows, lock_row, save_versioned
 from assets.models import Asset, ChangeLogEntry, Organization
 from assets.services.assets import get_asset
-from assets.services.organizations import get_organization, visible_organizations
+from assets.services.organizations import get_organization
 
 from .models import Link, LinkKind, LinkType
 from .system_types import SYSTEM_LINK_TYPES
@@ -48,39 +48,16 @@ SYSTEM_CODES = frozenset(spec["code"] for spec in SYSTEM_LINK_TYPES)
 
 
 # --- link types ---------------------------------------------------------------------------------
-def types_for_organization(organization: Organization):
-    """System link types, the organization's own and those inherited from its ancestors."""
-    lineage = organization.get_ancestors(include_self=True).values("pk")
-    return LinkType.objects.filter(Q(organization__isnull=True) | Q(organization_id__in=lineage))
-
-
 def visible_link_types(user, organization_id: int | None = None):
     """(queryset, organization): with an organization, the types usable there; otherwise the
-    system types and those of every organization the user can see (with inherited ones)."""
+    system types and those of every organization the user can see (assets.core.catalogue)."""
     require_user(user)
     if organization_id is not None:
         if not is_id(organization_id):
             raise NotFound(f"organization {organization_id} does not exist")
         organization = get_organization(user, organization_id)
-        return types_for_organization(organization), organization
-    if user.is_superuser:
-        return LinkType.objects.all(), None
-    lineage = Organization.objects.filter(
-        Exists(
-            visible_organizations(user).filter(
-                tree_id=OuterRef("tree_id"), lft__gte=OuterRef("lft"), rght__lte=OuterRef("rght")
-            )
-        )
-    ).values("pk")
-    return LinkType.objects.filter(Q(organization__isnull=True) | Q(organization_id__in=lineage)), None
-
-
-def origin_of(link_type: LinkType, organization: Organization | None) -> str:
-    if link_type.organization_id is None:
-        return "SYSTEM"
-    if organization is None or link_type.organization_id == organization.pk:
-        return "ORGANIZATION"
-    return "PARENT_ORGANIZATION"
+        return LinkType.objects.available_to(organization), organization
+    return LinkType.objects.visible_to(user), None
 
 
 def with_usage(queryset):
@@ -259,7 +236,7 @@ def resolve_link_type(reference, available: list[LinkType], organization: Organi
 
 
 def available_link_types(organization: Organization) -> list[LinkType]:
-    return list(types_for_organization(organization).select_related("organization"))
+    return list(LinkType.objects.available_to(organization).select_related("organization"))
 
 
 # --- link values --------------------------------------------------------------------------------
@@ -347,30 +324,36 @@ def clean_link_values(link_type: LinkType, raw: dict, prefix: str = "") -> tuple
     return values, errors
 
 
-def type_restriction_errors(link_type: LinkType, source: Asset, target: Asset, prefix: str = "") -> list[dict]:
+def link_rule_errors(link_type: LinkType, source: tuple[int, str], target: tuple[int, str], *, prefix: str = "",
+                     fields: tuple[str, str] = ("source_id", "target_id")) -> list[dict]:
+    """The rules every link obeys whichever surface writes it (REST, the replace-all PUT, the
+    import): no link from an asset to itself, and the type's source and target restrictions.
+    `source` and `target` are (asset id, asset type code); `fields` name the two ends in errors."""
+    (source_id, source_type), (target_id, target_type) = source, target
+    source_field, target_field = (f"{prefix}{name}" for name in fields)
+    if source_id == target_id:
+        return [{"field": target_field, "message": "a link can't connect an asset to itself"}]
     errors = []
-    if link_type.source_type_codes and source.type.code not in link_type.source_type_codes:
+    if link_type.source_type_codes and source_type not in link_type.source_type_codes:
         errors.append({
-            "field": f"{prefix}source_id",
+            "field": source_field,
             "message": f"link type {link_type.code} needs a source of type {', '.join(link_type.source_type_codes)}",
         })
-    if link_type.target_type_codes and target.type.code not in link_type.target_type_codes:
+    if link_type.target_type_codes and target_type not in link_type.target_type_codes:
         errors.append({
-            "field": f"{prefix}target_id",
+            "field": target_field,
             "message": f"link type {link_type.code} needs a target of type {', '.join(link_type.target_type_codes)}",
         })
     return errors
 
 
-def _check_id(value, field_name: str) -> int:
-    if not is_id(value):
-        raise ValidationFailed.field(field_name, "must be a positive integer id")
-    return value
+def _ends(source: Asset, target: Asset) -> tuple[tuple[int, str], tuple[int, str]]:
+    return (source.pk, source.type.code), (target.pk, target.type.code)
 
 
 def _endpoint(user, asset_id, field_name: str) -> Asset:
     """An asset the user may change: 404 when they can't see it, 403 when they only see it."""
-    return get_asset(user, _check_id(asset_id, field_name), "change",
+    return get_asset(user, require_id(asset_id, field_name), "change",
                      queryset=Asset.objects.select_related("type", "organization"))
 
 
@@ -500,12 +483,12 @@ def create_link(user, *, link_type, source_id, target_id, **raw) -> Link:
         raise ValidationFailed(f"unknown fields: {', '.join(sorted(unknown))}")
     source = _endpoint(user, source_id, "source_id")
     target = _endpoint(user, target_id, "target_id")
-    if source.pk == target.pk:
-        raise ValidationFailed.field("target_id", "a link can't connect an asset to itself")
     _hold_assets([source.pk, target.pk])
     resolved = resolve_link_type(link_type, available_link_types(source.organization), source.organization)
+    rule_errors = link_rule_errors(resolved, *_ends(source, target))
+    if rule_errors:
+        raise ValidationFailed("the link is not valid", errors=rule_errors)
     values, errors = clean_link_values(resolved, raw)
-    errors.extend(type_restriction_errors(resolved, source, target))
     if errors:
         raise ValidationFailed("the link is not valid", errors=errors)
     link = _insert_link(user, resolved, source, target, values)
@@ -573,7 +556,7 @@ def _replace_entries(user, source: Asset, entries) -> list[_Entry]:
             errors.append({"field": f"links.{i}", "message": "must be an object"})
             continue
         try:
-            target_ids.append(_check_id(raw.get("target_id"), f"links.{i}.target_id"))
+            target_ids.append(require_id(raw.get("target_id"), f"links.{i}.target_id"))
         except ValidationFailed as exc:
             errors.extend(exc.errors)
     if errors:
@@ -599,11 +582,8 @@ def _replace_entries(user, source: Asset, entries) -> list[_Entry]:
             errors.extend(exc.errors)
             continue
         target = targets[raw["target_id"]]
-        if target.pk == source.pk:
-            errors.append({"field": f"{prefix}target_id", "message": "a link can't connect an asset to itself"})
-            continue
         values, entry_errors = clean_link_values(link_type, {k: v for k, v in raw.items() if k in LINK_FIELDS}, prefix)
-        entry_errors.extend(type_restriction_errors(link_type, source, target, prefix))
+        entry_errors.extend(link_rule_errors(link_type, *_ends(source, target), prefix=prefix))
         errors.extend(entry_errors)
         if entry_errors:
             continue

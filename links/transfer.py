@@ -17,12 +17,14 @@ from assets.core import changelog
 from assets.core.db.bulk_sql import insert_change_entries, insert_rows
 from assets.core.errors import PayloadTooLarge, ValidationFailed
 from assets.core.inputs import require_user
+from assets.core.versioning import bulk_save_versioned, lock_stale
 from assets.models import Asset, ChangeLogEntry, Organization
+from assets.services.assets import allowed_asset_ids
 from assets.transfer.formats import JSONValueError, loads_strict
 from assets.transfer.report import ImportReport
 
 from .models import Link, LinkKind
-from .services import available_link_types, clean_link_values, lock_hierarchy, resolve_link_type
+from .services import available_link_types, clean_link_values, link_rule_errors, lock_hierarchy, resolve_link_type
 
 COLUMNS = ["source_key", "target_key", "link_type", "alias", "tags", "properties", "sequence", "description",
            "source_organization", "target_organization"]
@@ -119,14 +121,6 @@ def _assets_by_key(organization: Organization, keys: set[str]) -> dict[str, tupl
     return found
 
 
-def _ids_allowed(user, ids: list[int], action: str) -> set[int]:
-    allowed = set()
-    for start in range(0, len(ids), KEY_CHUNK):
-        allowed.update(Asset.objects.visible_to(user, action).filter(pk__in=ids[start:start + KEY_CHUNK])
-                       .values_list("pk", flat=True))
-    return allowed
-
-
 def import_links(
     user, organization: Organization, records, *, from_csv: bool, update: bool = False, dry_run: bool = False,
     continue_on_error: bool = False, batch_size: int = 1000, progress=None,
@@ -192,8 +186,8 @@ def import_links(
     assets = {(org_key, key): found for org_key, keys in keys_by_org.items()
               for key, found in _assets_by_key(organizations[org_key], keys).items()}
     all_ids = sorted({pk for pk, _ in assets.values()})
-    visible = _ids_allowed(user, all_ids, "view")
-    changeable = _ids_allowed(user, all_ids, "change")
+    visible = allowed_asset_ids(user, all_ids, "view")
+    changeable = allowed_asset_ids(user, all_ids, "change")
 
     with transaction.atomic():
         if not dry_run:
@@ -213,15 +207,8 @@ def import_links(
                     ids[side] = found
             link_type = row["link_type"]
             if len(ids) == 2:
-                (source_id, source_type), (target_id, target_type) = ids["source"], ids["target"]
-                if source_id == target_id:
-                    row_errors.append(("target_key", "a link can't connect an asset to itself"))
-                if link_type.source_type_codes and source_type not in link_type.source_type_codes:
-                    row_errors.append(("source_key", f"link type {link_type.code} needs a source of type "
-                                                     f"{', '.join(link_type.source_type_codes)}"))
-                if link_type.target_type_codes and target_type not in link_type.target_type_codes:
-                    row_errors.append(("target_key", f"link type {link_type.code} needs a target of type "
-                                                     f"{', '.join(link_type.target_type_codes)}"))
+                row_errors.extend((error["field"], error["message"]) for error in link_rule_errors(
+                    link_type, ids["source"], ids["target"], fields=("source_key", "target_key")))
             if row_errors:
                 for field_name, message in row_errors:
                     report.fail(row["line"], field_name, message)
@@ -284,7 +271,16 @@ def import_links(
                 report.unchanged += 1
         if dry_run or (report.errors and not continue_on_error):
             return report
-        _write(user, accepted, batch_size=batch_size)
+        try:
+            with transaction.atomic():
+                _write(user, accepted, batch_size=batch_size)
+        except StaleLinks as stale:
+            for row in stale.rows:
+                current = stale.current[row["existing"].pk]
+                report.fail(row["line"], "target_key", f"the link changed while importing (version "
+                            f"{row['existing'].version}, now {current if current is not None else 'deleted'}); run again")
+            report.failed = len(bad_lines | {row["line"] for row in stale.rows})
+            return report
         report.written = True
     return report
 
@@ -317,35 +313,41 @@ def _write(user, rows, *, batch_size: int) -> None:
             "pk", "link_type_id", "kind", "source_id", "target_id", "alias"
         )
     }
-    changed = []
-    for r in rows:
-        if r["existing"] is not None and _changes(r):
-            link = r["existing"]
-            before = link.to_change_dict()
-            for name, value in _changes(r).items():
-                setattr(link, name, value)
-            link.version += 1
-            link.updated_at = now
-            changed.append((link, before))
-    Link.objects.bulk_update([link for link, _ in changed],
-                             ["tags", "properties", "sequence", "description", "version", "updated_at"],
-                             batch_size=batch_size)
+    changed = [r for r in rows if r["existing"] is not None and _changes(r)]
+    # Validated as read: lock the links to update and refuse the file if any changed since.
+    stale = lock_stale(Link, {r["existing"].pk: r["existing"].version for r in changed})
+    if stale:
+        raise StaleLinks([r for r in changed if r["existing"].pk in stale], stale)
+    befores = []
+    for r in changed:
+        link = r["existing"]
+        befores.append(link.to_change_dict())
+        for name, value in _changes(r).items():
+            setattr(link, name, value)
+        link.updated_at = now
+    bulk_save_versioned([r["existing"] for r in changed], ["tags", "properties", "sequence", "description", "updated_at"],
+                        batch_size=batch_size)
     organization_of = {r["source_id"]: r["organization_id"] for r in rows}
-    user_name, request_id = user.username, changelog.request_id_var.get()
-    entries = []
+    created = []
     for r in new_rows:
-        pk = ids[r["identity"]]
         after = {"link_type_id": r["link_type"].pk, "source_id": r["source_id"], "target_id": r["target_id"],
                  "alias": r["values"].get("alias"), "tags": r["values"].get("tags", []),
                  "properties": r["values"].get("properties", {}), "sequence": r["values"].get("sequence", 0),
                  "description": r["values"].get("description", "")}
-        entries.append((now, user_id, user_name, ChangeLogEntry.Action.CREATE, "link", pk,
-                        f"{r['link_type'].pk}: {r['source_id']} -> {r['target_id']}", organization_of[r["source_id"]], None, after,
-                        request_id))
-    for link, before in changed:
-        entries.append((now, user_id, user_name, ChangeLogEntry.Action.UPDATE, "link", link.pk, str(link),
-                        organization_of[link.source_id], before, link.to_change_dict(), request_id))
+        created.append((ids[r["identity"]], f"{r['link_type'].pk}: {r['source_id']} -> {r['target_id']}",
+                        organization_of[r["source_id"]], None, after))
+    entries = changelog.entry_rows(user, ChangeLogEntry.Action.CREATE, "link", created, time=now)
+    entries += changelog.entry_rows(user, ChangeLogEntry.Action.UPDATE, "link", [
+        (r["existing"].pk, r["existing"], organization_of[r["existing"].source_id], before, r["existing"].to_change_dict())
+        for r, before in zip(changed, befores, strict=True)
+    ], time=now)
     insert_change_entries(entries, batch_size=batch_size)
+
+
+class StaleLinks(Exception):
+    def __init__(self, rows: list[dict], current: dict):
+        super().__init__()
+        self.rows, self.current = rows, current
 
 
 def export_links(user, organization: Organization):

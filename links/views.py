@@ -15,10 +15,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from assets.core.errors import Conflict, DomainError, NotFound, ValidationFailed
-from assets.core.inputs import is_id
+from assets.core.inputs import id_from_text, is_id
 from assets.models import Asset
 from assets.services.assets import get_asset, visible_assets
-from assets.views.common import parse_id, staff_page
+from assets.views.common import staff_page
 
 from . import queries, services
 from .forms import INCOMING, AddLinkForm, EditLinkForm, add_domain_error
@@ -143,7 +143,7 @@ def add_link(request, asset_id: int):
 def _link_write(request, link_id: int, write):
     """Runs an edit or removal of a link from the panel of the asset in `asset_id` and answers
     with that panel, the service's error shown on it."""
-    asset = _asset(request.user, parse_id(request.POST.get("asset_id")) or 0)
+    asset = _asset(request.user, id_from_text(request.POST.get("asset_id")) or 0)
     try:
         write()
     except Conflict:
@@ -159,7 +159,7 @@ def edit_link(request, link_id: int):
     form = EditLinkForm(request.POST)
     if not form.is_valid():
         messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
-        asset = _asset(request.user, parse_id(request.POST.get("asset_id")) or 0)
+        asset = _asset(request.user, id_from_text(request.POST.get("asset_id")) or 0)
         return _back_to_panel(request, asset) or _render_panel(request, asset)
     changes = {"version": form.cleaned_data["version"]}
     if request.POST.get("tags", "") != request.POST.get("tags_shown", ""):
@@ -172,7 +172,7 @@ def edit_link(request, link_id: int):
 @require_POST
 @staff_page
 def delete_link(request, link_id: int):
-    version = parse_id(request.POST.get("version"))
+    version = id_from_text(request.POST.get("version"))
     return _link_write(request, link_id, lambda: services.delete_link(request.user, link_id, version=version))
 
 
@@ -180,7 +180,7 @@ def delete_link(request, link_id: int):
 @staff_page
 def picker(request):
     """Type-ahead search of visible assets for the add-link form: radio options named target_id."""
-    asset_id = parse_id(request.GET.get("asset_id"))
+    asset_id = id_from_text(request.GET.get("asset_id"))
     query = request.GET.get("q", "")[:200]
     picker = _picker_assets(request.user, asset_id, query) if query.strip() else None
     context = {"picker": picker, "query": query}
@@ -216,10 +216,10 @@ def hierarchy_children(request, asset_id: int):
     """Rows of one level below an asset, inserted after its row (hx-swap afterend); the
     "… and N more" row fetches the next page in place of itself."""
     asset = _asset(request.user, asset_id)
-    level = parse_id(request.GET.get("level")) or 1
+    level = id_from_text(request.GET.get("level")) or 1
     if level > queries.MAX_TREE_DEPTH * 4:
         return HttpResponseBadRequest("level is too deep")
-    shown_before = parse_id(request.GET.get("shown")) or 0
+    shown_before = id_from_text(request.GET.get("shown")) or 0
     cursor = request.GET.get("cursor") or None
     try:
         page, hidden = queries.child_page(request.user, asset, cursor=cursor)

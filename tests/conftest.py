@@ -13,6 +13,14 @@ from assets.access.tokens import issue_token
 from .factories import make_org, make_type, make_user
 
 
+def pytest_configure(config):
+    """Tests make users by the thousand and the production hasher is slow on purpose; the
+    test run (and only the test run) stores passwords with a fast one."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 class ApiClient:
     """Real HTTP through Django's test client, JSON in and out, `Authorization: Bearer`."""
 

@@ -54,3 +54,16 @@ def test_production_can_insist_on_a_secret_key():
     result = settings_with(DJANGO_REQUIRE_SECRET_KEY="1")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_only_the_test_run_hashes_passwords_with_the_fast_hasher():
+    from django.contrib.auth.hashers import get_hasher
+
+    assert get_hasher().algorithm == "md5"
+    probe = "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'\n" \
+            "from django.contrib.auth.hashers import get_hasher; print(get_hasher().algorithm)"
+    clean = {k: v for k, v in os.environ.items() if k not in VARIABLES}
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=clean, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "pbkdf2_sha256"

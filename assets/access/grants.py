@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group as Team
-from django.contrib.auth.models import Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from guardian.shortcuts import assign_perm, remove_perm
 
+from assets import extensions
 from assets.access.permissions import (
     ASSET_CODENAMES,
     ORG_PERMISSIONS,
@@ -23,11 +25,11 @@ from assets.access.permissions import (
 )
 from assets.core import changelog
 from assets.core.errors import Forbidden, NotFound, ValidationFailed
-from assets.core.inputs import clean_text, is_id, require_user, unique_or_duplicate
+from assets.core.inputs import clean_text, is_id, require_id, require_user, unique_or_duplicate
 from assets.core.pagination import _decode, _encode, clean_limit
 from assets.models import (
     Asset,
-    AssetGroupObjectPermission,
+    AssetTeamObjectPermission,
     AssetUserObjectPermission,
     Organization,
     OrganizationGroupObjectPermission,
@@ -57,13 +59,6 @@ class GrantTarget:
     is_visible: object = None
 
 
-_targets: dict[str, GrantTarget] = {}
-
-
-def register_grant_target(target: GrantTarget) -> None:
-    _targets[target.object_type] = target
-
-
 def _fetch_organization(user, object_id):
     organization = Organization.objects.filter(pk=object_id).first()
     if organization is None:
@@ -86,24 +81,24 @@ def _asset_visible(user, asset) -> bool:
     return Asset.objects.visible_to(user).filter(pk=asset.pk).exists()
 
 
-register_grant_target(
-    GrantTarget(
-        "organization", "assets", ORG_PERMISSIONS, _fetch_organization, lambda o: o.pk,
-        OrganizationUserObjectPermission, OrganizationGroupObjectPermission,
-        organization_path="content_object_id", is_visible=_organization_visible,
+@cache
+def _targets() -> Mapping[str, GrantTarget]:
+    """object_type -> GrantTarget: organizations and assets, and what the extensions add
+    (AssetExtension.grant_targets)."""
+    core = (
+        GrantTarget(
+            "organization", "assets", ORG_PERMISSIONS, _fetch_organization, lambda o: o.pk,
+            OrganizationUserObjectPermission, OrganizationGroupObjectPermission,
+            organization_path="content_object_id", is_visible=_organization_visible,
+        ),
+        GrantTarget(
+            "asset", "assets", ASSET_CODENAMES["view"], _fetch_asset, lambda a: a.organization_id,
+            AssetUserObjectPermission, AssetTeamObjectPermission,
+            organization_path="content_object__organization_id", is_visible=_asset_visible,
+        ),
     )
-)
-register_grant_target(
-    GrantTarget(
-        "asset", "assets", ASSET_CODENAMES["view"], _fetch_asset, lambda a: a.organization_id,
-        AssetUserObjectPermission, AssetGroupObjectPermission,
-        organization_path="content_object__organization_id", is_visible=_asset_visible,
-    )
-)
-
-
-def grant_targets() -> dict[str, GrantTarget]:
-    return dict(_targets)
+    targets = core + tuple(t for extension in extensions.installed() for t in extension.grant_targets())
+    return extensions.merged("grant target", ((target.object_type, target) for target in targets))
 
 
 def _require_superuser(user) -> None:
@@ -174,7 +169,7 @@ def list_teams(actor):
     condition = Q(user=actor)
     managed = snapshot(actor).organizations_with({"manage_org"})
     if managed:
-        for target in _targets.values():
+        for target in _targets().values():
             path = target.organization_path or "content_object__organization_id"
             condition |= Q(pk__in=target.team_table.objects.filter(**{f"{path}__in": managed}).values("group_id"))
     own_membership = Prefetch("user_set", queryset=User.objects.filter(pk=actor.pk))
@@ -203,7 +198,7 @@ def get_team(actor, team_id: int):
 def add_team_members(actor, team_id: int, user_ids: list[int]):
     _require_superuser_for_teams(actor)
     team = get_team(actor, team_id)
-    user_ids = [_check_user_id(u) for u in user_ids]
+    user_ids = [require_id(u, "user_ids", f"{u!r} is not a user id") for u in user_ids]
     users = list(User.objects.filter(pk__in=user_ids))
     missing = sorted(set(user_ids) - {u.pk for u in users})
     if missing:
@@ -230,12 +225,6 @@ def remove_team_member(actor, team_id: int, user_id: int):
     return team
 
 
-def _check_user_id(value) -> int:
-    if not is_id(value):
-        raise ValidationFailed.field("user_ids", f"{value!r} is not a user id")
-    return value
-
-
 @dataclass
 class GrantRequest:
     permission: str
@@ -247,9 +236,9 @@ class GrantRequest:
 
 def _resolve_grant(actor, request: GrantRequest):
     require_user(actor)
-    target = _targets.get(request.object_type)
+    target = _targets().get(request.object_type)
     if target is None:
-        raise ValidationFailed.field("object_type", f"must be one of {', '.join(sorted(_targets))}")
+        raise ValidationFailed.field("object_type", f"must be one of {', '.join(sorted(_targets()))}")
     codename = request.permission.split(".", 1)[-1] if isinstance(request.permission, str) else None
     if codename not in target.codenames:
         raise ValidationFailed.field(
@@ -318,12 +307,12 @@ def list_permissions(actor, *, object_type=None, object_id=None, user_id=None, l
     manage, and their own. Keyset-paged over (grant table, id). Returns (rows, next cursor)."""
     require_user(actor)
     limit = clean_limit(limit)
-    if object_type is not None and object_type not in _targets:
-        raise ValidationFailed.field("object_type", f"must be one of {', '.join(sorted(_targets))}")
+    if object_type is not None and object_type not in _targets():
+        raise ValidationFailed.field("object_type", f"must be one of {', '.join(sorted(_targets()))}")
     tables = [
         (name, holder_kind, table)
-        for name in ([object_type] if object_type else sorted(_targets))
-        for holder_kind, table in (("user", _targets[name].user_table), ("team", _targets[name].team_table))
+        for name in ([object_type] if object_type else sorted(_targets()))
+        for holder_kind, table in (("user", _targets()[name].user_table), ("team", _targets()[name].team_table))
     ]
     start_table, after_pk = 0, 0
     if cursor:
@@ -340,7 +329,7 @@ def list_permissions(actor, *, object_type=None, object_id=None, user_id=None, l
     positions: list[tuple[int, int]] = []
     for index in range(start_table, len(tables)):
         name, holder_kind, table = tables[index]
-        target = _targets[name]
+        target = _targets()[name]
         qs = table.objects.select_related("permission").order_by("pk")
         if index == start_table and after_pk:
             qs = qs.filter(pk__gt=after_pk)
@@ -400,6 +389,3 @@ def memberships(user) -> list[dict]:
         rows.append({"organization": {"id": organization.pk, "key": organization.key, "title": organization.title}, "permissions": held})
     return rows
 
-
-def known_permission(codename: str) -> bool:
-    return Permission.objects.filter(codename=codename).exists()

@@ -7,7 +7,8 @@ become EXISTS subqueries of the page's own query, so no row is ever checked in P
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -26,6 +27,7 @@ from django.db.models import (
 )
 from django.db.models.functions import JSONArray
 
+from assets import extensions
 from assets.core.db.aggregates import JSONRows
 from assets.core.db.compiled import CompiledQuery
 
@@ -41,33 +43,7 @@ ORG_ASSET_CODENAMES = {
 }
 ORG_PERMISSIONS = ("view_org_assets", "change_org_assets", "delete_org_assets", "manage_org")
 
-# Extra ways to reach an asset (the groups app adds group-scoped grants): each provider takes
-# (user, action) and returns a Q over Asset, or None when it grants nothing.
-_asset_scope_providers: list[Callable] = []
-_organization_scope_providers: list[Callable] = []
-
-
-def register_asset_scope(provider: Callable) -> None:
-    if provider not in _asset_scope_providers:
-        _asset_scope_providers.append(provider)
-
-
-def register_organization_scope(provider: Callable) -> None:
-    if provider not in _organization_scope_providers:
-        _organization_scope_providers.append(provider)
-
-
 GRANT_COLUMNS = ("grants_direct", "grants_via_team", "grants_org_direct", "grants_org_via_team")
-# Whether the user holds any per-object grant of a kind, as flags in the snapshot: name -> a
-# function of the user id reference returning an expression that is true (or not NULL) when the
-# user holds one. A condition leaves out the subqueries of kinds the user doesn't hold, and most
-# users hold few kinds; building and planning the others was most of a list request's time
-# besides its page query.
-_grant_kinds: dict = {}
-
-
-def register_grant_kind(name: str, held: Callable) -> None:
-    _grant_kinds[name] = held
 
 
 def first_grant(grants: QuerySet) -> Subquery:
@@ -85,18 +61,25 @@ def _asset_grants_held(user_ref):
 
 
 def _team_asset_grants_held(user_ref):
-    from assets.models import AssetGroupObjectPermission
+    from assets.models import AssetTeamObjectPermission
 
     # Through the user's teams: the join starts from auth_user_groups, no ordering needed.
-    return Exists(AssetGroupObjectPermission.objects.filter(group__user=user_ref))
+    return Exists(AssetTeamObjectPermission.objects.filter(group__user=user_ref))
 
 
-register_grant_kind("asset", _asset_grants_held)
-register_grant_kind("team_asset", _team_asset_grants_held)
+@cache
+def grant_kinds() -> Mapping[str, Callable]:
+    """Whether the user holds any per-object grant of a kind, as flags in the snapshot: name -> a
+    function of the user id reference returning an expression that is true (or not NULL) when the
+    user holds one. A condition leaves out the subqueries of kinds the user doesn't hold, and most
+    users hold few kinds; building and planning the others was most of a list request's time
+    besides its page query. The extensions add theirs (AssetExtension.grant_kinds)."""
+    core = {"asset": _asset_grants_held, "team_asset": _team_asset_grants_held}
+    return extensions.merged("grant kind", [*core.items(), *extensions.grant_kinds().items()])
 
 
 def snapshot_column_names() -> tuple:
-    return GRANT_COLUMNS + tuple(f"holds_{name}" for name in _grant_kinds)
+    return GRANT_COLUMNS + tuple(f"holds_{name}" for name in grant_kinds())
 
 
 def snapshot_columns(user_ref) -> dict:
@@ -121,7 +104,7 @@ def snapshot_columns(user_ref) -> dict:
         "grants_org_via_team": grants(
             OrganizationGroupObjectPermission.objects, "group__user", "content_object_id", "permission__"
         ),
-        **{f"holds_{name}": held(user_ref) for name, held in _grant_kinds.items()},
+        **{f"holds_{name}": held(user_ref) for name, held in grant_kinds().items()},
     }
 
 
@@ -144,7 +127,7 @@ class PermissionSnapshot:
             found = _SNAPSHOT.rows(user_id=user.pk)
             columns = dict(zip(snapshot_column_names(), found[0], strict=True)) if found else {}
         # A kind the row doesn't tell about counts as held: the safe side.
-        self.kinds_held = {name for name in _grant_kinds if columns.get(f"holds_{name}", True)}
+        self.kinds_held = {name for name in grant_kinds() if columns.get(f"holds_{name}", True)}
         for name in GRANT_COLUMNS:
             for obj_id, app_label, codename in columns.get(name) or ():
                 if obj_id == 0:
@@ -153,7 +136,7 @@ class PermissionSnapshot:
                     self.org_perms.setdefault(obj_id, set()).add(codename)
 
     def holds(self, kind: str) -> bool:
-        """Whether the user holds any per-object grant of this kind (register_grant_kind)."""
+        """Whether the user holds any per-object grant of this kind (see `grant_kinds`)."""
         return kind in self.kinds_held
 
     def has_global(self, *perms: str) -> bool:
@@ -243,7 +226,7 @@ NOTHING = Q(pk__in=[])
 
 def asset_condition(user, action: str) -> Q | None:
     """The WHERE condition for assets the user may `action`, or None when every asset is allowed."""
-    from assets.models import AssetGroupObjectPermission, AssetUserObjectPermission
+    from assets.models import AssetTeamObjectPermission, AssetUserObjectPermission
 
     if user.is_superuser:
         return None
@@ -269,14 +252,12 @@ def asset_condition(user, action: str) -> Q | None:
             condition |= Q(pk__in=direct.values("content_object_id"))
     if snap.holds("team_asset"):
         condition |= Q(
-            pk__in=AssetGroupObjectPermission.objects.filter(
+            pk__in=AssetTeamObjectPermission.objects.filter(
                 group__user=user.pk, permission__codename__in=codenames
             ).values("content_object_id")
         )
-    for provider in _asset_scope_providers:
-        extra = provider(user, action)
-        if extra is not None:
-            condition |= extra
+    for extra in extensions.asset_conditions(user, action):
+        condition |= extra
     return condition
 
 
@@ -314,8 +295,8 @@ def can_create_assets(user, organization_id: int) -> bool:
 
 def organization_scope(queryset: QuerySet, user) -> QuerySet:
     """Organizations a user holds any permission in: an organization-wide grant, or a grant on
-    one of its assets (or groups, through the registered providers)."""
-    from assets.models import AssetGroupObjectPermission, AssetUserObjectPermission
+    one of its assets (or groups, through the extensions)."""
+    from assets.models import AssetTeamObjectPermission, AssetUserObjectPermission
 
     if not is_active_user(user):
         return queryset.none()
@@ -334,10 +315,8 @@ def organization_scope(queryset: QuerySet, user) -> QuerySet:
         ))
     if snap.holds("team_asset"):
         condition |= Q(Exists(
-            AssetGroupObjectPermission.objects.filter(group__user=user.pk, content_object__organization_id=OuterRef("pk"))
+            AssetTeamObjectPermission.objects.filter(group__user=user.pk, content_object__organization_id=OuterRef("pk"))
         ))
-    for provider in _organization_scope_providers:
-        extra = provider(user)
-        if extra is not None:
-            condition |= extra
+    for extra in extensions.organization_conditions(user):
+        condition |= extra
     return queryset.filter(condition)

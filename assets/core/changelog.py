@@ -6,7 +6,9 @@ import contextvars
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import timezone
 
+from assets.core.db.bulk_sql import CHANGE_LOG_COLUMNS
 from assets.models import ChangeLogEntry
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
@@ -18,6 +20,21 @@ def _jsonable(data):
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
+def entry_rows(user, action: str, object_type: str, items, *, time=None, jsonable: bool = False) -> list[tuple]:
+    """Change-log rows for many objects, in assets.core.db.bulk_sql.CHANGE_LOG_COLUMNS order, for
+    insert_change_entries. `items` yields (object_id, object_repr, organization_id, before, after).
+    Bulk writers pass JSON-native before/after; `jsonable` serializes them first (dates, decimals)."""
+    time = timezone.now() if time is None else time
+    user_id = user.pk if getattr(user, "pk", None) else None
+    user_name, request_id = getattr(user, "username", "") or "", request_id_var.get()
+    convert = _jsonable if jsonable else (lambda data: data)
+    return [
+        (time, user_id, user_name, action, object_type, object_id, str(object_repr)[:255], organization_id,
+         convert(before), convert(after), request_id)
+        for object_id, object_repr, organization_id, before, after in items
+    ]
+
+
 def build_entry(
     user, action: str, instance, *, before=None, after=None, organization_id=None, object_type=None
 ) -> ChangeLogEntry:
@@ -25,18 +42,10 @@ def build_entry(
         organization_id = getattr(instance, "organization_id", None)
     if object_type is None:
         object_type = getattr(type(instance), "change_log_type", "") or type(instance)._meta.model_name
-    return ChangeLogEntry(
-        user=user if getattr(user, "pk", None) else None,
-        user_name=getattr(user, "username", "") or "",
-        action=action,
-        object_type=object_type,
-        object_id=instance.pk,
-        object_repr=str(instance)[:255],
-        organization_id=organization_id,
-        before=_jsonable(before),
-        after=_jsonable(after),
-        request_id=request_id_var.get(),
-    )
+    (row,) = entry_rows(user, action, object_type, [(instance.pk, instance, organization_id, before, after)],
+                        jsonable=True)
+    return ChangeLogEntry(**{column if column != "user" else "user_id": value
+                             for column, value in zip(CHANGE_LOG_COLUMNS, row, strict=True)})
 
 
 def record(

@@ -28,6 +28,15 @@ def id_from_text(raw) -> int | None:
     return value if is_id(value) else None
 
 
+def require_id(value, field: str, message: str = "must be a positive integer id"):
+    """An id given as a JSON or query value; anything else (None too) is a 400 on `field`."""
+    from assets.core.errors import ValidationFailed
+
+    if not is_id(value):
+        raise ValidationFailed.field(field, message)
+    return value
+
+
 def require_user(user) -> None:
     if not is_active_user(user):
         raise Unauthenticated("Sign in or send a bearer token")

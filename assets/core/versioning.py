@@ -115,3 +115,31 @@ def _blockers(exc) -> str:
         name = str(row._meta.verbose_name_plural)
         blockers[name] = blockers.get(name, 0) + 1
     return ", ".join(f"{n} {name}" for name, n in sorted(blockers.items()))
+
+
+def lock_stale(model, read_versions: dict[int, int]) -> dict[int, int | None]:
+    """Bulk writes: lock the rows about to be written (in primary-key order, so two bulk writers
+    over the same rows never deadlock) and return {pk: current version} of those that changed or
+    went since the caller read them at `read_versions` ({pk: version}). Empty: safe to write."""
+    current: dict[int, int] = {}
+    pks = sorted(read_versions)
+    for start in range(0, len(pks), 5000):
+        chunk = pks[start:start + 5000]
+        current.update(
+            model._default_manager.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk", "version")
+        )
+    return {pk: current.get(pk) for pk in pks if current.get(pk) != read_versions[pk]}
+
+
+def bulk_save_versioned(instances: list, fields: list[str], *, batch_size: int = 1000) -> None:
+    """Write `fields` of many rows locked by lock_stale and bump each version in SQL
+    (version = version + 1); the instances then carry their new version."""
+    if not instances:
+        return
+    model = type(instances[0])
+    read = [instance.version for instance in instances]
+    for instance in instances:
+        instance.version = F("version") + 1
+    model._default_manager.bulk_update(instances, [*fields, "version"], batch_size=batch_size)
+    for instance, version in zip(instances, read, strict=True):
+        instance.version = version + 1

@@ -35,7 +35,7 @@ _url_validator = URLValidator(schemes=["http", "https"])
 
 # --- reads --------------------------------------------------------------------------------------
 def prefetch_file(queryset):
-    """asset_prefetch_extensions hook: the file rides along in the asset query (one JOIN), so a
+    """FilesExtension.prefetch_assets: the file rides along in the asset query (one JOIN), so a
     page of assets costs the same number of queries with or without files."""
     return queryset.select_related("file")
 
@@ -48,7 +48,7 @@ def file_of(asset: Asset) -> AssetFile | None:
 
 
 def add_file_to_shape(asset: Asset, data: dict) -> None:
-    """asset_shape_extensions hook: fills `file` of the asset shape."""
+    """FilesExtension.shape_asset: fills `file` of the asset shape."""
     data["file"] = file_data(file_of(asset))
 
 
@@ -307,6 +307,6 @@ def update_asset(user, asset_id: int, changes: dict, *, version: int | None = No
 
 # --- asset deletion -----------------------------------------------------------------------------
 def remove_files_with_asset(user, asset: Asset) -> None:
-    """asset_delete_hooks hook, inside the deleting transaction: the record goes now, its stored
-    files once the transaction commits (the post_delete signal collects their names)."""
+    """FilesExtension.before_asset_delete, inside the deleting transaction: the record goes now,
+    its stored files once the transaction commits (the post_delete signal collects their names)."""
     AssetFile.objects.filter(asset_id=asset.pk).delete()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.utils import timezone
 
 from assets.access.permissions import can_manage_org
@@ -11,26 +11,8 @@ from assets.core.inputs import clean_text, require_user, unique_or_duplicate
 from assets.core.versioning import check_version, delete_versioned, lock_row, save_versioned
 
 from ..field_types import FieldType, InvalidValue, validate_code, validate_params, validate_value
-from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Organization
+from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition
 from .organizations import get_organization
-
-SYSTEM, ORGANIZATION, PARENT_ORGANIZATION = "SYSTEM", "ORGANIZATION", "PARENT_ORGANIZATION"
-
-
-def origin_of(asset_type: AssetType, organization: Organization | None) -> str:
-    if asset_type.organization_id is None:
-        return SYSTEM
-    if organization is not None and asset_type.organization_id == organization.pk:
-        return ORGANIZATION
-    if organization is None:
-        return ORGANIZATION
-    return PARENT_ORGANIZATION
-
-
-def types_for_organization(organization: Organization):
-    """SYSTEM types, the organization's own and those inherited from its ancestors."""
-    lineage = organization.get_ancestors(include_self=True).values("pk")
-    return AssetType.objects.filter(Q(organization__isnull=True) | Q(organization_id__in=lineage))
 
 
 def with_definitions(queryset):
@@ -40,23 +22,13 @@ def with_definitions(queryset):
 
 
 def visible_types(user, organization_id: int | None = None):
-    """Types a user may read: SYSTEM ones, and those of organizations they can see (with the
-    types those inherit)."""
-    from .organizations import visible_organizations
-
+    """(types, organization) a user may read: with an organization, those available there;
+    otherwise SYSTEM types and those of every organization they can see (assets.core.catalogue)."""
     require_user(user)
     if organization_id is not None:
         organization = get_organization(user, organization_id)
-        return types_for_organization(organization), organization
-    if user.is_superuser:
-        return AssetType.objects.all(), None
-    orgs = visible_organizations(user)
-    lineage = Organization.objects.filter(
-        Exists(
-            orgs.filter(tree_id=OuterRef("tree_id"), lft__gte=OuterRef("lft"), rght__lte=OuterRef("rght"))
-        )
-    ).values("pk")
-    return AssetType.objects.filter(Q(organization__isnull=True) | Q(organization_id__in=lineage)), None
+        return AssetType.objects.available_to(organization), organization
+    return AssetType.objects.visible_to(user), None
 
 
 def get_type(user, type_id: int) -> AssetType:
@@ -312,9 +284,3 @@ def delete_field(user, type_id: int, code: str, *, version=None, drop_values: bo
     definition.delete()
     _bump_type(user, asset_type, version, before)
     return get_type(user, asset_type.pk)
-
-
-def field_type_counts(asset_type_ids) -> dict:
-    return dict(
-        Asset.objects.filter(type_id__in=asset_type_ids).values("type_id").annotate(n=Count("pk")).values_list("type_id", "n")
-    )

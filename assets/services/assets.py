@@ -8,26 +8,22 @@ from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from django.utils.text import slugify
 
+from assets import extensions
 from assets.access.permissions import allowed_actions, can_create_assets
 from assets.core import changelog
 from assets.core.db.compiled import CompiledQuery
 from assets.core.db.prefetch import prefetch_rows
 from assets.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed
-from assets.core.inputs import clean_slug, clean_text, is_id, require_user, unique_or_duplicate
+from assets.core.inputs import clean_slug, clean_text, is_id, require_id, require_user, unique_or_duplicate
 from assets.core.versioning import check_version, delete_versioned, hold_rows, lock_row, save_versioned
 
-from ..field_types import FieldType, InvalidValue, validate_value
+from ..field_types import InvalidValue, types_where, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device
-from .asset_types import types_for_organization
 from .devices import visible_devices
 from .organizations import get_organization
 
 PATCH_KEYS = ("set", "unset", "set_primary", "unset_primary")
 
-# Hooks other apps add to shape asset reads (the groups app prefetches memberships), and for
-# single-asset reads a replacement of such a hook that annotates the rows into the asset's own.
-asset_prefetch_extensions: list = []
-asset_row_extensions: dict = {}
 # The asset shape shows its type's id, code and title only: as two joined columns rather than
 # a type instance per row, which with its timestamps to parse cost ~20 % of a page of 1,000.
 TYPE_COLUMNS = {"type_code": F("type__code"), "type_title": F("type__title")}
@@ -37,20 +33,15 @@ def asset_detail_queryset():
     queryset = Asset.objects.select_related("type", "organization").prefetch_related(
         Prefetch("device_links", queryset=AssetDeviceLink.objects.select_related("device").order_by("field_code"))
     )
-    for extend in asset_prefetch_extensions:
-        queryset = extend(queryset)
-    return queryset
+    return extensions.prefetch_assets(queryset)
 
 
 def asset_read_queryset():
-    """For GET of one asset: device links (and through `asset_row_extensions` the groups) ride
-    in the asset's row, one query instead of one per relation."""
+    """For GET of one asset: device links (and through the extensions the groups) ride in the
+    asset's row, one query instead of one per relation."""
     from ..queries import device_rows
 
-    queryset = Asset.objects.annotate(**TYPE_COLUMNS, device_rows=device_rows())
-    for extend in asset_prefetch_extensions:
-        queryset = asset_row_extensions.get(extend, extend)(queryset)
-    return queryset
+    return extensions.annotate_asset(Asset.objects.annotate(**TYPE_COLUMNS, device_rows=device_rows()))
 
 
 def get_asset(user, asset_id: int, action: str = "view", *, queryset=None) -> Asset:
@@ -182,14 +173,14 @@ def apply_custom_fields(
             continue
         values.pop(code, None)
     for code in patch.unset_primary:
-        if code not in definitions or definitions[code].field_type != FieldType.DEVICE:
+        if code not in definitions or definitions[code].kind.reference != "device":
             error(code, "only DEVICE fields can be primary")
         elif primary == code:
             primary = None
     if len(patch.set_primary) > 1:
         errors.append({"field": "custom_fields.set_primary", "message": "at most one device field can be primary"})
     for code in patch.set_primary[:1]:
-        if code not in definitions or definitions[code].field_type != FieldType.DEVICE:
+        if code not in definitions or definitions[code].kind.reference != "device":
             error(code, "only DEVICE fields can be primary")
         elif code not in values:
             error(code, "has no device to mark as primary")
@@ -204,53 +195,121 @@ def apply_custom_fields(
     device_ids = {
         code: values[code]
         for code, d in definitions.items()
-        if d.field_type == FieldType.DEVICE and isinstance(values.get(code), int)
+        if d.kind.reference == "device" and isinstance(values.get(code), int)
     }
     return FieldsOutcome(values=values, primary_code=primary, device_ids=device_ids, errors=errors)
 
 
-def check_references(user, asset: Asset, asset_type: AssetType, outcome: FieldsOutcome, changed_codes) -> None:
-    """ASSET fields must name an asset the user can see in the same organization; DEVICE fields a
-    device of the organization that no other asset holds. Adds to outcome.errors."""
-    definitions = {d.code: d for d in asset_type.field_definitions.all()}
-    asset_refs = {
-        code: outcome.values[code]
-        for code in changed_codes
-        if code in outcome.values and definitions.get(code) and definitions[code].field_type == FieldType.ASSET
-    }
-    if asset_refs:
-        found = set(
+def allowed_asset_ids(user, ids, action: str = "view", *, chunk: int = 5000) -> set[int]:
+    """Which of many asset ids the user may `action` (bulk callers: imports); one query per chunk."""
+    ids = sorted(set(ids))
+    allowed = set()
+    for start in range(0, len(ids), chunk):
+        allowed.update(Asset.objects.visible_to(user, action).filter(pk__in=ids[start:start + chunk])
+                       .values_list("pk", flat=True))
+    return allowed
+
+
+@dataclass
+class RefRow:
+    """One asset's references, for the set-based rule checks below. `asset_id` is the asset being
+    written: its id, or for an asset not stored yet a negative stand-in (or None), so that rows
+    of one set may reference the new ones. Reference values are
+    ids, None for a name that resolved to nothing; `labels` says how the user named each one."""
+
+    line: int
+    asset_id: int | None
+    asset_refs: dict = field(default_factory=dict)  # ASSET field code -> asset id | None
+    device_refs: dict = field(default_factory=dict)  # DEVICE field code -> device id | None
+    labels: dict = field(default_factory=dict)  # field code -> the name shown in messages
+
+
+@dataclass
+class RuleError:
+    line: int
+    field: str
+    message: str
+    duplicate: bool = False  # the conflict kind (a device another asset holds): 409 for one asset
+
+
+def _label(row: RefRow, code: str, ref) -> str:
+    return row.labels.get(code, str(ref))
+
+
+def check_asset_refs(user, organization_id: int, rows: list[RefRow], *, chunk: int = 5000) -> list[RuleError]:
+    """ASSET fields name an asset of the same organization that the user may view (hidden ones
+    read as missing), or another row of the same set; never the asset itself."""
+    unstored = {row.asset_id for row in rows if row.asset_id is not None and row.asset_id < 0}
+    wanted = sorted({ref for row in rows for ref in row.asset_refs.values() if ref is not None and ref > 0})
+    found = set()
+    for start in range(0, len(wanted), chunk):
+        found.update(
             Asset.objects.visible_to(user)
-            .filter(organization_id=asset.organization_id, pk__in=set(asset_refs.values()))
+            .filter(organization_id=organization_id, pk__in=wanted[start:start + chunk])
             .values_list("pk", flat=True)
         )
-        for code, ref in asset_refs.items():
-            if ref not in found:
-                outcome.errors.append({"field": f"custom_fields.{code}", "message": f"asset {ref} does not exist in this organization"})
-            elif asset.pk is not None and ref == asset.pk:
-                outcome.errors.append({"field": f"custom_fields.{code}", "message": "an asset can't reference itself"})
-    device_refs = {code: ref for code, ref in outcome.device_ids.items() if code in changed_codes}
-    if device_refs:
-        wanted = list(device_refs.values())
-        if len(set(wanted)) != len(wanted):
-            outcome.errors.append({"field": "custom_fields", "message": "the same device appears in two fields"})
-        # Only devices the user may view, all else answered alike (missing, hidden, linked or
-        # not); held so that a concurrent delete of one waits for us or leaves it missing.
-        devices = set(
-            visible_devices(user).filter(organization_id=asset.organization_id, pk__in=hold_rows(Device, wanted))
+    errors = []
+    for row in rows:
+        for code, ref in row.asset_refs.items():
+            if ref is not None and ref == row.asset_id:
+                errors.append(RuleError(row.line, code, "an asset can't reference itself"))
+            elif ref not in found and ref not in unstored:
+                errors.append(RuleError(row.line, code, f"no asset {_label(row, code, ref)} in this organization"))
+    return errors
+
+
+def check_device_claims(user, organization_id: int, rows: list[RefRow], *, chunk: int = 5000) -> list[RuleError]:
+    """DEVICE fields name a device of the organization that the user may view and no other asset
+    holds, and no device twice in the set (the unique constraint on the link stays the guard
+    against races). A device the user may not view reads as missing, linked or not."""
+    wanted = sorted({ref for row in rows for ref in row.device_refs.values() if ref is not None})
+    devices, owner = set(), {}
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start:start + chunk]
+        # Held, so that a concurrent delete of one waits for us or leaves it missing.
+        devices.update(
+            visible_devices(user).filter(organization_id=organization_id, pk__in=hold_rows(Device, part))
             .values_list("pk", flat=True)
         )
-        taken = set(
-            AssetDeviceLink.objects.filter(device_id__in=wanted).exclude(asset_id=asset.pk).values_list("device_id", flat=True)
-        )
-        for code, ref in device_refs.items():
-            if ref not in devices:
-                outcome.errors.append({"field": f"custom_fields.{code}", "message": f"device {ref} is not available"})
-            elif ref in taken:
-                raise Duplicate(
-                    f"device {ref} is already linked to another asset",
-                    errors=[{"field": f"custom_fields.{code}", "message": "device already linked to another asset"}],
-                )
+        owner.update(AssetDeviceLink.objects.filter(device_id__in=part).values_list("device_id", "asset_id"))
+    errors = []
+    claimed: dict[int, int] = {}
+    for row in rows:
+        for code, ref in row.device_refs.items():
+            label = _label(row, code, ref)
+            if ref is None or ref not in devices:
+                errors.append(RuleError(row.line, code, f"no device {label} in this organization"))
+            elif owner.get(ref) is not None and owner[ref] != row.asset_id:
+                errors.append(RuleError(row.line, code, f"device {label} is already linked to another asset",
+                                        duplicate=True))
+            elif ref in claimed:
+                first = claimed[ref]
+                errors.append(RuleError(row.line, code, "the same device appears in two fields" if first == row.line
+                                        else f"device {label} is also used on line {first}"))
+            else:
+                claimed[ref] = row.line
+    return errors
+
+
+def check_references(user, asset: Asset, asset_type: AssetType, outcome: FieldsOutcome, changed_codes) -> None:
+    """The set-based checks above for one asset: errors go to outcome.errors; a device another
+    asset holds raises Duplicate."""
+    definitions = {d.code: d for d in asset_type.field_definitions.all()}
+    row = RefRow(
+        line=1,
+        asset_id=asset.pk,
+        asset_refs={
+            code: outcome.values[code]
+            for code in changed_codes
+            if code in outcome.values and definitions.get(code) and definitions[code].kind.reference == "asset"
+        },
+        device_refs={code: ref for code, ref in outcome.device_ids.items() if code in changed_codes},
+    )
+    errors = check_asset_refs(user, asset.organization_id, [row]) + check_device_claims(user, asset.organization_id, [row])
+    for error in errors:
+        if error.duplicate:
+            raise Duplicate(error.message, errors=[{"field": f"custom_fields.{error.field}", "message": error.message}])
+        outcome.errors.append({"field": f"custom_fields.{error.field}", "message": error.message})
 
 
 def sync_device_links(asset: Asset, outcome: FieldsOutcome) -> None:
@@ -291,20 +350,14 @@ def _generate_key(organization_id: int, title: str) -> str:
             return key
 
 
-def _check_id(value, field_name: str) -> int:
-    if not is_id(value):
-        raise ValidationFailed.field(field_name, "must be a positive integer id")
-    return value
-
-
 @transaction.atomic
 def create_asset(user, *, organization_id, type_id, title, key=None, custom_fields=None) -> Asset:
     require_user(user)
-    organization = get_organization(user, _check_id(organization_id, "organization_id"))
+    organization = get_organization(user, require_id(organization_id, "organization_id"))
     if not can_create_assets(user, organization.pk):
         raise Forbidden("creating assets needs change_org_assets on the organization")
     asset_type = (
-        types_for_organization(organization).prefetch_related("field_definitions").filter(pk=_check_id(type_id, "type_id")).first()
+        AssetType.objects.available_to(organization).prefetch_related("field_definitions").filter(pk=require_id(type_id, "type_id")).first()
     )
     if asset_type is None:
         raise ValidationFailed.field("type_id", f"type {type_id} is not available to organization {organization.key}")
@@ -397,11 +450,6 @@ def update_asset(user, asset_id: int, *, version=None, **changes) -> Asset:
     return get_asset(user, asset.pk)
 
 
-# Called inside the deleting transaction, before the row goes (links and groups log their own
-# removals here).
-asset_delete_hooks: list = []
-
-
 @transaction.atomic
 def delete_asset(user, asset_id: int, *, version=None) -> None:
     asset = get_asset(user, asset_id, "delete")
@@ -409,11 +457,11 @@ def delete_asset(user, asset_id: int, *, version=None) -> None:
     logged = {}
 
     def log_what_goes(deleted: Asset) -> None:
-        # The row as the conditional DELETE removed it, and its dependents still in place.
+        # The row as the conditional DELETE removed it, and its dependents still in place: links
+        # log the links that cascade away, files remove the asset's file.
         primary = AssetDeviceLink.objects.filter(asset_id=deleted.pk, is_primary=True).values_list("field_code", flat=True)
         logged["before"] = _asset_snapshot(deleted, primary.first())
-        for hook in asset_delete_hooks:
-            hook(user, deleted)
+        extensions.before_asset_delete(user, deleted)
 
     deleted = delete_versioned(asset, version, before_cascade=log_what_goes)
     _drop_references_to(user, deleted)
@@ -425,7 +473,8 @@ def _drop_references_to(user, deleted: Asset) -> None:
     stored id must never point at nothing (or at a later asset that reuses the id)."""
     codes = set(
         CustomFieldDefinition.objects.filter(
-            field_type=FieldType.ASSET, asset_type__in=types_for_organization(deleted.organization).values("pk")
+            field_type__in=types_where(lambda kind: kind.reference == "asset"),
+            asset_type__in=AssetType.objects.available_to(deleted.organization).values("pk"),
         ).values_list("code", flat=True)
     )
     if not codes:
@@ -442,7 +491,7 @@ def _drop_references_to(user, deleted: Asset) -> None:
     entries = []
     for holder in holders:
         asset_codes = {
-            d.code for d in holder.type.field_definitions.all() if d.field_type == FieldType.ASSET
+            d.code for d in holder.type.field_definitions.all() if d.kind.reference == "asset"
         }
         dropped = [code for code in asset_codes if holder.custom_fields.get(code) == deleted.pk]
         if not dropped:
@@ -459,14 +508,6 @@ def _drop_references_to(user, deleted: Asset) -> None:
     changelog.record_bulk(entries)
 
 
-def parse_id_list(values, field_name: str) -> list[int]:
-    if values is None:
-        return []
-    if not isinstance(values, list):
-        raise ValidationFailed.field(field_name, "must be a list of ids")
-    return [_check_id(v, field_name) for v in values]
-
-
 def visible_assets(user, action: str = "view"):
     require_user(user)
     return Asset.objects.visible_to(user, action)
@@ -477,8 +518,5 @@ def asset_page_queryset(user):
     the extensions' relations prefetched once per page."""
     from ..queries import device_rows
 
-    queryset = visible_assets(user).annotate(**TYPE_COLUMNS, device_rows=device_rows())
-    for extend in asset_prefetch_extensions:
-        queryset = extend(queryset)
-    return queryset
+    return extensions.prefetch_assets(visible_assets(user).annotate(**TYPE_COLUMNS, device_rows=device_rows()))
 

@@ -1,31 +1,23 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.db.models import Q
 
+from assets import extensions
 from assets.access.permissions import ASSET_CODENAMES, ORG_ASSET_CODENAMES, snapshot
 from assets.core.errors import ValidationFailed
 from assets.core.inputs import id_from_text, require_user
 
 from ..models import Asset, ChangeLogEntry
 
-# Object types whose entries another app guards itself: object_type -> callable(user) -> Q over
-# ChangeLogEntry (or None for "all"). Links, for instance, may cross organizations.
-_change_scopes: dict[str, Callable] = {}
-
-
-def register_change_scope(object_type: str, provider: Callable) -> None:
-    _change_scopes[object_type] = provider
-
 
 def visible_changes(user):
     """Entries about objects the user may see, decided in SQL:
     - assets: the history of each asset they can view, plus (deleted ones included) every asset
       entry of organizations where they may view all assets;
-    - types, devices, organizations, grants and other organization-scoped entries: those of
-      organizations they hold an organization-wide grant in;
-    - object types registered with `register_change_scope`: whatever their provider allows."""
+    - types, devices, organizations, grants and every other entry: those of organizations they
+      hold an organization-wide grant in;
+    - object types an extension guards (`AssetExtension.change_scopes`, links for instance):
+      whatever its condition allows."""
     require_user(user)
     entries = ChangeLogEntry.objects.all()
     if user.is_superuser:
@@ -34,7 +26,8 @@ def visible_changes(user):
     view_codenames = ASSET_CODENAMES["view"] + ORG_ASSET_CODENAMES["view"]
     if snap.has_global(*(f"assets.{c}" for c in view_codenames)) and snap.has_global("assets.manage_org"):
         return entries
-    special = sorted(_change_scopes)
+    scopes = extensions.change_scopes()
+    guarded = ["asset", *sorted(scopes)]
     asset_orgs = snap.organizations_with(ORG_ASSET_CODENAMES["view"])
     if snap.has_global(*(f"assets.{c}" for c in view_codenames)):
         asset_condition = Q(object_type="asset")
@@ -43,12 +36,12 @@ def visible_changes(user):
             object_type="asset", object_id__in=Asset.objects.visible_to(user).values("pk")
         )
     if snap.has_global("assets.manage_org"):
-        other_condition = ~Q(object_type__in=["asset", *special])
+        other_condition = ~Q(object_type__in=guarded)
     else:
-        other_condition = ~Q(object_type__in=["asset", *special]) & Q(organization_id__in=sorted(snap.org_perms))
+        other_condition = ~Q(object_type__in=guarded) & Q(organization_id__in=sorted(snap.org_perms))
     condition = asset_condition | other_condition
-    for object_type, provider in _change_scopes.items():
-        extra = provider(user)
+    for object_type, scope in scopes.items():
+        extra = scope(user)
         condition |= Q(object_type=object_type) & (Q() if extra is None else extra)
     return entries.filter(condition)
 

@@ -141,10 +141,6 @@ def delete_organization(user, organization_id: int, *, version=None) -> None:
         raise InUse(f"organization {organization.key} still has {', '.join(kinds)}")
 
 
-def ancestors_and_self_ids(organization: Organization) -> list[int]:
-    return list(organization.get_ancestors(include_self=True).values_list("pk", flat=True))
-
-
 def parse_parent(value) -> int | None:
     if value is None:
         return None

@@ -1,13 +1,12 @@
 """Import and export of assets. One row = the whole state of one asset: key, title, type (code),
-one column per custom field code, primary_device (the DEVICE field code that is primary) and,
-when the groups app is installed, groups (paths such as "North/Hamburg depot", ';'-separated).
+one column per custom field code, primary_device (the DEVICE field code that is primary) and
+groups (paths such as "North/Hamburg depot", ';'-separated; groups.transfer.GroupsColumn).
 
 DEVICE values are device identifiers and ASSET values are asset keys, so a file moves between
 installations unchanged."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -18,25 +17,27 @@ from assets.core import changelog
 from assets.core.db.bulk_sql import insert_change_entries, insert_rows
 from assets.core.errors import ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, require_user
+from assets.core.versioning import bulk_save_versioned, lock_stale
+from groups.transfer import GroupsColumn
 
-from ..field_types import NUMERIC_TYPES, FieldType
+from ..field_types import kind_of
 from ..models import Asset, AssetDeviceLink, AssetType, ChangeLogEntry, Device, Organization
-from ..services.asset_types import types_for_organization
-from ..services.assets import CustomFieldsPatch, apply_custom_fields
-from .formats import FormatError, JSONValueError, loads_strict
+from ..services.assets import (
+    CustomFieldsPatch,
+    RefRow,
+    allowed_asset_ids,
+    apply_custom_fields,
+    check_asset_refs,
+    check_device_claims,
+)
+from .formats import FormatError
 from .report import ImportReport
 
 RESERVED_COLUMNS = ("key", "title", "type", "primary_device", "groups")
-JSON_TYPES = {FieldType.MULTI_OPTIONS, FieldType.LOCALIZED_STRING, FieldType.JSON, FieldType.GEOJSON}
-TRUE_WORDS, FALSE_WORDS = {"true", "1", "yes"}, {"false", "0", "no"}
 # Stands in for an ASSET reference to a row of the same file until that row has an id.
 _PENDING_REF = 2**62
 
-# The groups app plugs in the `groups` column: an object with
-#   prepare(organization, rows, report, *, user) -> state   (validate paths, before any write)
-#   apply(state, ids_by_key, *, user)                        (write memberships, inside the transaction)
-#   export_paths(asset_ids, *, user) -> {asset_id: ["A/B", ...]}  (groups the user can see)
-groups_column = None
+groups_column = GroupsColumn()
 
 
 @dataclass
@@ -57,30 +58,7 @@ def _cell_value(field_type: str, raw, *, from_csv: bool):
     """Text from a CSV cell (or a JSON value) to the value the field validator expects."""
     if not from_csv or not isinstance(raw, str):
         return raw
-    if field_type in NUMERIC_TYPES:
-        if field_type == FieldType.INTEGER:
-            try:
-                return int(raw.strip())  # exact, also beyond float precision
-            except ValueError:
-                pass
-        try:
-            number = float(raw)
-        except ValueError:
-            return raw  # the validator reports "must be a number"
-        if not math.isfinite(number):
-            return raw  # "nan", "inf" or out of range: the validator reports "must be a number"
-        return int(number) if number.is_integer() and field_type == FieldType.INTEGER else number
-    if field_type == FieldType.BOOLEAN:
-        lowered = raw.strip().lower()
-        return True if lowered in TRUE_WORDS else False if lowered in FALSE_WORDS else raw
-    if field_type in JSON_TYPES:
-        try:
-            return loads_strict(raw)
-        except JSONValueError:
-            if field_type == FieldType.MULTI_OPTIONS:
-                return [part for part in raw.split("|") if part]
-            return raw
-    return raw
+    return kind_of(field_type).parse_cell(raw)
 
 
 def _is_empty(value) -> bool:
@@ -94,7 +72,7 @@ def import_assets(
     require_user(user)
     report = ImportReport(dry_run=dry_run)
     types = {
-        t.code: t for t in types_for_organization(organization).prefetch_related("field_definitions")
+        t.code: t for t in AssetType.objects.available_to(organization).prefetch_related("field_definitions")
     }
     definitions = {code: {d.code: d for d in t.field_definitions.all()} for code, t in types.items()}
     all_codes = {code for defs in definitions.values() for code in defs}
@@ -125,7 +103,7 @@ def import_assets(
             bad_lines.add(line)
             continue
         device_identifiers.update(row.values[c] for c, d in definitions[row.asset_type.code].items()
-                                  if d.field_type == FieldType.DEVICE and isinstance(row.values.get(c), str))
+                                  if d.kind.reference == "device" and isinstance(row.values.get(c), str))
         parsed.append(row)
 
     # Set-based lookups. The organization's keys come in one query without an IN list: building
@@ -134,35 +112,45 @@ def import_assets(
     org_keys = dict(Asset.objects.filter(organization=organization).values_list("key", "pk").iterator(chunk_size=20_000))
     existing_ids = [org_keys[key] for key in keys if key in org_keys]
     existing = {}
-    changeable = set()
     for start in range(0, len(existing_ids), 5000):
         chunk = existing_ids[start:start + 5000]
         for asset in Asset.objects.filter(pk__in=chunk).only(
             "pk", "key", "title", "type_id", "custom_fields", "version", "organization_id"
         ):
             existing[asset.key] = asset
-        changeable.update(Asset.objects.visible_to(user, "change").filter(pk__in=chunk).values_list("pk", flat=True))
+    changeable = allowed_asset_ids(user, existing_ids, "change")
     devices = dict(
         Device.objects.filter(organization=organization, identifier__in=device_identifiers).values_list("identifier", "pk")
     )
-    device_owner = dict(
-        AssetDeviceLink.objects.filter(device_id__in=devices.values()).values_list("device_id", "asset_id")
-    )
+    hidden_refs = _hidden_refs(user, existing.values(), definitions)
     primaries = {}
     for start in range(0, len(existing_ids), 5000):
         primaries.update(
             AssetDeviceLink.objects.filter(asset_id__in=existing_ids[start:start + 5000], is_primary=True)
             .values_list("asset_id", "field_code")
         )
-    file_keys = set(keys)  # narrowed below to the rows that pass validation
-    referenced_keys = {ref for row in parsed for ref in row.asset_refs.values()} - file_keys
-    referenced_ids = [org_keys[key] for key in referenced_keys if key in org_keys]
-    visible_ids = set(Asset.objects.visible_to(user).filter(pk__in=referenced_ids).values_list("pk", flat=True))
-    known_keys = {key: org_keys[key] for key in referenced_keys if org_keys.get(key) in visible_ids}
-
-    claimed_devices: dict[int, int] = {}
-    valid: list[Row] = []
+    # The reference rules of the services, for the whole file at once: keys and identifiers
+    # resolve to ids here, and a row not stored yet stands in as -line so rows may reference
+    # each other.
+    line_of_key = {row.key: row.line for row in parsed}
+    ref_rows = []
     for row in parsed:
+        ref_row = RefRow(line=row.line, asset_id=org_keys.get(row.key, -row.line))
+        for code, ref in row.asset_refs.items():
+            ref_row.asset_refs[code] = org_keys[ref] if ref in org_keys else -line_of_key[ref] if ref in line_of_key else None
+            ref_row.labels[code] = f"'{ref}'"
+        for code, definition in definitions[row.asset_type.code].items():
+            value = row.values.get(code)
+            if definition.kind.reference == "device" and isinstance(value, str):
+                ref_row.device_refs[code] = devices.get(value)
+                ref_row.labels[code] = f"'{value}'"
+        ref_rows.append(ref_row)
+    rule_errors: dict[int, list] = {}
+    for error in [*check_asset_refs(user, organization.pk, ref_rows), *check_device_claims(user, organization.pk, ref_rows)]:
+        rule_errors.setdefault(error.line, []).append(error)
+
+    valid: list[Row] = []
+    for row, ref_row in zip(parsed, ref_rows, strict=True):
         ok = True
 
         def fail(field_name, message, row=row):
@@ -180,32 +168,21 @@ def import_assets(
                 fail("type", "an asset's type can't change on import")
         elif not may_create:
             fail("key", "creating assets needs change_org_assets on the organization")
+        for error in rule_errors.get(row.line, ()):
+            fail(error.field, error.message)
+        if row.existing is not None:
+            # An export leaves ASSET cells of hidden targets empty: the stored value stays.
+            for code, definition in definitions[row.asset_type.code].items():
+                held = row.existing.custom_fields.get(code)
+                if (definition.kind.reference == "asset" and code not in row.asset_refs
+                        and isinstance(held, int) and held in hidden_refs):
+                    row.values[code] = held
+        for code, ref in [*ref_row.asset_refs.items(), *ref_row.device_refs.items()]:
+            if ref is None:
+                row.values.pop(code, None)
+            else:
+                row.values[code] = ref if ref > 0 else _PENDING_REF
         defs = definitions[row.asset_type.code]
-        for code, definition in defs.items():
-            value = row.values.get(code)
-            if definition.field_type == FieldType.DEVICE and isinstance(value, str):
-                device_id = devices.get(value)
-                if device_id is None:
-                    fail(code, f"no device with identifier '{value}' in {organization.key}")
-                    continue
-                owner = device_owner.get(device_id)
-                if owner is not None and (row.existing is None or owner != row.existing.pk):
-                    fail(code, f"device '{value}' is already linked to another asset")
-                elif device_id in claimed_devices:
-                    fail(code, f"device '{value}' is also used on line {claimed_devices[device_id]}")
-                else:
-                    claimed_devices[device_id] = row.line
-                row.values[code] = device_id
-            elif definition.field_type == FieldType.ASSET and code in row.asset_refs:
-                ref = row.asset_refs[code]
-                if ref == row.key:
-                    fail(code, "an asset can't reference itself")
-                elif ref in known_keys:
-                    row.values[code] = known_keys[ref]
-                elif ref in file_keys:
-                    row.values[code] = _PENDING_REF
-                else:
-                    fail(code, f"no asset with key '{ref}' in {organization.key}")
         patch = CustomFieldsPatch(set=row.values, set_primary=[row.primary] if row.primary else [])
         outcome = apply_custom_fields(row.asset_type, {}, None, patch, creating=True, definitions=defs)
         for error in outcome.errors:
@@ -219,7 +196,7 @@ def import_assets(
 
     valid = _drop_dangling_refs(valid, report, bad_lines)
     group_state = None
-    if groups_column is not None and any(row.groups is not None for row in valid):
+    if any(row.groups is not None for row in valid):
         group_state = groups_column.prepare(organization, valid, report, user=user)
         failed_lines = {e.line for e in report.errors}
         valid = [row for row in valid if row.line not in failed_lines]
@@ -240,9 +217,38 @@ def import_assets(
             report.updated += 1
     if dry_run or (report.errors and not continue_on_error):
         return report
-    _write(user, organization, valid, primaries, group_state, batch_size=batch_size)
+    try:
+        _write(user, organization, valid, primaries, group_state, batch_size=batch_size)
+    except _StaleRows as stale:
+        # Another writer changed these assets after they were read: nothing is written, and
+        # a rerun validates against (and logs "before") what is stored now.
+        for row in stale.rows:
+            current = stale.current[row.existing.pk]
+            report.fail(row.line, "key", f"the asset '{row.key}' changed while importing (version "
+                        f"{row.existing.version}, now {current if current is not None else 'deleted'}); run again")
+        report.failed = len(bad_lines | {row.line for row in stale.rows})
+        return report
     report.written = True
     return report
+
+
+class _StaleRows(Exception):
+    def __init__(self, rows: list[Row], current: dict):
+        super().__init__()
+        self.rows, self.current = rows, current
+
+
+def _hidden_refs(user, assets, definitions) -> set[int]:
+    """Ids held in ASSET fields of `assets` that the user may not view."""
+    asset_codes = {code for defs in definitions.values() for code, d in defs.items() if d.kind.reference == "asset"}
+    if not asset_codes:
+        return set()
+    held = sorted({value for asset in assets for code, value in asset.custom_fields.items()
+                   if code in asset_codes and isinstance(value, int)})
+    visible = set()
+    for start in range(0, len(held), 5000):
+        visible.update(Asset.objects.visible_to(user).filter(pk__in=held[start:start + 5000]).values_list("pk", flat=True))
+    return set(held) - visible
 
 
 def _drop_dangling_refs(rows: list[Row], report: ImportReport, bad_lines: set[int]) -> list[Row]:
@@ -323,13 +329,14 @@ def _parse_row(line, record, types, definitions, report, seen_keys, *, from_csv,
             else:
                 fail(column, f"is not a field of type {asset_type.code}")
             continue
-        if definition.field_type == FieldType.ASSET:
+        reference = definition.kind.reference
+        if reference == "asset":
             if not isinstance(raw, str):
                 fail(column, "must be the key of an asset")
                 continue
             asset_refs[column] = raw
             continue
-        if definition.field_type == FieldType.DEVICE and not isinstance(raw, str):
+        if reference == "device" and not isinstance(raw, str):
             fail(column, "must be the identifier of a device")
             continue
         values[column] = _cell_value(definition.field_type, raw, from_csv=from_csv)
@@ -358,10 +365,13 @@ def _write(user, organization, rows: list[Row], primaries: dict, group_state, *,
             asset = row.existing
             before = asset.to_change_dict()
             before["primary_device_field"] = primaries.get(asset.pk)
-            asset.title, asset.custom_fields = row.title, row.values
-            asset.version += 1
-            asset.updated_at = now
             changed.append((row, before))
+    # The rows were validated as read: lock them and refuse the import if any changed since.
+    stale = lock_stale(Asset, {row.existing.pk: row.existing.version for row, _ in changed})
+    if stale:
+        raise _StaleRows([row for row, _ in changed if row.existing.pk in stale], stale)
+    for row, _ in changed:
+        row.existing.title, row.existing.custom_fields, row.existing.updated_at = row.title, row.values, now
 
     last_id = Asset.objects.filter(organization=organization).order_by("-pk").values_list("pk", flat=True).first() or 0
     insert_rows(
@@ -384,9 +394,8 @@ def _write(user, organization, rows: list[Row], primaries: dict, group_state, *,
             row.values[code] = ids_by_key[row.asset_refs[code]]
         if pending and row.existing is None:
             fixed_new.append(row)
-    Asset.objects.bulk_update(
-        [row.existing for row, _ in changed], ["title", "custom_fields", "version", "updated_at"], batch_size=batch_size
-    )
+    bulk_save_versioned([row.existing for row, _ in changed], ["title", "custom_fields", "updated_at"],
+                        batch_size=batch_size)
     Asset.objects.bulk_update(
         [Asset(pk=ids_by_key[row.key], custom_fields=row.values) for row in fixed_new], ["custom_fields"],
         batch_size=batch_size,
@@ -396,7 +405,7 @@ def _write(user, organization, rows: list[Row], primaries: dict, group_state, *,
     for row in rows:
         if row.asset_type.pk not in device_codes:
             device_codes[row.asset_type.pk] = [
-                d.code for d in row.asset_type.field_definitions.all() if d.field_type == FieldType.DEVICE
+                d.code for d in row.asset_type.field_definitions.all() if d.kind.reference == "device"
             ]
     device_rows = []
     for row in [*new_rows, *(r for r, _ in changed)]:
@@ -408,20 +417,17 @@ def _write(user, organization, rows: list[Row], primaries: dict, group_state, *,
         AssetDeviceLink.objects.filter(asset_id__in=relinked[start:start + 5000]).delete()
     insert_rows(AssetDeviceLink, ["asset", "device", "field_code", "is_primary"], device_rows, batch_size=batch_size)
 
-    # Entries are built as rows directly: the values are JSON-native already, so the per-entry
-    # serialization of changelog.build_entry would only cost time.
-    user_name, request_id = user.username, changelog.request_id_var.get()
-
-    def entry(action, row, before=None):
+    def item(row, before=None):
         after = {
             "organization_id": organization.pk, "type_id": row.asset_type.pk, "key": row.key, "title": row.title,
             "custom_fields": row.values, "primary_device_field": row.primary,
         }
-        return (now, user_id, user_name, action, "asset", ids_by_key[row.key], row.title[:255], organization.pk,
-                before, after, request_id)
+        return ids_by_key[row.key], row.title, organization.pk, before, after
 
-    entries = [entry(ChangeLogEntry.Action.CREATE, row) for row in new_rows]
-    entries += [entry(ChangeLogEntry.Action.UPDATE, row, before) for row, before in changed]
+    entries = changelog.entry_rows(user, ChangeLogEntry.Action.CREATE, "asset", [item(row) for row in new_rows],
+                                   time=now)
+    entries += changelog.entry_rows(user, ChangeLogEntry.Action.UPDATE, "asset",
+                                    [item(row, before) for row, before in changed], time=now)
     insert_change_entries(entries, batch_size=batch_size)
     if group_state is not None:
         groups_column.apply(group_state, ids_by_key, user=user)
@@ -432,18 +438,19 @@ def export_assets(user, organization: Organization, *, chunk_size: int = 2000):
     ordered by key, in the import's own shape."""
     require_user(user)
     queryset = Asset.objects.visible_to(user).filter(organization=organization).select_related("type")
-    types = list(types_for_organization(organization).prefetch_related("field_definitions"))
+    types = list(AssetType.objects.available_to(organization).prefetch_related("field_definitions"))
     field_types: dict[str, str] = {}
     for asset_type in types:
         for definition in asset_type.field_definitions.all():
             field_types.setdefault(definition.code, definition.field_type)
-    columns = ["key", "title", "type", *sorted(field_types), "primary_device"]
-    if groups_column is not None:
-        columns.append("groups")
+    columns = ["key", "title", "type", *sorted(field_types), "primary_device", "groups"]
 
     def records():
         device_identifiers = dict(Device.objects.filter(organization=organization).values_list("pk", "identifier"))
-        asset_keys = dict(Asset.objects.filter(organization=organization).values_list("pk", "key"))
+        # ASSET values name only assets the user may view; a hidden target's cell stays empty
+        # (and an --update import of the file keeps that value).
+        asset_keys = dict(queryset.order_by().values_list("pk", "key"))
+        references = {"device": device_identifiers, "asset": asset_keys}
         ids = list(queryset.order_by("key").values_list("pk", flat=True))
         for start in range(0, len(ids), chunk_size):
             chunk_ids = ids[start:start + chunk_size]
@@ -451,19 +458,16 @@ def export_assets(user, organization: Organization, *, chunk_size: int = 2000):
             primaries = dict(
                 AssetDeviceLink.objects.filter(asset_id__in=chunk_ids, is_primary=True).values_list("asset_id", "field_code")
             )
-            paths = groups_column.export_paths(chunk_ids, user=user) if groups_column is not None else {}
+            paths = groups_column.export_paths(chunk_ids, user=user)
             for asset in chunk:
                 record = {"key": asset.key, "title": asset.title, "type": asset.type.code}
                 for code, value in asset.custom_fields.items():
-                    kind = field_types.get(code)
-                    if kind == FieldType.DEVICE:
-                        value = device_identifiers.get(value, value)
-                    elif kind == FieldType.ASSET:
-                        value = asset_keys.get(value, value)
-                    record[code] = value
+                    kind = kind_of(field_types.get(code))
+                    if kind.reference == "asset" and value not in asset_keys:
+                        continue
+                    record[code] = kind.export_value(value, references)
                 record["primary_device"] = primaries.get(asset.pk)
-                if groups_column is not None:
-                    record["groups"] = ";".join(paths.get(asset.pk, []))
+                record["groups"] = ";".join(paths.get(asset.pk, []))
                 yield record
 
     return columns, records()

@@ -12,35 +12,24 @@ from django.http import QueryDict
 from django.urls import reverse
 from django_htmx.http import push_url
 
+from assets import extensions
 from assets.access.permissions import can_create_assets
-from assets.core.errors import ValidationFailed
+from assets.core.inputs import id_from_text
 from assets.core.pagination import paginate
+from groups.queries import group_filter_choices
 
 from .. import queries
-from ..field_types import FieldType
+from ..field_types import FilterInput, kind_of
 from ..models import AssetDeviceLink, AssetType
 from ..serializers import asset_data
-from ..services.asset_types import types_for_organization, visible_types, with_definitions
-from ..services.assets import asset_prefetch_extensions, visible_assets
-from . import groups_bridge
-from .common import organization_list, page_organization, parse_id, render_page_or_partial, staff_page
-from .presenters import COLUMN_TYPES, SORTABLE_TYPES, asset_field_values, referenced_asset_ids, referenced_assets
+from ..services.asset_types import visible_types, with_definitions
+from ..services.assets import visible_assets
+from .common import organization_list, page_or_error, page_organization, render_list_page, staff_page
+from .presenters import asset_field_values, referenced_asset_ids, referenced_assets
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 FIXED_ORDERINGS = ("title", "created_at", "updated_at")
-TEXT_TYPES = {FieldType.STRING, FieldType.TEXT, FieldType.URL, FieldType.LOCALIZED_STRING}
-RANGE_INPUTS = {FieldType.INTEGER: "number", FieldType.NUMBER: "number", FieldType.DATE: "date",
-                FieldType.DATETIME: "datetime-local"}
-
-
-@dataclass
-class FilterInput:
-    name: str  # the GET /assets parameter it fills
-    label: str
-    kind: str  # search | number | date | datetime-local | select
-    value: str = ""
-    choices: list = field(default_factory=list)
 
 
 @dataclass
@@ -53,22 +42,8 @@ class FieldFilter:
 
 def field_filter(definition) -> FieldFilter:
     """The inputs one custom field gets, named with the API's cf_<code>[__<op>] parameters."""
-    code, kind = definition.code, definition.field_type
-    base = f"cf_{code}"
-    if kind in TEXT_TYPES:
-        inputs = [FilterInput(f"{base}__icontains", "contains", "search")]
-    elif kind in RANGE_INPUTS:
-        inputs = [FilterInput(f"{base}__gte", "from", RANGE_INPUTS[kind]),
-                  FilterInput(f"{base}__lte", "to", RANGE_INPUTS[kind])]
-    elif kind == FieldType.BOOLEAN:
-        inputs = [FilterInput(base, "is", "select", choices=[("", "Any"), ("true", "Yes"), ("false", "No")])]
-    elif kind in (FieldType.OPTIONS, FieldType.MULTI_OPTIONS):
-        options = [(o["code"], o.get("title") or o["code"]) for o in definition.params.get("options", [])]
-        inputs = [FilterInput(base, "is", "select", choices=[("", "Any"), *options])]
-    else:
-        inputs = [FilterInput(f"{base}__isnull", "value", "select",
-                              choices=[("", "Any"), ("false", "Set"), ("true", "Empty")])]
-    return FieldFilter(code, definition.title, kind, inputs)
+    inputs = kind_of(definition.field_type).filter_inputs(definition, f"cf_{definition.code}")
+    return FieldFilter(definition.code, definition.title, definition.field_type, inputs)
 
 
 @dataclass
@@ -89,7 +64,7 @@ class ListState:
     types: list = field(default_factory=list)
     asset_type: AssetType | None = None
     definitions: list = field(default_factory=list)
-    groups: list | None = None
+    groups: list = field(default_factory=list)
     group_id: int | None = None
     include_descendants: bool = False
     title_contains: str = ""
@@ -120,19 +95,18 @@ def read_state(request) -> ListState:
     organization, explicit = page_organization(request)
     state = ListState(organizations=organization_list(request), organization=organization)
     if organization is not None:
-        types_qs = types_for_organization(organization)
+        types_qs = AssetType.objects.available_to(organization)
     else:
         types_qs, _ = visible_types(request.user)
     types_qs = with_definitions(types_qs.select_related("organization")).order_by("order", "title", "id")
     state.types = [(t, _type_label(t, organization)) for t in types_qs] if state.organizations else []
-    type_id = parse_id(get.get("type_id"))
+    type_id = id_from_text(get.get("type_id"))
     state.asset_type = next((t for t, _ in state.types if t.pk == type_id), None)
     if state.asset_type is not None:
         state.definitions = list(state.asset_type.field_definitions.all())
-    state.groups = groups_bridge.group_choices(request.user, organization, parse_id(get.get("group_id")))
-    if state.groups is not None:
-        state.group_id = next((gid for gid, _ in state.groups if gid == parse_id(get.get("group_id"))), None)
-        state.include_descendants = state.group_id is not None and get.get("include_descendants") in ("true", "on", "1")
+    state.groups = group_filter_choices(request.user, organization, id_from_text(get.get("group_id")))
+    state.group_id = next((gid for gid, _ in state.groups if gid == id_from_text(get.get("group_id"))), None)
+    state.include_descendants = state.group_id is not None and get.get("include_descendants") in ("true", "on", "1")
     state.title_contains = (get.get("title_contains") or "").strip()[:200]
     state.field_filters = [field_filter(d) for d in state.definitions]
     for group in state.field_filters:
@@ -140,10 +114,10 @@ def read_state(request) -> ListState:
             item.value = (get.get(item.name) or "").strip()[:200]
             if item.kind == "select" and item.value not in {code for code, _ in item.choices}:
                 item.value = ""
-    sortable = {f"cf_{d.code}" for d in state.definitions if d.field_type in SORTABLE_TYPES}
+    sortable = {f"cf_{d.code}" for d in state.definitions if kind_of(d.field_type).sortable}
     ordering = get.get("ordering") or "title"
     state.ordering = ordering if ordering.lstrip("-") in (*FIXED_ORDERINGS, *sortable) else "title"
-    limit = parse_id(get.get("limit"))
+    limit = id_from_text(get.get("limit"))
     state.limit = limit if limit in PAGE_SIZES else DEFAULT_PAGE_SIZE
     state.cursor = (get.get("cursor") or "").strip()[:2000]
 
@@ -187,8 +161,9 @@ def columns_for(state: ListState) -> list[Column]:
     if state.organization is None:
         columns.append(Column("Organization"))
     for d in state.definitions:
-        if d.field_type in COLUMN_TYPES:
-            columns.append(Column(d.title, f"cf_{d.code}" if d.field_type in SORTABLE_TYPES else None, d.code))
+        kind = kind_of(d.field_type)
+        if kind.column:
+            columns.append(Column(d.title, f"cf_{d.code}" if kind.sortable else None, d.code))
     columns += [Column("Primary device"), Column("Created", "created_at")]
     for column in columns:
         if column.ordering is None:
@@ -222,23 +197,22 @@ def _scope_of_url(request, url: str | None) -> tuple[str | None, str | None] | N
     return org, (query.get("type_id") or [None])[0] or None
 
 
-def _results(request, state: ListState) -> dict:
-    queryset = visible_assets(request.user).select_related("type", "organization")
-    rows, page, error = [], None, None
-    try:
+def _results(request, state: ListState):
+    def build():
+        queryset = visible_assets(request.user).select_related("type", "organization")
         queryset, type_ids = queries.filter_assets(queryset, _querydict(state.filter_params), user=request.user)
         queryset, keys = queries.ordering_for(queryset, state.ordering, type_ids, user=request.user)
         queryset = queryset.prefetch_related(
             Prefetch("device_links", queryset=AssetDeviceLink.objects.select_related("device").order_by("field_code"))
         )
         # What other apps add to an asset (its file for thumbnails, its groups) rides along here.
-        for extend in asset_prefetch_extensions:
-            queryset = extend(queryset)
-        page = paginate(queryset, keys, limit=state.limit, cursor=state.cursor or None)
-    except ValidationFailed as exc:
-        error = exc
+        queryset = extensions.prefetch_assets(queryset)
+        return paginate(queryset, keys, limit=state.limit, cursor=state.cursor or None)
+
+    rows = []
+    page, error = page_or_error(build)
     if page is not None:
-        shown_defs = [d for d in state.definitions if d.field_type in COLUMN_TYPES]
+        shown_defs = [d for d in state.definitions if kind_of(d.field_type).column]
         assets_by_id = referenced_assets(request.user, referenced_asset_ids(page.items, shown_defs))
         for asset in page.items:
             links = list(asset.device_links.all())
@@ -250,7 +224,7 @@ def _results(request, state: ListState) -> dict:
                 "values": asset_field_values(asset, shown_defs, assets_by_id),
                 "primary": next((link.device for link in links if link.is_primary), None),
             })
-    return {"rows": rows, "page": page, "filter_error": error}
+    return rows, page, error
 
 
 def _querydict(filters: dict) -> QueryDict:
@@ -263,27 +237,22 @@ def _querydict(filters: dict) -> QueryDict:
 @staff_page
 def asset_list(request):
     state = read_state(request)
+    rows, page, error = _results(request, state)
     context = {
         "section": "assets",
         "state": state,
         "columns": columns_for(state),
         "page_sizes": PAGE_SIZES,
         "can_create": bool(state.organizations) and any(can_create_assets(request.user, o.pk) for o in state.organizations),
-        **_results(request, state),
+        "rows": rows,
     }
-    if context["page"] is not None and context["page"].has_next_page:
-        next_params = state.params.copy()
-        next_params["cursor"] = context["page"].end_cursor
-        context["next_query"] = next_params.urlencode()
     new_scope = (str(state.organization.pk) if state.organization else None,
                  str(state.asset_type.pk) if state.asset_type else None)
     previous = _scope_of_url(request, request.htmx.current_url if request.htmx else None)
     context["oob_scope"] = previous is None or previous[0] != new_scope[0]
     context["oob_fields"] = context["oob_scope"] or previous[1] != new_scope[1]
-    status = 400 if context["filter_error"] is not None and not request.htmx else 200
-    response = render_page_or_partial(
-        request, "assets/asset_list.html", "assets/partials/asset_results.html", context, status=status
-    )
+    response = render_list_page(request, "assets/asset_list.html", "assets/partials/asset_results.html", context,
+                                page=page, error=error, params=state.params, error_key="filter_error")
     if request.htmx:
         shown = state.params.copy()
         if state.cursor:

@@ -13,17 +13,17 @@ from django.urls import Resolver404, resolve, reverse
 
 from assets.access.permissions import allowed_actions, can_create_assets
 from assets.core.errors import Conflict, Duplicate, InUse, ValidationFailed
+from assets.core.inputs import id_from_text
 
-from ..field_types import FieldType
 from ..forms import MAX_REFERENCE_CHOICES, AssetForm
-from ..models import Asset, AssetType, Organization
+from ..models import Asset, AssetType
 from ..serializers import asset_data
-from ..services.asset_types import types_for_organization, with_definitions
+from ..services.asset_types import with_definitions
 from ..services.assets import create_asset, delete_asset, get_asset, update_asset, visible_assets
 from ..services.changes import visible_changes
 from ..services.devices import visible_devices
 from .changes import entry_rows
-from .common import organization_by_id, organization_list, parse_id, staff_page
+from .common import organization_by_id, organization_list, staff_page
 from .presenters import asset_field_values, orphan_values, present_value, referenced_asset_ids, referenced_assets
 
 HISTORY_ON_DETAIL = 10
@@ -90,14 +90,14 @@ def _asset_choices(user, organization_id: int, asset_id: int | None):
 
 
 def _build_form(request, definitions, organization_id, asset=None, *, data=None, initial=None):
-    kinds = {d.field_type for d in definitions}
+    references = {d.kind.reference for d in definitions}
     asset_id = asset.pk if asset is not None else None
     return AssetForm(
         data,
         initial=initial,
         definitions=definitions,
-        device_choices=_device_choices(request.user, organization_id, asset_id) if FieldType.DEVICE in kinds else (),
-        asset_choices=_asset_choices(request.user, organization_id, asset_id) if FieldType.ASSET in kinds else None,
+        device_choices=_device_choices(request.user, organization_id, asset_id) if "device" in references else (),
+        asset_choices=_asset_choices(request.user, organization_id, asset_id) if "asset" in references else None,
         creating=asset is None,
     )
 
@@ -109,25 +109,14 @@ def _creatable_types(request):
     if not organizations:
         return []
     # Types are inherited from every ancestor, visible to the user or not.
-    trees = list(Organization.objects.filter(tree_id__in={o.tree_id for o in organizations}).only("tree_id", "lft", "rght"))
-    lineage = {
-        o.pk: {a.pk for a in trees if a.tree_id == o.tree_id and a.lft <= o.lft and a.rght >= o.rght}
-        for o in organizations
-    }
-    owner_ids = set().union(*lineage.values())
-    all_types = list(
-        AssetType.objects.filter(Q(organization__isnull=True) | Q(organization_id__in=owner_ids)).order_by("order", "title")
-    )
-    return [
-        (o, [t for t in all_types if t.organization_id is None or t.organization_id in lineage[o.pk]])
-        for o in organizations
-    ]
+    types = AssetType.objects.order_by("order", "title").available_to_each(organizations)
+    return [(o, types[o.pk]) for o in organizations]
 
 
 @staff_page
 def asset_create(request):
-    organization = organization_by_id(request, parse_id(request.GET.get("organization_id")))
-    type_id = parse_id(request.GET.get("type_id"))
+    organization = organization_by_id(request, id_from_text(request.GET.get("organization_id")))
+    type_id = id_from_text(request.GET.get("type_id"))
     if organization is None or type_id is None:
         choices = _creatable_types(request)
         if not choices:
@@ -137,7 +126,7 @@ def asset_create(request):
         return render(request, "errors/403.html", {
             "reason": f"You may not create assets in {organization.title}."
         }, status=403)
-    asset_type = with_definitions(types_for_organization(organization)).filter(pk=type_id).first()
+    asset_type = with_definitions(AssetType.objects.available_to(organization)).filter(pk=type_id).first()
     if asset_type is None:
         raise Http404("type not available here")
     definitions = list(asset_type.field_definitions.all())
@@ -174,7 +163,7 @@ def _comparison(user, form, current: Asset, definitions) -> list[dict]:
         rows.append({"label": label, "mine": mine, "theirs": theirs, "differs": (mine or "") != (theirs or "")})
     values = getattr(form, "values", {})
     theirs_links = {link.field_code: link for link in current.device_links.all()}
-    device_codes = [d.code for d in definitions if d.field_type == FieldType.DEVICE]
+    device_codes = [d.code for d in definitions if d.kind.reference == "device"]
     wanted_devices = {values.get(code) for code in device_codes if isinstance(values.get(code), int)}
     devices = {d.pk: d for d in visible_devices(user).filter(pk__in=wanted_devices)} if wanted_devices else {}
     primary = form.cleaned_data.get("primary_device") if hasattr(form, "cleaned_data") else None
@@ -251,7 +240,7 @@ def asset_delete(request, asset_id: int):
     asset = get_asset(request.user, asset_id, "delete")
     if request.method == "POST":
         try:
-            delete_asset(request.user, asset.pk, version=parse_id(request.POST.get("version")))
+            delete_asset(request.user, asset.pk, version=id_from_text(request.POST.get("version")))
         except Conflict:
             messages.error(request, f"{asset.title} changed since you opened it; review it and delete again.")
             return redirect("asset_detail", asset.pk)

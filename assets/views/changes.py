@@ -6,15 +6,15 @@ from __future__ import annotations
 from django.http import Http404, QueryDict
 from django.urls import reverse
 
-from assets.core.errors import NotFound, ValidationFailed
+from assets.core.errors import NotFound
 from assets.core.pagination import SortKey, paginate
+from groups.permissions import visible_groups
 
 from ..models import ChangeLogEntry
 from ..services.asset_types import visible_types
 from ..services.assets import get_asset, visible_assets
 from ..services.changes import filter_changes, visible_changes
-from .common import organization_list, page_organization, render_page_or_partial, staff_page
-from .groups_bridge import visible_group_queryset
+from .common import organization_list, page_or_error, page_organization, render_list_page, staff_page
 from .presenters import diff_rows
 
 PAGE_SIZE = 50
@@ -40,10 +40,8 @@ def _object_urls(user, entries) -> dict[tuple[str, int], str]:
         for pk in types.filter(pk__in=ids_by_type["asset_type"]).values_list("pk", flat=True):
             urls[("asset_type", pk)] = reverse("type_detail", args=[pk])
     if ids_by_type.get("group"):
-        groups = visible_group_queryset(user)
-        if groups is not None:
-            for pk in groups.filter(pk__in=ids_by_type["group"]).values_list("pk", flat=True):
-                urls[("group", pk)] = f"/groups/{pk}/"
+        for pk in visible_groups(user).filter(pk__in=ids_by_type["group"]).values_list("pk", flat=True):
+            urls[("group", pk)] = f"/groups/{pk}/"
     return urls
 
 
@@ -61,12 +59,11 @@ def entry_rows(user, entries: list[ChangeLogEntry], *, with_diff: bool = True) -
     ]
 
 
-def _page(request, queryset):
-    """One keyset page of entries, newest first; a bad cursor is reported, not a 500."""
-    try:
-        return paginate(queryset, TIME_ORDER, limit=PAGE_SIZE, cursor=request.GET.get("cursor") or None), None
-    except ValidationFailed as exc:
-        return None, exc
+def _page(request, entries):
+    """One keyset page of the entries `entries()` selects, newest first. Built inside, so that a
+    refused filter (a user id past 64 bits) is shown on the page like a bad cursor."""
+    cursor = request.GET.get("cursor") or None
+    return page_or_error(lambda: paginate(entries(), TIME_ORDER, limit=PAGE_SIZE, cursor=cursor))
 
 
 @staff_page
@@ -76,15 +73,10 @@ def change_list(request):
     if object_type not in OBJECT_TYPE_LABELS:
         object_type = ""
     user_name = (request.GET.get("user") or "").strip()[:150]
-    try:
-        queryset = filter_changes(
-            visible_changes(request.user), object_type=object_type or None, user=user_name or None,
-            organization_id=organization.pk if organization else None,
-        )
-    except ValidationFailed as exc:  # a user id past 64 bits: reported on the page like a bad cursor
-        page, error = None, exc
-    else:
-        page, error = _page(request, queryset)
+    page, error = _page(request, lambda: filter_changes(
+        visible_changes(request.user), object_type=object_type or None, user=user_name or None,
+        organization_id=organization.pk if organization else None,
+    ))
     params = QueryDict(mutable=True)
     if explicit or organization is not None:
         params["organization_id"] = str(organization.pk) if organization else ""
@@ -100,19 +92,11 @@ def change_list(request):
         "object_types": OBJECT_TYPE_LABELS,
         "user_name": user_name,
         "params": params,
-        "page": page,
-        "error": error,
         "rows": entry_rows(request.user, page.items) if page else [],
         "is_filtered": bool(object_type or user_name),
     }
-    if page is not None and page.has_next_page:
-        next_params = params.copy()
-        next_params["cursor"] = page.end_cursor
-        context["next_query"] = next_params.urlencode()
-    return render_page_or_partial(
-        request, "assets/change_list.html", "assets/partials/change_rows.html", context,
-        status=400 if error and not request.htmx else 200,
-    )
+    return render_list_page(request, "assets/change_list.html", "assets/partials/change_rows.html", context,
+                            page=page, error=error, params=params)
 
 
 @staff_page
@@ -127,8 +111,7 @@ def object_changes(request, object_type: str, object_id: int):
             # A deleted asset keeps its history, readable by organization-wide holders.
             if not visible_changes(request.user).filter(object_type="asset", object_id=object_id).exists():
                 raise Http404("no such asset") from exc
-    queryset = visible_changes(request.user).filter(object_type=object_type, object_id=object_id)
-    page, error = _page(request, queryset)
+    page, error = _page(request, lambda: visible_changes(request.user).filter(object_type=object_type, object_id=object_id))
     if subject is None and page is not None and not page.items and not request.GET.get("cursor"):
         raise Http404("no visible history")
     rows = entry_rows(request.user, page.items) if page else []
@@ -142,15 +125,9 @@ def object_changes(request, object_type: str, object_id: int):
         "object_label": label,
         "object_title": title,
         "object_url": rows[0]["url"] if rows else (reverse("asset_detail", args=[object_id]) if subject else None),
-        "page": page,
-        "error": error,
         "rows": rows,
         "params": QueryDict(mutable=True),
     }
-    if page is not None and page.has_next_page:
-        context["next_query"] = f"cursor={page.end_cursor}"
-    return render_page_or_partial(
-        request, "assets/object_changes.html", "assets/partials/change_rows.html", context,
-        status=400 if error and not request.htmx else 200,
-    )
+    return render_list_page(request, "assets/object_changes.html", "assets/partials/change_rows.html", context,
+                            page=page, error=error, params=context["params"])
 

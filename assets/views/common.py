@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from assets.core.errors import Forbidden, NotFound, Unauthenticated
+from assets.core.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from assets.core.inputs import id_from_text
 
 from ..models import Organization
@@ -55,20 +55,16 @@ def organization_by_id(request, organization_id) -> Organization | None:
     return None
 
 
-def parse_id(raw) -> int | None:
-    return id_from_text(raw)
-
-
 def current_organization(request) -> Organization | None:
     """The organization picked in the switcher (kept in the session), if still visible."""
-    return organization_by_id(request, parse_id(request.session.get(SESSION_ORGANIZATION)))
+    return organization_by_id(request, id_from_text(request.session.get(SESSION_ORGANIZATION)))
 
 
 def page_organization(request, param: str = "organization_id") -> tuple[Organization | None, bool]:
     """The organization a list page is about: the query parameter when present (empty = all
     organizations), else the switcher's choice. Returns (organization, explicit_in_url)."""
     if param in request.GET:
-        return organization_by_id(request, parse_id(request.GET.get(param))), True
+        return organization_by_id(request, id_from_text(request.GET.get(param))), True
     return current_organization(request), False
 
 
@@ -89,3 +85,30 @@ def render_page_or_partial(request, template: str, partial: str, context: dict, 
     patch_vary_headers(response, ("HX-Request",))
     return response
 
+
+
+# --- list pages ---------------------------------------------------------------------------------
+# Every list page does the same four things: filter and page (a bad filter or cursor is shown on
+# the page, not a 500), link the next page with the same filters, answer 400 to a full-page
+# request whose filter was refused, and render the page or, for htmx, only its rows.
+
+
+def page_or_error(build):
+    """`build()` filters and pages; a refused filter or cursor comes back as the error to show."""
+    try:
+        return build(), None
+    except ValidationFailed as exc:
+        return None, exc
+
+
+def render_list_page(request, template: str, partial: str, context: dict, *, page, error, params,
+                     error_key: str = "error", status: int = 200):
+    """`params` are the filters that `next_query` (the next page's link) keeps."""
+    context = {**context, "page": page, error_key: error}
+    if page is not None and page.has_next_page:
+        next_params = params.copy()
+        next_params["cursor"] = page.end_cursor
+        context["next_query"] = next_params.urlencode()
+    if error is not None and not request.htmx:
+        status = 400
+    return render_page_or_partial(request, template, partial, context, status=status)

@@ -10,13 +10,20 @@ from django.shortcuts import redirect
 
 from assets.access.permissions import can_manage_org
 from assets.core.errors import Conflict, Duplicate, InUse, ValidationFailed
+from assets.core.inputs import id_from_text
 from assets.core.pagination import SortKey, paginate
 
 from ..forms import DeviceForm
 from ..models import AssetDeviceLink
 from ..services import devices
 from ..services.assets import visible_assets
-from .common import organization_list, page_organization, parse_id, render_page_or_partial, staff_page
+from .common import (
+    organization_list,
+    page_or_error,
+    page_organization,
+    render_list_page,
+    staff_page,
+)
 
 PAGE_SIZE = 50
 LINK_STATES = {"": "Any", "linked": "Linked", "free": "Not linked"}
@@ -47,12 +54,8 @@ def _device_page(request, form=None, status=200):
         queryset = queryset.filter(linked if link_state == "linked" else ~linked)
     if search:
         queryset = queryset.filter(Q(title__icontains=search) | Q(identifier__icontains=search))
-    error = None
-    page = None
-    try:
-        page = paginate(queryset, [SortKey("title")], limit=PAGE_SIZE, cursor=request.GET.get("cursor") or None)
-    except ValidationFailed as exc:
-        error = exc
+    cursor = request.GET.get("cursor") or None
+    page, error = page_or_error(lambda: paginate(queryset, [SortKey("title")], limit=PAGE_SIZE, cursor=cursor))
     rows = []
     if page is not None:
         links = {d.pk: next(iter(d.asset_links.all()), None) for d in page.items}
@@ -80,19 +83,13 @@ def _device_page(request, form=None, status=200):
         initial = {"organization": str(organization.pk)} if organization is not None else {}
         form = DeviceForm(organization_choices=manageable, initial=initial)
     context = {
-        "section": "devices", "rows": rows, "page": page, "error": error, "organization": organization,
+        "section": "devices", "rows": rows, "organization": organization,
         "organizations": organization_list(request), "link_state": link_state, "link_states": LINK_STATES,
         "search": search, "params": params, "form": form,
         "is_filtered": bool(link_state or search),
     }
-    if page is not None and page.has_next_page:
-        next_params = params.copy()
-        next_params["cursor"] = page.end_cursor
-        context["next_query"] = next_params.urlencode()
-    if error is not None and not request.htmx:
-        status = 400
-    return render_page_or_partial(request, "assets/device_list.html", "assets/partials/device_rows.html", context,
-                                  status=status)
+    return render_list_page(request, "assets/device_list.html", "assets/partials/device_rows.html", context,
+                            page=page, error=error, params=params, status=status)
 
 
 @staff_page
@@ -121,7 +118,7 @@ def device_delete(request, device_id: int):
         return HttpResponseNotAllowed(["POST"])
     device = devices.get_device(request.user, device_id)
     try:
-        devices.delete_device(request.user, device.pk, version=parse_id(request.POST.get("version")))
+        devices.delete_device(request.user, device.pk, version=id_from_text(request.POST.get("version")))
     except (InUse, Conflict) as exc:
         messages.error(request, f"Couldn't delete {device.title}: {exc.detail}.")
     else:

@@ -9,10 +9,12 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from assets.core.inputs import id_from_text
+
 from ..services.assets import visible_assets
 from ..services.changes import visible_changes
 from .changes import entry_rows
-from .common import SESSION_ORGANIZATION, organization_by_id, organization_list, parse_id, safe_next, staff_page
+from .common import SESSION_ORGANIZATION, organization_by_id, organization_list, safe_next, staff_page
 
 RECENT_CHANGES = 12
 
@@ -52,7 +54,7 @@ def switch_organization(request):
         return HttpResponseNotAllowed(["POST"])
     if not request.user.is_authenticated:
         return redirect(f"{reverse('login')}?next=/")
-    organization = organization_by_id(request, parse_id(request.POST.get("organization_id")))
+    organization = organization_by_id(request, id_from_text(request.POST.get("organization_id")))
     if organization is None:
         request.session.pop(SESSION_ORGANIZATION, None)
     else:

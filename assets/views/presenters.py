@@ -3,109 +3,27 @@ string; nothing here marks text safe."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ..field_types import FieldType
+from ..field_types import FieldValue, json_text, kind_of
 from ..models import Asset, CustomFieldDefinition
-
-LINKABLE_SCHEMES = ("http://", "https://", "ftp://", "ftps://")
-# Columns the asset list can sort on (ordering=cf_<code>): scalar values only.
-SORTABLE_TYPES = frozenset({
-    FieldType.STRING, FieldType.TEXT, FieldType.INTEGER, FieldType.NUMBER, FieldType.BOOLEAN, FieldType.DATE,
-    FieldType.DATETIME, FieldType.URL, FieldType.OPTIONS,
-})
-# Types shown as list columns; long or structured values stay on the detail page.
-COLUMN_TYPES = SORTABLE_TYPES - {FieldType.TEXT} | {
-    FieldType.MULTI_OPTIONS, FieldType.LOCALIZED_STRING, FieldType.DEVICE, FieldType.ASSET,
-}
-
-
-@dataclass
-class FieldValue:
-    code: str
-    title: str
-    field_type: str
-    present: bool
-    text: str = ""
-    url: str | None = None
-    items: list = field(default_factory=list)  # option titles, or (locale, text) pairs
-    device: object = None
-    is_primary: bool = False
-    asset_id: int | None = None
-    asset_title: str | None = None
-    pretty: str = ""
-
-
-def json_text(value, *, indent: int | None = 2) -> str:
-    return json.dumps(value, indent=indent, ensure_ascii=False, sort_keys=True, default=str)
-
-
-def _option_titles(definition: CustomFieldDefinition) -> dict[str, str]:
-    return {o["code"]: o.get("title") or o["code"] for o in definition.params.get("options", [])}
-
-
-def _format_datetime(raw: str) -> str:
-    try:
-        parsed = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except (TypeError, ValueError):
-        return str(raw)
-    return parsed.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def present_value(definition: CustomFieldDefinition, value, *, device_links=None, assets_by_id=None) -> FieldValue:
     """One value as the detail page and list cells show it. `device_links` are the asset's
     prefetched links by field code; `assets_by_id` the referenced assets the user may see."""
-    kind = definition.field_type
-    shown = FieldValue(definition.code, definition.title, kind, present=value is not None and value != "")
-    if not shown.present:
-        return shown
-    if kind == FieldType.OPTIONS:
-        shown.text = _option_titles(definition).get(value, str(value))
-    elif kind == FieldType.MULTI_OPTIONS:
-        titles = _option_titles(definition)
-        shown.items = [titles.get(code, str(code)) for code in value] if isinstance(value, list) else [str(value)]
-    elif kind == FieldType.LOCALIZED_STRING:
-        if isinstance(value, dict):
-            shown.items = sorted(
-                (str(locale), "" if text is None else str(text), str(locale).replace("_", "-"))
-                for locale, text in value.items()
-            )
-        else:
-            shown.text = str(value)
-    elif kind == FieldType.URL:
-        shown.text = str(value)
-        # Only ordinary schemes become links: a stored "javascript:" must stay inert text.
-        if shown.text.lower().startswith(LINKABLE_SCHEMES):
-            shown.url = shown.text
-    elif kind == FieldType.BOOLEAN:
-        shown.text = "Yes" if value is True else "No" if value is False else str(value)
-    elif kind == FieldType.DATETIME:
-        shown.text = _format_datetime(value)
-    elif kind == FieldType.DEVICE:
-        link = (device_links or {}).get(definition.code)
-        if link is not None:
-            shown.device = link.device
-            shown.is_primary = link.is_primary
-        shown.text = f"Device #{value}"
-    elif kind == FieldType.ASSET:
-        shown.asset_id = value if isinstance(value, int) else None
-        target = (assets_by_id or {}).get(value)
-        shown.asset_title = target.title if target is not None else None
-        shown.text = f"Asset #{value}"
-    elif kind in (FieldType.JSON, FieldType.GEOJSON):
-        shown.pretty = json_text(value)
-        shown.text = json_text(value, indent=None)
-    elif isinstance(value, float) and value.is_integer():
-        shown.text = str(int(value)) if abs(value) < 1e15 else str(value)
-    else:
-        shown.text = str(value)
+    kind = kind_of(definition.field_type)
+    shown = FieldValue(
+        definition.code, definition.title, definition.field_type, kind.display,
+        present=value is not None and value != "",
+    )
+    if shown.present:
+        kind.present(definition, value, shown, device_links=device_links, assets_by_id=assets_by_id)
     return shown
 
 
 def referenced_asset_ids(assets, definitions) -> set[int]:
-    codes = [d.code for d in definitions if d.field_type == FieldType.ASSET]
+    codes = [d.code for d in definitions if d.kind.reference == "asset"]
     ids = set()
     for asset in assets:
         for code in codes:

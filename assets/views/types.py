@@ -11,19 +11,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from assets.access.permissions import can_manage_org
+from assets.core import catalogue
 from assets.core.errors import Conflict, Duplicate, InUse, NotFound, ValidationFailed
+from assets.core.forms import place_errors
+from assets.core.inputs import id_from_text
 
 from ..forms import AssetTypeForm, FieldDefinitionForm, NewAssetTypeForm
+from ..models import AssetType
 from ..services import asset_types
 from ..services.assets import visible_assets
-from .common import organization_list, page_organization, parse_id, staff_page
+from .common import organization_list, page_organization, staff_page
 from .presenters import json_text
 
-ORIGIN_LABELS = {
-    asset_types.SYSTEM: "System",
-    asset_types.ORGANIZATION: "Own",
-    asset_types.PARENT_ORGANIZATION: "Inherited",
-}
+ORIGIN_LABELS = {catalogue.SYSTEM: "System", catalogue.ORGANIZATION: "Own", catalogue.PARENT_ORGANIZATION: "Inherited"}
 
 
 def can_edit_type(user, asset_type) -> bool:
@@ -55,7 +55,7 @@ def params_summary(definition) -> list[str]:
 def type_list(request):
     organization, _ = page_organization(request)
     if organization is not None:
-        queryset = asset_types.types_for_organization(organization)
+        queryset = AssetType.objects.available_to(organization)
     else:
         queryset, _ = asset_types.visible_types(request.user)
     types = list(
@@ -66,12 +66,12 @@ def type_list(request):
     counts = _visible_counts(request.user, [t.pk for t in types])
     rows = []
     for asset_type in types:
-        origin = asset_types.origin_of(asset_type, organization or asset_type.organization)
+        origin = catalogue.origin(asset_type, organization or asset_type.organization)
         rows.append({
             "type": asset_type,
             "origin": origin,
             "origin_label": ORIGIN_LABELS[origin],
-            "editable": origin != asset_types.PARENT_ORGANIZATION and can_edit_type(request.user, asset_type),
+            "editable": origin != catalogue.PARENT_ORGANIZATION and can_edit_type(request.user, asset_type),
             "fields": list(asset_type.field_definitions.all()),
             "asset_count": counts.get(asset_type.pk, 0),
         })
@@ -105,9 +105,7 @@ def type_create(request):
                 title=data.get("title") or "", description=data.get("description") or "", order=data.get("order"),
             )
         except (ValidationFailed, Duplicate) as exc:
-            for item in exc.errors or [{"field": "", "message": exc.detail}]:
-                field = item.get("field") if item.get("field") in form.fields else None
-                form.add_error(field, item.get("message"))
+            place_errors(form, exc)
         else:
             messages.success(request, f"Created type {created.title}. Add its fields below.")
             return redirect("type_detail", created.pk)
@@ -125,7 +123,7 @@ def _editor_context(request, asset_type, **extra) -> dict:
     context = {
         "section": "types",
         "asset_type": asset_type,
-        "origin_label": ORIGIN_LABELS[asset_types.origin_of(asset_type, asset_type.organization)],
+        "origin_label": ORIGIN_LABELS[catalogue.origin(asset_type, asset_type.organization)],
         "editable": editable,
         "inherited_by": inherited_by,
         "fields": [{"definition": d, "params": params_summary(d), "params_json": json_text(d.params, indent=None)}
@@ -183,8 +181,7 @@ def type_update(request, type_id: int):
             _conflict_message(request, exc)
             return redirect("type_detail", asset_type.pk)
         except ValidationFailed as exc:
-            for item in exc.errors:
-                form.add_error(item["field"] if item.get("field") in form.fields else None, item.get("message"))
+            place_errors(form, exc)
         else:
             messages.success(request, "Saved the type.")
             return redirect("type_detail", asset_type.pk)
@@ -196,7 +193,7 @@ def type_update(request, type_id: int):
 def type_delete(request, type_id: int):
     asset_type = asset_types.get_type(request.user, type_id)
     try:
-        asset_types.delete_type(request.user, asset_type.pk, version=parse_id(request.POST.get("version")))
+        asset_types.delete_type(request.user, asset_type.pk, version=id_from_text(request.POST.get("version")))
     except (InUse, Conflict) as exc:
         messages.error(request, f"Couldn't delete {asset_type.title}: {exc.detail}.")
         return redirect("type_detail", asset_type.pk)
@@ -276,7 +273,7 @@ def field_move(request, type_id: int, code: str):
     target = position - 1 if request.POST.get("direction") == "up" else position + 1
     if 0 <= target < len(definitions):
         definitions[position], definitions[target] = definitions[target], definitions[position]
-        version = parse_id(request.POST.get("version"))
+        version = id_from_text(request.POST.get("version"))
         try:
             with transaction.atomic():
                 for index, definition in enumerate(definitions):
@@ -297,7 +294,7 @@ def field_delete(request, type_id: int, code: str):
     drop_values = request.POST.get("drop_values") == "true"
     try:
         asset_types.delete_field(
-            request.user, asset_type.pk, code, version=parse_id(request.POST.get("version")), drop_values=drop_values
+            request.user, asset_type.pk, code, version=id_from_text(request.POST.get("version")), drop_values=drop_values
         )
     except Conflict as exc:
         _conflict_message(request, exc)

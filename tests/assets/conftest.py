@@ -9,12 +9,6 @@ from tests.conftest import ApiClient
 from tests.factories import grant, make_device, make_user
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Most tests make users; the default hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def viewer(org):
     user = make_user("viewer")

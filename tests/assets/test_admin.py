@@ -8,7 +8,7 @@ import json
 import pytest
 from django.test import Client
 
-from assets.models import Asset, AssetDeviceLink, AssetType, ChangeLogEntry, Organization
+from assets.models import Asset, AssetDeviceLink, AssetType, ChangeLogEntry, Device, Organization
 from tests.factories import make_asset
 
 MODELS = ["organization", "assettype", "device", "asset", "apitoken", "changelogentry"]
@@ -115,10 +115,11 @@ def test_admin_organization_writes_are_versioned_and_logged(admin_client, org):
     assert ChangeLogEntry.objects.filter(object_type="organization", object_id=north.pk, action="delete").exists()
 
 
-def test_admin_refuses_definition_changes_that_strand_values(admin_client, org, truck, truck_type):
+def _type_form(truck_type):
+    """The admin's change form of a type as posted unchanged, with its field definitions inline."""
     definitions = list(truck_type.field_definitions.order_by("order"))
     data = {"title": truck_type.title, "order": truck_type.order, "description": "",
-            "field_definitions-TOTAL_FORMS": str(len(definitions) + 1),
+            "field_definitions-TOTAL_FORMS": str(len(definitions)),
             "field_definitions-INITIAL_FORMS": str(len(definitions)),
             "field_definitions-MIN_NUM_FORMS": "0", "field_definitions-MAX_NUM_FORMS": "1000"}
     for n, definition in enumerate(definitions):
@@ -129,6 +130,12 @@ def test_admin_refuses_definition_changes_that_strand_values(admin_client, org, 
             f"field_definitions-{n}-params": json.dumps(definition.params),
             f"field_definitions-{n}-order": definition.order,
         })
+    return definitions, data
+
+
+def test_admin_refuses_definition_changes_that_strand_values(admin_client, org, truck, truck_type):
+    definitions, data = _type_form(truck_type)
+    data["field_definitions-TOTAL_FORMS"] = str(len(definitions) + 1)
     new = len(definitions)
     data.update({f"field_definitions-{new}-asset_type": truck_type.pk, f"field_definitions-{new}-code": "vin",
                  f"field_definitions-{new}-title": "VIN", f"field_definitions-{new}-field_type": "STRING",
@@ -136,7 +143,7 @@ def test_admin_refuses_definition_changes_that_strand_values(admin_client, org, 
                  f"field_definitions-{new}-order": 99})
     response = admin_client.post(f"/admin/assets/assettype/{truck_type.pk}/change/", data)
     assert response.status_code == 200
-    assert "a required field can&#x27;t be added while 1 assets have no value for it" in response.content.decode()
+    assert "a required field can&#x27;t be added while 1 assets of the type have no value for it" in response.content.decode()
     assert not truck_type.field_definitions.filter(code="vin").exists()
     # Optional, it is accepted, and the type's version moves.
     data[f"field_definitions-{new}-params"] = json.dumps({})
@@ -145,3 +152,71 @@ def test_admin_refuses_definition_changes_that_strand_values(admin_client, org, 
     assert AssetType.objects.get(pk=truck_type.pk).version == 2
     assert truck_type.field_definitions.get(code="vin").params == {"required": False, "max_length": 255}
 
+
+
+def _errors_of(response) -> str:
+    return response.content.decode()
+
+
+def test_admin_organization_refusals_show_on_the_form(admin_client, org):
+    response = admin_client.post("/admin/assets/organization/add/", {"key": "translog", "title": "Twin"})
+    assert response.status_code == 200
+    assert "already taken" in _errors_of(response) or "exists" in _errors_of(response)
+    north = Organization.objects.create(key="north", title="North", parent=org)
+    # Moving an organization below its own child is the service's Cycle refusal.
+    response = admin_client.post(f"/admin/assets/organization/{org.pk}/change/",
+                                 {"key": "translog", "title": "TransLog GmbH", "parent": north.pk})
+    assert response.status_code == 200
+    assert "can&#x27;t move below itself or its descendants" in _errors_of(response)
+    org.refresh_from_db()
+    assert org.parent_id is None and org.version == 1
+    # An organization with children is refused by delete_organization, and stays.
+    response = admin_client.post("/admin/assets/organization/", {
+        "action": "delete_selected", "_selected_action": [org.pk], "post": "yes"})
+    assert response.status_code in (200, 403)
+    assert Organization.objects.filter(pk=org.pk).exists()
+
+
+def test_admin_asset_type_writes_go_through_the_services(admin_client, org, truck_type):
+    response = admin_client.post("/admin/assets/assettype/add/", {
+        "organization": org.pk, "code": "Not A Code!", "title": "Bad", "description": "", "order": 10,
+        "field_definitions-TOTAL_FORMS": "0", "field_definitions-INITIAL_FORMS": "0",
+        "field_definitions-MIN_NUM_FORMS": "0", "field_definitions-MAX_NUM_FORMS": "1000"})
+    assert response.status_code == 200
+    assert not AssetType.objects.filter(title="Bad").exists()
+    response = admin_client.post(f"/admin/assets/assettype/{truck_type.pk}/change/", {
+        "title": "Lorry", "order": truck_type.order, "description": "",
+        "field_definitions-TOTAL_FORMS": "0", "field_definitions-INITIAL_FORMS": "0",
+        "field_definitions-MIN_NUM_FORMS": "0", "field_definitions-MAX_NUM_FORMS": "1000"})
+    assert response.status_code == 302, _errors_of(response)[:2000]
+    truck_type.refresh_from_db()
+    assert truck_type.title == "Lorry" and truck_type.version == 2
+    assert ChangeLogEntry.objects.filter(object_type="asset_type", object_id=truck_type.pk, action="update").exists()
+
+
+def test_admin_refuses_deleting_a_field_that_holds_values(admin_client, org, truck, truck_type):
+    definitions, data = _type_form(truck_type)
+    plate = next(n for n, d in enumerate(definitions) if d.code == "license_plate")
+    data[f"field_definitions-{plate}-DELETE"] = "on"
+    data["title"] = "Renamed meanwhile"
+    response = admin_client.post(f"/admin/assets/assettype/{truck_type.pk}/change/", data)
+    assert response.status_code == 200
+    assert "1 assets hold a value for &#x27;license_plate&#x27;" in _errors_of(response)
+    # The whole page rolled back: the type's rename too.
+    truck_type.refresh_from_db()
+    assert truck_type.title != "Renamed meanwhile" and truck_type.version == 1
+    assert truck_type.field_definitions.filter(code="license_plate").exists()
+
+
+def test_admin_device_writes_go_through_the_services(admin_client, org, tracker):
+    response = admin_client.post("/admin/assets/device/add/",
+                                 {"organization": org.pk, "title": "Twin", "identifier": tracker.identifier})
+    assert response.status_code == 200
+    assert "already exists" in _errors_of(response)
+    assert Device.objects.filter(identifier=tracker.identifier).count() == 1
+    response = admin_client.post(f"/admin/assets/device/{tracker.pk}/change/",
+                                 {"organization": org.pk, "title": "Renamed", "identifier": tracker.identifier})
+    assert response.status_code == 302, _errors_of(response)[:2000]
+    tracker.refresh_from_db()
+    assert tracker.title == "Renamed" and tracker.version == 2
+    assert ChangeLogEntry.objects.filter(object_type="device", object_id=tracker.pk, action="update").exists()

@@ -126,7 +126,7 @@ def test_asset_reference_fields_only_accept_visible_assets(org):
     body = assert_problem(
         ApiClient(user).patch(f"/assets/{mine.pk}", {"custom_fields": {"set": {"building": hidden.pk}}}), 400
     )
-    assert "does not exist" in body["errors"][0]["message"]
+    assert "no asset" in body["errors"][0]["message"]
 
 
 def test_devices_of_invisible_assets_are_not_named(org, truck_type, tracker, spare_tracker, admin_api):

@@ -213,7 +213,7 @@ def test_an_organization_wide_user_gets_no_object_grant_subqueries(org, truck):
     user = make_user()
     grant(user, "view_org_assets", org)
     sql = page_sql(ApiClient(user))
-    for table in ("assets_assetuserobjectpermission", "assets_assetgroupobjectpermission",
+    for table in ("assets_assetuserobjectpermission", "assets_assetteamobjectpermission",
                   "groups_assetgroupuserobjectpermission", "groups_assetgroupteamobjectpermission"):
         assert table not in sql
 
@@ -232,7 +232,7 @@ def test_each_kind_of_grant_held_brings_its_subquery_and_its_assets(org, truck_t
     grant(user, "view_asset", by_object)
     assert "assets_assetuserobjectpermission" in page_sql(api)
     grant(team, "view_asset", by_team)
-    assert "assets_assetgroupobjectpermission" in page_sql(api)
+    assert "assets_assetteamobjectpermission" in page_sql(api)
     grant(team, "groups.view_group_assets", depot)
     sql = page_sql(api)
     assert "groups_assetgroupteamobjectpermission" in sql and "groups_assetgroupuserobjectpermission" not in sql

@@ -1,4 +1,4 @@
-"""The asset reads skip ninja's response validation (assets.api.prebuilt): their bodies must stay
+"""The asset reads skip ninja's response validation (assets.core.api.prebuilt): their bodies must stay
 exactly what the schemas would have produced, and their prefetches (assets.core.db.prefetch) must read
 the same rows as Django's."""
 

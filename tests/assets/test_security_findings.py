@@ -25,7 +25,8 @@ def test_a_device_field_accepts_only_devices_the_user_may_view(api_for, org, tru
         answers[name] = (body["detail"], body["errors"][0]["message"].replace(str(device_id), "<id>"))
         assert api.get(f"/devices/{device_id}").status_code == 404
     assert answers["linked"] == answers["unlinked"] == answers["missing"], answers
-    assert answers["missing"][1] == "device <id> is not available"
+    # The shared wording of a missing reference (as for ASSET fields): hidden reads as missing.
+    assert answers["missing"][1] == "no device <id> in this organization"
     assert not AssetDeviceLink.objects.filter(asset=mine).exists()
 
 

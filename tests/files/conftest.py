@@ -18,12 +18,6 @@ from tests.factories import grant, make_asset, make_user
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Users are made in most tests; the default hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def media_root(tmp_path, settings):
     root = tmp_path / "media"
     root.mkdir()

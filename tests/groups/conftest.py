@@ -11,12 +11,6 @@ from tests.conftest import ApiClient
 from tests.factories import grant, make_asset, make_org, make_type, make_user
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Users are made in most tests; the default hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def vehicle_type(org):
     return make_type(org, "vehicle", title="Vehicle")

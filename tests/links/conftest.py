@@ -10,12 +10,6 @@ from tests.conftest import ApiClient
 from tests.factories import grant, make_asset, make_org, make_type, make_user
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Every test makes users; the default hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def arch(db):
     return make_org("architecture-db", title="Architecture DB")

@@ -105,7 +105,7 @@ def test_devices_can_not_be_claimed_twice(fleet, tmp_path):
     assert error is not None
     assert "line 2: tracker: device 'IMEI-1' is already linked to another asset" in err
     assert "line 4: tracker: device 'IMEI-2' is also used on line 3" in err
-    assert "line 5: tracker: no device with identifier 'IMEI-9'" in err
+    assert "line 5: tracker: no device 'IMEI-9' in this organization" in err
 
 
 def test_round_trip_export_import_is_unchanged(fleet, tmp_path):
@@ -321,3 +321,25 @@ def test_csv_export_escapes_formula_cells_and_the_import_restores_them(fleet, tm
         raise AssertionError(err.getvalue()) from exc
     assert list(Asset.objects.order_by("key").values_list("key", "title", "custom_fields", "version")) == before
     assert f"0 created, 0 updated, {len(written)} unchanged, 0 failed" in out.getvalue()
+
+
+def test_export_names_no_asset_the_user_may_not_view_and_reimport_keeps_the_reference(fleet, tmp_path):
+    org, _ = fleet
+    combo = make_type(org, "combo", [{"code": "trailer", "field_type": "ASSET"}, {"code": "note", "field_type": "STRING"}])
+    secret = make_asset(org, combo, key="secret-trailer")
+    seen = make_asset(org, combo, key="seen-trailer")
+    puller = make_asset(org, combo, key="puller", custom_fields={"trailer": secret.pk, "note": "n"})
+    other = make_asset(org, combo, key="other", custom_fields={"trailer": seen.pk})
+    clerk = make_user("clerk")
+    for asset in (puller, other, seen):
+        grant(clerk, "change_asset", asset)
+    target = tmp_path / "out.csv"
+    call_command("export_assets", str(target), "--organization", "translog", "--user", "clerk", stdout=io.StringIO())
+    text = target.read_text(encoding="utf-8")
+    assert "secret-trailer" not in text
+    assert "seen-trailer" in text
+    out, err, error = run(text, "--update", "--user", "clerk", tmp_path=tmp_path)
+    assert error is None, err
+    assert "0 created, 0 updated, 3 unchanged" in out
+    puller.refresh_from_db()
+    assert puller.custom_fields == {"trailer": secret.pk, "note": "n"} and puller.version == 1

@@ -118,3 +118,23 @@ def test_nan_in_csv_properties_is_not_accepted(building, tmp_path):
     _, err, error = run(text, tmp_path=tmp_path)
     assert error is not None and "line 2: properties:" in err
     assert not Link.objects.exists()
+
+
+def test_update_of_a_link_changed_since_it_was_read_refuses_the_file(building, tmp_path, monkeypatch):
+    from django.db.models import F
+
+    from links import transfer
+
+    run(HEADER + "building,floor-1,parent_child,f1,old,,1\n", tmp_path=tmp_path)
+    real_lock = transfer.lock_stale
+
+    def concurrent_writer_first(model, read_versions):
+        Link.objects.update(sequence=9, version=F("version") + 1)  # another writer, between read and write
+        return real_lock(model, read_versions)
+
+    monkeypatch.setattr(transfer, "lock_stale", concurrent_writer_first)
+    _, err, error = run(HEADER + "building,floor-1,parent_child,f1,new,,5\n", "--update", tmp_path=tmp_path)
+    assert error is not None
+    assert "line 2: target_key: the link changed while importing (version 1, now 2); run again" in err
+    link = Link.objects.get()
+    assert link.tags == ["old"] and not ChangeLogEntry.objects.filter(object_type="link", action="update").exists()

@@ -413,12 +413,12 @@ def test_delete_with_stale_version_deletes_nothing(client_for, world):
 
 def test_delete_blocked_by_a_reference_shows_a_message_not_a_500(client_for, world, monkeypatch):
     from assets.core.errors import InUse
-    from assets.services import assets as asset_services
+    from links.extension import LinksExtension
 
-    def blocking_hook(user, asset):
+    def blocking_hook(self, user, asset):
         raise InUse("still used by 1 links")
 
-    monkeypatch.setattr(asset_services, "asset_delete_hooks", [*asset_services.asset_delete_hooks, blocking_hook])
+    monkeypatch.setattr(LinksExtension, "before_asset_delete", blocking_hook)
     response = client_for(world.root).post(reverse("asset_delete", args=[world.truck_c.pk]), {"version": "1"})
     assert response.status_code == 302 and response["Location"] == reverse("asset_detail", args=[world.truck_c.pk])
     assert Asset.objects.filter(pk=world.truck_c.pk).exists()

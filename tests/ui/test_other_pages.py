@@ -142,6 +142,16 @@ def test_adding_a_field_reports_service_errors_on_the_inputs(client_for, world):
     assert "not allowed for INTEGER" in str(wrong_param.context["field_form"].errors)
 
 
+def test_a_pattern_the_server_cannot_run_shows_on_the_pattern_input(client_for, world):
+    response = client_for(world.manager).post(reverse("field_add", args=[world.truck.pk]), {
+        "code": "serial", "title": "Serial", "field_type": "STRING", "pattern": r"(\w)\1", "version": world.truck.version,
+    })
+    assert response.status_code == 400
+    [message] = response.context["field_form"].errors["pattern"]
+    assert "backreferences and lookaround are not supported" in message
+    assert not CustomFieldDefinition.objects.filter(asset_type=world.truck, code="serial").exists()
+
+
 def test_adding_a_required_field_to_a_type_with_assets_is_refused_with_the_count(client_for, world):
     response = client_for(world.manager).post(reverse("field_add", args=[world.truck.pk]), {
         "code": "vin", "title": "VIN", "field_type": "STRING", "required": "on",

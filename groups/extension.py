@@ -1,19 +1,18 @@
-"""How groups plug into the assets foundation: group-scoped grants on assets and organizations,
-the group_id filter of GET /assets, `groups` in the asset shape, and "group" as a grant target
-of POST /permissions."""
+"""What groups add to the asset core (assets.extensions): group-scoped grants on assets and
+organizations, the group_id filter of GET /assets, `groups` in the asset shape, and "group" as a
+grant target of POST /permissions."""
 
 from __future__ import annotations
+
+from types import MappingProxyType
 
 from django.db.models import JSONField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import JSONObject
 
-from assets import queries as asset_queries
-from assets import serializers as asset_serializers
-from assets.access import grants as access
-from assets.access import permissions as asset_permissions
+from assets.access.grants import GrantTarget
 from assets.core.db.aggregates import JSONRows
 from assets.core.errors import NotFound
-from assets.services import assets as asset_services
+from assets.extensions import AssetExtension
 
 from .models import AssetGroup, AssetGroupTeamObjectPermission, AssetGroupUserObjectPermission, GroupMembership
 from .permissions import (
@@ -71,20 +70,30 @@ def _fetch_group(user, object_id):
     return group
 
 
-def register() -> None:
-    asset_permissions.register_grant_kind("group", user_group_grants_held)
-    asset_permissions.register_grant_kind("team_group", team_group_grants_held)
-    asset_permissions.register_asset_scope(group_asset_condition)
-    asset_permissions.register_organization_scope(group_organization_condition)
-    asset_queries.register_asset_filter("group_id", filter_assets_by_group, with_user=True)
-    if prefetch_groups not in asset_services.asset_prefetch_extensions:
-        asset_services.asset_prefetch_extensions.append(prefetch_groups)
-    asset_services.asset_row_extensions[prefetch_groups] = group_rows
-    if groups_of_asset not in asset_serializers.asset_shape_extensions:
-        asset_serializers.asset_shape_extensions.append(groups_of_asset)
-    access.register_grant_target(
-        access.GrantTarget(
-            "group", "groups", GRANT_CODENAMES, _fetch_group, lambda group: group.organization_id,
-            AssetGroupUserObjectPermission, AssetGroupTeamObjectPermission,
+class GroupsExtension(AssetExtension):
+    grant_kinds = MappingProxyType({"group": user_group_grants_held, "team_group": team_group_grants_held})
+    list_filters = MappingProxyType({"group_id": filter_assets_by_group})
+    filter_options = frozenset({"include_descendants"})
+
+    def asset_condition(self, user, action):
+        return group_asset_condition(user, action)
+
+    def organization_condition(self, user):
+        return group_organization_condition(user)
+
+    def grant_targets(self):
+        return (
+            GrantTarget(
+                "group", "groups", GRANT_CODENAMES, _fetch_group, lambda group: group.organization_id,
+                AssetGroupUserObjectPermission, AssetGroupTeamObjectPermission,
+            ),
         )
-    )
+
+    def prefetch_assets(self, queryset):
+        return prefetch_groups(queryset)
+
+    def annotate_asset(self, queryset):
+        return group_rows(queryset)
+
+    def shape_asset(self, asset, data):
+        groups_of_asset(asset, data)

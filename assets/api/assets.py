@@ -1,0 +1,89 @@
+"""Assets: filtered lists, reads and versioned writes."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from ninja import Router, Status
+
+from assets import serializers
+from assets.core.api import ERRORS, page_body, prebuilt
+from assets.core.errors import ValidationFailed
+from assets.core.pagination import paginate
+from assets.queries import FieldTypeLookup, filter_assets, ordering_for
+from assets.schemas import AssetCreate, AssetOut, AssetPage, AssetPatch
+from assets.services import assets
+
+assets_router = Router(tags=["assets"])
+
+
+def _fields_param(fields: str | None) -> list[str] | None:
+    if fields is None:
+        return None
+    return [code.strip() for code in fields.split(",") if code.strip()]
+
+
+def _file_services():
+    """The files sub-app owns `remote_url`; None when it isn't installed."""
+    if not apps.is_installed("assets.files"):
+        return None
+    from assets.files import services as file_services
+
+    return file_services
+
+
+@assets_router.get("", response={200: AssetPage, **ERRORS}, exclude_unset=True)
+def list_assets(request, ordering: str | None = None, limit: int | None = None, cursor: str | None = None,
+                count: bool = False, fields: str | None = None):
+    """Filters: organization_id, type_id (repeatable), key, title_contains, device_id, group_id
+    (+ include_descendants=true), linked_to, and cf_<code>[__<op>]=value with op in ne, lt, lte,
+    gt, gte, contains, icontains, in, isnull. Ordering: title, created_at, updated_at or
+    cf_<code>, each optionally with a leading '-'. `fields=a,b` limits custom_fields."""
+    lookup = FieldTypeLookup(request.GET, ordering, user=request.auth)
+    queryset, type_ids = filter_assets(assets.asset_page_queryset(request.auth), request.GET, user=request.auth,
+                                       lookup=lookup)
+    queryset, keys = ordering_for(queryset, ordering, type_ids, lookup=lookup)
+    page = paginate(queryset, keys, limit=limit, cursor=cursor, with_count=count)
+    codes = _fields_param(fields)
+    return prebuilt(page_body(page, lambda asset: serializers.asset_data(asset, codes)))
+
+
+@assets_router.post("", response={201: AssetOut, **ERRORS})
+def create_asset(request, payload: AssetCreate):
+    """`custom_fields` is a plain map {code: value} or the patch form {set, set_primary}."""
+    data = payload.model_dump(exclude_unset=True)
+    file_services = _file_services()
+    if "remote_url" in data and file_services is not None:
+        asset = file_services.create_asset(request.auth, data)
+    else:
+        if data.pop("remote_url", None) is not None:
+            raise ValidationFailed.field("remote_url", "asset files are not enabled on this server")
+        asset = assets.create_asset(request.auth, **data)
+    return Status(201, serializers.asset_data(asset))
+
+
+@assets_router.get("/{asset_id}", response={200: AssetOut, **ERRORS})
+def get_asset(request, asset_id: int, fields: str | None = None):
+    asset = assets.read_asset(request.auth, asset_id)
+    return prebuilt(serializers.asset_data(asset, _fields_param(fields)))
+
+
+@assets_router.patch("/{asset_id}", response={200: AssetOut, **ERRORS})
+def update_asset(request, asset_id: int, payload: AssetPatch):
+    """custom_fields: {set: {...}, unset: [...], set_primary: [...], unset_primary: [...]};
+    fields not mentioned stay as they are. A stale `version` is a 409 CONFLICT."""
+    changes_ = payload.model_dump(exclude_unset=True)
+    version = changes_.pop("version", None)
+    file_services = _file_services()
+    if "remote_url" in changes_ and file_services is not None:
+        asset = file_services.update_asset(request.auth, asset_id, changes_, version=version)
+    else:
+        if changes_.pop("remote_url", None) is not None:
+            raise ValidationFailed.field("remote_url", "asset files are not enabled on this server")
+        asset = assets.update_asset(request.auth, asset_id, version=version, **changes_)
+    return serializers.asset_data(asset)
+
+
+@assets_router.delete("/{asset_id}", response={204: None, **ERRORS})
+def delete_asset(request, asset_id: int, version: int | None = None):
+    assets.delete_asset(request.auth, asset_id, version=version)
+    return Status(204, None)

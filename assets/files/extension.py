@@ -1,0 +1,19 @@
+"""What files add to the asset core (assets.extensions): `file` in the asset shape, read in the
+assets' own query, and the asset's file removed with it."""
+
+from __future__ import annotations
+
+from assets.extensions import AssetExtension
+
+from .services import add_file_to_shape, prefetch_file, remove_files_with_asset
+
+
+class FilesExtension(AssetExtension):
+    def prefetch_assets(self, queryset):
+        return prefetch_file(queryset)
+
+    def shape_asset(self, asset, data):
+        add_file_to_shape(asset, data)
+
+    def before_asset_delete(self, user, asset):
+        remove_files_with_asset(user, asset)
