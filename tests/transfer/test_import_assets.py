@@ -151,6 +151,31 @@ def test_import_runs_as_a_named_user_and_cannot_touch_what_they_cannot_change(fl
     assert Asset.objects.get(key="locked").title == "Changed"
 
 
+def test_an_update_attaches_only_devices_the_user_may_view(fleet, tmp_path):
+    """Issue 13 #6 on the importer's path: a device of the organization the clerk can't see reads
+    like a missing one, linked elsewhere or not; one they can see is attached."""
+    org, truck = fleet
+    mine = make_asset(org, truck, key="mine", custom_fields={"license_plate": "M"})
+    hidden_owner = make_asset(org, truck, key="hidden-owner", custom_fields={"license_plate": "H"})
+    AssetDeviceLink.objects.create(asset=hidden_owner, device=make_device(org, "Linked", "IMEI-LINKED"), field_code="tracker")
+    make_device(org, "Loose", "IMEI-LOOSE")
+    clerk = make_user("clerk")
+    grant(clerk, "change_asset", mine)
+    answers = []
+    for identifier in ("IMEI-LINKED", "IMEI-LOOSE", "IMEI-NONE"):
+        _, err, error = run(HEADER + f"mine,Mine,delivery_truck,M,,{identifier},\n", "--update", "--user", "clerk",
+                            tmp_path=tmp_path)
+        assert error is not None
+        answers.append(err.replace(identifier, "<id>"))
+    assert answers[0] == answers[1] == answers[2]
+    assert "line 2: tracker: no device '<id>' in this organization" in answers[0]
+    assert not AssetDeviceLink.objects.filter(asset=mine).exists()
+    grant(clerk, "view_org_assets", org)  # an organization-wide grant shows its devices
+    _, err, error = run(HEADER + "mine,Mine,delivery_truck,M,,IMEI-LOOSE,\n", "--update", "--user", "clerk", tmp_path=tmp_path)
+    assert error is None, err
+    assert AssetDeviceLink.objects.get(asset=mine).device.identifier == "IMEI-LOOSE"
+
+
 def test_a_concurrent_writer_taking_a_key_ends_the_import_cleanly(fleet, tmp_path):
     """Validation reads the stored keys first; if another writer takes one before the bulk
     INSERT, the unique constraint stops the write and the command says so instead of crashing."""
