@@ -39,6 +39,8 @@ run: demo
 	@echo ""
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+PYTEST_ARGS ?= -n auto
+
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

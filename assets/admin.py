@@ -17,6 +17,7 @@ from mptt.admin import MPTTModelAdmin
 
 from assets.core.errors import DomainError, ValidationFailed
 from assets.core.forms import as_validation_error, place_errors
+from assets.views.login import AdminSignInForm
 
 from .models import (
     ApiToken,
@@ -372,15 +373,26 @@ class AssetAdmin(DeletesThroughService, GuardedModelAdminMixin, admin.ModelAdmin
         asset_services.delete_asset(user, obj.pk)
 
 
+# The admin's sign-in takes passwords too: the same failed sign-in throttle as /login/.
+admin.site.login_form = AdminSignInForm
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are issued by POST /auth/tokens or `manage.py createtoken`, which show the raw
     token once; the admin only lists and revokes them."""
 
-    list_display = ("prefix", "user", "name", "created_at", "expires_at", "revoked_at", "last_used_at")
-    list_filter = ("revoked_at",)
+    list_display = (
+        "prefix", "user", "name", "read_only", "organization_ids", "allowed_ips", "created_at", "expires_at",
+        "revoked_at", "last_used_at",
+    )
+    list_filter = ("read_only", "revoked_at")
     search_fields = ("prefix", "user__username", "name")
-    readonly_fields = ("user", "prefix", "digest", "created_at", "last_used_at")
+    # Scope and address ranges are checked when the token is issued (assets.access.tokens): here
+    # they are shown, not edited, so the admin can't widen a token past what its user may see.
+    readonly_fields = (
+        "user", "prefix", "digest", "created_at", "last_used_at", "read_only", "organization_ids", "allowed_ips",
+    )
     actions = ["revoke"]
 
     def has_add_permission(self, request):

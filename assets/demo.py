@@ -25,10 +25,13 @@ USERS = [
     ("admin", "admin", True),
     ("dispatcher", "dispatcher-pass", False),
     ("viewer", "viewer-pass", False),
+    # The seed's fleet manager (seed 003): types, devices and assets of TransLog, nothing else.
+    ("fleet", "fleet-pass", False),
 ]
 ORGANIZATION_GRANTS = [
     ("dispatcher", "translog", ("view_org_assets", "change_org_assets")),
     ("viewer", "translog", ("view_org_assets",)),
+    ("fleet", "translog", ("manage_org", "change_org_assets", "delete_org_assets")),
 ]
 ORGANIZATIONS = [
     # key, title, parent key
@@ -71,6 +74,14 @@ TYPES = [
         _field("attr_photographer", "Photographer", "STRING"),
         _field("media_desc", "Media description", "LOCALIZED_STRING"),
         _field("color", "Color", "OPTIONS", options=COLOR_OPTIONS),
+    ]),
+    # The Quable dialect's attributes are the fields of the organization's dam_asset type.
+    ("quable-demo", "dam_asset", "DAM asset", [
+        _field("date_shooting", "Date of shooting", "DATETIME"),
+        _field("mannequin", "Mannequin", "STRING"),
+        _field("attr_photographer", "Photographer", "STRING"),
+        _field("media_desc", "Media description", "LOCALIZED_STRING"),
+        _field("reference_name", "Reference name", "LOCALIZED_STRING"),
     ]),
     ("laserfiche-repo", "email", "Email", []),
     ("laserfiche-repo", "document", "Document", []),

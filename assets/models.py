@@ -282,6 +282,16 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # NetBox's write-enabled flag, inverted: a read-only token may only GET, HEAD and OPTIONS.
+    read_only = models.BooleanField(default=False)
+    # Scope and client ranges are lists read with the token row itself (one query per request);
+    # an empty list means "no restriction".
+    organization_ids = models.JSONField(
+        default=list, blank=True, help_text="Organizations the token is limited to; empty: whatever its user may."
+    )
+    allowed_ips = models.JSONField(
+        default=list, blank=True, help_text="Client address ranges (CIDR) the token is accepted from; empty: any."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -230,22 +230,27 @@ class TokenCreate(Strict):
     password: str
     expires_at: datetime | None = None
     name: str = ""
-
-
-class TokenCreated(Schema):
-    id: int
-    token: str
-    expires_at: datetime | None
+    read_only: bool = False
+    organization_ids: list[int] | None = None
+    allowed_ips: list[str] | None = None
 
 
 class TokenOut(Schema):
     id: int
+    user_id: int
     name: str
     prefix: str
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
     last_used_at: datetime | None
+    read_only: bool
+    organization_ids: list[int]
+    allowed_ips: list[str]
+
+
+class TokenCreated(TokenOut):
+    token: str
 
 
 class TokenPage(Schema):

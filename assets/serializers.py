@@ -106,8 +106,10 @@ def asset_data(asset: Asset, fields: list[str] | None = None) -> dict:
 
 def token_data(token: ApiToken) -> dict:
     return {
-        "id": token.pk, "name": token.name, "prefix": token.prefix, "created_at": token.created_at,
-        "expires_at": token.expires_at, "revoked_at": token.revoked_at, "last_used_at": token.last_used_at,
+        "id": token.pk, "user_id": token.user_id, "name": token.name, "prefix": token.prefix,
+        "created_at": token.created_at, "expires_at": token.expires_at, "revoked_at": token.revoked_at,
+        "last_used_at": token.last_used_at, "read_only": token.read_only,
+        "organization_ids": token.organization_ids, "allowed_ips": token.allowed_ips,
     }
 
 

@@ -1,11 +1,10 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import asset_list, asset_pages, changes, devices, pages, types
+from .views import asset_list, asset_pages, changes, devices, login, pages, types
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html",
-                                                redirect_authenticated_user=True), name="login"),
+    path("login/", login.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", pages.dashboard, name="dashboard"),
     path("organization/", pages.switch_organization, name="switch_organization"),

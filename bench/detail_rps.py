@@ -45,6 +45,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--throttle-rate", default="100000000/minute",
+                        help="THROTTLE_TOKEN_RATE of the server: high enough for wrk by default (the counting "
+                             "still runs); 0/minute leaves it out")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -72,7 +75,7 @@ def main() -> None:
 
     port = free_port()
     env = {**os.environ, "ROOT_URLCONF": "bench.bench_urls", "DEBUG": "0", "CONN_MAX_AGE": "600",
-           "PYTHONPATH": str(ROOT), "LOG_LEVEL": "ERROR"}
+           "PYTHONPATH": str(ROOT), "LOG_LEVEL": "ERROR", "THROTTLE_TOKEN_RATE": args.throttle_rate}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(args.workers), "-b", f"127.0.0.1:{port}",
          "--log-level", "warning"],
@@ -92,7 +95,8 @@ def main() -> None:
         bare = wrk(f"{base}/bench/json", args.seconds, args.connections, None)
         row = wrk(f"{base}/bench/row/{asset.pk}", args.seconds, args.connections, None)
         detail = wrk(detail_url, args.seconds, args.connections, token)
-        print(f"database: {vendor()}  gunicorn workers: {args.workers}  wrk: {args.connections} connections, {args.seconds} s")
+        print(f"database: {vendor()}  gunicorn workers: {args.workers}  wrk: {args.connections} connections, "
+              f"{args.seconds} s  token rate: {args.throttle_rate}")
         print(f"bare Django JSON view            : {bare:9.1f} req/s")
         print(f"bare view reading the row (1 SQL): {row:9.1f} req/s")
         print(f"GET /api/v1/assets/id            : {detail:9.1f} req/s")

@@ -17,7 +17,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from assets.access.tokens import user_for_token
 from assets.core.changelog import request_id_var
-from assets.core.errors import DomainError
+from assets.core.errors import DomainError, Throttled
 
 from .openapi import document_errors_and_limits
 
@@ -38,7 +38,7 @@ STATUS_CODES = {
 
 class BearerToken(HttpBearer):
     def authenticate(self, request, token):
-        user = user_for_token(token)
+        user = user_for_token(token, request)
         if user is not None:
             request.user = user
         return user
@@ -116,11 +116,14 @@ class StrictJSONParser(Parser):
         if not _is_json(request.content_type or ""):
             raise UnsupportedMediaType(f"send the body as application/json, not {request.content_type}")
         try:
-            data = json.loads(request.body, parse_constant=_reject_constant, parse_float=_finite_float)
+            data = self.loads(request.body)
         except RecursionError:
             raise UnsafeText(TOO_DEEP)
         reject_unsafe_text(data)
         return data
+
+    def loads(self, body: bytes):
+        return json.loads(body, parse_constant=_reject_constant, parse_float=_finite_float)
 
 
 class AssetRepositoryAPI(NinjaAPI):
@@ -170,8 +173,11 @@ def problem(request, status: int, detail: str, *, code: str | None = None, title
 def on_domain_error(request, exc: DomainError):
     body = exc.as_problem()
     status = body.pop("status")
-    return problem(request, status, body.pop("detail"), code=body.pop("code"), title=body.pop("title"),
-                   errors=body.pop("errors"), **{k: v for k, v in body.items() if k != "type"})
+    response = problem(request, status, body.pop("detail"), code=body.pop("code"), title=body.pop("title"),
+                       errors=body.pop("errors"), **{k: v for k, v in body.items() if k != "type"})
+    if isinstance(exc, Throttled):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _field_of(location) -> str:
@@ -182,8 +188,7 @@ def _field_of(location) -> str:
 
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request, exc: NinjaValidationError):
-    errors = [{"field": _field_of(e.get("loc", ())), "message": e.get("msg", "is invalid")} for e in exc.errors]
-    detail = "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors) or "invalid request"
+    detail, errors = describe_validation_error(exc)
     return problem(request, 400, detail, errors=errors)
 
 
@@ -197,23 +202,36 @@ def on_authorization_error(request, exc):
     return problem(request, 403, str(exc) or "Permission denied")
 
 
-@api.exception_handler(HttpError)
-def on_http_error(request, exc: HttpError):
-    # ninja wraps every body-parsing failure in HttpError(400, "Cannot parse request body").
+def describe_http_error(exc: HttpError) -> tuple[int, str, list[dict]]:
+    """(status, detail, errors) of an HttpError; ninja wraps every body-parsing failure in
+    HttpError(400, "Cannot parse request body"), the cause says what went wrong. The vendor
+    dialects render the same triple in their own error shapes."""
     cause = exc.__cause__
     if isinstance(cause, RequestDataTooBig):
-        return problem(request, 413, "The request body is too large")
+        return 413, "The request body is too large", []
     if isinstance(cause, UnsupportedMediaType):
-        return problem(request, 415, str(cause), errors=[{"field": "Content-Type", "message": str(cause)}])
+        return 415, str(cause), [{"field": "Content-Type", "message": str(cause)}]
     if isinstance(cause, UnsafeText):
         field, _, message = str(cause).partition(": ")
-        return problem(request, 400, str(cause), errors=[{"field": field, "message": message}])
+        return 400, str(cause), [{"field": field, "message": message}]
     if isinstance(cause, json.JSONDecodeError):
         detail = f"malformed JSON: {cause.msg} at line {cause.lineno} column {cause.colno}"
-        return problem(request, 400, detail, errors=[{"field": "body", "message": detail}])
+        return 400, detail, [{"field": "body", "message": detail}]
     if isinstance(cause, UnicodeDecodeError):
-        return problem(request, 400, "the body is not UTF-8 text", errors=[{"field": "body", "message": "not UTF-8"}])
-    return problem(request, exc.status_code, str(exc))
+        return 400, "the body is not UTF-8 text", [{"field": "body", "message": "not UTF-8"}]
+    return exc.status_code, str(exc), []
+
+
+def describe_validation_error(exc: NinjaValidationError) -> tuple[str, list[dict]]:
+    errors = [{"field": _field_of(e.get("loc", ())), "message": e.get("msg", "is invalid")} for e in exc.errors]
+    detail = "; ".join(f"{e['field'] or 'body'}: {e['message']}" for e in errors) or "invalid request"
+    return detail, errors
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    status, detail, errors = describe_http_error(exc)
+    return problem(request, status, detail, errors=errors)
 
 
 @api.exception_handler(Http404)

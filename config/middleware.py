@@ -2,6 +2,7 @@ import uuid
 
 from django.core.exceptions import SuspiciousOperation
 
+from assets.access import throttle
 from assets.core.changelog import request_id_var
 
 
@@ -24,10 +25,11 @@ class RequestIdMiddleware:
         return response
 
 
-class ApiProblemMiddleware:
-    """Keeps every answer under /api/ in application/problem+json, also where Django itself
-    would answer in HTML or plain text: unknown paths (404), wrong methods (405) and query
-    strings no database can store (NUL characters) or Django refuses to parse."""
+RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+
+class ApiMiddleware:
+    """A middleware for answers under /api/ only (`handle`); other requests pass untouched."""
 
     prefix = "/api/"
 
@@ -37,6 +39,18 @@ class ApiProblemMiddleware:
     def __call__(self, request):
         if not request.path.startswith(self.prefix):
             return self.get_response(request)
+        return self.handle(request)
+
+    def handle(self, request):
+        raise NotImplementedError
+
+
+class ApiProblemMiddleware(ApiMiddleware):
+    """Keeps every answer under /api/ in application/problem+json, also where Django itself
+    would answer in HTML or plain text: unknown paths (404), wrong methods (405) and query
+    strings no database can store (NUL characters) or Django refuses to parse."""
+
+    def handle(self, request):
         from .api import problem
 
         try:
@@ -54,8 +68,9 @@ class ApiProblemMiddleware:
                 request, response.status_code,
                 "No such endpoint" if response.status_code == 404 else f"{request.method} is not allowed here",
             )
-            if response.has_header("Allow"):
-                answer["Allow"] = response["Allow"]
+            for header in ("Allow", *RATE_HEADERS):
+                if response.has_header(header):
+                    answer[header] = response[header]
             return answer
         return response
 
@@ -63,3 +78,29 @@ class ApiProblemMiddleware:
 def _is_json(response) -> bool:
     content_type = response.get("Content-Type", "")
     return content_type.startswith(("application/json", "application/problem+json"))
+
+
+class ThrottleMiddleware(ApiMiddleware):
+    """Rate limits of the API: every answer under /api/ tells the caller's limit, what is left of
+    it and the seconds until the window resets; past the limit the answer is 429 THROTTLED with
+    Retry-After. Placed after the authentication middleware, for the session's user."""
+
+    # The schema and its docs page are the same for everyone and read no data.
+    exempt = ("/api/v1/openapi.json", "/api/v1/docs")
+
+    def handle(self, request):
+        if request.path.startswith(self.exempt):
+            return self.get_response(request)
+        quota = throttle.take(*throttle.request_identity(request))
+        if quota is not None and not quota.allowed:
+            from .api import problem
+
+            response = problem(request, 429, f"Rate limit of {quota.limit} requests exceeded; retry in {quota.reset} s",
+                               retry_after=quota.reset)
+            response["Retry-After"] = str(quota.reset)
+        else:
+            response = self.get_response(request)
+        if quota is not None:
+            for name, value in quota.headers().items():
+                response[name] = value
+        return response

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.ThrottleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -123,6 +124,47 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     if os.environ.get("DB_PREPARED_STATEMENTS", "1") != "0":
         DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 0)
 
+# The database cache's own connection to the same database (config/cache.py says why); test runs
+# give it a test database of its own.
+DATABASES["cache"] = {**DATABASES["default"], "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {}))}
+if DATABASES["cache"]["ENGINE"] != "django.db.backends.sqlite3":
+    DATABASES["cache"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_cache"}
+DATABASE_ROUTERS = ["config.cache.CacheRouter"]
+
+# Shared state of all app servers (throttle counts, sign-in back-off): Redis when REDIS_URL is set
+# (redis://host:6379/0), otherwise a table in the database (created by a migration).
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.DatabaseCache",
+            "LOCATION": "django_cache",
+            # Throttle windows expire on their own; culling past 300 entries (Django's default)
+            # would forget live counts under load.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000, "CULL_FREQUENCY": 10},
+        }
+    }
+THROTTLE_CACHE = os.environ.get("THROTTLE_CACHE", "default")
+# Requests per token, per signed-in user (browser session) and per client address (anonymous),
+# as "<count>/<second|minute|hour|day>"; "0/minute" turns one off.
+THROTTLE_RATES = {
+    "token": os.environ.get("THROTTLE_TOKEN_RATE", "3000/minute"),
+    "user": os.environ.get("THROTTLE_USER_RATE", "3000/minute"),
+    "anonymous": os.environ.get("THROTTLE_ANONYMOUS_RATE", "300/minute"),
+}
+# Failed sign-ins (POST /auth/tokens and /login/): from the Nth failure on, an account (or a
+# client address, at its higher threshold) is locked for SIGNIN_BACKOFF_S seconds, doubling with
+# every further failure up to SIGNIN_BACKOFF_MAX_S; counts are forgotten a window after the last.
+SIGNIN_ACCOUNT_FAILURES = int(os.environ.get("SIGNIN_ACCOUNT_FAILURES", "10"))
+SIGNIN_ADDRESS_FAILURES = int(os.environ.get("SIGNIN_ADDRESS_FAILURES", "50"))
+SIGNIN_BACKOFF_S = int(os.environ.get("SIGNIN_BACKOFF_S", "30"))
+SIGNIN_BACKOFF_MAX_S = int(os.environ.get("SIGNIN_BACKOFF_MAX_S", "3600"))
+SIGNIN_FAILURE_WINDOW_S = int(os.environ.get("SIGNIN_FAILURE_WINDOW_S", "3600"))
+# Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: use REMOTE_ADDR).
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -162,6 +204,14 @@ STORAGES = {
 
 # Uploads beyond this many bytes get 413 (asset files).
 ASSET_FILE_MAX_BYTES = int(os.environ.get("ASSET_FILE_MAX_BYTES", str(50 * 1024 * 1024)))
+# A file uploaded before its asset exists is kept this long for an asset to claim it
+# (purge_staged_uploads removes the expired ones).
+STAGED_UPLOAD_TTL_SECONDS = int(os.environ.get("STAGED_UPLOAD_TTL_SECONDS", str(24 * 3600)))
+# Images are refused from their header (before decoding) beyond this many pixels, and when
+# decoding one would take more memory than ASSET_IMAGE_MAX_DECODE_BYTES: Pillow's own limit
+# (89.5 MP) let a 336 KiB PNG of 9400x9400 pixels take 6 s and 1.8 GiB of one worker.
+ASSET_IMAGE_MAX_PIXELS = int(os.environ.get("ASSET_IMAGE_MAX_PIXELS", "40000000"))
+ASSET_IMAGE_MAX_DECODE_BYTES = int(os.environ.get("ASSET_IMAGE_MAX_DECODE_BYTES", str(192 * 1024 * 1024)))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -1,11 +1,31 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+
+from assets.dialects import quable
+from groups.dialects import navixy
+from links.dialects import laserfiche, vams
 
 from .api import api
+
+
+@csrf_exempt
+def graphql(request, *args, **kwargs):
+    """Imports the GraphQL schema on the first /graphql request: building it costs more than a
+    second of start-up that the pages and REST never need."""
+    from .graphql_http import graphql_view
+
+    return graphql_view(request, *args, **kwargs)
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("compat/navixy/", navixy.api.urls),
+    path("compat/vams/", vams.api.urls),
+    path("compat/quable/", quable.api.urls),
+    path("compat/laserfiche/repository/v1/", laserfiche.api.urls),
+    path("graphql", graphql, name="graphql"),
     path("", include("assets.urls")),
     path("groups/", include("groups.urls")),
     path("links/", include("links.urls")),

@@ -33,7 +33,7 @@ class AssetGroupAdminForm(forms.ModelForm):
 
     class Meta:
         model = AssetGroup
-        fields = ("organization", "parent", "title", "description", "exclusive")
+        fields = ("organization", "parent", "title", "code", "description", "exclusive")
 
     def clean(self):
         cleaned = super().clean()
@@ -46,10 +46,12 @@ class AssetGroupAdminForm(forms.ModelForm):
                 written = services.create_group(
                     user, organization_id=cleaned["organization"].pk, title=cleaned.get("title"),
                     parent_id=parent.pk if parent else None, description=cleaned.get("description") or "",
+                    code=cleaned.get("code") or None,
                     exclusive=bool(cleaned.get("exclusive")) if parent is None else None,
                 )
             else:
-                changes = {"title": cleaned.get("title"), "description": cleaned.get("description") or ""}
+                changes = {"title": cleaned.get("title"), "description": cleaned.get("description") or "",
+                           "code": cleaned.get("code") or None}
                 if "parent" in self.changed_data:
                     changes["parent_id"] = parent.pk if parent else None
                 if "exclusive" in self.changed_data:
@@ -124,11 +126,11 @@ class MembershipInline(admin.TabularInline):
 class AssetGroupAdmin(DeletesThroughService, GuardedModelAdminMixin, DraggableMPTTAdmin):
     form = AssetGroupAdminForm
     inlines = [MembershipInline]
-    list_display = ("tree_actions", "indented_title", "organization", "exclusive", "version")
+    list_display = ("tree_actions", "indented_title", "code", "organization", "exclusive", "version")
     list_display_links = ("indented_title",)
     list_filter = ("organization",)
     list_select_related = ("organization",)
-    search_fields = ("title",)
+    search_fields = ("title", "code")
     raw_id_fields = ("parent",)
     readonly_fields = ("version", "created_at")
     list_per_page = 500

@@ -24,6 +24,7 @@ def group_data(group: AssetGroup) -> dict:
         "id": group.pk,
         "organization_id": group.organization_id,
         "title": group.title,
+        "code": group.code,
         "description": group.description,
         "parent_id": group.parent_id,
         "path": list(getattr(group, "path", [group.title])),

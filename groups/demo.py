@@ -30,9 +30,20 @@ TRANSLOG_GROUPS = [
 ]
 
 
+# Quable's classification (seed 004): a group found and named by its code.
+QUABLE_CLASSIFICATIONS = [("dam_sort", "DAM sort", ["blueshirt", "shirt-front"])]
+
+
 def _say(stdout, text: str) -> None:
     if stdout is not None:
         stdout.write(text)
+
+
+def _file_missing(user, organization, group, asset_keys) -> None:
+    asset_ids = set(Asset.objects.filter(organization=organization, key__in=asset_keys).values_list("pk", flat=True))
+    missing = asset_ids - set(GroupMembership.objects.filter(group=group).values_list("asset_id", flat=True))
+    if missing:
+        services.add_members(user, group.pk, sorted(missing))
 
 
 def _ensure(user, organization, parent, title, exclusive, asset_keys, children, stdout, depth=1) -> None:
@@ -43,10 +54,7 @@ def _ensure(user, organization, parent, title, exclusive, asset_keys, children, 
             exclusive=exclusive if parent is None else None,
         )
         _say(stdout, f"{'  ' * depth}group {title}")
-    asset_ids = list(Asset.objects.filter(organization=organization, key__in=asset_keys).values_list("pk", flat=True))
-    missing = set(asset_ids) - set(GroupMembership.objects.filter(group=group).values_list("asset_id", flat=True))
-    if missing:
-        services.add_members(user, group.pk, sorted(missing))
+    _file_missing(user, organization, group, asset_keys)
     for child in children:
         _ensure(user, organization, group, *child, stdout, depth + 1)
 
@@ -62,3 +70,10 @@ def seed(stdout=None) -> None:
     _say(stdout, "groups:")
     for spec in TRANSLOG_GROUPS:
         _ensure(user, organization, None, *spec, stdout)
+    quable = Organization.objects.filter(key="quable-demo").first()
+    for code, title, asset_keys in QUABLE_CLASSIFICATIONS if quable is not None else ():
+        group = AssetGroup.objects.filter(organization=quable, code=code).first()
+        if group is None:
+            group = services.create_group(user, organization_id=quable.pk, title=title, code=code)
+            _say(stdout, f"  group {title} ({code})")
+        _file_missing(user, quable, group, asset_keys)

@@ -16,6 +16,8 @@ from assets.models import Asset, Organization, VersionedModel
 class AssetGroup(MPTTModel, VersionedModel):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="asset_groups")
     title = models.CharField(max_length=255)
+    # Optional stable name for clients (Quable's classification id); unique per organization.
+    code = models.SlugField(max_length=64, null=True, blank=True, help_text="Optional; unique within the organization.")
     description = models.TextField(blank=True, default="")
     parent = TreeForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
@@ -47,6 +49,11 @@ class AssetGroup(MPTTModel, VersionedModel):
             ("view_group_assets", "View every asset filed in the group or its subgroups"),
             ("change_group_assets", "Change every asset filed in the group or its subgroups"),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "code"], name="group_code_unique_per_org", condition=Q(code__isnull=False)
+            ),
+        ]
         indexes = [
             models.Index(fields=["tree_id", "lft"], name="group_tree_lft"),
             models.Index(fields=["parent", "title", "id"], name="group_parent_title"),
@@ -62,6 +69,7 @@ class AssetGroup(MPTTModel, VersionedModel):
         return {
             "organization_id": self.organization_id,
             "title": self.title,
+            "code": self.code,
             "description": self.description,
             "parent_id": self.parent_id,
             "exclusive": self.exclusive,

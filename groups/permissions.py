@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
 
-from assets.access.permissions import ORG_PERMISSIONS, first_grant, is_active_user, snapshot
+from assets.access.permissions import ORG_PERMISSIONS, first_grant, is_active_user, snapshot, within_scope
 
 from .models import AssetGroup, AssetGroupTeamObjectPermission, AssetGroupUserObjectPermission, GroupMembership
 
@@ -80,7 +80,7 @@ def group_condition(user, action: str = "view") -> Q | None:
     org_ids = snap.organizations_with(ORG_CODENAMES[action])
     condition = Q(organization_id__in=org_ids) if org_ids else Q(pk__in=[])
     covering = _covering_grant(user, GROUP_CODENAMES[action])
-    return condition if covering is None else condition | covering
+    return within_scope(user, condition if covering is None else condition | covering)
 
 
 def visible_groups(user, action: str = "view"):

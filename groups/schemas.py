@@ -13,6 +13,7 @@ class GroupOut(Schema):
     id: int
     organization_id: int
     title: str
+    code: str | None
     description: str
     parent_id: int | None
     path: list[str]
@@ -41,6 +42,7 @@ class GroupTree(GroupTreeNode):
 class GroupCreate(Strict):
     organization_id: int
     title: str
+    code: str | None = None
     parent_id: int | None = None
     exclusive: bool | None = None
     description: str | None = None
@@ -50,6 +52,7 @@ class GroupCreate(Strict):
 class GroupPatch(Strict):
     version: int | None = None
     title: str | None = None
+    code: str | None = None
     description: str | None = None
     parent_id: int | None = None
     exclusive: bool | None = None

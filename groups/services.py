@@ -34,7 +34,7 @@ from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, 
 from assets.access.permissions import asset_condition
 from assets.core import changelog
 from assets.core.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, ValidationFailed
-from assets.core.inputs import clean_text, is_id, require_id, require_user, unique_or_duplicate
+from assets.core.inputs import clean_slug, clean_text, is_id, require_id, require_user, unique_or_duplicate
 from assets.core.versioning import check_version, hold_rows, save_versioned
 from assets.models import Asset
 from assets.services.organizations import get_organization
@@ -51,7 +51,7 @@ from .queries import attach_paths, with_counts
 
 MAX_ASSET_IDS = 1000
 DESCRIPTION_MAX = 10_000
-UPDATABLE = {"title", "description", "parent_id", "exclusive"}
+UPDATABLE = {"title", "code", "description", "parent_id", "exclusive"}
 
 # Advisory lock namespaces ("grps", "grpt" in ASCII).
 TREE_LOCK = 0x67727073
@@ -200,6 +200,16 @@ def _collect(errors: list, clean, value):
 
 def _clean_title(value) -> str:
     return clean_text(value, "title", max_length=255)
+
+
+def _clean_code(value) -> str | None:
+    if value is None or value == "":
+        return None
+    return clean_slug(value, "code", max_length=64)
+
+
+def _duplicate_code(group: AssetGroup):
+    return unique_or_duplicate(f"the organization has a group with code '{group.code}'", "code")
 
 
 def _clean_description(value) -> str:
@@ -414,7 +424,7 @@ def remove_member(user, group_id: int, asset_id: int, *, version=None) -> Member
 # --- the tree -----------------------------------------------------------------------------------
 @transaction.atomic
 def create_group(
-    user, *, organization_id, title, parent_id=None, exclusive=None, description=None, asset_ids=None
+    user, *, organization_id, title, parent_id=None, exclusive=None, description=None, asset_ids=None, code=None
 ) -> AssetGroup:
     """A root (manage_org) or a child of a group the user may change. `exclusive` is chosen on
     roots; children belong to their root's tree. `asset_ids` files assets right away."""
@@ -422,6 +432,7 @@ def create_group(
     organization = get_organization(user, require_id(organization_id, "organization_id"))
     errors: list[dict] = []
     title = _collect(errors, _clean_title, title)
+    code = _collect(errors, _clean_code, code)
     description = _collect(errors, _clean_description, description)
     if exclusive is not None:
         exclusive = _collect(errors, _clean_exclusive, exclusive)
@@ -439,10 +450,11 @@ def create_group(
     if parent is not None:
         parent = _fresh(parent.pk, "parent_id")
     group = AssetGroup(
-        organization=organization, title=title, description=description or "", parent=parent,
+        organization=organization, title=title, code=code, description=description or "", parent=parent,
         exclusive=parent.exclusive if parent is not None else bool(exclusive),
     )
-    group.save()
+    with _duplicate_code(group):
+        group.save()
     after = group.to_change_dict()
     if ids:
         added, _ = _file(user, group, ids)
@@ -517,7 +529,8 @@ def update_group(user, group_id: int, *, version=None, **changes) -> AssetGroup:
     group = get_group(user, group_id, "change")
     errors: list[dict] = []
     cleaned = {}
-    for name, clean in (("title", _clean_title), ("description", _clean_description), ("exclusive", _clean_exclusive)):
+    for name, clean in (("title", _clean_title), ("code", _clean_code), ("description", _clean_description),
+                        ("exclusive", _clean_exclusive)):
         if name in changes:
             cleaned[name] = _collect(errors, clean, changes[name])
     if errors:
@@ -546,12 +559,13 @@ def update_group(user, group_id: int, *, version=None, **changes) -> AssetGroup:
     if "exclusive" in cleaned and cleaned["exclusive"] != node.exclusive:
         _set_exclusive(node, cleaned["exclusive"])
         fields.append("exclusive")
-    for name in ("title", "description"):
+    for name in ("title", "code", "description"):
         if name in cleaned and cleaned[name] != getattr(node, name):
             setattr(node, name, cleaned[name])
             fields.append(name)
     if fields:
-        save_versioned(node, version, sorted(set(fields)))
+        with _duplicate_code(node):
+            save_versioned(node, version, sorted(set(fields)))
         changelog.record_updated(user, node, before)
     return node
 

@@ -1,12 +1,15 @@
 """Bulk import and export of groups, and the `groups` column of asset files.
 
-A groups row: path (titles from the root joined by '/', e.g. "North/Hamburg depot"), description,
+A groups row: path (titles from the root joined by '/', e.g. "North/Hamburg depot"), code
+(optional, unique in the organization; a file without the column leaves codes alone), description,
 exclusive (roots only). Missing ancestors are created with the path. Importing groups takes
 manage_org on the organization, like changing its top level through the API. Writes go through
 mptt with `delay_mptt_updates`, so each tree is renumbered once at the end instead of once per
 insert."""
 
 from __future__ import annotations
+
+import re
 
 from django.db import transaction
 from django.db.models import Max
@@ -24,6 +27,20 @@ from .permissions import can_change_groups_of, visible_groups
 from .services import fileable_group_ids, lock_trees
 
 SEPARATOR = "/"
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+KEEP = object()  # a row without a code column: the group keeps its code
+
+
+def _code_of(record) -> tuple[object, str | None]:
+    """(code or None or KEEP, error)."""
+    if "code" not in record:
+        return KEEP, None
+    raw = record.get("code")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None, None
+    if not isinstance(raw, str) or not CODE.fullmatch(raw.strip()):
+        return None, "must be at most 64 letters, digits, hyphens and underscores"
+    return raw.strip(), None
 
 
 def split_path(raw) -> list[str] | None:
@@ -85,6 +102,9 @@ def import_groups(
             lock_trees(organization.pk, new_tree=True)
         _, _, by_path = _load(organization, None if allowed else user)
         seen: dict[tuple, int] = {}
+        codes_seen: dict[str, int] = {}
+        taken = dict(AssetGroup.objects.filter(organization=organization, code__isnull=False).values_list("code", "pk"))
+        codes: dict[int, object] = {}  # line -> code (or KEEP)
         wanted = []  # (line, path, description, exclusive, existing)
         bad = set()
         for line, record, problem in records:
@@ -112,6 +132,9 @@ def import_groups(
                 errors.append(("exclusive", "must be true or false"))
             elif exclusive and parts is not None and len(parts) > 1:
                 errors.append(("exclusive", "only a root group (a path of one title) can be exclusive"))
+            code, code_error = _code_of(record)
+            if code_error:
+                errors.append(("code", code_error))
             if not allowed:
                 errors.append(("path", "importing groups needs manage_org on the organization"))
             if parts is not None and tuple(parts) in seen:
@@ -122,40 +145,67 @@ def import_groups(
             if existing is not None and existing.parent_id is None and isinstance(exclusive, bool) \
                     and exclusive != existing.exclusive:
                 errors.append(("exclusive", "can't change on import; use PATCH /groups/{id}"))
+            if isinstance(code, str) and code in codes_seen:
+                errors.append(("code", f"also on line {codes_seen[code]}"))
             if errors:
                 for field_name, message in errors:
                     report.fail(line, field_name, message)
                 bad.add(line)
                 continue
             seen[tuple(parts)] = line
+            if isinstance(code, str):
+                codes_seen[code] = line
+            codes[line] = code
             wanted.append((line, tuple(parts), description, exclusive, existing))
+        # A code stays taken by its group unless this file gives that group another one.
+        released = {existing.pk for line, _, _, _, existing in wanted
+                    if existing is not None and codes[line] is not KEEP and codes[line] != existing.code}
+        kept = []
+        for entry in wanted:
+            line, existing, code = entry[0], entry[4], codes[entry[0]]
+            owner = taken.get(code) if isinstance(code, str) else None
+            if owner is not None and owner not in released and (existing is None or owner != existing.pk):
+                report.fail(line, "code", "another group of the organization has this code")
+                bad.add(line)
+            else:
+                kept.append(entry)
+        wanted = kept
         report.failed = len(bad)
-        for _, _, description, _, existing in wanted:
+        for line, _, description, _, existing in wanted:
             if existing is None:
                 report.created += 1
-            elif existing.description != description:
+            elif existing.description != description or codes[line] not in (KEEP, existing.code):
                 report.updated += 1
             else:
                 report.unchanged += 1
         if dry_run or (report.errors and not continue_on_error):
             return report
-        _write_groups(user, organization, wanted, by_path, batch_size=batch_size)
+        _write_groups(user, organization, wanted, by_path, codes, batch_size=batch_size)
         report.written = True
     return report
 
 
-def _write_groups(user, organization, wanted, by_path, *, batch_size: int) -> None:
+def _write_groups(user, organization, wanted, by_path, codes, *, batch_size: int) -> None:
     now = timezone.now()
     explicit = {path: (description, exclusive) for _, path, description, exclusive, _ in wanted}
+    code_of = {path: codes[line] for line, path, *_ in wanted if codes[line] is not KEEP}
     changed = []
     needed: list[tuple[str, ...]] = []  # new paths, parents first
     planned: set[tuple[str, ...]] = set()
+    # Codes leave the groups that lose them first, so that two groups can swap codes in one file.
+    leaving = [existing.pk for _, path, _, _, existing in wanted
+               if existing is not None and existing.code is not None and path in code_of and code_of[path] != existing.code]
+    if leaving:
+        AssetGroup.objects.filter(pk__in=leaving).update(code=None)
     for _, path, description, _, existing in sorted(wanted, key=lambda w: len(w[1])):
         if existing is not None:
-            if existing.description != description:
+            code = code_of.get(path, existing.code)
+            if existing.description != description or code != existing.code:
                 before = existing.to_change_dict()
-                AssetGroup.objects.filter(pk=existing.pk).update(description=description, version=existing.version + 1)
-                existing.description = description
+                AssetGroup.objects.filter(pk=existing.pk).update(
+                    description=description, code=code, version=existing.version + 1
+                )
+                existing.description, existing.code = description, code
                 changed.append((existing, before))
             continue
         for depth in range(1, len(path) + 1):
@@ -166,7 +216,7 @@ def _write_groups(user, organization, wanted, by_path, *, batch_size: int) -> No
     new_trees = [p for p in needed if len(p) == 1]
     in_new_tree = {p for p in needed if p[:1] in set(new_trees)}
     created = _insert_new_trees(organization, [p for p in needed if p in in_new_tree], explicit, by_path, now,
-                                batch_size=batch_size)
+                                code_of, batch_size=batch_size)
     # Nodes below existing groups go through mptt, renumbering each touched tree once at the end.
     with AssetGroup.objects.delay_mptt_updates():
         for prefix in needed:
@@ -175,7 +225,7 @@ def _write_groups(user, organization, wanted, by_path, *, batch_size: int) -> No
             parent = by_path[prefix[:-1]]
             description_here, _ = explicit.get(prefix, ("", False))
             group = AssetGroup(organization=organization, title=prefix[-1], description=description_here, parent=parent,
-                               exclusive=parent.exclusive, created_at=now)
+                               code=code_of.get(prefix), exclusive=parent.exclusive, created_at=now)
             group.save()
             by_path[prefix] = group
             created.append(group)
@@ -194,7 +244,7 @@ def _write_groups(user, organization, wanted, by_path, *, batch_size: int) -> No
     insert_change_entries(entries, batch_size=batch_size)
 
 
-def _insert_new_trees(organization, paths, explicit, by_path, now, *, batch_size: int) -> list[AssetGroup]:
+def _insert_new_trees(organization, paths, explicit, by_path, now, code_of, *, batch_size: int) -> list[AssetGroup]:
     """Whole new trees get their mptt numbering computed here and are inserted level by level:
     for 10,000 groups that is a few multi-row INSERTs instead of 10,000 saves."""
     if not paths:
@@ -229,8 +279,9 @@ def _insert_new_trees(organization, paths, explicit, by_path, now, *, batch_size
             root_exclusive = explicit.get(path[:1], ("", False))[1]
             tree_id, lft, rght = numbering[path]
             parent = by_path[path[:-1]].pk if level else None
-            rows.append((organization.pk, path[-1], description, parent, root_exclusive, 1, now, tree_id, lft, rght, level))
-        insert_rows(AssetGroup, ["organization", "title", "description", "parent", "exclusive", "version", "created_at",
+            rows.append((organization.pk, path[-1], code_of.get(path), description, parent, root_exclusive, 1, now,
+                         tree_id, lft, rght, level))
+        insert_rows(AssetGroup, ["organization", "title", "code", "description", "parent", "exclusive", "version", "created_at",
                                  "tree_id", "lft", "rght", "level"], rows, batch_size=batch_size)
         tree_ids = sorted({numbering[p][0] for p in layer})
         stored = {}
@@ -250,10 +301,10 @@ def export_groups(user, organization: Organization):
 
     def records():
         for group in groups:
-            yield {"path": SEPARATOR.join(paths[group.pk]), "description": group.description,
+            yield {"path": SEPARATOR.join(paths[group.pk]), "code": group.code or "", "description": group.description,
                    "exclusive": group.exclusive if group.parent_id is None else False}
 
-    return ["path", "description", "exclusive"], records()
+    return ["path", "code", "description", "exclusive"], records()
 
 
 class GroupsColumn:

@@ -317,7 +317,7 @@ def create(request):
     group = services.create_group(
         request.user, organization_id=organization_id, title=request.POST.get("title"), parent_id=parent_id,
         exclusive=request.POST.get("exclusive") == "on" if parent_id is None else None,
-        description=request.POST.get("description", ""),
+        description=request.POST.get("description", ""), code=request.POST.get("code", "").strip(),
     )
     messages.success(request, f"Created group '{group.title}'.")
     return redirect("groups:group", group.pk)
@@ -327,9 +327,11 @@ def create(request):
 @require_POST
 @domain_errors_as_messages
 def rename(request, group_id: int):
+    # A form without the code field (an older page) leaves the code alone.
+    code = {"code": request.POST["code"].strip()} if "code" in request.POST else {}
     group = services.update_group(
         request.user, group_id, version=_version(request), title=request.POST.get("title"),
-        description=request.POST.get("description", ""),
+        description=request.POST.get("description", ""), **code,
     )
     messages.success(request, f"Saved group '{group.title}'.")
     return redirect("groups:group", group.pk)

@@ -12,6 +12,37 @@ from assets.access.tokens import issue_token
 
 from .factories import make_org, make_type, make_user
 
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that uses the database may also use the `cache` alias, the database cache's own
+    connection (config/cache.py) that the throttle counts through: Django refuses queries to an
+    alias a test didn't declare. A test database of its own keeps the counts of one test (rolled
+    back with it) from reaching the next."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            continue
+        kwargs = dict(marker.kwargs) if marker is not None else {}
+        databases = kwargs.get("databases")
+        if databases == "__all__":
+            continue
+        kwargs["databases"] = sorted({*(databases or ("default",)), "cache"})
+        item.add_marker(pytest.mark.django_db(*(marker.args if marker is not None else ()), **kwargs), append=False)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle(request):
+    """Transactional tests (live server, races) commit, and flushing leaves the cache table alone:
+    each test starts with no throttle counts."""
+    if request.node.get_closest_marker("django_db") is not None:
+        from django.conf import settings
+        from django.core.cache import caches
+
+        request.getfixturevalue("_django_db_helper")
+        caches[settings.THROTTLE_CACHE].clear()
+
 
 def pytest_configure(config):
     """Tests make users by the thousand and the production hasher is slow on purpose; the

@@ -7,7 +7,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.db.models import OuterRef
 
 from assets.access.permissions import attach_snapshot, snapshot_columns
-from assets.core.db.compiled import CompiledQuery
+from assets.core.db import CompiledQuery
 
 _USER_WITH_GRANTS = CompiledQuery(
     lambda pk: get_user_model()._default_manager.filter(pk=pk).annotate(**snapshot_columns(OuterRef("pk"))),

@@ -28,8 +28,8 @@ from django.db.models import (
 from django.db.models.functions import JSONArray
 
 from assets import extensions
+from assets.core.db import CompiledQuery
 from assets.core.db.aggregates import JSONRows
-from assets.core.db.compiled import CompiledQuery
 
 ASSET_CODENAMES = {
     "view": ("view_asset", "change_asset", "delete_asset"),
@@ -134,6 +134,23 @@ class PermissionSnapshot:
                     self.global_perms.add(f"{app_label}.{codename}")
                 else:
                     self.org_perms.setdefault(obj_id, set()).add(codename)
+        self.scope: frozenset[int] | None = getattr(user, "_organization_scope", None)
+        if self.scope is not None:
+            self._narrow_to_scope(getattr(user, "_scoped_superuser", False))
+
+    def _narrow_to_scope(self, superuser: bool) -> None:
+        """An organization-scoped token: wide grants (superuser status, model-wide permissions)
+        become the same grants on each organization of the scope, and grants elsewhere vanish.
+        Per-object grants are cut to the scope in SQL (`within_scope`). Model-wide grants with no
+        organization-wide equivalent (view_group, view_device, add_asset...) are dropped: a scoped
+        token may do less than its user, never more."""
+        wide = set(ORG_PERMISSIONS) if superuser else {
+            SCOPED_EQUIVALENTS[perm] for perm in self.global_perms if perm in SCOPED_EQUIVALENTS
+        }
+        self.global_perms = set()
+        self.org_perms = {
+            org_id: held for org_id in sorted(self.scope) if (held := self.org_perms.get(org_id, set()) | wide)
+        }
 
     def holds(self, kind: str) -> bool:
         """Whether the user holds any per-object grant of this kind (see `grant_kinds`)."""
@@ -145,6 +162,36 @@ class PermissionSnapshot:
     def organizations_with(self, codenames) -> list[int]:
         wanted = set(codenames)
         return sorted(org_id for org_id, held in self.org_perms.items() if held & wanted)
+
+
+# Model-wide grants and the organization-wide grant that allows the same within one organization.
+SCOPED_EQUIVALENTS = {
+    **{f"assets.{codename}": codename for codename in ORG_PERMISSIONS},
+    "assets.view_asset": "view_org_assets",
+    "assets.change_asset": "change_org_assets",
+    "assets.delete_asset": "delete_org_assets",
+}
+
+
+def limit_to_organizations(user, organization_ids) -> None:
+    """Narrows this request's user to some organizations (an organization-scoped token): the
+    permission snapshot keeps only grants there, and every per-object condition is cut to them.
+    A superuser's status becomes every organization-wide grant in those organizations, so that
+    no superuser shortcut in the services reaches beyond them."""
+    user._organization_scope = frozenset(organization_ids)
+    if user.is_superuser:
+        user._scoped_superuser = True
+        user.is_superuser = False
+    forget(user)
+
+
+def within_scope(user, condition: Q | None, field: str = "organization_id") -> Q | None:
+    """`condition` cut to the organizations of the user's token scope (unchanged without one)."""
+    scope = snapshot(user).scope if is_active_user(user) else None
+    if scope is None:
+        return condition
+    limited = Q(**{f"{field}__in": sorted(scope)})
+    return limited if condition is None else limited & condition
 
 
 def snapshot(user) -> PermissionSnapshot:
@@ -258,7 +305,7 @@ def asset_condition(user, action: str) -> Q | None:
         )
     for extra in extensions.asset_conditions(user, action):
         condition |= extra
-    return condition
+    return within_scope(user, condition)
 
 
 def asset_scope(queryset: QuerySet, user, action: str = "view") -> QuerySet:
@@ -319,4 +366,4 @@ def organization_scope(queryset: QuerySet, user) -> QuerySet:
         ))
     for extra in extensions.organization_conditions(user):
         condition |= extra
-    return queryset.filter(condition)
+    return queryset.filter(within_scope(user, condition, "pk"))

@@ -77,3 +77,13 @@ class InUse(DomainError):
 
 class PayloadTooLarge(DomainError):
     status, code, title = 413, "PAYLOAD_TOO_LARGE", "Payload too large"
+
+
+class Throttled(DomainError):
+    """Too many requests or failed sign-ins; `retry_after` seconds until the next may pass."""
+
+    status, code, title = 429, "THROTTLED", "Too many requests"
+
+    def __init__(self, detail: str = "", *, retry_after: int):
+        super().__init__(detail or f"Too many requests; retry in {retry_after} s", retry_after=retry_after)
+        self.retry_after = retry_after

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from assets.core.db.prefetch import prefetch_rows
+from assets.core.db import prefetch_rows
 from assets.core.errors import ValidationFailed
 
 DEFAULT_LIMIT = 50
@@ -42,9 +42,15 @@ class Page:
     end_cursor: str | None
     total_count: int | None = None
     extra: dict = field(default_factory=dict)
+    # The ordering the page was read in (its id tie-breaker included), for per-row cursors.
+    keys: list = field(default_factory=list)
 
     def page_info(self) -> dict:
         return {"has_next_page": self.has_next_page, "end_cursor": self.end_cursor}
+
+    def cursor_of(self, row) -> str:
+        """The cursor that continues after `row` (GraphQL edges carry one per row)."""
+        return _encode([_cursor_value(row, k) for k in self.keys])
 
 
 def _encode(values: list) -> str:
@@ -184,7 +190,7 @@ def paginate(
     if rows:
         last = rows[-1]
         end_cursor = _encode([_cursor_value(last, k) for k in all_keys])
-    return Page(items=rows, has_next_page=has_next, end_cursor=end_cursor, total_count=total)
+    return Page(items=rows, has_next_page=has_next, end_cursor=end_cursor, total_count=total, keys=all_keys)
 
 
 def _cursor_value(row, key: SortKey):

@@ -8,4 +8,11 @@ class AssetFilesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.conf import settings
+        from PIL import Image
+
         from . import signals  # noqa: F401  (connects the post_delete safety net)
+
+        # Every Image.open in the process, not only the upload inspection, refuses bombs: Pillow
+        # raises DecompressionBombError beyond twice this.
+        Image.MAX_IMAGE_PIXELS = settings.ASSET_IMAGE_MAX_PIXELS

@@ -247,6 +247,22 @@ def max_image_pixels() -> int:
     return int(getattr(settings, "ASSET_IMAGE_MAX_PIXELS", None) or Image.MAX_IMAGE_PIXELS or 89_478_485)
 
 
+def max_decode_bytes() -> int:
+    return int(settings.ASSET_IMAGE_MAX_DECODE_BYTES)
+
+
+# Bytes Pillow holds per pixel of a decoded image, by mode (RGB is stored in 32 bits); modes not
+# listed count as the widest.
+BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 4, "PA": 4, "La": 4, "I;16": 2, "I;16B": 2, "I;16L": 2}
+
+
+def decoded_bytes(image: Image.Image) -> int:
+    """What decoding `image` at its (possibly draft-reduced) size takes: the upload's memory
+    bound is checked against it before a pixel is decoded."""
+    width, height = image.size
+    return width * height * BYTES_PER_PIXEL.get(image.mode, 4)
+
+
 def _inspect_image(upload, inspection: Inspection) -> None:
     upload.seek(0)
     limit = max_image_pixels()
@@ -271,6 +287,12 @@ def _inspect_image(upload, inspection: Inspection) -> None:
             if image.format == "JPEG":
                 # Decode at a reduced scale that still covers the preview: much faster.
                 image.draft(None, (PREVIEW_BOUND, PREVIEW_BOUND))
+            needed, bound = decoded_bytes(image), max_decode_bytes()
+            if needed > bound:
+                raise ValidationFailed.field(
+                    "file", f"image of {raw_width}x{raw_height} pixels needs {human_size(needed)} to decode, "
+                    f"more than the limit of {human_size(bound)}",
+                )
             image.load()
             inspection.renditions = _renditions(image, exif_readable)
     except ValidationFailed:

@@ -61,3 +61,26 @@ class AssetFile(models.Model):
             "name": self.name, "mime_type": self.mime_type, "size": self.size, "width": self.width,
             "height": self.height, "remote_url": self.remote_url or None,
         }
+
+
+class StagedUpload(models.Model):
+    """A file uploaded before its asset exists (Quable's POST /api/files, then POST /api/assets
+    with `file: {id}`). Only its uploader can attach it, once, before `expires_at`; the
+    purge_staged_uploads command removes expired ones with their stored files."""
+
+    id = models.UUIDField(primary_key=True)
+    organization = models.ForeignKey("assets.Organization", on_delete=models.CASCADE, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The AssetFile column values the upload becomes (storage names, metadata, renditions).
+    values = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="staged_upload_expiry")]
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+    def storage_names(self) -> list[str]:
+        return [self.values.get(key) for key in ("storage_name", "thumbnail_name", "preview_name") if self.values.get(key)]

@@ -9,23 +9,29 @@ from __future__ import annotations
 import ipaddress
 import mimetypes
 import socket
+import uuid
+from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from assets.access.permissions import can_create_assets
 from assets.core import changelog
-from assets.core.errors import NotFound, ValidationFailed
+from assets.core.errors import Forbidden, NotFound, ValidationFailed
+from assets.core.inputs import require_user
 from assets.core.versioning import check_version, save_versioned
 from assets.models import Asset, ChangeLogEntry
 from assets.services import assets as asset_services
+from assets.services.organizations import get_organization
 
 from . import storage
 from .inspection import inspect_upload, sanitize_name
-from .models import AssetFile
+from .models import AssetFile, StagedUpload
 from .uploads import max_bytes, too_large
 
 FILE_KINDS = ("original", "thumbnail", "preview")
@@ -216,6 +222,26 @@ def _replace(user, asset: Asset, values: dict | None, *, version: int | None, bu
     return True
 
 
+def store_upload(upload, folder: str, written: list[str]) -> dict:
+    """Inspects the upload and stores it with its renditions under `folder`; returns the
+    AssetFile column values. Every stored name is appended to `written` as it is stored, so the
+    caller can remove them when something later fails."""
+    inspection = inspect_upload(upload, getattr(upload, "name", None))
+    values = {
+        "name": inspection.name, "mime_type": inspection.mime_type, "size": inspection.size,
+        "width": inspection.width, "height": inspection.height, "orientation": inspection.orientation,
+        "color_space": inspection.color_space, "metadata": inspection.metadata,
+    }
+    values["storage_name"] = storage.save(f"{folder}/original.{inspection.extension}", upload)
+    written.append(values["storage_name"])
+    for kind, rendition in inspection.renditions.items():
+        name = storage.save(f"{folder}/{kind}.{rendition.extension}", rendition.content)
+        written.append(name)
+        values[f"{kind}_name"] = name
+        values[f"{kind}_mime_type"] = rendition.mime_type
+    return values
+
+
 def upload_file(user, asset_id: int, upload, *, version: int | None = None) -> Asset:
     """Store `upload` as the asset's file (replacing any previous one) with its metadata and, for
     images, a thumbnail and a preview. `upload` may be a callable returning the file, so that a
@@ -225,22 +251,9 @@ def upload_file(user, asset_id: int, upload, *, version: int | None = None) -> A
         upload = upload()
     if upload.size is None or upload.size > max_bytes():
         raise too_large()
-    inspection = inspect_upload(upload, getattr(upload, "name", None))
-    folder = storage.new_folder(asset.pk)
     written: list[str] = []
     try:
-        values = {
-            "name": inspection.name, "mime_type": inspection.mime_type, "size": inspection.size,
-            "width": inspection.width, "height": inspection.height, "orientation": inspection.orientation,
-            "color_space": inspection.color_space, "metadata": inspection.metadata,
-        }
-        values["storage_name"] = storage.save(f"{folder}/original.{inspection.extension}", upload)
-        written.append(values["storage_name"])
-        for kind, rendition in inspection.renditions.items():
-            name = storage.save(f"{folder}/{kind}.{rendition.extension}", rendition.content)
-            written.append(name)
-            values[f"{kind}_name"] = name
-            values[f"{kind}_mime_type"] = rendition.mime_type
+        values = store_upload(upload, storage.new_folder(asset.pk), written)
         with transaction.atomic():
             locked = _lock(asset.pk)
             check_version(locked, version)
@@ -273,35 +286,105 @@ def delete_file(user, asset_id: int, *, version: int | None = None) -> Asset:
     return locked
 
 
-# --- the asset endpoints' remote_url ------------------------------------------------------------
+# --- staged uploads -----------------------------------------------------------------------------
+def stage_upload(user, organization_id: int, upload) -> StagedUpload:
+    """Stores a file before its asset exists; the returned id is claimed by create_asset or
+    update_asset as `file_id`. Takes what creating an asset in the organization takes."""
+    require_user(user)
+    organization = get_organization(user, organization_id)
+    if not can_create_assets(user, organization.pk):
+        raise Forbidden("uploading files needs change_org_assets on the organization")
+    if callable(upload):
+        upload = upload()
+    if upload.size is None or upload.size > max_bytes():
+        raise too_large()
+    staged_id = uuid.uuid4()
+    written: list[str] = []
+    try:
+        values = store_upload(upload, f"assets/staged/{staged_id.hex}", written)
+        now = timezone.now()
+        return StagedUpload.objects.create(
+            id=staged_id, organization=organization, uploaded_by=user, values=values, created_at=now,
+            expires_at=now + timedelta(seconds=settings.STAGED_UPLOAD_TTL_SECONDS),
+        )
+    except BaseException:
+        storage.remove(written)
+        raise
+
+
+def _take_staged(user, file_id, organization_id: int, field: str = "file_id") -> dict:
+    """Inside the caller's transaction: the AssetFile values of the user's unexpired upload in
+    the organization, which is used up (a second claim finds nothing). Someone else's upload,
+    an expired one and a made-up id all read alike."""
+    missing = ValidationFailed.field(field, f"file {str(file_id)[:64]} does not exist")
+    try:
+        staged_id = uuid.UUID(str(file_id))
+    except ValueError:
+        raise missing
+    staged = StagedUpload.objects.select_for_update().filter(
+        pk=staged_id, uploaded_by_id=user.pk, organization_id=organization_id, expires_at__gt=timezone.now()
+    ).first()
+    if staged is None:
+        raise missing
+    staged.delete()  # the stored files now belong to the asset's file record
+    return staged.values
+
+
+def purge_staged_uploads(now=None) -> int:
+    """Deletes the expired staged uploads and, once that commits, their stored files. Rows are
+    locked first, so an upload being claimed right now is either claimed or purged, never both."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        expired = list(StagedUpload.objects.select_for_update().filter(expires_at__lte=now))
+        StagedUpload.objects.filter(pk__in=[staged.pk for staged in expired]).delete()
+        storage.remove_after_commit([name for staged in expired for name in staged.storage_names()])
+    return len(expired)
+
+
+# --- the asset endpoints' remote_url and file_id ----------------------------------------------
+def _new_file(user, asset: Asset, url: str | None, file_id) -> dict | None:
+    if file_id is not None:
+        return _take_staged(user, file_id, asset.organization_id)
+    return _remote_values(url) if url else None
+
+
+def _file_source(data: dict) -> tuple[str | None, object]:
+    if data.get("remote_url") not in (None, "") and data.get("file_id") is not None:
+        raise ValidationFailed.field("file_id", "send either remote_url or file_id, not both")
+    return clean_remote_url(data.pop("remote_url", None)), data.pop("file_id", None)
+
+
 def create_asset(user, data: dict) -> Asset:
-    """assets.services.assets.create_asset plus the optional `remote_url` of POST /assets: checked
-    before anything is written, stored in the same transaction. The file is part of the new asset,
-    so it neither needs change permission nor adds a version."""
-    url = clean_remote_url(data.pop("remote_url", None))
+    """assets.services.assets.create_asset plus the optional `remote_url` of POST /assets or
+    `file_id` of a staged upload: checked before anything is written, stored in the same
+    transaction. The file is part of the new asset, so it neither needs change permission nor
+    adds a version."""
+    url, file_id = _file_source(data)
     with transaction.atomic():
         asset = asset_services.create_asset(user, **data)
-        if url is None:
+        values = _new_file(user, asset, url, file_id)
+        if values is None:
             return asset
-        _replace(user, asset, _remote_values(url), version=None, bump=False)
+        _replace(user, asset, values, version=None, bump=False)
     return asset_services.get_asset(user, asset.pk)
 
 
 def update_asset(user, asset_id: int, changes: dict, *, version: int | None = None) -> Asset:
     """assets.services.assets.update_asset plus `remote_url` of PATCH /assets/{id} (null or ""
-    removes the file); one PATCH is one new version."""
-    if "remote_url" not in changes:
+    removes the file) or `file_id` of a staged upload; one PATCH is one new version."""
+    if "remote_url" not in changes and "file_id" not in changes:
         return asset_services.update_asset(user, asset_id, version=version, **changes)
-    url = clean_remote_url(changes.pop("remote_url"))
+    url, file_id = _file_source(changes)
     with transaction.atomic():
         if changes:
             asset_services.update_asset(user, asset_id, version=version, **changes)
-            _replace(user, _lock(asset_id), _remote_values(url) if url else None, version=None, bump=False)
+            locked = _lock(asset_id)
+            _replace(user, locked, _new_file(user, locked, url, file_id), version=None, bump=False)
         else:
             _changeable(user, asset_id, version)
             locked = _lock(asset_id)
             check_version(locked, version)
-            _replace(user, locked, _remote_values(url) if url else None, version=version)
+            _replace(user, locked, _new_file(user, locked, url, file_id), version=version)
     return asset_services.get_asset(user, asset_id)
 
 

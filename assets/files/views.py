@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
 from assets.access.tokens import user_for_token
-from assets.core.errors import DomainError, NotFound
+from assets.core.errors import DomainError, Forbidden, NotFound
 from assets.services.assets import get_asset, visible_assets
 
 from . import services, storage
@@ -39,7 +39,7 @@ def _requester(request):
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
-        user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+        user = user_for_token(token.strip(), request) if scheme.lower() == "bearer" else None
         return user, True
     user = request.user
     return (user if user.is_authenticated and user.is_active else None), False
@@ -58,7 +58,10 @@ def _problem(request, status: int, code: str, detail: str) -> JsonResponse:
 
 @require_safe
 def serve_file(request, asset_id: int, kind: str):
-    user, by_token = _requester(request)
+    try:
+        user, by_token = _requester(request)
+    except Forbidden as refused:  # a token limited to other client addresses
+        return _problem(request, 403, "FORBIDDEN", refused.detail)
     if user is None:
         if by_token:
             return _problem(request, 401, "UNAUTHENTICATED", "Send a valid 'Authorization: Bearer <token>'")

@@ -11,8 +11,7 @@ from django.utils.text import slugify
 from assets import extensions
 from assets.access.permissions import allowed_actions, can_create_assets
 from assets.core import changelog
-from assets.core.db.compiled import CompiledQuery
-from assets.core.db.prefetch import prefetch_rows
+from assets.core.db import CompiledQuery, prefetch_rows
 from assets.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, is_id, require_id, require_user, unique_or_duplicate
 from assets.core.versioning import check_version, delete_versioned, hold_rows, lock_row, save_versioned

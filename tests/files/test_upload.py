@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import pytest
 from django.test import override_settings
@@ -177,6 +179,55 @@ def test_decompression_bomb_is_a_400(admin_api, asset, media_root):
     assert response.status_code == 400, response.content
     assert "pixels" in response.json()["detail"]
     assert stored_files(media_root) == []
+
+
+def real_png_bomb(width: int, height: int) -> bytes:
+    """A valid PNG of width x height black RGB pixels: a few hundred KiB that decode to gigabytes
+    (the finding's 9400 x 9400 PNG of 336 KiB). After a full flush deflate starts afresh, so the
+    compressed form of a block of 100 rows is made once and repeated; the trailer's checksum
+    covers all the rows."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    assert height % 100 == 0
+    block = b"\x00" * (1 + 3 * width) * 100
+    compressor = zlib.compressobj(9)
+    first = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    repeated = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    checksum = 1
+    for _ in range(height // 100):
+        checksum = zlib.adler32(block, checksum)
+    end = compressor.flush(zlib.Z_FINISH)[:-4] + struct.pack(">I", checksum)
+    data = first + repeated * (height // 100 - 1) + end
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
+@pytest.fixture(scope="module")
+def png_bomb():
+    return real_png_bomb(9400, 9400)
+
+
+def test_the_9400_pixel_square_png_is_refused_from_its_header(admin_api, asset, media_root, png_bomb):
+    """Finding #7: under Pillow's own limit (89.5 MP) this 88 MP PNG was decoded: 6 s, 1.8 GiB."""
+    assert len(png_bomb) < 400 * 1024
+    response = upload(admin_api, asset.pk, png_bomb, "bomb.png")
+    assert response.status_code == 400, response.content
+    [error] = response.json()["errors"]
+    assert error["field"] == "file" and "exceeds the limit of 40000000 pixels" in error["message"]
+    assert stored_files(media_root) == []
+    asset.refresh_from_db()
+    assert asset.version == 1
+
+
+@override_settings(ASSET_IMAGE_MAX_DECODE_BYTES=30_000)
+def test_images_that_would_take_more_memory_than_the_bound_are_refused(admin_api, asset, media_root):
+    # 100 x 100 pixels: grey (1 byte a pixel) fits, RGBA (4 bytes) doesn't.
+    assert upload(admin_api, asset.pk, png_bytes(100, 100, "L"), "grey.png").status_code == 200
+    response = upload(admin_api, asset.pk, png_bytes(100, 100, "RGBA"), "colour.png")
+    assert response.status_code == 400, response.content
+    assert "to decode" in response.json()["detail"]
 
 
 @override_settings(ASSET_IMAGE_MAX_PIXELS=10_000)

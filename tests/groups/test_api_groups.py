@@ -53,7 +53,7 @@ def test_group_shape_has_path_level_and_counts(admin_api, germany):
     assert data["asset_count"] == 2
     assert data["exclusive"] is True
     assert set(data) == {
-        "id", "organization_id", "title", "description", "parent_id", "path", "level", "children_count",
+        "id", "organization_id", "title", "code", "description", "parent_id", "path", "level", "children_count",
         "asset_count", "exclusive", "version", "created_at",
     }
     north = admin_api.get(f"/groups/{germany['north'].pk}").json()

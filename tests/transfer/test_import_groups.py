@@ -126,7 +126,7 @@ def test_exports_leave_out_groups_and_ancestors_the_user_cannot_see(depot_user, 
     groups_export = tmp_path / "groups.csv"
     call_command("export_groups", str(groups_export), "--organization", "translog", "--user", "rvuser",
                  stdout=io.StringIO())
-    assert groups_export.read_text().splitlines()[1:] == ["Hamburg depot,,false"]
+    assert groups_export.read_text().splitlines()[1:] == ["Hamburg depot,,,false"]
 
 
 def test_asset_import_keeps_memberships_in_groups_the_user_cannot_see(depot_user, tmp_path):

@@ -1,0 +1,12 @@
+"""Database machinery that leans on Django internals, kept apart from the domain modules.
+
+Two entry points: `CompiledQuery` (a queryset compiled to SQL once per process, run with bound
+values) and `prefetch_rows` (one-to-many prefetches of a page without Django's per-row cost).
+tests/assets/test_compiled_reads.py and tests/assets/test_prebuilt_responses.py are their contract:
+each returns what the ORM query it stands for returns. `aggregates` (JSON arrays on both databases)
+and `bulk_sql` (multi-row INSERTs for imports) are the set-based writers' helpers."""
+
+from .compiled import CompiledQuery
+from .prefetch import prefetch_rows
+
+__all__ = ["CompiledQuery", "prefetch_rows"]
