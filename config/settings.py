@@ -66,7 +66,7 @@ MIDDLEWARE = [
 # Content-Security-Policy of every response (django-csp): scripts only from our static files
 # (htmx included; no inline script or eval), styles from our stylesheet plus style attributes
 # (the hierarchy's indentation is a --level custom property), images also from the remote file
-# URLs assets point at, no plugins, no framing, forms posting only here.
+# URLs assets point at, fonts also inline, no plugins, no framing, forms posting only here.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -74,6 +74,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "style-src-attr": ["'unsafe-inline'"],
         "img-src": ["'self'", "data:", "https:", "http:"],
+        "font-src": ["'self'", "data:"],  # the vendored GraphiQL stylesheet embeds its fonts
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
