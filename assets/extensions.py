@@ -36,6 +36,11 @@ class AssetExtension:
     list_filters: Mapping[str, Callable] = _NONE
     # Query parameters that only modify this extension's filters (include_descendants).
     filter_options: frozenset[str] = frozenset()
+    # Change-log entries this extension guards itself, for objects that are not scoped by one
+    # organization (a link may join two): object type -> callable(user) -> a Q over
+    # ChangeLogEntry of the entries of that type the user may read, or None for all of them.
+    # The organization-wide rule of other entries no longer applies to those types.
+    change_scopes: Mapping[str, Callable] = _NONE
 
     def asset_condition(self, user, action: str) -> Q | None:
         """More assets the user may `action` (a Q over Asset), or None for none."""
@@ -147,3 +152,8 @@ def list_filters() -> Mapping[str, Callable]:
 @cache
 def filter_options() -> frozenset[str]:
     return frozenset().union(*(e.filter_options for e in installed()))
+
+
+@cache
+def change_scopes() -> Mapping[str, Callable]:
+    return merged("change scope", (pair for e in installed() for pair in e.change_scopes.items()))

@@ -76,9 +76,15 @@ def parse_cf_param(name: str) -> tuple[str, str]:
     return code, op
 
 
-def field_types_by_code(codes, type_ids=None) -> dict[str, dict[int, str]]:
-    """{code: {type_id: field_type}} for the definitions behind the asked codes (one query)."""
+def field_types_by_code(codes, type_ids=None, user=None) -> dict[str, dict[int, str]]:
+    """{code: {type_id: field_type}} for the definitions behind the asked codes (one query). With
+    a user, only those of types they may read: a code defined only where they can't look answers
+    like an unknown one."""
     qs = CustomFieldDefinition.objects.filter(code__in=set(codes))
+    if user is not None:
+        from .services.asset_types import visible_types
+
+        qs = qs.filter(asset_type__in=visible_types(user)[0].values("pk"))
     if type_ids:
         qs = qs.filter(asset_type_id__in=type_ids)
     found: dict[str, dict[int, str]] = {}
@@ -92,7 +98,8 @@ class FieldTypeLookup:
     its ordering), read in a single query the first time any of them is needed, then shared by
     `filter_assets` and `ordering_for`."""
 
-    def __init__(self, params, ordering: str | None = None):
+    def __init__(self, params, ordering: str | None = None, user=None):
+        self.user = user
         names = [name for name in params if name.startswith("cf_")]
         if ordering:
             names.append(ordering.removeprefix("-"))
@@ -102,9 +109,9 @@ class FieldTypeLookup:
     def types(self, codes, type_ids=None) -> dict[str, dict[int, str]]:
         codes = set(codes)
         if not codes <= self.codes:
-            return field_types_by_code(codes, type_ids)
+            return field_types_by_code(codes, type_ids, self.user)
         if self._all is None:
-            self._all = field_types_by_code(self.codes)
+            self._all = field_types_by_code(self.codes, user=self.user)
         wanted = set(type_ids or ())
         return {
             code: {t: ft for t, ft in by_type.items() if not wanted or t in wanted}
@@ -242,7 +249,7 @@ def cf_condition(code: str, op: str, raws: list[str], types_of_code: dict[int, s
     return condition
 
 
-def ordering_for(queryset, ordering: str | None, type_ids=None, *, lookup: FieldTypeLookup | None = None):
+def ordering_for(queryset, ordering: str | None, type_ids=None, *, lookup: FieldTypeLookup | None = None, user=None):
     """Returns (queryset with any needed annotation, sort keys). Default: title, then id."""
     ordering = ordering or "title"
     descending = ordering.startswith("-")
@@ -256,7 +263,7 @@ def ordering_for(queryset, ordering: str | None, type_ids=None, *, lookup: Field
             validate_code(code)
         except InvalidValue:
             raise ValidationFailed.field("ordering", f"'{ordering}' is not a custom field")
-        found = lookup.types([code], type_ids) if lookup is not None else field_types_by_code([code], type_ids)
+        found = lookup.types([code], type_ids) if lookup is not None else field_types_by_code([code], type_ids, user)
         types_of_code = found.get(code, {})
         numeric_ids = _numeric_ids(types_of_code)
         if types_of_code and len(numeric_ids) == len(types_of_code):
@@ -328,7 +335,7 @@ def filter_assets(queryset, params, user=None, *, lookup: FieldTypeLookup | None
     if cf_params:
         parsed = {name: parse_cf_param(name) for name in cf_params}
         codes = {code for code, _ in parsed.values()}
-        types = lookup.types(codes, type_ids) if lookup is not None else field_types_by_code(codes, type_ids)
+        types = lookup.types(codes, type_ids) if lookup is not None else field_types_by_code(codes, type_ids, user)
         for name, (code, op) in parsed.items():
             queryset = queryset.filter(cf_condition(code, op, getlist(name), types.get(code, {}), name))
     extra_filters = extensions.list_filters()

@@ -35,7 +35,7 @@ from assets.access.permissions import asset_condition
 from assets.core import changelog
 from assets.core.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, is_id, require_id, require_user, unique_or_duplicate
-from assets.core.versioning import check_version, save_versioned
+from assets.core.versioning import check_version, hold_rows, save_versioned
 from assets.models import Asset
 from assets.services.organizations import get_organization
 
@@ -160,7 +160,8 @@ def _require_change_at(user, organization_id: int, parent: AssetGroup | None, do
         if not can_change_groups_of(user, organization_id):
             raise Forbidden(f"{doing} at the top level needs manage_org on the organization")
     elif not may(user, parent, "change"):
-        raise Forbidden(f"{doing} needs change permission on group '{parent.title}'")
+        # The parent may be hidden from the user: never named.
+        raise Forbidden(f"{doing} needs change permission on the parent group")
 
 
 def _visible_parent(user, parent_id, organization_id: int) -> AssetGroup:
@@ -307,6 +308,13 @@ def _file(user, group: AssetGroup, asset_ids: list[int]) -> tuple[list[int], lis
     new_ids = [pk for pk in asset_ids if pk not in present]
     if not new_ids:
         return [], []
+    # The assets stay until we commit: one deleted meanwhile is reported like any unknown id,
+    # not as a foreign-key error at commit.
+    held = hold_rows(Asset, new_ids)
+    gone = [pk for pk in new_ids if pk not in held]
+    if gone:
+        errors = [{"field": "asset_ids", "message": f"asset {pk} does not exist"} for pk in gone]
+        raise ValidationFailed("; ".join(e["message"] for e in errors), errors=errors)
     root = _root_of(group)
     moved_from: list[dict] = []
     if group.exclusive:
@@ -344,6 +352,16 @@ def _record_members(user, group: AssetGroup, version, change: MembershipChange) 
     )
 
 
+def _as_seen_by(user, change: MembershipChange) -> MembershipChange:
+    """The answer's `moved_from` names only groups the user may see (the change log keeps all):
+    an asset may leave a group of the exclusive tree that is hidden from them."""
+    group_ids = {move["group_id"] for move in change.moved_from}
+    if group_ids and group_condition(user, "view") is not None:
+        seen = set(visible_groups(user).filter(pk__in=group_ids).values_list("pk", flat=True))
+        change.moved_from = [move for move in change.moved_from if move["group_id"] in seen]
+    return change
+
+
 @transaction.atomic
 def add_members(user, group_id: int, asset_ids, *, version=None) -> MembershipChange:
     """Files assets in the group (already filed ones are left alone). In an exclusive tree each
@@ -357,7 +375,7 @@ def add_members(user, group_id: int, asset_ids, *, version=None) -> MembershipCh
     added, moved_from = _file(user, group, ids)
     change = MembershipChange(group, added=added, moved_from=moved_from)
     _record_members(user, group, version, change)
-    return change
+    return _as_seen_by(user, change)
 
 
 @transaction.atomic
@@ -381,7 +399,7 @@ def replace_members(user, group_id: int, asset_ids, *, version=None) -> Membersh
     added, moved_from = _file(user, group, ids)
     change = MembershipChange(group, added=added, removed=removed, moved_from=moved_from)
     _record_members(user, group, version, change)
-    return change
+    return _as_seen_by(user, change)
 
 
 @transaction.atomic

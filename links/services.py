@@ -13,14 +13,15 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BigIntegerField, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from assets.access.permissions import asset_condition, can_manage_org
+from assets.access.permissions import ORG_ASSET_CODENAMES, asset_condition, can_manage_org, snapshot
 from assets.core import changelog
 from assets.core.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, PayloadTooLarge, ValidationFailed
 from assets.core.inputs import clean_text, id_from_text, is_id, require_id, require_user, unique_or_duplicate
-from assets.core.versioning import check_version, delete_versioned, save_versioned
+from assets.core.versioning import check_version, delete_versioned, hold_rows, lock_row, save_versioned
 from assets.models import Asset, ChangeLogEntry, Organization
 from assets.services.assets import get_asset
 from assets.services.organizations import get_organization
@@ -181,7 +182,7 @@ def _links_violating(link_type: LinkType, values: dict) -> int:
 @transaction.atomic
 def update_link_type(user, link_type_id: int, *, version=None, **changes) -> LinkType:
     visible = _writable_link_type(user, link_type_id)
-    link_type = LinkType.objects.select_for_update().get(pk=visible.pk)
+    link_type = lock_row(LinkType.objects.all(), visible.pk, "link type")
     check_version(link_type, version)
     for immutable in ("code", "kind", "organization_id"):
         if immutable in changes and changes[immutable] != getattr(link_type, immutable):
@@ -214,9 +215,8 @@ def delete_link_type(user, link_type_id: int, *, version=None) -> None:
     count = Link.objects.filter(link_type_id=link_type.pk).count()
     if count:
         raise InUse(f"{count} links use link type {link_type.code}", affected_links=count)
-    before = link_type.to_change_dict()
-    delete_versioned(link_type, version)
-    changelog.record_deleted(user, link_type, before)
+    deleted = delete_versioned(link_type, version)
+    changelog.record_deleted(user, deleted, deleted.to_change_dict())
 
 
 def resolve_link_type(reference, available: list[LinkType], organization: Organization, field_name="link_type") -> LinkType:
@@ -357,6 +357,15 @@ def _endpoint(user, asset_id, field_name: str) -> Asset:
                      queryset=Asset.objects.select_related("type", "organization"))
 
 
+def _hold_assets(ids) -> None:
+    """The endpoints stay until we commit (an asset deleted meanwhile is a 404, not a foreign-key
+    error at commit)."""
+    present = hold_rows(Asset, ids)
+    missing = next((pk for pk in sorted(set(ids)) if pk not in present), None)
+    if missing is not None:
+        raise NotFound(f"asset {missing} does not exist")
+
+
 # --- hierarchy guard ----------------------------------------------------------------------------
 def lock_hierarchy(link_type_id: int) -> None:
     """Serialize link writes of one hierarchical type until the transaction ends, so two requests
@@ -418,6 +427,29 @@ def visible_links(user):
     )
 
 
+def link_change_scope(user) -> Q | None:
+    """Which change-log entries of links the user may read (assets.services.changes): those whose
+    two ends they may view, as for the links themselves. An end deleted since counts when its
+    own delete entry is in an organization whose every asset they may view. The ends come from
+    the entry (`after`, or `before` for a delete): the link itself may be gone."""
+    if asset_condition(user, "view") is None:
+        return None
+    visible = Asset.objects.visible_to(user)
+    whole_orgs = snapshot(user).organizations_with(ORG_ASSET_CODENAMES["view"])
+    condition = Q()
+    for end in ("source_id", "target_id"):
+        end_id = Coalesce(
+            Cast(OuterRef(f"after__{end}"), BigIntegerField()), Cast(OuterRef(f"before__{end}"), BigIntegerField())
+        )
+        viewable = Exists(visible.filter(pk=end_id))
+        if whole_orgs:
+            viewable |= Exists(ChangeLogEntry.objects.filter(
+                object_type="asset", action="delete", object_id=end_id, organization_id__in=whole_orgs
+            ))
+        condition &= Q(viewable)
+    return condition
+
+
 def link_queryset(queryset=None):
     return (queryset if queryset is not None else Link.objects.all()).select_related("link_type", "source", "target")
 
@@ -451,6 +483,7 @@ def create_link(user, *, link_type, source_id, target_id, **raw) -> Link:
         raise ValidationFailed(f"unknown fields: {', '.join(sorted(unknown))}")
     source = _endpoint(user, source_id, "source_id")
     target = _endpoint(user, target_id, "target_id")
+    _hold_assets([source.pk, target.pk])
     resolved = resolve_link_type(link_type, available_link_types(source.organization), source.organization)
     rule_errors = link_rule_errors(resolved, *_ends(source, target))
     if rule_errors:
@@ -469,7 +502,7 @@ def update_link(user, link_id: int, *, version=None, **changes) -> Link:
     unknown = set(changes) - set(LINK_FIELDS)
     if unknown:
         raise ValidationFailed(f"unknown fields: {', '.join(sorted(unknown))}")
-    link = Link.objects.select_for_update(of=("self",)).select_related("link_type", "source", "target").get(pk=visible.pk)
+    link = lock_row(Link.objects.select_related("link_type", "source", "target"), visible.pk, "link")
     check_version(link, version)
     values, errors = clean_link_values(link.link_type, changes)
     if errors:
@@ -489,9 +522,8 @@ def update_link(user, link_id: int, *, version=None, **changes) -> Link:
 def delete_link(user, link_id: int, *, version=None) -> None:
     link = get_link(user, link_id, "change")
     check_version(link, version)
-    before = link.to_change_dict()
-    delete_versioned(link, version)
-    changelog.record_deleted(user, link, before, organization_id=link.source.organization_id)
+    deleted = delete_versioned(link, version)
+    changelog.record_deleted(user, deleted, deleted.to_change_dict(), organization_id=link.source.organization_id)
 
 
 @dataclass
@@ -574,6 +606,7 @@ def replace_outgoing_links(user, asset_id: int, entries) -> list[Link]:
     the user can't see are not theirs to replace and stay untouched."""
     source = _endpoint(user, asset_id, "asset_id")
     wanted = _replace_entries(user, source, entries)
+    _hold_assets([source.pk, *(entry.target.pk for entry in wanted)])
     change_condition = asset_condition(user, "change")
     view_condition = asset_condition(user, "view")
     existing_qs = Link.objects.filter(source=source).select_related("link_type", "target")
@@ -637,11 +670,15 @@ def outgoing_links(user, source: Asset) -> list[Link]:
 # --- asset deletion -----------------------------------------------------------------------------
 def log_links_of_deleted_asset(user, asset: Asset) -> None:
     """Asset delete hook: the foreign keys cascade the links away with the asset; this writes
-    their change-log entries first, in bulk."""
-    links = Link.objects.filter(Q(source_id=asset.pk) | Q(target_id=asset.pk)).select_related("source")
+    their change-log entries first, in bulk. The asset's own row is already gone (the links are
+    still there), so a source that is the asset itself answers with the asset's organization."""
+    source_organization = Asset.objects.filter(pk=OuterRef("source_id")).values("organization_id")
+    links = Link.objects.filter(Q(source_id=asset.pk) | Q(target_id=asset.pk)).annotate(
+        source_organization_id=Subquery(source_organization)
+    )
     changelog.record_bulk([
         changelog.build_entry(user, "delete", link, before=link.to_change_dict(),
-                              organization_id=link.source.organization_id)
+                              organization_id=link.source_organization_id or asset.organization_id)
         for link in links
     ])
 

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group as Team
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from guardian.shortcuts import assign_perm, remove_perm
 
 from assets import extensions
@@ -25,7 +25,7 @@ from assets.access.permissions import (
 )
 from assets.core import changelog
 from assets.core.errors import Forbidden, NotFound, ValidationFailed
-from assets.core.inputs import clean_text, require_id, require_user, unique_or_duplicate
+from assets.core.inputs import clean_text, is_id, require_id, require_user, unique_or_duplicate
 from assets.core.pagination import _decode, _encode, clean_limit
 from assets.models import (
     Asset,
@@ -117,13 +117,14 @@ def create_user(actor, *, username, password, email="", is_superuser=False):
         raise ValidationFailed.field("username", " ".join(exc.messages))
     if not isinstance(password, str) or not password:
         raise ValidationFailed.field("password", "is required")
+    email = clean_text(email or "", "email", max_length=254, required=False)
     try:
-        validate_password(password)
+        # With the would-be user, so that a password like the username or email is refused too.
+        validate_password(password, User(username=username, email=email))
     except DjangoValidationError as exc:
         raise ValidationFailed("password is too weak", errors=[{"field": "password", "message": m} for m in exc.messages])
     if not isinstance(is_superuser, bool):
         raise ValidationFailed.field("is_superuser", "must be true or false")
-    email = clean_text(email or "", "email", max_length=254, required=False)
     with unique_or_duplicate(f"user '{username}' exists", "username"):
         user = User.objects.create_user(
             username=username, password=password, email=email, is_superuser=is_superuser, is_staff=is_superuser
@@ -148,28 +149,36 @@ def get_user(actor, user_id: int):
     return user
 
 
-def _can_manage_teams(actor) -> bool:
-    """Teams are global (Django auth groups); whoever manages an organization needs them to hand
-    out its grants."""
-    if actor.is_superuser:
-        return True
-    snap = snapshot(actor)
-    return snap.has_global("assets.manage_org") or bool(snap.organizations_with({"manage_org"}))
+# Teams are Django auth groups, global by nature: joining one hands out every grant it holds or
+# will hold, in whichever organization. So only superusers create teams and choose their
+# members; an organization's managers grant its permissions to teams (POST /permissions) and see
+# the teams that hold grants in organizations they manage, and the ones they belong to, without
+# the other members.
+def _require_superuser_for_teams(actor) -> None:
+    require_user(actor)
+    if not actor.is_superuser:
+        raise Forbidden("teams are shared by every organization; only superusers create them and change their members")
 
 
 def list_teams(actor):
-    """Every team for superusers and organization managers; the teams one belongs to otherwise."""
+    """Every team, with its members, for superusers. Others: the teams they belong to and those
+    holding grants in organizations they manage; of the members, only themselves."""
     require_user(actor)
-    if _can_manage_teams(actor):
+    if actor.is_superuser:
         return Team.objects.all()
-    return Team.objects.filter(user=actor)
+    condition = Q(user=actor)
+    managed = snapshot(actor).organizations_with({"manage_org"})
+    if managed:
+        for target in _targets().values():
+            path = target.organization_path or "content_object__organization_id"
+            condition |= Q(pk__in=target.team_table.objects.filter(**{f"{path}__in": managed}).values("group_id"))
+    own_membership = Prefetch("user_set", queryset=User.objects.filter(pk=actor.pk))
+    return Team.objects.filter(condition).distinct().prefetch_related(own_membership)
 
 
 @transaction.atomic
 def create_team(actor, *, name):
-    require_user(actor)
-    if not _can_manage_teams(actor):
-        raise Forbidden("creating teams needs manage_org on an organization")
+    _require_superuser_for_teams(actor)
     name = clean_text(name, "name", max_length=150)
     with unique_or_duplicate(f"team '{name}' exists", "name"):
         team = Team.objects.create(name=name)
@@ -179,36 +188,16 @@ def create_team(actor, *, name):
 
 def get_team(actor, team_id: int):
     require_user(actor)
-    team = list_teams(actor).filter(pk=team_id).first()
+    team = list_teams(actor).filter(pk=team_id).first() if is_id(team_id) else None
     if team is None:
         raise NotFound(f"team {team_id} does not exist")
     return team
 
 
-def _require_team_manager(actor, team) -> None:
-    """Joining a team hands out all of its grants, so a non-superuser may change the members of a
-    team only when they manage every organization the team holds grants in (and the team holds
-    no global permissions). Otherwise managing one organization would open every other."""
-    if actor.is_superuser:
-        return
-    if not _can_manage_teams(actor):
-        raise Forbidden("managing teams needs manage_org on an organization")
-    if team.permissions.exists():
-        raise Forbidden(f"team {team.name} holds global permissions; only superusers change its members")
-    for target in _targets().values():
-        grants = target.team_table.objects.filter(group=team)
-        if target.organization_path:
-            organization_ids = set(grants.values_list(target.organization_path, flat=True))
-        else:
-            organization_ids = {target.organization_of(g.content_object) for g in grants.select_related("content_object")}
-        if any(not can_manage_org(actor, organization_id) for organization_id in organization_ids):
-            raise Forbidden(f"team {team.name} holds grants in organizations you don't manage")
-
-
 @transaction.atomic
 def add_team_members(actor, team_id: int, user_ids: list[int]):
+    _require_superuser_for_teams(actor)
     team = get_team(actor, team_id)
-    _require_team_manager(actor, team)
     user_ids = [require_id(u, "user_ids", f"{u!r} is not a user id") for u in user_ids]
     users = list(User.objects.filter(pk__in=user_ids))
     missing = sorted(set(user_ids) - {u.pk for u in users})
@@ -226,8 +215,8 @@ def _members(team) -> dict:
 
 @transaction.atomic
 def remove_team_member(actor, team_id: int, user_id: int):
+    _require_superuser_for_teams(actor)
     team = get_team(actor, team_id)
-    _require_team_manager(actor, team)
     if not team.user_set.filter(pk=user_id).exists():
         raise NotFound(f"user {user_id} is not a member of team {team.name}")
     before = _members(team)

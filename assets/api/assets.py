@@ -38,7 +38,7 @@ def list_assets(request, ordering: str | None = None, limit: int | None = None, 
     (+ include_descendants=true), linked_to, and cf_<code>[__<op>]=value with op in ne, lt, lte,
     gt, gte, contains, icontains, in, isnull. Ordering: title, created_at, updated_at or
     cf_<code>, each optionally with a leading '-'. `fields=a,b` limits custom_fields."""
-    lookup = FieldTypeLookup(request.GET, ordering)
+    lookup = FieldTypeLookup(request.GET, ordering, user=request.auth)
     queryset, type_ids = filter_assets(assets.asset_page_queryset(request.auth), request.GET, user=request.auth,
                                        lookup=lookup)
     queryset, keys = ordering_for(queryset, ordering, type_ids, lookup=lookup)

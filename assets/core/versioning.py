@@ -1,11 +1,14 @@
-"""Optimistic locking: the version check and the increment are one conditional UPDATE; and the
-three-way merge rule for a form submitted against a version that has moved on."""
+"""Optimistic locking: the version check and the write are one conditional statement (an UPDATE
+that bumps the version, a DELETE that returns what it removed); and the three-way merge rule for a
+form submitted against a version that has moved on."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connection, transaction
 from django.db.models import F, ProtectedError, RestrictedError
+from django.db.models.deletion import Collector
 
 from assets.core.errors import Conflict, InUse, NotFound
 
@@ -38,26 +41,83 @@ def save_versioned(instance, expected_version: int | None, fields: list[str]) ->
     instance.version = base_version + 1
 
 
-def delete_versioned(instance, expected_version: int | None) -> None:
+def lock_row(queryset, pk, entity_type: str):
+    """SELECT ... FOR UPDATE of one row by primary key: a concurrent writer waits here and then
+    reads what the other wrote. A row deleted meanwhile is a 404, not Django's DoesNotExist."""
+    row = queryset.select_for_update(of=("self",)).filter(pk=pk).first()
+    if row is None:
+        raise NotFound(f"{entity_type} {pk} does not exist")
+    return row
+
+
+def hold_rows(model, ids) -> set:
+    """For a write about to reference rows it has read in this transaction (a link to an asset, a
+    membership, a device link): the ids still there, held until the transaction ends. On
+    PostgreSQL `FOR KEY SHARE` makes their delete wait for us (and a delete that got there first
+    makes them missing), while their ordinary updates go on. SQLite's IMMEDIATE transactions
+    admit one writer at a time: what this transaction read can't have gone."""
+    ids = sorted(set(ids))
+    if not ids or connection.vendor != "postgresql":
+        return set(ids)
+    meta = model._meta
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {quote(meta.pk.column)} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = ANY(%s) "
+            f"ORDER BY 1 FOR KEY SHARE",
+            [ids],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def delete_versioned(instance, expected_version: int | None, *, before_cascade=None):
+    """Deletes the row with one conditional statement, `DELETE ... WHERE id = %s AND version = %s
+    RETURNING ...`: a concurrent write either committed first (the version no longer matches:
+    409) or waits for this transaction and then finds nothing (404). Returns the row as it was
+    deleted, the change log's "before".
+
+    The rows that go with it (Django's on_delete) are removed afterwards in the same transaction:
+    Django declares foreign keys DEFERRABLE INITIALLY DEFERRED, so they are checked at commit, and
+    `before_cascade(deleted)` may still read them (to log them). PROTECT/RESTRICT roll it all back
+    as 409 IN_USE."""
+    # Also keeps a version past 64 bits (no row holds one) out of the raw statement.
+    check_version(instance, expected_version)
     model = type(instance)
-    qs = model._default_manager.filter(pk=instance.pk)
+    meta = model._meta
+    quote = connection.ops.quote_name
+    sql = f"DELETE FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
+    params = [instance.pk]
     if expected_version is not None:
-        qs = qs.filter(version=expected_version)
-    try:
-        deleted, _ = qs.delete()
-    except (ProtectedError, RestrictedError) as exc:
-        # Rows of other apps (groups, link types, ...) still point here with PROTECT.
-        blockers: dict[str, int] = {}
-        for row in exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects:
-            name = str(row._meta.verbose_name_plural)
-            blockers[name] = blockers.get(name, 0) + 1
-        summary = ", ".join(f"{n} {name}" for name, n in sorted(blockers.items()))
-        raise InUse(f"{model.change_log_type} {instance.pk} is still used by {summary}")
-    if not deleted:
-        current = model._default_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
-        if current is None:
-            raise NotFound(f"{model.change_log_type} {instance.pk} does not exist")
-        raise Conflict(model.change_log_type, instance.pk, expected_version, current)
+        sql += f" AND {quote('version')} = %s"
+        params.append(expected_version)
+    sql += " RETURNING " + ", ".join(quote(f.column) for f in meta.concrete_fields)
+    with transaction.atomic():
+        deleted = next(iter(model._default_manager.raw(sql, params)), None)
+        if deleted is None:
+            current = model._default_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
+            if current is None:
+                raise NotFound(f"{model.change_log_type} {instance.pk} does not exist")
+            raise Conflict(model.change_log_type, instance.pk, expected_version, current)
+        if before_cascade is not None:
+            before_cascade(deleted)
+        collector = Collector(using=model._default_manager.db, origin=deleted)
+        try:
+            collector.collect([deleted])
+        except (ProtectedError, RestrictedError) as exc:
+            raise InUse(f"{model.change_log_type} {instance.pk} is still used by {_blockers(exc)}")
+        collector.delete()
+    # The collector clears the primary key of what it deleted; the change log still names it.
+    setattr(deleted, meta.pk.attname, instance.pk)
+    return deleted
+
+
+def _blockers(exc) -> str:
+    """'2 groups, 1 link type': what still points here with PROTECT or RESTRICT."""
+    blockers: dict[str, int] = {}
+    for row in exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects:
+        name = str(row._meta.verbose_name_plural)
+        blockers[name] = blockers.get(name, 0) + 1
+    return ", ".join(f"{n} {name}" for name, n in sorted(blockers.items()))
 
 
 def lock_stale(model, read_versions: dict[int, int]) -> dict[int, int | None]:

@@ -6,7 +6,9 @@ nothing) and old ones are deleted only after it commits (so a rollback never los
 
 from __future__ import annotations
 
+import ipaddress
 import mimetypes
+import socket
 import uuid
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
@@ -115,6 +117,8 @@ def stored_file(user, asset_id: int, kind: str) -> tuple[AssetFile, str, str]:
     }[kind]
     if not name and not (kind == "original" and record.remote_url):
         raise NotFound(f"asset {asset_id} has no {kind}")
+    if not name and not points_outside(record.remote_url):
+        raise NotFound(f"asset {asset_id}'s file URL points at an internal address")
     return record, name, mime_type
 
 
@@ -138,7 +142,35 @@ def clean_remote_url(value, field: str = "remote_url") -> str | None:
         _url_validator(value)
     except ValidationError:
         raise ValidationFailed.field(field, "must be an absolute http:// or https:// URL")
+    parts = urlsplit(value)
+    if parts.username is not None or parts.password is not None:
+        raise ValidationFailed.field(field, "must not carry a user name or password")
+    if not points_outside(value):
+        raise ValidationFailed.field(field, "must not point at a loopback, link-local or private address")
     return value
+
+
+def points_outside(url: str) -> bool:
+    """Whether the URL's host is, and (when DNS knows it) resolves only to, public addresses. The
+    file's URL is handed to whoever reads the asset, and the file endpoint redirects there: it
+    must not aim a browser or a fetcher at this host, the cloud's metadata service (169.254.x) or
+    the internal network. A name DNS doesn't know here is let through (clients may resolve it);
+    the redirect asks again, since a name can be pointed elsewhere after it was stored."""
+    host = urlsplit(url).hostname
+    if not host:
+        return False
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
+    except (OSError, UnicodeError):
+        return True
+    return all(_is_public(address) for address in addresses)
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
 
 
 def _remote_values(remote_url: str) -> dict:

@@ -203,7 +203,7 @@ class Query:
         with renamed(ASSET_LIST_NAMES):
             params, matches_nothing = asset_list_params(id_argument(organization_id, "organization_id"), filter)
             ordering = asset_ordering(order_by)
-            lookup = FieldTypeLookup(params, ordering)
+            lookup = FieldTypeLookup(params, ordering, user=user)
             queryset, type_ids = filter_assets(assets.asset_page_queryset(user), params, user=user, lookup=lookup)
             if matches_nothing:
                 queryset = queryset.none()

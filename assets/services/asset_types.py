@@ -8,7 +8,7 @@ from assets.access.permissions import can_manage_org
 from assets.core import changelog
 from assets.core.errors import Forbidden, InUse, NotFound, ValidationFailed
 from assets.core.inputs import clean_text, require_user, unique_or_duplicate
-from assets.core.versioning import check_version, delete_versioned, save_versioned
+from assets.core.versioning import check_version, delete_versioned, lock_row, save_versioned
 
 from ..field_types import FieldType, InvalidValue, validate_code, validate_params, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition
@@ -47,7 +47,7 @@ def _get_writable_type(user, type_id: int, *, lock: bool = True) -> AssetType:
     elif not can_manage_org(user, asset_type.organization_id):
         raise Forbidden("changing a type needs manage_org on the organization that owns it")
     if lock:
-        AssetType.objects.select_for_update().filter(pk=asset_type.pk).first()
+        lock_row(AssetType.objects.all(), asset_type.pk, "asset type")
     return asset_type
 
 
@@ -129,9 +129,11 @@ def delete_type(user, type_id: int, *, version=None) -> None:
     count = Asset.objects.filter(type_id=asset_type.pk).count()
     if count:
         raise InUse(f"{count} assets use type {asset_type.code}", affected_assets=count)
-    before = _type_snapshot(asset_type)
-    delete_versioned(asset_type, version)
-    changelog.record_deleted(user, asset_type, before)
+    logged = {}
+    deleted = delete_versioned(
+        asset_type, version, before_cascade=lambda row: logged.update(before=_type_snapshot(row))
+    )
+    changelog.record_deleted(user, deleted, logged["before"])
 
 
 def _clean_definition_spec(spec, *, field_prefix: str, existing: CustomFieldDefinition | None = None) -> dict:

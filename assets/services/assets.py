@@ -14,10 +14,11 @@ from assets.core import changelog
 from assets.core.db import CompiledQuery, prefetch_rows
 from assets.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, is_id, require_id, require_user, unique_or_duplicate
-from assets.core.versioning import check_version, delete_versioned, save_versioned
+from assets.core.versioning import check_version, delete_versioned, hold_rows, lock_row, save_versioned
 
 from ..field_types import InvalidValue, types_where, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device
+from .devices import visible_devices
 from .organizations import get_organization
 
 PATCH_KEYS = ("set", "unset", "set_primary", "unset_primary")
@@ -256,14 +257,19 @@ def check_asset_refs(user, organization_id: int, rows: list[RefRow], *, chunk: i
     return errors
 
 
-def check_device_claims(organization_id: int, rows: list[RefRow], *, chunk: int = 5000) -> list[RuleError]:
-    """DEVICE fields name a device of the organization that no other asset holds, and no device
-    twice in the set (the unique constraint on the link stays the guard against races)."""
+def check_device_claims(user, organization_id: int, rows: list[RefRow], *, chunk: int = 5000) -> list[RuleError]:
+    """DEVICE fields name a device of the organization that the user may view and no other asset
+    holds, and no device twice in the set (the unique constraint on the link stays the guard
+    against races). A device the user may not view reads as missing, linked or not."""
     wanted = sorted({ref for row in rows for ref in row.device_refs.values() if ref is not None})
     devices, owner = set(), {}
     for start in range(0, len(wanted), chunk):
         part = wanted[start:start + chunk]
-        devices.update(Device.objects.filter(organization_id=organization_id, pk__in=part).values_list("pk", flat=True))
+        # Held, so that a concurrent delete of one waits for us or leaves it missing.
+        devices.update(
+            visible_devices(user).filter(organization_id=organization_id, pk__in=hold_rows(Device, part))
+            .values_list("pk", flat=True)
+        )
         owner.update(AssetDeviceLink.objects.filter(device_id__in=part).values_list("device_id", "asset_id"))
     errors = []
     claimed: dict[int, int] = {}
@@ -298,7 +304,7 @@ def check_references(user, asset: Asset, asset_type: AssetType, outcome: FieldsO
         },
         device_refs={code: ref for code, ref in outcome.device_ids.items() if code in changed_codes},
     )
-    errors = check_asset_refs(user, asset.organization_id, [row]) + check_device_claims(asset.organization_id, [row])
+    errors = check_asset_refs(user, asset.organization_id, [row]) + check_device_claims(user, asset.organization_id, [row])
     for error in errors:
         if error.duplicate:
             raise Duplicate(error.message, errors=[{"field": f"custom_fields.{error.field}", "message": error.message}])
@@ -323,6 +329,23 @@ def sync_device_links_of(assets_outcomes, *, batch_size: int = 1000) -> None:
             ],
             batch_size=batch_size,
         )
+
+
+KEY_TAKEN = "the key is already taken in this organization"
+
+
+def _refuse_taken_key(user, organization_id: int, key: str, own_pk: int | None) -> None:
+    """Keys are unique per organization, so a taken key can't be hidden; the asset holding it
+    is named only to someone who may view it."""
+    holders = Asset.objects.filter(organization_id=organization_id, key=key)
+    if own_pk is not None:
+        holders = holders.exclude(pk=own_pk)
+    holder = holders.values_list("pk", flat=True).first()
+    if holder is None:
+        return
+    visible = Asset.objects.visible_to(user).filter(pk=holder).exists()
+    detail = f"an asset with key '{key}' exists" if visible else KEY_TAKEN
+    raise Duplicate(detail, errors=[{"field": "key", "message": "already taken"}])
 
 
 def _generate_key(organization_id: int, title: str) -> str:
@@ -361,11 +384,11 @@ def create_asset(user, *, organization_id, type_id, title, key=None, custom_fiel
     errors.extend(outcome.errors)
     if errors:
         raise ValidationFailed("the asset is not valid", errors=errors)
-    if key is not None and Asset.objects.filter(organization=organization, key=key).exists():
-        raise Duplicate(f"an asset with key '{key}' exists", errors=[{"field": "key", "message": "already taken"}])
+    if key is not None:
+        _refuse_taken_key(user, organization.pk, key, None)
     asset.key = key or _generate_key(organization.pk, title)
     asset.custom_fields = outcome.values
-    with unique_or_duplicate(f"an asset with key '{asset.key}' exists", "key"):
+    with unique_or_duplicate(KEY_TAKEN, "key"):
         asset.save()
     sync_device_links(asset, outcome)
     changelog.record_created(user, asset, after=_asset_snapshot(asset, outcome.primary_code))
@@ -387,11 +410,9 @@ def update_asset(user, asset_id: int, *, version=None, **changes) -> Asset:
     visible = get_asset(user, asset_id, "change")
     # Row lock: a concurrent patch waits here and then sees our write (PostgreSQL); SQLite's
     # IMMEDIATE transactions already serialize writers.
-    asset = (
-        Asset.objects.select_for_update(of=("self",))
-        .select_related("type")
-        .prefetch_related("type__field_definitions", "device_links")
-        .get(pk=visible.pk)
+    asset = lock_row(
+        Asset.objects.select_related("type").prefetch_related("type__field_definitions", "device_links"),
+        visible.pk, "asset",
     )
     check_version(asset, version)
     unknown = set(changes) - {"title", "key", "custom_fields"}
@@ -423,10 +444,10 @@ def update_asset(user, asset_id: int, *, version=None, **changes) -> Asset:
         fields.append("custom_fields")
     if errors:
         raise ValidationFailed("the asset is not valid", errors=errors)
-    if "key" in fields and Asset.objects.filter(organization_id=asset.organization_id, key=asset.key).exclude(pk=asset.pk).exists():
-        raise Duplicate(f"an asset with key '{asset.key}' exists", errors=[{"field": "key", "message": "already taken"}])
+    if "key" in fields:
+        _refuse_taken_key(user, asset.organization_id, asset.key, asset.pk)
     asset.updated_at = timezone.now()
-    with unique_or_duplicate(f"an asset with key '{asset.key}' exists", "key"):
+    with unique_or_duplicate(KEY_TAKEN, "key"):
         save_versioned(asset, version, fields)
     if outcome is not None:
         sync_device_links(asset, outcome)
@@ -444,14 +465,22 @@ def delete_asset(user, asset_id: int, *, version=None) -> None:
 
 def delete_locked_asset(user, asset: Asset, version=None) -> None:
     """The deletion itself, once access and version are checked (single and bulk deletes)."""
-    before = _asset_snapshot(asset, _current_primary(asset))
-    extensions.snapshot_deleted(asset, before)
-    # Inside the transaction, before the row goes: links log the links that cascade away, files
-    # remove the asset's file.
-    extensions.before_asset_delete(user, asset)
-    delete_versioned(asset, version)
-    _drop_references_to(user, asset)
-    changelog.record_deleted(user, asset, before)
+    logged = {}
+    # What the extensions keep for a restore (the groups' memberships), read from the asset as the
+    # services hold it.
+    kept: dict = {}
+    extensions.snapshot_deleted(asset, kept)
+
+    def log_what_goes(deleted: Asset) -> None:
+        # The row as the conditional DELETE removed it, and its dependents still in place: links
+        # log the links that cascade away, files remove the asset's file.
+        primary = AssetDeviceLink.objects.filter(asset_id=deleted.pk, is_primary=True).values_list("field_code", flat=True)
+        logged["before"] = {**_asset_snapshot(deleted, primary.first()), **kept}
+        extensions.before_asset_delete(user, deleted)
+
+    deleted = delete_versioned(asset, version, before_cascade=log_what_goes)
+    _drop_references_to(user, deleted)
+    changelog.record_deleted(user, deleted, logged["before"])
 
 
 def _drop_references_to(user, deleted: Asset) -> None:

@@ -95,7 +95,7 @@ def _ref_row(index: int, asset_id, definitions: dict, outcome, changed_codes) ->
 
 def _check_refs(user, errors: Errors, rows_by_org: dict[int, list[single.RefRow]]) -> None:
     for organization_id, rows in rows_by_org.items():
-        for error in single.check_asset_refs(user, organization_id, rows) + single.check_device_claims(organization_id, rows):
+        for error in single.check_asset_refs(user, organization_id, rows) + single.check_device_claims(user, organization_id, rows):
             errors.add(error.line, f"custom_fields.{error.field}", error.message, 409 if error.duplicate else 400)
 
 

@@ -7,7 +7,7 @@ from assets.access.permissions import ASSET_CODENAMES, ORG_ASSET_CODENAMES, can_
 from assets.core import changelog
 from assets.core.errors import Forbidden, InUse, NotFound
 from assets.core.inputs import clean_text, require_user, unique_or_duplicate
-from assets.core.versioning import check_version, delete_versioned, save_versioned
+from assets.core.versioning import check_version, delete_versioned, lock_row, save_versioned
 
 from ..models import Asset, AssetDeviceLink, Device
 from .organizations import get_organization
@@ -82,7 +82,7 @@ def create_device(user, *, organization_id: int, title, identifier) -> Device:
 
 @transaction.atomic
 def update_device(user, device_id: int, *, version=None, **changes) -> Device:
-    device = Device.objects.select_for_update().get(pk=_managed_device(user, device_id).pk)
+    device = lock_row(Device.objects.all(), _managed_device(user, device_id).pk, "device")
     check_version(device, version)
     before = device.to_change_dict()
     fields = []
@@ -101,9 +101,13 @@ def update_device(user, device_id: int, *, version=None, **changes) -> Device:
 @transaction.atomic
 def delete_device(user, device_id: int, *, version=None) -> None:
     device = _managed_device(user, device_id)
-    link = AssetDeviceLink.objects.filter(device=device).first()
-    if link is not None:
-        raise InUse(f"device {device.identifier} is linked to an asset; unlink it first")
-    before = device.to_change_dict()
-    delete_versioned(device, version)
-    changelog.record_deleted(user, device, before)
+    check_version(device, version)
+
+    def refuse_if_linked(deleted: Device) -> None:
+        # Asked after the DELETE holds the row: a link committed meanwhile is seen here, and a
+        # link being written waits for us (it locks the device) and then finds no device.
+        if AssetDeviceLink.objects.filter(device_id=deleted.pk).exists():
+            raise InUse(f"device {deleted.identifier} is linked to an asset; unlink it first")
+
+    deleted = delete_versioned(device, version, before_cascade=refuse_if_linked)
+    changelog.record_deleted(user, deleted, deleted.to_change_dict())

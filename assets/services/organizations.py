@@ -8,7 +8,7 @@ from assets.access.permissions import ORG_PERMISSIONS, can_manage_org, forget, o
 from assets.core import changelog
 from assets.core.errors import Cycle, Forbidden, InUse, NotFound, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, require_user, unique_or_duplicate
-from assets.core.versioning import check_version, save_versioned
+from assets.core.versioning import check_version, lock_row, save_versioned
 
 from ..models import Asset, AssetType, Device, Organization
 
@@ -79,7 +79,7 @@ def update_organization(user, organization_id: int, *, version=None, **changes) 
     if moving:
         lock_organization_tree()
     organization = get_managed_organization(user, organization_id)
-    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    organization = lock_row(Organization.objects.all(), organization.pk, "organization")
     check_version(organization, version)
     unknown = set(changes) - {"title", "key", "parent_id"}
     if unknown:
@@ -119,7 +119,7 @@ def delete_organization(user, organization_id: int, *, version=None) -> None:
     require_user(user)
     lock_organization_tree()
     organization = get_managed_organization(user, organization_id)
-    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    organization = lock_row(Organization.objects.all(), organization.pk, "organization")
     check_version(organization, version)
     dependents = {
         "child organizations": Organization.objects.filter(parent=organization).count(),

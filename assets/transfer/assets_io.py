@@ -146,7 +146,7 @@ def import_assets(
                 ref_row.labels[code] = f"'{value}'"
         ref_rows.append(ref_row)
     rule_errors: dict[int, list] = {}
-    for error in [*check_asset_refs(user, organization.pk, ref_rows), *check_device_claims(organization.pk, ref_rows)]:
+    for error in [*check_asset_refs(user, organization.pk, ref_rows), *check_device_claims(user, organization.pk, ref_rows)]:
         rule_errors.setdefault(error.line, []).append(error)
 
     valid: list[Row] = []

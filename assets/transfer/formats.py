@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -20,6 +21,13 @@ class FormatError(ValueError):
 class JSONValueError(ValueError):
     """A JSON text the importers don't accept; the message says why, for a row error."""
 
+
+# A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(...), +cmd|...).
+# The CSV writer puts a quote in front of such text (and in front of text already quoted that
+# way, so that the reader's stripping of one quote gives back exactly what was written). Plain
+# numbers like -12.5 stay as they are: a spreadsheet reads them as numbers.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 # Longer integers are no asset data; Python's own limit (4300 digits) would raise a bare ValueError.
 MAX_INTEGER_DIGITS = 100
@@ -132,7 +140,7 @@ def _read_csv(stream) -> Iterator[tuple[int, dict | None, str | None]]:
         if len(row) != len(header):
             yield start, None, f"has {len(row)} cells, the header has {len(header)}"
             continue
-        yield start, dict(zip(header, row, strict=True)), None
+        yield start, dict(zip(header, (unescape_formula(cell) for cell in row), strict=True)), None
 
 
 def _read_json_array(text: str) -> Iterator[tuple[int, dict | None, str | None]]:
@@ -170,9 +178,13 @@ def write_records(stream, fmt: str, records: Iterable[dict], columns: list[str])
     count = 0
     if fmt == "csv":
         writer = csv.writer(stream, lineterminator="\n")
+        # Python 3.11's writer quotes only the lineterminator's characters, so a lone "\r" in a
+        # cell would end the row for the reader: such rows are written with every cell quoted.
+        quoting_writer = csv.writer(stream, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writerow(columns)
         for record in records:
-            writer.writerow([_csv_cell(record.get(column)) for column in columns])
+            cells = [_csv_cell(record.get(column)) for column in columns]
+            (quoting_writer if any("\r" in cell for cell in cells) else writer).writerow(cells)
             count += 1
     elif fmt == "jsonl":
         for record in records:
@@ -195,5 +207,23 @@ def _csv_cell(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
+        return escape_formula(json.dumps(value, ensure_ascii=False))
+    return escape_formula(str(value))
+
+
+def _quoted_formula(text: str) -> bool:
+    """Text a spreadsheet would run, behind zero or more leading quotes."""
+    return text.lstrip("'").startswith(FORMULA_TRIGGERS)
+
+
+def escape_formula(text: str) -> str:
+    if text.startswith("'") and _quoted_formula(text):
+        return "'" + text
+    if text.startswith(FORMULA_TRIGGERS) and not NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def unescape_formula(text: str) -> str:
+    """The CSV reader's inverse of escape_formula."""
+    return text[1:] if text.startswith("'") and _quoted_formula(text) else text

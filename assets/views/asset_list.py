@@ -201,7 +201,7 @@ def _results(request, state: ListState):
     def build():
         queryset = visible_assets(request.user).select_related("type", "organization")
         queryset, type_ids = queries.filter_assets(queryset, _querydict(state.filter_params), user=request.user)
-        queryset, keys = queries.ordering_for(queryset, state.ordering, type_ids)
+        queryset, keys = queries.ordering_for(queryset, state.ordering, type_ids, user=request.user)
         queryset = queryset.prefetch_related(
             Prefetch("device_links", queryset=AssetDeviceLink.objects.select_related("device").order_by("field_code"))
         )

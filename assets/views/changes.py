@@ -59,10 +59,11 @@ def entry_rows(user, entries: list[ChangeLogEntry], *, with_diff: bool = True) -
     ]
 
 
-def _page(request, queryset):
-    """One keyset page of entries, newest first."""
+def _page(request, entries):
+    """One keyset page of the entries `entries()` selects, newest first. Built inside, so that a
+    refused filter (a user id past 64 bits) is shown on the page like a bad cursor."""
     cursor = request.GET.get("cursor") or None
-    return page_or_error(lambda: paginate(queryset, TIME_ORDER, limit=PAGE_SIZE, cursor=cursor))
+    return page_or_error(lambda: paginate(entries(), TIME_ORDER, limit=PAGE_SIZE, cursor=cursor))
 
 
 @staff_page
@@ -72,11 +73,10 @@ def change_list(request):
     if object_type not in OBJECT_TYPE_LABELS:
         object_type = ""
     user_name = (request.GET.get("user") or "").strip()[:150]
-    queryset = filter_changes(
+    page, error = _page(request, lambda: filter_changes(
         visible_changes(request.user), object_type=object_type or None, user=user_name or None,
         organization_id=organization.pk if organization else None,
-    )
-    page, error = _page(request, queryset)
+    ))
     params = QueryDict(mutable=True)
     if explicit or organization is not None:
         params["organization_id"] = str(organization.pk) if organization else ""
@@ -111,8 +111,7 @@ def object_changes(request, object_type: str, object_id: int):
             # A deleted asset keeps its history, readable by organization-wide holders.
             if not visible_changes(request.user).filter(object_type="asset", object_id=object_id).exists():
                 raise Http404("no such asset") from exc
-    queryset = visible_changes(request.user).filter(object_type=object_type, object_id=object_id)
-    page, error = _page(request, queryset)
+    page, error = _page(request, lambda: visible_changes(request.user).filter(object_type=object_type, object_id=object_id))
     if subject is None and page is not None and not page.items and not request.GET.get("cursor"):
         raise Http404("no visible history")
     rows = entry_rows(request.user, page.items) if page else []

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+
+from django.db import connections
+
 
 def assert_problem(response, status: int, code: str | None = None) -> dict:
     """The answer is application/problem+json with this status (and code)."""
@@ -24,3 +28,28 @@ def truck_body(org, truck_type, **overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+def race(*requests):
+    """Runs each zero-argument callable in its own thread, released together; returns their
+    results in order. Each thread closes its own database connections."""
+    barrier = threading.Barrier(len(requests))
+    results: list = [None] * len(requests)
+    errors: list = []
+
+    def run(index, request):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = request()
+        except Exception as exc:  # surfaced below, with the thread's own traceback
+            errors.append(exc)
+        finally:
+            connections.close_all()  # the thread's own: `default` and the throttle's `cache`
+
+    threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(requests)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return results

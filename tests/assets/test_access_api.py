@@ -47,7 +47,7 @@ def test_memberships_through_a_team(org):
 
 # --- /users -------------------------------------------------------------------------------------
 def test_superuser_creates_and_lists_users(admin_api):
-    response = admin_api.post("/users", {"username": "dispatcher", "password": "dispatcher-pass", "email": "d@x.org"})
+    response = admin_api.post("/users", {"username": "dispatcher", "password": "lorry-route-9341", "email": "d@x.org"})
     assert response.status_code == 201
     assert response.json()["username"] == "dispatcher"
     assert response.json()["is_superuser"] is False
@@ -76,37 +76,46 @@ def test_a_user_sees_only_themselves(viewer_api, viewer, superuser):
 
 
 # --- /teams -------------------------------------------------------------------------------------
-def test_manager_creates_a_team_and_adds_members(manager_api, viewer):
-    created = manager_api.post("/teams", {"name": "Hamburg depot"})
+def test_superuser_creates_a_team_and_adds_members(admin_api, viewer):
+    created = admin_api.post("/teams", {"name": "Hamburg depot"})
     assert created.status_code == 201
     team_id = created.json()["id"]
-    response = manager_api.post(f"/teams/{team_id}/members", {"user_ids": [viewer.pk]})
+    response = admin_api.post(f"/teams/{team_id}/members", {"user_ids": [viewer.pk]})
     assert response.status_code == 200
     assert response.json()["member_ids"] == [viewer.pk]
-    assert manager_api.get(f"/teams/{team_id}").json()["name"] == "Hamburg depot"
-    removed = manager_api.delete(f"/teams/{team_id}/members/{viewer.pk}")
+    assert admin_api.get(f"/teams/{team_id}").json()["name"] == "Hamburg depot"
+    removed = admin_api.delete(f"/teams/{team_id}/members/{viewer.pk}")
     assert removed.json()["member_ids"] == []
 
 
-def test_team_rules(manager_api, viewer_api, viewer):
+def test_team_rules(admin_api, manager_api, viewer_api, viewer):
     assert_problem(viewer_api.post("/teams", {"name": "mine"}), 403, "FORBIDDEN")
-    team_id = manager_api.post("/teams", {"name": "dup"}).json()["id"]
-    assert_problem(manager_api.post("/teams", {"name": "dup"}), 409, "DUPLICATE")
-    assert_problem(manager_api.post(f"/teams/{team_id}/members", {"user_ids": [987654]}), 400, "VALIDATION_ERROR")
-    assert_problem(manager_api.post(f"/teams/{team_id}/members", {"user_ids": [2**70]}), 400, "VALIDATION_ERROR")
-    assert_problem(manager_api.post(f"/teams/{team_id}/members", {"user_ids": "x"}), 400, "VALIDATION_ERROR")
-    # A non-member who manages nothing doesn't learn the team exists.
+    assert_problem(manager_api.post("/teams", {"name": "mine"}), 403, "FORBIDDEN")
+    team_id = admin_api.post("/teams", {"name": "dup"}).json()["id"]
+    assert_problem(admin_api.post("/teams", {"name": "dup"}), 409, "DUPLICATE")
+    assert_problem(admin_api.post(f"/teams/{team_id}/members", {"user_ids": [987654]}), 400, "VALIDATION_ERROR")
+    assert_problem(admin_api.post(f"/teams/{team_id}/members", {"user_ids": [2**70]}), 400, "VALIDATION_ERROR")
+    assert_problem(admin_api.post(f"/teams/{team_id}/members", {"user_ids": "x"}), 400, "VALIDATION_ERROR")
+    # A non-member who manages nothing the team holds doesn't learn the team exists.
     assert_problem(viewer_api.get(f"/teams/{team_id}"), 404, "NOT_FOUND")
+    assert_problem(manager_api.get(f"/teams/{team_id}"), 404, "NOT_FOUND")
 
 
-def test_team_list_shows_all_to_managers_and_own_teams_to_others(manager_api, viewer_api, viewer):
+def test_team_list_shows_all_to_superusers_and_to_others_their_own_and_their_organizations(
+    admin_api, manager_api, viewer_api, manager, viewer, org
+):
     mine = Team.objects.create(name="viewers")
     mine.user_set.add(viewer)
     Team.objects.create(name="others")
-    assert [t["name"] for t in viewer_api.get("/teams").json()["items"]] == ["viewers"]
+    drivers = Team.objects.create(name="translog drivers")
+    drivers.user_set.add(viewer)
+    grant(drivers, "view_org_assets", org)
+    assert [t["name"] for t in viewer_api.get("/teams").json()["items"]] == ["translog drivers", "viewers"]
+    assert [t["member_ids"] for t in viewer_api.get("/teams").json()["items"]] == [[viewer.pk], [viewer.pk]]
     body = manager_api.get("/teams").json()
-    assert [t["name"] for t in body["items"]] == ["others", "viewers"]
+    assert [(t["name"], t["member_ids"]) for t in body["items"]] == [("translog drivers", [])]
     assert "total_count" not in body
+    assert [t["name"] for t in admin_api.get("/teams").json()["items"]] == ["others", "translog drivers", "viewers"]
 
 
 # --- /permissions -------------------------------------------------------------------------------
@@ -236,16 +245,20 @@ def test_user_and_team_changes_are_logged(admin_api, superuser, viewer):
     ]
 
 
-def test_a_manager_cannot_join_teams_holding_other_organizations_grants(org, manager, manager_api):
+def test_a_manager_cannot_join_or_fill_teams_of_any_organization(org, manager, manager_api, viewer):
+    """Teams are global: joining one inherits every grant added to it later, in any organization.
+    A manager may neither join nor fill one, their own organization's included."""
     elsewhere = make_org("elsewhere")
+    empty = Team.objects.create(name="elsewhere night shift")  # no grants yet
     powerful = Team.objects.create(name="elsewhere managers")
     grant(powerful, "manage_org", elsewhere)
-    body = assert_problem(manager_api.post(f"/teams/{powerful.pk}/members", {"user_ids": [manager.pk]}), 403)
-    assert "don't manage" in body["detail"]
-    global_team = Team.objects.create(name="auditors")
-    grant(global_team, "assets.view_asset")
-    assert_problem(manager_api.post(f"/teams/{global_team.pk}/members", {"user_ids": [manager.pk]}), 403)
-    assert not manager.groups.exists()
     own = Team.objects.create(name="translog drivers")
     grant(own, "view_org_assets", org)
-    assert manager_api.post(f"/teams/{own.pk}/members", {"user_ids": [manager.pk]}).status_code == 200
+    for team in (empty, powerful, own):
+        assert_problem(manager_api.post(f"/teams/{team.pk}/members", {"user_ids": [manager.pk]}), 403)
+        assert_problem(manager_api.post(f"/teams/{team.pk}/members", {"user_ids": [viewer.pk]}), 403)
+    assert not manager.groups.exists() and not viewer.groups.exists()
+    # Granting their own organization's permissions to a team stays theirs.
+    response = manager_api.post("/permissions", {"permission": "view_org_assets", "object_type": "organization",
+                                                 "object_id": org.pk, "team_id": empty.pk})
+    assert response.status_code == 201, response.content

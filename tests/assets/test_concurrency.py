@@ -4,12 +4,11 @@ the one-asset-per-device constraint and patches that must not lose each other's 
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from assets.models import Asset, AssetDeviceLink, ChangeLogEntry
+from tests.assets.helpers import race
 from tests.conftest import ApiClient
 from tests.factories import make_asset, make_device, make_org, make_type, make_user
 
@@ -18,31 +17,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 ROUNDS = 5
-
-
-def race(*requests):
-    """Runs each zero-argument callable in its own thread, released together; returns their
-    results in order. Each thread closes its own database connections."""
-    barrier = threading.Barrier(len(requests))
-    results: list = [None] * len(requests)
-    errors: list = []
-
-    def run(index, request):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = request()
-        except Exception as exc:  # surfaced below, with the thread's own traceback
-            errors.append(exc)
-        finally:
-            connections.close_all()  # the thread's own: `default` and the throttle's `cache`
-
-    threads = [threading.Thread(target=run, args=(i, r)) for i, r in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    return results
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ def test_what_the_extensions_add_reaches_the_core():
     assert snapshot_column_names()[-4:] == ("holds_asset", "holds_team_asset", "holds_group", "holds_team_group")
     assert set(extensions.list_filters()) == {"group_id", "linked_to"}
     assert extensions.filter_options() == {"include_descendants"}
+    assert set(extensions.change_scopes()) == {"link"}
 
 
 def test_a_name_added_twice_is_a_declaration_error():

@@ -8,10 +8,9 @@ import pytest
 from django.db import connection
 
 from assets.access import throttle
+from tests.assets.helpers import race
 from tests.conftest import ApiClient
 from tests.factories import PASSWORD, make_user
-
-from .test_concurrency import race
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="the races need PostgreSQL's concurrency"),

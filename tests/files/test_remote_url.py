@@ -105,3 +105,30 @@ def test_remote_url_without_a_file_name_still_works(admin_api, asset):
     assert file["url"] == url
     assert file["name"] == "images"
     assert file["mime_type"] is None
+
+
+INTERNAL_URLS = [
+    "http://169.254.169.254/latest/meta-data/iam/security-credentials/",  # the cloud's metadata service
+    "http://127.0.0.1:8000/admin/", "http://[::1]/x.png", "http://[::ffff:127.0.0.1]/x.png",
+    "http://10.0.0.7/x.png", "http://192.168.1.1/x.png", "http://172.16.0.1/x.png", "http://0.0.0.0/x.png",
+    "http://localhost:5432/", "https://user:secret@cdn.example.com/x.png", "https://token@cdn.example.com/x.png",
+]
+
+
+@pytest.mark.parametrize("url", INTERNAL_URLS)
+def test_remote_urls_at_internal_hosts_or_with_credentials_are_refused(admin_api, org, truck_type, asset, url):
+    response = admin_api.post("/assets", new_asset_body(org, truck_type, remote_url=url))
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["field"] == "remote_url"
+    assert admin_api.put(f"/assets/{asset.pk}/file", {"remote_url": url}).status_code == 400
+    assert admin_api.patch(f"/assets/{asset.pk}", {"remote_url": url}).status_code == 400
+    assert not AssetFile.objects.exists()
+
+
+def test_the_file_endpoint_does_not_redirect_to_a_host_that_resolves_internally(admin_api, asset):
+    """A stored URL whose name DNS now resolves to loopback (here `localhost`, through the
+    resolver as any name) is not redirected to."""
+    AssetFile.objects.create(asset=asset, remote_url="http://localhost/x.png", name="x.png")
+    response = admin_api.client.get(f"/files/assets/{asset.pk}/original/", **admin_api.headers)
+    assert response.status_code == 404
+    assert "Location" not in response

