@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group as Team
 from assets.access.tokens import issue_token
 from assets.events.models import Delivery
 from assets.events.services import create_rule
+from assets.models import ChangeLogEntry
 from assets.services.assets import create_asset
 from groups.services import create_group
 from links.models import LinkType
@@ -101,6 +102,7 @@ def build_world() -> FuzzWorld:
         # Not the token the fuzzer authenticates with: deleting it would turn the rest into 401s.
         "token": [other_token_row.pk],
         "rule": [rule.pk],
+        "change": [ChangeLogEntry.objects.filter(object_type="asset", object_id=first.pk).values_list("pk", flat=True).first()],
         "delivery": list(Delivery.objects.filter(rule=rule).values_list("pk", flat=True)[:1]),
     }
     return world

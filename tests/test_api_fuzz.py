@@ -233,6 +233,7 @@ def _bodies(world) -> dict[tuple[str, str], dict]:
                                    "actions": ["update"], "url": "https://example.com/in",
                                    "secret": "a-long-enough-secret"},
         ("patch", "/event-rules/{rule_id}"): {"name": "Hook 2", "enabled": False},
+        ("post", "/assets/{asset_id}/revert"): {"change_id": ids["change"][0]},
         # Bulk bodies are lists: the item here, sent as a one-item list (LIST_BODIES).
         ("patch", "/assets"): {"id": third, "title": "Renamed"},
         ("delete", "/assets"): {"id": third},

@@ -6,12 +6,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
 from assets.access.permissions import can_manage_org
 from assets.core.errors import DomainError
 from assets.core.inputs import id_from_text
-from assets.views.common import organization_list, staff_page
+from assets.views.common import organization_list, post_only, staff_page
 
 from . import services
 from .models import ACTIONS, OBJECT_TYPES, Delivery
@@ -34,7 +33,7 @@ def rule_list(request):
 
 
 @staff_page
-@require_POST
+@post_only("event_rules")
 def rule_create(request):
     try:
         services.create_rule(
@@ -55,7 +54,7 @@ def rule_create(request):
 
 
 @staff_page
-@require_POST
+@post_only("event_rules")
 def rule_delete(request, rule_id: int):
     services.delete_rule(request.user, rule_id)
     messages.success(request, "Event rule removed.")
@@ -63,7 +62,7 @@ def rule_delete(request, rule_id: int):
 
 
 @staff_page
-@require_POST
+@post_only("event_rules")
 def redeliver(request, rule_id: int, delivery_id: int):
     services.redeliver(request.user, rule_id, delivery_id)
     messages.success(request, "Delivery queued again.")

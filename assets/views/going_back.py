@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.http import QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from assets.core.errors import Conflict, Duplicate, ValidationFailed
 from assets.core.inputs import id_from_text
@@ -15,14 +14,14 @@ from assets.core.inputs import id_from_text
 from ..services.changes import visible_changes
 from ..services.going_back import restore_asset, revert_asset
 from .changes import _page, entry_rows
-from .common import render_list_page, staff_page
+from .common import post_only, render_list_page, staff_page
 
 
 def _reasons(exc) -> str:
     return "; ".join(f"{e['field']}: {e['message']}" for e in exc.errors) or exc.detail
 
 
-@require_POST
+@post_only("asset_detail", "asset_id")
 @staff_page
 def asset_revert(request, asset_id: int, change_id: int):
     history = reverse("object_changes", args=["asset", asset_id])
@@ -41,13 +40,13 @@ def asset_revert(request, asset_id: int, change_id: int):
 @staff_page
 def deleted_assets(request):
     queryset = visible_changes(request.user).filter(object_type="asset", action="delete")
-    page, error = _page(request, queryset)
+    page, error = _page(request, lambda: queryset)
     context = {"section": "assets", "rows": entry_rows(request.user, page.items, with_diff=False) if page else []}
     return render_list_page(request, "assets/deleted_assets.html", "assets/partials/deleted_rows.html", context,
                             page=page, error=error, params=QueryDict(mutable=True))
 
 
-@require_POST
+@post_only("deleted_assets")
 @staff_page
 def asset_restore(request, change_id: int):
     try:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from assets.events.services import create_rule
+from assets.models import ChangeLogEntry
 from links.models import Link, LinkType
 from tests.groups.conftest import make_group
 
@@ -36,10 +38,14 @@ def test_every_page_url_answers_get_with_a_page_or_a_redirect(client_for, world)
     group = make_group(world.root, world.org, "Fleet")
     link_type = LinkType.objects.filter(organization__isnull=True).first()
     link = Link.objects.create(link_type=link_type, source=world.truck_a, target=world.truck_b, kind=link_type.kind)
+    rule = create_rule(world.root, organization_id=world.org.pk, name="hook", object_types=["asset"],
+                       actions=["update"], url="https://example.com/hook", secret="a-long-enough-secret")
     ids = {
         "asset_id": world.truck_a.pk, "type_id": world.truck.pk, "code": "license_plate",
         "device_id": world.spare_device.pk, "group_id": group.pk, "link_id": link.pk,
         "object_type": "asset", "object_id": world.truck_a.pk, "kind": "original",
+        "change_id": ChangeLogEntry.objects.order_by("pk").values_list("pk", flat=True).first() or 1,
+        "rule_id": rule.pk, "delivery_id": 1,
     }
     client = client_for(world.root)
     answers = {}
