@@ -135,8 +135,11 @@ def test_refining_the_picker_twice_then_linking_the_third_result(tab, live_serve
     # the choice is made in the list the answer then replaces.
     with tab.expect_response(lambda response: response.request.method == "GET" and "room-10" in response.url):
         add.get_by_role("button", name="Search").click()
+    # The field also searches as one types (debounced): let that answer land too before choosing.
+    tab.wait_for_timeout(1000)
     expect(add.get_by_role("radio")).to_have_count(4)
     add.get_by_role("radio", name="Room 103").check()
+    expect(add.get_by_role("radio", name="Room 103")).to_be_checked()
     add.get_by_role("button", name="Add link").click()
     expect(tab.locator(f"#links-panel-{building.pk} tr", has_text="Room 103")).to_be_visible()
     assert Link.objects.filter(source=building, target__key="room-103").exists()
