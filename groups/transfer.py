@@ -107,13 +107,7 @@ def import_groups(
         codes: dict[int, object] = {}  # line -> code (or KEEP)
         wanted = []  # (line, path, description, exclusive, existing)
         bad = set()
-        for line, record, problem in records:
-            if progress is not None:
-                progress.update(1)
-            if problem is not None:
-                report.fail(line, "", problem)
-                bad.add(line)
-                continue
+        for line, record in report.readable(records, bad, progress):
             errors = []
             parts = split_path(record.get("path"))
             if parts is None:

@@ -131,13 +131,7 @@ def import_links(
     organizations = {organization.key: organization}
     rows = []
     bad_lines: set[int] = set()
-    for line, record, problem in records:
-        if progress is not None:
-            progress.update(1)
-        if problem is not None:
-            report.fail(line, "", problem)
-            bad_lines.add(line)
-            continue
+    for line, record in report.readable(records, bad_lines, progress):
         errors = []
         try:
             link_type = resolve_link_type(record.get("link_type"), available, organization)

@@ -83,13 +83,7 @@ def import_assets(
     bad_lines: set[int] = set()
     seen_keys: dict[str, int] = {}
     device_identifiers: set[str] = set()
-    for line, record, problem in records:
-        if progress is not None:
-            progress.update(1)
-        if problem is not None:
-            report.fail(line, "", problem)
-            bad_lines.add(line)
-            continue
+    for line, record in report.readable(records, bad_lines, progress):
         if not header_checked:
             # Every CSV record has the header's columns: a column that is a field of no type
             # (a misspelling) would otherwise be dropped, and with --update clear that field.
