@@ -120,6 +120,7 @@ class GroupsExtension(AssetExtension):
             GrantTarget(
                 "group", "groups", GRANT_CODENAMES, _fetch_group, lambda group: group.organization_id,
                 AssetGroupUserObjectPermission, AssetGroupTeamObjectPermission,
+                organization_path="content_object__organization_id",
             ),
         )
 
