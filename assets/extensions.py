@@ -54,13 +54,19 @@ class AssetExtension:
         """Object types that POST /permissions grants on."""
         return ()
 
-    def prefetch_assets(self, queryset: QuerySet) -> QuerySet:
-        """Shapes a read of many assets so that `shape_asset` needs no query per asset."""
+    def prefetch_assets(self, queryset: QuerySet, user) -> QuerySet:
+        """Shapes a read of many assets for `user` so that `shape_asset` needs no query per asset
+        and shows nothing the user may not view."""
         return queryset
 
     def annotate_asset(self, queryset: QuerySet) -> QuerySet:
-        """The same for a read of one asset, where annotating its own row beats a prefetch."""
-        return self.prefetch_assets(queryset)
+        """The same for a read of one asset, where annotating its own row beats a prefetch. The
+        read is compiled once per process, so it knows no user: `scope_asset` narrows it."""
+        return queryset
+
+    def scope_asset(self, user, asset: Asset) -> None:
+        """Once `user` may view the one asset just read (annotated, prefetched or neither): drops
+        from it what this extension added that the user may not view."""
 
     def shape_asset(self, asset: Asset, data: dict) -> None:
         """Fills this extension's keys of the asset shape (they are present, empty, beforehand)."""
@@ -97,9 +103,9 @@ def organization_conditions(user) -> list[Q]:
     return [q for q in (e.organization_condition(user) for e in installed()) if q is not None]
 
 
-def prefetch_assets(queryset: QuerySet) -> QuerySet:
+def prefetch_assets(queryset: QuerySet, user) -> QuerySet:
     for extension in installed():
-        queryset = extension.prefetch_assets(queryset)
+        queryset = extension.prefetch_assets(queryset, user)
     return queryset
 
 
@@ -107,6 +113,11 @@ def annotate_asset(queryset: QuerySet) -> QuerySet:
     for extension in installed():
         queryset = extension.annotate_asset(queryset)
     return queryset
+
+
+def scope_asset(user, asset: Asset) -> None:
+    for extension in installed():
+        extension.scope_asset(user, asset)
 
 
 def shape_asset(asset: Asset, data: dict) -> None:

@@ -345,9 +345,20 @@ class Membership(Schema):
     permissions: list[str]
 
 
+class MeToken(Schema):
+    """The token this request came with: what it narrows the user to."""
+
+    id: int
+    read_only: bool
+    organization_ids: list[int]
+
+
 class MeOut(Schema):
+    # `user.is_superuser` is the account's status; an organization-scoped token still acts only
+    # within `token.organization_ids`, and `memberships` are what this request may use.
     user: UserOut
     memberships: list[Membership]
+    token: MeToken | None = None
 
 
 class TeamOut(Schema):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from guardian.admin import GuardedModelAdminMixin
@@ -20,12 +21,29 @@ from assets.admin import DeletesThroughService
 from assets.core.errors import DomainError
 from assets.core.forms import as_validation_error
 from assets.core.inputs import id_from_text
+from assets.models import Asset
+from assets.services.organizations import visible_organizations
 
 from . import services
 from .models import AssetGroup, GroupMembership
 from .permissions import can_change_groups_of, visible_groups
 
 INLINE_MEMBERS_SHOWN = 200
+HIDDEN_PARENT = "a group you may not view"
+
+
+class VisibleRawIdWidget(ForeignKeyRawIdWidget):
+    """Django's raw-id input labels any id with its object's title; this one only the ones in
+    `visible` (the field's own queryset), so a typed or posted id of a hidden group stays unnamed."""
+
+    def __init__(self, rel, admin_site, visible, **kwargs):
+        super().__init__(rel, admin_site, **kwargs)
+        self.visible = visible
+
+    def label_and_url_for_value(self, value):
+        if id_from_text(str(value)) is None or not self.visible.filter(pk=value).exists():
+            return "", ""
+        return super().label_and_url_for_value(value)
 
 
 class AssetGroupAdminForm(forms.ModelForm):
@@ -74,8 +92,12 @@ class MembershipFormSet(forms.BaseInlineFormSet):
     request = None
 
     def get_queryset(self):
-        # A group may hold many thousands of assets; the inline shows the first ones.
-        return super().get_queryset().select_related("asset")[:INLINE_MEMBERS_SHOWN]
+        # A group may hold many thousands of assets; the inline shows the first ones the user
+        # may view (a hidden member is neither named nor counted).
+        return (
+            super().get_queryset().filter(asset__in=Asset.objects.visible_to(self.request.user).values("pk"))
+            .select_related("asset")[:INLINE_MEMBERS_SHOWN]
+        )
 
     def clean(self):
         super().clean()
@@ -128,7 +150,8 @@ class AssetGroupAdmin(DeletesThroughService, GuardedModelAdminMixin, DraggableMP
     inlines = [MembershipInline]
     list_display = ("tree_actions", "indented_title", "code", "organization", "exclusive", "version")
     list_display_links = ("indented_title",)
-    list_filter = ("organization",)
+    # Only the organizations of groups the user sees (the queryset), not every one.
+    list_filter = (("organization", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("organization",)
     search_fields = ("title", "code")
     raw_id_fields = ("parent",)
@@ -142,9 +165,34 @@ class AssetGroupAdmin(DeletesThroughService, GuardedModelAdminMixin, DraggableMP
         form = super().get_form(request, obj, change=change, **kwargs)
         return type(form.__name__, (form,), {"request": request})
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Choices and labels only of what the user may view.
+        if db_field.name == "organization":
+            kwargs["queryset"] = visible_organizations(request.user)
+        elif db_field.name == "parent":
+            kwargs["queryset"] = visible = visible_groups(request.user)
+            kwargs["widget"] = VisibleRawIdWidget(db_field.remote_field, self.admin_site, visible, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _parent_hidden(self, request, obj) -> bool:
+        return bool(obj and obj.parent_id) and not visible_groups(request.user).filter(pk=obj.parent_id).exists()
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self._parent_hidden(request, obj):
+            # A group the user may change under a parent they may not view: the parent stays, unnamed.
+            shown = ["parent_shown" if name == "parent" else name for name in fields]
+            return list(dict.fromkeys(shown))
+        return fields
+
+    @admin.display(description="parent")
+    def parent_shown(self, obj):
+        return HIDDEN_PARENT
+
     def get_readonly_fields(self, request, obj=None):
         # Groups stay in their organization, as in the API.
-        return (*self.readonly_fields, "organization") if obj is not None else self.readonly_fields
+        fields = (*self.readonly_fields, "organization") if obj is not None else self.readonly_fields
+        return (*fields, "parent_shown") if self._parent_hidden(request, obj) else fields
 
     def get_actions(self, request):
         # Django's bulk delete through delete_queryset (services, one by one), not mptt's.

@@ -10,6 +10,7 @@ from django.db.models import JSONField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import JSONObject
 
 from assets.access.grants import GrantTarget
+from assets.access.permissions import is_active_user
 from assets.core.db.aggregates import JSONRows
 from assets.core.errors import DomainError, NotFound
 from assets.extensions import AssetExtension
@@ -18,26 +19,41 @@ from .models import AssetGroup, AssetGroupTeamObjectPermission, AssetGroupUserOb
 from .permissions import (
     GRANT_CODENAMES,
     group_asset_condition,
+    group_condition,
     group_organization_condition,
+    sees_all_groups_of,
     team_group_grants_held,
     user_group_grants_held,
+    visible_groups,
 )
 from .queries import filter_assets_by_group
 
 _UNSET = object()
 
 
-def prefetch_groups(queryset):
+def visible_memberships(user):
+    """Memberships in groups `user` may view: an asset they may view can also be filed in a group
+    they may not (another tree, or a subtree their group-scoped grant doesn't reach), and that
+    group is never named to them."""
+    if not is_active_user(user):
+        return GroupMembership.objects.none()
+    condition = group_condition(user)
+    memberships = GroupMembership.objects.all()
+    return memberships if condition is None else memberships.filter(group__in=AssetGroup.objects.filter(condition))
+
+
+def prefetch_groups(queryset, user):
     return queryset.prefetch_related(
         Prefetch(
             "group_memberships",
-            queryset=GroupMembership.objects.select_related("group").order_by("group__title", "group_id"),
+            queryset=visible_memberships(user).select_related("group").order_by("group__title", "group_id"),
         )
     )
 
 
 def group_rows(queryset):
-    """In place of prefetch_groups for one asset: its groups as a JSON array in its own row."""
+    """In place of prefetch_groups for one asset: its groups as a JSON array in its own row. The
+    read is compiled once for every user, so `scope_groups` narrows the rows afterwards."""
     memberships = (
         GroupMembership.objects.filter(asset_id=OuterRef("pk")).order_by().values("asset_id")
         .annotate(rows=JSONRows(JSONObject(id="group_id", title="group__title"))).values("rows")
@@ -45,17 +61,35 @@ def group_rows(queryset):
     return queryset.annotate(group_rows=Subquery(memberships, output_field=JSONField()))
 
 
+def scope_groups(user, asset) -> None:
+    """GroupsExtension.scope_asset. Rows annotated by `group_rows` are narrowed here, with one
+    query only when the user doesn't see every group of the asset's organization (the permission
+    snapshot answers that). A prefetch was narrowed in SQL by `prefetch_groups`; without either,
+    the shape reads the memberships lazily for this user."""
+    rows = getattr(asset, "group_rows", _UNSET)
+    if rows is not _UNSET:
+        if rows and not sees_all_groups_of(user, asset.organization_id):
+            seen = set(visible_groups(user).filter(pk__in=[row["id"] for row in rows]).values_list("pk", flat=True))
+            asset.group_rows = [row for row in rows if row["id"] in seen]
+    elif "group_memberships" not in getattr(asset, "_prefetched_objects_cache", {}):
+        asset._groups_viewer = user
+
+
 def groups_of_asset(asset, data: dict) -> None:
-    """The groups an asset is filed in. Whoever may view the asset sees where it is filed (id and
-    title, like its type): the filing is part of the asset, and the hook that shapes it has no
-    user to filter with."""
+    """The groups an asset is filed in that its reader may view (id and title, like its type):
+    narrowed for that reader when the asset was read (prefetch_groups, scope_groups)."""
     rows = getattr(asset, "group_rows", _UNSET)
     if rows is _UNSET:
         # Straight from the prefetch cache when it's there: the related manager that
         # `asset.group_memberships` builds on every access cost ~20 us per asset of a page.
         memberships = getattr(asset, "_prefetched_objects_cache", {}).get("group_memberships")
         if memberships is None:
-            memberships = asset.group_memberships.all()
+            # Read without the groups for a reader: name none unless we know who reads.
+            viewer = getattr(asset, "_groups_viewer", None)
+            memberships = () if viewer is None else (
+                visible_memberships(viewer).filter(asset_id=asset.pk).select_related("group")
+                .order_by("group__title", "group_id")
+            )
         data["groups"] = [{"id": m.group_id, "title": m.group.title} for m in memberships]
     else:  # the JSON aggregate keeps no order on SQLite
         data["groups"] = sorted(
@@ -86,20 +120,26 @@ class GroupsExtension(AssetExtension):
             GrantTarget(
                 "group", "groups", GRANT_CODENAMES, _fetch_group, lambda group: group.organization_id,
                 AssetGroupUserObjectPermission, AssetGroupTeamObjectPermission,
+                organization_path="content_object__organization_id",
             ),
         )
 
-    def prefetch_assets(self, queryset):
-        return prefetch_groups(queryset)
+    def prefetch_assets(self, queryset, user):
+        return prefetch_groups(queryset, user)
 
     def annotate_asset(self, queryset):
         return group_rows(queryset)
+
+    def scope_asset(self, user, asset):
+        scope_groups(user, asset)
 
     def shape_asset(self, asset, data):
         groups_of_asset(asset, data)
 
     def snapshot_deleted(self, asset, data):
-        data["group_ids"] = sorted(m.group_id for m in asset.group_memberships.all())
+        # Every group, not only those its deleter may view (the prefetch): a restore by someone
+        # who may see more brings back more.
+        data["group_ids"] = sorted(GroupMembership.objects.filter(asset_id=asset.pk).values_list("group_id", flat=True))
 
     def restore_asset(self, user, asset, snapshot, note):
         from . import services

@@ -115,7 +115,7 @@ def _children_level(user, group: AssetGroup, after=None, shown=0) -> Level:
 
 
 def _members_page(user, group: AssetGroup, after=None):
-    queryset = asset_detail_queryset().visible_to(user).filter(filed_in([group.pk], include_descendants=False))
+    queryset = asset_detail_queryset(user).visible_to(user).filter(filed_in([group.pk], include_descendants=False))
     return paginate(queryset, [SortKey("title")], limit=MEMBERS_PER_PAGE, cursor=after)
 
 

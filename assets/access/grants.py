@@ -325,6 +325,8 @@ def list_permissions(actor, *, object_type=None, object_id=None, user_id=None, l
     snap = snapshot(actor)
     manages_all = actor.is_superuser or snap.has_global("assets.manage_org")
     managed = snap.organizations_with({"manage_org"})
+    # An organization-scoped token lists grants in its organizations only, the user's own too.
+    scope = snap.scope
     rows: list[dict] = []
     positions: list[tuple[int, int]] = []
     for index in range(start_table, len(tables)):
@@ -349,8 +351,16 @@ def list_permissions(actor, *, object_type=None, object_id=None, user_id=None, l
             else:
                 qs = qs.select_related("content_object")
                 python_check = True
+        if scope is not None:
+            if target.organization_path:
+                qs = qs.filter(**{f"{target.organization_path}__in": sorted(scope)})
+            else:
+                qs = qs.select_related("content_object")
+                python_check = True
         for grant in qs.iterator() if python_check else qs[: limit + 1 - len(rows)]:
-            if python_check and not can_manage_org(actor, target.organization_of(grant.content_object)):
+            if python_check and scope is not None and target.organization_of(grant.content_object) not in scope:
+                continue
+            if python_check and not manages_all and not can_manage_org(actor, target.organization_of(grant.content_object)):
                 owned = grant.user_id == actor.pk if holder_kind == "user" else (
                     actor.groups.filter(pk=grant.group_id).exists()
                 )

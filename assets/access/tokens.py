@@ -131,6 +131,7 @@ def user_for_token(raw: str, request=None):
         if token.read_only and request.method not in SAFE_METHODS:
             raise Forbidden("this token is read-only")
     user = token.user
+    user._api_token = token  # what GET /me tells about the request
     if token.organization_ids:
         limit_to_organizations(user, token.organization_ids)
     attach_snapshot(user, token)

@@ -25,4 +25,14 @@ def health(request):
 
 @system.get("/me", response={200: MeOut, **ERRORS})
 def me(request):
-    return {"user": user_data(request.auth), "memberships": access.memberships(request.auth)}
+    """The account as it is (a superuser's scoped token still says is_superuser), the
+    organizations this request may use and, with a token, the token's limits."""
+    user = request.auth
+    token = getattr(user, "_api_token", None)
+    return {
+        "user": {**user_data(user), "is_superuser": user.is_superuser or getattr(user, "_scoped_superuser", False)},
+        "memberships": access.memberships(user),
+        "token": None if token is None else {
+            "id": token.pk, "read_only": token.read_only, "organization_ids": sorted(token.organization_ids or []),
+        },
+    }

@@ -9,7 +9,10 @@ from .services import add_file_to_shape, prefetch_file, remove_files_with_asset
 
 
 class FilesExtension(AssetExtension):
-    def prefetch_assets(self, queryset):
+    def prefetch_assets(self, queryset, user):
+        return prefetch_file(queryset)
+
+    def annotate_asset(self, queryset):
         return prefetch_file(queryset)
 
     def shape_asset(self, asset, data):

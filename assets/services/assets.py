@@ -28,11 +28,11 @@ PATCH_KEYS = ("set", "unset", "set_primary", "unset_primary")
 TYPE_COLUMNS = {"type_code": F("type__code"), "type_title": F("type__title")}
 
 
-def asset_detail_queryset():
+def asset_detail_queryset(user):
     queryset = Asset.objects.select_related("type", "organization").prefetch_related(
         Prefetch("device_links", queryset=AssetDeviceLink.objects.select_related("device").order_by("field_code"))
     )
-    return extensions.prefetch_assets(queryset)
+    return extensions.prefetch_assets(queryset, user)
 
 
 def asset_read_queryset():
@@ -50,10 +50,11 @@ def get_asset(user, asset_id: int, action: str = "view", *, queryset=None) -> As
     require_user(user)
     if not is_id(asset_id):
         raise NotFound(f"asset {asset_id} does not exist")
-    base = queryset if queryset is not None else asset_detail_queryset()
+    base = queryset if queryset is not None else asset_detail_queryset(user)
     asset = next(iter(base.prefetch_related(None).filter(pk=asset_id).order_by()[:1]), None)
     check_access(user, asset, asset_id, action)
     prefetch_rows([asset], base._prefetch_related_lookups)
+    extensions.scope_asset(user, asset)
     return asset
 
 
@@ -81,6 +82,7 @@ def read_asset(user, asset_id: int) -> Asset:
     asset = found[0] if found else None
     check_access(user, asset, asset_id, "view")
     prefetch_rows([asset], _READ_BY_PK.prefetch_lookups())
+    extensions.scope_asset(user, asset)
     return asset
 
 
@@ -533,5 +535,5 @@ def asset_page_queryset(user):
     the extensions' relations prefetched once per page."""
     from ..queries import device_rows
 
-    return extensions.prefetch_assets(visible_assets(user).annotate(**TYPE_COLUMNS, device_rows=device_rows()))
+    return extensions.prefetch_assets(visible_assets(user).annotate(**TYPE_COLUMNS, device_rows=device_rows()), user)
 

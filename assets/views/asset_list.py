@@ -206,7 +206,7 @@ def _results(request, state: ListState):
             Prefetch("device_links", queryset=AssetDeviceLink.objects.select_related("device").order_by("field_code"))
         )
         # What other apps add to an asset (its file for thumbnails, its groups) rides along here.
-        queryset = extensions.prefetch_assets(queryset)
+        queryset = extensions.prefetch_assets(queryset, request.user)
         return paginate(queryset, keys, limit=state.limit, cursor=state.cursor or None)
 
     rows = []
