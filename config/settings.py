@@ -206,6 +206,29 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Asset files on S3-compatible object storage (django-storages) when AWS_STORAGE_BUCKET_NAME is
+# set (AWS_S3_ENDPOINT_URL for MinIO, Ceph, R2, ...; credentials from AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY or the machine's role); MEDIA_ROOT otherwise. Files stay private: the app
+# checks the reader's right to view the asset, then redirects to a presigned URL valid for
+# AWS_QUERYSTRING_EXPIRE seconds, or streams the file itself when ASSET_FILE_DELIVERY=stream.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL", "") or None
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME", "") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": int(os.environ.get("AWS_QUERYSTRING_EXPIRE", "300")),
+            "file_overwrite": False,
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE", "") or None,
+        },
+    }
+ASSET_FILE_DELIVERY = os.environ.get("ASSET_FILE_DELIVERY", "redirect")  # "redirect" | "stream"
+
 # Background work (webhook deliveries, renditions) runs on django-tasks, the backport of Django 6's
 # task framework. The queue lives in the database unless REDIS_URL names a Redis server; either way
 # `python manage.py worker` runs the worker, and task status (queued, running, done, failed with the
