@@ -248,6 +248,9 @@ EVENTS_RETRY_BASE_S = float(os.environ.get("EVENTS_RETRY_BASE_S", "10"))
 EVENTS_MAX_ATTEMPTS = int(os.environ.get("EVENTS_MAX_ATTEMPTS", "8"))
 EVENTS_TIMEOUT_S = float(os.environ.get("EVENTS_TIMEOUT_S", "10"))
 EVENTS_RELAY_INTERVAL_S = float(os.environ.get("EVENTS_RELAY_INTERVAL_S", "1"))
+# Event rules may target loopback, link-local and private addresses only when this is on (checked
+# when a rule is saved and again at every delivery).
+EVENTS_ALLOW_PRIVATE_TARGETS = env_bool("EVENTS_ALLOW_PRIVATE_TARGETS", False)
 
 # Uploads beyond this many bytes get 413 (asset files).
 ASSET_FILE_MAX_BYTES = int(os.environ.get("ASSET_FILE_MAX_BYTES", str(50 * 1024 * 1024)))
