@@ -252,6 +252,12 @@ EVENTS_RELAY_INTERVAL_S = float(os.environ.get("EVENTS_RELAY_INTERVAL_S", "1"))
 # when a rule is saved and again at every delivery).
 EVENTS_ALLOW_PRIVATE_TARGETS = env_bool("EVENTS_ALLOW_PRIVATE_TARGETS", False)
 
+# The change log keeps a deleted asset's snapshot (restorable from the Deleted page) this many days,
+# then the worker's periodic purge (every CHANGE_SNAPSHOT_PURGE_INTERVAL_S, or `manage.py
+# purge_change_snapshots`) removes the entries of assets deleted before then. 0 keeps them for ever.
+CHANGE_SNAPSHOT_RETENTION_DAYS = int(os.environ.get("CHANGE_SNAPSHOT_RETENTION_DAYS", "365"))
+CHANGE_SNAPSHOT_PURGE_INTERVAL_S = float(os.environ.get("CHANGE_SNAPSHOT_PURGE_INTERVAL_S", "3600"))
+
 # Uploads beyond this many bytes get 413 (asset files).
 ASSET_FILE_MAX_BYTES = int(os.environ.get("ASSET_FILE_MAX_BYTES", str(50 * 1024 * 1024)))
 # A file uploaded before its asset exists is kept this long for an asset to claim it
