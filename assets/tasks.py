@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django_tasks import task_backends
+from django_tasks import task, task_backends
 from django_tasks_db import DatabaseBackend
 
 
@@ -22,3 +22,12 @@ def enqueue_with_change(task, *args, **kwargs) -> None:
         task.enqueue(*args, **kwargs)
     else:
         transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
+
+
+@task()
+def purge_change_snapshots() -> int:
+    """The retention purge, enqueued by every worker every CHANGE_SNAPSHOT_PURGE_INTERVAL_S
+    (several workers may enqueue it at once: a second run finds nothing left to purge)."""
+    from assets.services.retention import purge_deleted_snapshots
+
+    return purge_deleted_snapshots()

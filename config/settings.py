@@ -206,6 +206,29 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Asset files on S3-compatible object storage (django-storages) when AWS_STORAGE_BUCKET_NAME is
+# set (AWS_S3_ENDPOINT_URL for MinIO, Ceph, R2, ...; credentials from AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY or the machine's role); MEDIA_ROOT otherwise. Files stay private: the app
+# checks the reader's right to view the asset, then redirects to a presigned URL valid for
+# AWS_QUERYSTRING_EXPIRE seconds, or streams the file itself when ASSET_FILE_DELIVERY=stream.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL", "") or None
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME", "") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": int(os.environ.get("AWS_QUERYSTRING_EXPIRE", "300")),
+            "file_overwrite": False,
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE", "") or None,
+        },
+    }
+ASSET_FILE_DELIVERY = os.environ.get("ASSET_FILE_DELIVERY", "redirect")  # "redirect" | "stream"
+
 # Background work (webhook deliveries, renditions) runs on django-tasks, the backport of Django 6's
 # task framework. The queue lives in the database unless REDIS_URL names a Redis server; either way
 # `python manage.py worker` runs the worker, and task status (queued, running, done, failed with the
@@ -225,6 +248,15 @@ EVENTS_RETRY_BASE_S = float(os.environ.get("EVENTS_RETRY_BASE_S", "10"))
 EVENTS_MAX_ATTEMPTS = int(os.environ.get("EVENTS_MAX_ATTEMPTS", "8"))
 EVENTS_TIMEOUT_S = float(os.environ.get("EVENTS_TIMEOUT_S", "10"))
 EVENTS_RELAY_INTERVAL_S = float(os.environ.get("EVENTS_RELAY_INTERVAL_S", "1"))
+# Event rules may target loopback, link-local and private addresses only when this is on (checked
+# when a rule is saved and again at every delivery).
+EVENTS_ALLOW_PRIVATE_TARGETS = env_bool("EVENTS_ALLOW_PRIVATE_TARGETS", False)
+
+# The change log keeps a deleted asset's snapshot (restorable from the Deleted page) this many days,
+# then the worker's periodic purge (every CHANGE_SNAPSHOT_PURGE_INTERVAL_S, or `manage.py
+# purge_change_snapshots`) removes the entries of assets deleted before then. 0 keeps them for ever.
+CHANGE_SNAPSHOT_RETENTION_DAYS = int(os.environ.get("CHANGE_SNAPSHOT_RETENTION_DAYS", "365"))
+CHANGE_SNAPSHOT_PURGE_INTERVAL_S = float(os.environ.get("CHANGE_SNAPSHOT_PURGE_INTERVAL_S", "3600"))
 
 # Uploads beyond this many bytes get 413 (asset files).
 ASSET_FILE_MAX_BYTES = int(os.environ.get("ASSET_FILE_MAX_BYTES", str(50 * 1024 * 1024)))

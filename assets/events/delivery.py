@@ -15,7 +15,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django_tasks import task
 
+from assets.files.public_urls import points_outside
+
 from .models import Delivery
+from .services import allow_private_targets
 
 RECORDED = ["status", "attempts", "response_status", "duration_ms", "last_error", "delivered_at", "next_attempt_at"]
 
@@ -23,11 +26,9 @@ RECORDED = ["status", "attempts", "response_status", "duration_ms", "last_error"
 def payload(delivery: Delivery) -> dict:
     change = delivery.change
     data, before = change.after, change.before
-    version = None
-    for snapshot in (data, before):
-        if isinstance(snapshot, dict) and snapshot.get("version") is not None:
-            version = snapshot["version"]
-            break
+    version = delivery.version
+    if version is None and isinstance(before, dict):
+        version = before.get("version")  # deletes: only what the deleted snapshot says
     return {
         "event": change.action,
         "object_type": change.object_type,
@@ -89,7 +90,11 @@ def deliver_one(delivery: Delivery) -> str:
         "X-Signature-256": sign(rule.secret, body),
     }
     started = time.monotonic()
-    status, error = _post(rule.url, body, headers)
+    if allow_private_targets() or points_outside(rule.url, unresolvable=False):
+        status, error = _post(rule.url, body, headers)
+    else:
+        # Checked when the rule was saved, and again now: its name may resolve elsewhere since.
+        status, error = None, "refused: the target resolves to a loopback, link-local or private address"
     delivery.duration_ms = int((time.monotonic() - started) * 1000)
     delivery.attempts += 1
     delivery.response_status = status

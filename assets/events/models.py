@@ -43,6 +43,9 @@ class Delivery(models.Model):
 
     rule = models.ForeignKey(EventRule, on_delete=models.CASCADE, related_name="deliveries")
     change = models.ForeignKey(ChangeLogEntry, on_delete=models.CASCADE, related_name="+")
+    # The object's version right after the change, read by the outbox trigger in the change's
+    # transaction; NULL for a delete (the row is gone when its change is logged).
+    version = models.BigIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     response_status = models.PositiveIntegerField(null=True, blank=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,11 +10,19 @@ from assets.access.permissions import can_manage_org, snapshot
 from assets.core.errors import Forbidden, NotFound, ValidationFailed
 from assets.core.inputs import clean_text, require_user
 from assets.core.versioning import check_version, delete_versioned, save_versioned
+from assets.files.public_urls import check_url
 from assets.models import Organization
 
 from .models import ACTIONS, OBJECT_TYPES, Delivery, EventRule
 
 FIELDS = ("name", "object_types", "actions", "asset_type_codes", "url", "secret", "headers", "enabled")
+
+
+def allow_private_targets() -> bool:
+    """EVENTS_ALLOW_PRIVATE_TARGETS: receivers on loopback or the private network (a deployment
+    whose integrations live inside it; the tests' local receiver). Off by default: a rule would
+    otherwise let an organization manager make the server call its own internal services."""
+    return bool(settings.EVENTS_ALLOW_PRIVATE_TARGETS)
 
 
 def manageable_rules(user):
@@ -58,9 +67,9 @@ def clean_values(values: dict) -> dict:
             raise ValidationFailed.field("asset_type_codes", "a list of asset type codes")
         cleaned["asset_type_codes"] = sorted(set(codes))
     if "url" in cleaned:
-        url = cleaned["url"]
-        if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 2000:
+        if not isinstance(cleaned["url"], str):
             raise ValidationFailed.field("url", "an http:// or https:// URL")
+        cleaned["url"] = check_url(cleaned["url"], "url", max_length=2000, allow_private=allow_private_targets())
     if "secret" in cleaned and (not isinstance(cleaned["secret"], str) or not 8 <= len(cleaned["secret"]) <= 255):
         raise ValidationFailed.field("secret", "8 to 255 characters")
     if "headers" in cleaned:

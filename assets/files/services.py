@@ -6,16 +6,12 @@ nothing) and old ones are deleted only after it commits (so a rollback never los
 
 from __future__ import annotations
 
-import ipaddress
 import mimetypes
-import socket
 import uuid
 from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -32,11 +28,11 @@ from assets.services.organizations import get_organization
 from . import storage
 from .inspection import inspect_upload, sanitize_name
 from .models import AssetFile, StagedUpload
+from .public_urls import check_url, points_outside
 from .uploads import max_bytes, too_large
 
 FILE_KINDS = ("original", "thumbnail", "preview")
 REMOTE_URL_MAX_LENGTH = 2048
-_url_validator = URLValidator(schemes=["http", "https"])
 
 
 # --- reads --------------------------------------------------------------------------------------
@@ -128,49 +124,14 @@ def can_change(user, asset: Asset) -> bool:
 
 # --- validation ---------------------------------------------------------------------------------
 def clean_remote_url(value, field: str = "remote_url") -> str | None:
-    """An absolute http(s) URL, or None for null / empty (= no remote file)."""
+    """An absolute public http(s) URL (see public_urls), or None for null / empty (= no remote file)."""
     if value is None:
         return None
     if not isinstance(value, str):
         raise ValidationFailed.field(field, "must be a string")
-    value = value.strip()
-    if not value:
+    if not value.strip():
         return None
-    if len(value) > REMOTE_URL_MAX_LENGTH:
-        raise ValidationFailed.field(field, f"must be at most {REMOTE_URL_MAX_LENGTH} characters")
-    try:
-        _url_validator(value)
-    except ValidationError:
-        raise ValidationFailed.field(field, "must be an absolute http:// or https:// URL")
-    parts = urlsplit(value)
-    if parts.username is not None or parts.password is not None:
-        raise ValidationFailed.field(field, "must not carry a user name or password")
-    if not points_outside(value):
-        raise ValidationFailed.field(field, "must not point at a loopback, link-local or private address")
-    return value
-
-
-def points_outside(url: str) -> bool:
-    """Whether the URL's host is, and (when DNS knows it) resolves only to, public addresses. The
-    file's URL is handed to whoever reads the asset, and the file endpoint redirects there: it
-    must not aim a browser or a fetcher at this host, the cloud's metadata service (169.254.x) or
-    the internal network. A name DNS doesn't know here is let through (clients may resolve it);
-    the redirect asks again, since a name can be pointed elsewhere after it was stored."""
-    host = urlsplit(url).hostname
-    if not host:
-        return False
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
-    except (OSError, UnicodeError):
-        return True
-    return all(_is_public(address) for address in addresses)
-
-
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
+    return check_url(value, field, max_length=REMOTE_URL_MAX_LENGTH)
 
 
 def _remote_values(remote_url: str) -> dict:

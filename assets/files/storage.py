@@ -7,7 +7,9 @@ import logging
 import os
 import uuid
 from functools import partial
+from urllib.parse import quote
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -68,3 +70,18 @@ def _prune_empty_folders(name: str) -> None:
 
 def open_for_reading(name: str):
     return default_storage.open(name, "rb")
+
+
+def presigned_url(name: str, *, filename: str, mime_type: str, inline: bool) -> str | None:
+    """A short-lived URL of the stored file on the object store, or None when files are served by
+    the app (local storage, or ASSET_FILE_DELIVERY=stream). The store answers with our type and
+    disposition, so a file that must be downloaded is downloaded there too."""
+    if settings.ASSET_FILE_DELIVERY != "redirect" or not hasattr(default_storage, "bucket_name"):
+        return None
+    disposition = "inline" if inline else "attachment"
+    quoted = quote(filename, safe="")
+    return default_storage.url(name, parameters={
+        "ResponseContentType": mime_type or "application/octet-stream",
+        "ResponseContentDisposition": f"{disposition}; filename*=UTF-8''{quoted}",
+        "ResponseCacheControl": "private, no-store",
+    })

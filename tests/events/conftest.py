@@ -5,6 +5,12 @@ from tests.factories import make_org, make_type, make_user
 from .receiver import Receiver
 
 
+@pytest.fixture(autouse=True)
+def private_targets(settings):
+    """The receivers here listen on loopback, which rules refuse unless this is on."""
+    settings.EVENTS_ALLOW_PRIVATE_TARGETS = True
+
+
 @pytest.fixture
 def receiver_factory():
     made = []
