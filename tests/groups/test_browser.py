@@ -50,14 +50,21 @@ def test_expanding_the_tree_and_filing_an_asset(live_server, superuser, org, ger
     expect(tree.get_by_role("link", name="Germany")).to_be_visible()
     expect(tree.get_by_role("link", name="North")).to_have_count(0)
     tab.evaluate("window.__stayed = true")
-    tree.locator(f"#tree-node-{germany['root'].pk} > details > summary .tree-meta").click()
+    germany_toggle = tree.get_by_role("button", name="Subgroups of Germany")
+    expect(germany_toggle).to_have_attribute("aria-expanded", "false")
+    germany_toggle.click()
+    expect(germany_toggle).to_have_attribute("aria-expanded", "true")
     expect(tree.get_by_role("link", name="North")).to_be_visible()
-    tree.locator(f"#tree-node-{germany['north'].pk} > details > summary .tree-meta").click()
+    north_toggle = tree.get_by_role("button", name="Subgroups of North")
+    north_toggle.click()
     expect(tree.get_by_role("link", name="Hamburg depot")).to_be_visible()
-    # Collapsing and opening again doesn't load the level twice.
-    tree.locator(f"#tree-node-{germany['north'].pk} > details > summary .tree-meta").click()
-    tree.locator(f"#tree-node-{germany['north'].pk} > details > summary .tree-meta").click()
+    # Collapsing hides the level (and turns the ▸ back); opening again doesn't load it twice.
+    north_toggle.click()
+    expect(north_toggle).to_have_attribute("aria-expanded", "false")
+    expect(tree.get_by_role("link", name="Hamburg depot")).to_be_hidden()
+    north_toggle.click()
     expect(tree.get_by_role("link", name="Hamburg depot")).to_have_count(1)
+    expect(tree.get_by_role("link", name="Hamburg depot")).to_be_visible()
     assert tab.evaluate("window.__stayed") is True
 
     tree.get_by_role("link", name="Berlin depot").click()
