@@ -313,14 +313,21 @@ class FieldDefinitionForm(forms.Form):
         return None, message
 
 
-class DeviceForm(forms.Form):
-    organization = forms.ChoiceField(label="Organization")
+class DeviceEditForm(forms.Form):
+    """A device's own fields, as its page edits them; `version` is what the page showed."""
+
     title = forms.CharField(required=False, max_length=1000)
     identifier = forms.CharField(required=False, max_length=1000, help_text="Serial number or IMEI")
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def map_errors(self, exc) -> None:
+        place_errors(self, exc, lambda name, message: (name if name in ("title", "identifier") else None, message))
+
+
+class DeviceForm(DeviceEditForm):
+    organization = forms.ChoiceField(label="Organization")
+    field_order = ["organization", "title", "identifier"]
 
     def __init__(self, *args, organization_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].choices = list(organization_choices)
-
-    def map_errors(self, exc) -> None:
-        place_errors(self, exc, lambda name, message: (name if name in ("title", "identifier") else None, message))

@@ -231,40 +231,44 @@ def _open_path(user, level: Level, chain: list, group: AssetGroup, own_level: Le
         rows = row.expanded
 
 
-@login_required
-@require_GET
+def tree_partial(view):
+    """A piece of the tree page that htmx fetches: GET only, signed in, and a group the user
+    can't see (or a bad cursor) is a 404 like a missing one."""
+
+    @login_required
+    @require_GET
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError:
+            raise Http404("group not found")
+
+    return wrapper
+
+
+@tree_partial
 def roots_partial(request):
     """More rows of the top level (the "… and N more" link)."""
     organization = organization_by_id(request, _int_param(request, "organization"))
     if organization is None:
         raise Http404("organization not found")
-    try:
-        level = _roots_level(request.user, organization, request.GET.get("after"), _int_param(request, "shown") or 0)
-    except ValidationFailed:
-        raise Http404("bad cursor")
+    level = _roots_level(request.user, organization, request.GET.get("after"), _int_param(request, "shown") or 0)
     return render(request, "groups/partials/level.html", {"level": level})
 
 
-@login_required
-@require_GET
+@tree_partial
 def children_partial(request, group_id: int):
     """The rows under a group, for htmx to put into the expanded node."""
-    try:
-        group = services.get_group(request.user, group_id, queryset=with_counts(AssetGroup.objects.all(), request.user))
-        level = _children_level(request.user, group, request.GET.get("after"), _int_param(request, "shown") or 0)
-    except DomainError:
-        raise Http404("group not found")
+    group = services.get_group(request.user, group_id, queryset=with_counts(AssetGroup.objects.all(), request.user))
+    level = _children_level(request.user, group, request.GET.get("after"), _int_param(request, "shown") or 0)
     return render(request, "groups/partials/level.html", {"level": level})
 
 
-@login_required
-@require_GET
+@tree_partial
 def members_partial(request, group_id: int):
-    try:
-        group = services.get_group(request.user, group_id)
-        members = _members_page(request.user, group, request.GET.get("members_after"))
-    except DomainError:
-        raise Http404("group not found")
+    group = services.get_group(request.user, group_id)
+    members = _members_page(request.user, group, request.GET.get("members_after"))
     can_file = services.may_file(request.user, group)
     return render(request, "groups/partials/members.html", {"group": group, "members": members, "can_file": can_file})
 

@@ -144,18 +144,6 @@ def _before(key: SortKey, value) -> Q:
     return Q(**{f"{key.name}__{'gt' if key.descending else 'lt'}": value})
 
 
-def _reversed_terms(keys: list[SortKey]) -> list:
-    """The forward order read backwards: every direction flipped, NULLs first."""
-    terms = []
-    for key in keys:
-        expr = F(key.name)
-        if key.nullable:
-            terms.append(expr.asc(nulls_first=True) if key.descending else expr.desc(nulls_first=True))
-        else:
-            terms.append(expr.asc() if key.descending else expr.desc())
-    return terms
-
-
 def capped_count(queryset: QuerySet, cap: int) -> tuple[int, bool]:
     """(count, exact): counts at most `cap` + 1 rows, so a huge table costs a bounded scan; past
     the cap the count is `cap` and not exact (shown as "more than cap", as Navixy's
@@ -164,14 +152,18 @@ def capped_count(queryset: QuerySet, cap: int) -> tuple[int, bool]:
     return (n, True) if n <= cap else (cap, False)
 
 
-def order_terms(keys: list[SortKey]) -> list:
+def order_terms(keys: list[SortKey], *, backwards: bool = False) -> list:
+    """ORDER BY terms of `keys` (NULLs last); `backwards` reads the same order in reverse
+    (every direction flipped, NULLs first), for the page before a cursor."""
     terms = []
     for key in keys:
         expr = F(key.name)
+        descending = key.descending != backwards
         if key.nullable:
-            terms.append(expr.desc(nulls_last=True) if key.descending else expr.asc(nulls_last=True))
+            nulls = {"nulls_first": True} if backwards else {"nulls_last": True}
+            terms.append(expr.desc(**nulls) if descending else expr.asc(**nulls))
         else:
-            terms.append(expr.desc() if key.descending else expr.asc())
+            terms.append(expr.desc() if descending else expr.asc())
     return terms
 
 
@@ -203,7 +195,7 @@ def paginate(
     # next page), through the cheap per-row path of assets.core.db.prefetch.
     lookups = queryset._prefetch_related_lookups
     backwards = bool(before) and not cursor
-    ordered = queryset.prefetch_related(None).order_by(*(_reversed_terms if backwards else order_terms)(all_keys))
+    ordered = queryset.prefetch_related(None).order_by(*order_terms(all_keys, backwards=backwards))
     if cursor or backwards:
         decoded = _decode(cursor or before, len(all_keys))
         values = [_restore(queryset, k, v) for k, v in zip(all_keys, decoded, strict=True)]

@@ -36,6 +36,7 @@ PAGES = {
     "field_edit": "/types/{truck}/fields/license_plate/",
     "field_delete": "/types/{truck}/fields/color/delete/",
     "devices": "/devices/",
+    "device_detail": "/devices/{device}/",
     "changes": "/changes/",
     "object_changes": "/changes/asset/{asset}/",
     "event_rules": "/events/",
@@ -53,7 +54,8 @@ def ids(world):
                 actions=["update"], url="https://example.com/hook", secret="a-long-enough-secret")
     update_asset(world.root, world.truck_a.pk, title="Truck B-44 (renamed)")
     assert ChangeLogEntry.objects.exists()
-    return {"org": world.org.pk, "truck": world.truck.pk, "asset": world.truck_a.pk, "group": root.pk}
+    return {"org": world.org.pk, "truck": world.truck.pk, "asset": world.truck_a.pk, "group": root.pk,
+            "device": world.device.pk}
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
