@@ -374,9 +374,9 @@ def delete(request, group_id: int):
 def add_members(request, group_id: int):
     asset_ids = [id_from_text(value) for value in request.POST.getlist("asset_id")]
     if not asset_ids or None in asset_ids:
-        raise ValidationFailed.field("asset_id", "choose an asset")
+        raise ValidationFailed.field("asset_id", "tick at least one asset")
     change = services.add_members(request.user, group_id, asset_ids)
-    text = f"Added {len(change.added)} asset(s)."
+    text = f"Added {len(change.added)} asset{'' if len(change.added) == 1 else 's'}."
     if change.moved_from:
         text += f" {len(change.moved_from)} moved here from another group of this exclusive tree."
     messages.success(request, text)

@@ -279,7 +279,7 @@ def field_move(request, type_id: int, code: str):
 @post_only("type_detail", "type_id")
 def field_delete(request, type_id: int, code: str):
     asset_type = asset_types.get_type(request.user, type_id)
-    _definition(asset_type, code)
+    definition = _definition(asset_type, code)
     drop_values = request.POST.get("drop_values") == "true"
     try:
         asset_types.delete_field(
@@ -290,8 +290,8 @@ def field_delete(request, type_id: int, code: str):
     except InUse as exc:
         affected = exc.extra.get("affected_assets")
         return render(request, "assets/field_delete.html", {
-            "section": "types", "asset_type": asset_type, "code": code, "affected": affected, "detail": exc.detail,
-            "version": asset_type.version,
+            "section": "types", "asset_type": asset_type, "code": code, "affected": affected,
+            "field_title": definition.title or code, "version": asset_type.version,
         }, status=409)
     else:
         messages.success(request, f"Deleted field {code}.")

@@ -82,6 +82,9 @@ def test_every_page_has_no_serious_axe_violations(browser, live_server, world, i
         page.get_by_role("button", name="Add field").click()
         page.wait_for_load_state("networkidle")
         found["field_add_errors"] = axe_violations(page, impacts=EVERY_IMPACT)
+        page.get_by_role("button", name="Delete Color").click()
+        page.wait_for_load_state("networkidle")
+        found["field_delete_confirm"] = axe_violations(page, impacts=EVERY_IMPACT)
     finally:
         context.close()
     _record(width, found)
