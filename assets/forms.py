@@ -236,9 +236,14 @@ class FieldDefinitionForm(forms.Form):
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    PARAMS = ("max_length", "pattern", "min", "max", "options")
+
     def __init__(self, *args, existing=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.existing = existing
+        # Which field types take each param: the page shows only the chosen type's params.
+        self.param_types = {name: " ".join(sorted(types_where(lambda kind, n=name: n in kind.params)))
+                            for name in self.PARAMS}
         if existing is not None:
             # Code and type are immutable: shown, never sent; only the type's own params remain.
             del self.fields["code"]
@@ -310,17 +315,28 @@ class FieldDefinitionForm(forms.Form):
         param = message.split(" ", 1)[0].removeprefix("params.") if message.startswith("params.") else ""
         if name == "params" and param in self.fields and param not in ("code", "title", "version"):
             return param, message.split(" ", 1)[1] if " " in message else message
+        # "params not allowed for NUMBER: pattern" belongs beside the pattern input.
+        refused = message.rpartition(": ")[2].split(", ")[0] if message.startswith("params not allowed") else ""
+        if name == "params" and refused in self.PARAMS and refused in self.fields:
+            return refused, f"not allowed for {message.split(' for ', 1)[1].split(':')[0]} fields"
         return None, message
 
 
-class DeviceForm(forms.Form):
-    organization = forms.ChoiceField(label="Organization")
+class DeviceEditForm(forms.Form):
+    """A device's own fields, as its page edits them; `version` is what the page showed."""
+
     title = forms.CharField(required=False, max_length=1000)
     identifier = forms.CharField(required=False, max_length=1000, help_text="Serial number or IMEI")
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def map_errors(self, exc) -> None:
+        place_errors(self, exc, lambda name, message: (name if name in ("title", "identifier") else None, message))
+
+
+class DeviceForm(DeviceEditForm):
+    organization = forms.ChoiceField(label="Organization")
+    field_order = ["organization", "title", "identifier"]
 
     def __init__(self, *args, organization_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].choices = list(organization_choices)
-
-    def map_errors(self, exc) -> None:
-        place_errors(self, exc, lambda name, message: (name if name in ("title", "identifier") else None, message))

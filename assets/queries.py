@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import (
     Case,
     Exists,
+    F,
     FloatField,
     JSONField,
     OuterRef,
@@ -33,7 +34,9 @@ from .models import AssetDeviceLink, CustomFieldDefinition
 
 CF_OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "contains", "icontains", "in", "isnull")
 COMPARISONS = {"lt": LessThan, "lte": LessThanOrEqual, "gt": GreaterThan, "gte": GreaterThanOrEqual, "eq": Exact}
-ORDERINGS = {"title", "created_at", "updated_at"}
+ORDERINGS = {"title", "key", "created_at", "updated_at"}
+# Orderings by a related row's title, read through the join the list already makes.
+RELATED_ORDERINGS = {"type": "type__title", "organization": "organization__title"}
 # Which operators apply is each kind's `operators`: values the two databases render differently
 # as text (booleans, numbers, lists, objects) get no text operators, so every accepted condition
 # answers the same on SQLite and PostgreSQL.
@@ -257,6 +260,9 @@ def ordering_for(queryset, ordering: str | None, type_ids=None, *, lookup: Field
     if name in ORDERINGS:
         kind = "datetime" if name in ("created_at", "updated_at") else "value"
         return queryset, [SortKey(name, descending=descending, kind=kind)]
+    if name in RELATED_ORDERINGS:
+        queryset = queryset.annotate(**{f"{name}_sort": F(RELATED_ORDERINGS[name])})
+        return queryset, [SortKey(f"{name}_sort", descending=descending)]
     if name.startswith("cf_"):
         code = name[3:]
         try:
@@ -272,7 +278,7 @@ def ordering_for(queryset, ordering: str | None, type_ids=None, *, lookup: Field
         queryset = queryset.annotate(cf_sort=text_value(code))
         return queryset, [SortKey("cf_sort", descending=descending, nullable=True)]
     raise ValidationFailed.field(
-        "ordering", "must be title, created_at, updated_at or cf_<code>, optionally with a leading '-'"
+        "ordering", "must be title, key, type, organization, created_at, updated_at or cf_<code>, optionally with a leading '-'"
     )
 
 
@@ -305,6 +311,14 @@ def _check_filter_sizes(params, getlist) -> None:
     for name in params:
         if name not in unbounded and sum(len(value.split(",")) for value in getlist(name)) > MAX_FILTER_VALUES:
             raise ValidationFailed.field(name, f"at most {MAX_FILTER_VALUES} values")
+
+
+def title_or_key_contains(queryset, needle: str):
+    """Assets whose title or key contains `needle`, ignoring case (the list page's search box)."""
+    needle = Value(needle.lower())
+    return queryset.filter(
+        Q(GreaterThan(StrIndex(UnicodeLower("title"), needle), 0)) | Q(GreaterThan(StrIndex(UnicodeLower("key"), needle), 0))
+    )
 
 
 def filter_assets(queryset, params, user=None, *, lookup: FieldTypeLookup | None = None) -> tuple:

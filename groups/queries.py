@@ -29,18 +29,27 @@ def _count_of(queryset, group_field: str):
 
 
 def with_counts(queryset, user):
-    """children_count and asset_count as correlated subqueries of the same SELECT.
+    """children_count, asset_count (filed in the group itself) and subtree_asset_count (in it
+    or any group below it) as correlated subqueries of the same SELECT.
 
     Every descendant of a group the user sees is visible too (grants reach down the tree), so
     children need no filter; members count only when the user may view the asset, so a count
     never reveals assets the user can't see."""
     members = GroupMembership.objects.filter(group_id=OuterRef("pk"))
+    # The group and everything below it: its tree, between its nested-set bounds.
+    subtree = GroupMembership.objects.filter(
+        group__tree_id=OuterRef("tree_id"), group__lft__gte=OuterRef("lft"), group__rght__lte=OuterRef("rght"),
+    )
     condition = asset_condition(user, "view")
     if condition is not None:
-        members = members.filter(asset__in=Asset.objects.filter(condition).values("pk"))
+        visible = Asset.objects.filter(condition).values("pk")
+        members, subtree = members.filter(asset__in=visible), subtree.filter(asset__in=visible)
+    # Grouped by the tree id all these rows share: one row, an asset filed twice counted once.
+    in_subtree = subtree.order_by().values("group__tree_id").annotate(n=Count("asset_id", distinct=True)).values("n")
     return queryset.annotate(
         children_count=_count_of(AssetGroup.objects.filter(parent_id=OuterRef("pk")), "parent_id"),
         asset_count=_count_of(members, "group_id"),
+        subtree_asset_count=Coalesce(Subquery(in_subtree, output_field=IntegerField()), Value(0)),
     )
 
 

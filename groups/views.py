@@ -231,40 +231,44 @@ def _open_path(user, level: Level, chain: list, group: AssetGroup, own_level: Le
         rows = row.expanded
 
 
-@login_required
-@require_GET
+def tree_partial(view):
+    """A piece of the tree page that htmx fetches: GET only, signed in, and a group the user
+    can't see (or a bad cursor) is a 404 like a missing one."""
+
+    @login_required
+    @require_GET
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError:
+            raise Http404("group not found")
+
+    return wrapper
+
+
+@tree_partial
 def roots_partial(request):
     """More rows of the top level (the "… and N more" link)."""
     organization = organization_by_id(request, _int_param(request, "organization"))
     if organization is None:
         raise Http404("organization not found")
-    try:
-        level = _roots_level(request.user, organization, request.GET.get("after"), _int_param(request, "shown") or 0)
-    except ValidationFailed:
-        raise Http404("bad cursor")
+    level = _roots_level(request.user, organization, request.GET.get("after"), _int_param(request, "shown") or 0)
     return render(request, "groups/partials/level.html", {"level": level})
 
 
-@login_required
-@require_GET
+@tree_partial
 def children_partial(request, group_id: int):
     """The rows under a group, for htmx to put into the expanded node."""
-    try:
-        group = services.get_group(request.user, group_id, queryset=with_counts(AssetGroup.objects.all(), request.user))
-        level = _children_level(request.user, group, request.GET.get("after"), _int_param(request, "shown") or 0)
-    except DomainError:
-        raise Http404("group not found")
+    group = services.get_group(request.user, group_id, queryset=with_counts(AssetGroup.objects.all(), request.user))
+    level = _children_level(request.user, group, request.GET.get("after"), _int_param(request, "shown") or 0)
     return render(request, "groups/partials/level.html", {"level": level})
 
 
-@login_required
-@require_GET
+@tree_partial
 def members_partial(request, group_id: int):
-    try:
-        group = services.get_group(request.user, group_id)
-        members = _members_page(request.user, group, request.GET.get("members_after"))
-    except DomainError:
-        raise Http404("group not found")
+    group = services.get_group(request.user, group_id)
+    members = _members_page(request.user, group, request.GET.get("members_after"))
     can_file = services.may_file(request.user, group)
     return render(request, "groups/partials/members.html", {"group": group, "members": members, "can_file": can_file})
 
@@ -370,9 +374,9 @@ def delete(request, group_id: int):
 def add_members(request, group_id: int):
     asset_ids = [id_from_text(value) for value in request.POST.getlist("asset_id")]
     if not asset_ids or None in asset_ids:
-        raise ValidationFailed.field("asset_id", "choose an asset")
+        raise ValidationFailed.field("asset_id", "tick at least one asset")
     change = services.add_members(request.user, group_id, asset_ids)
-    text = f"Added {len(change.added)} asset(s)."
+    text = f"Added {len(change.added)} asset{'' if len(change.added) == 1 else 's'}."
     if change.moved_from:
         text += f" {len(change.moved_from)} moved here from another group of this exclusive tree."
     messages.success(request, text)

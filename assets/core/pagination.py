@@ -44,6 +44,10 @@ class Page:
     extra: dict = field(default_factory=dict)
     # The ordering the page was read in (its id tie-breaker included), for per-row cursors.
     keys: list = field(default_factory=list)
+    # Set when the page was read with a cursor: `before` reads the page ending just before
+    # `start_cursor` (the keyset page going back).
+    has_previous_page: bool = False
+    start_cursor: str | None = None
 
     def page_info(self) -> dict:
         return {"has_next_page": self.has_next_page, "end_cursor": self.end_cursor}
@@ -133,14 +137,33 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def order_terms(keys: list[SortKey]) -> list:
+def _before(key: SortKey, value) -> Q:
+    """Rows strictly before `value` on this key in the forward order (NULLs were last)."""
+    if value is None:
+        return Q(**{f"{key.name}__isnull": False}) if key.nullable else Q(pk__in=[])
+    return Q(**{f"{key.name}__{'gt' if key.descending else 'lt'}": value})
+
+
+def capped_count(queryset: QuerySet, cap: int) -> tuple[int, bool]:
+    """(count, exact): counts at most `cap` + 1 rows, so a huge table costs a bounded scan; past
+    the cap the count is `cap` and not exact (shown as "more than cap", as Navixy's
+    CountPrecision does for its lists)."""
+    n = queryset.order_by()[: cap + 1].count()
+    return (n, True) if n <= cap else (cap, False)
+
+
+def order_terms(keys: list[SortKey], *, backwards: bool = False) -> list:
+    """ORDER BY terms of `keys` (NULLs last); `backwards` reads the same order in reverse
+    (every direction flipped, NULLs first), for the page before a cursor."""
     terms = []
     for key in keys:
         expr = F(key.name)
+        descending = key.descending != backwards
         if key.nullable:
-            terms.append(expr.desc(nulls_last=True) if key.descending else expr.asc(nulls_last=True))
+            nulls = {"nulls_first": True} if backwards else {"nulls_last": True}
+            terms.append(expr.desc(**nulls) if descending else expr.asc(**nulls))
         else:
-            terms.append(expr.desc() if key.descending else expr.asc())
+            terms.append(expr.desc() if descending else expr.asc())
     return terms
 
 
@@ -159,9 +182,11 @@ def paginate(
     limit: int | None = None,
     cursor: str | None = None,
     with_count: bool = False,
+    before: str | None = None,
 ) -> Page:
     """One query for the page (limit + 1 rows tell whether there is a next one) and one more
-    for `total_count` only when asked."""
+    for `total_count` only when asked. `before` (instead of `cursor`) reads the page that ends
+    just before that row: the same keyset read backwards, then put back in order."""
     limit = clean_limit(limit)
     id_key = SortKey("pk", descending=keys[-1].descending if keys else False)
     all_keys = [*keys, id_key]
@@ -169,28 +194,35 @@ def paginate(
     # Prefetches run on the page's rows only (not the extra row that tells whether there is a
     # next page), through the cheap per-row path of assets.core.db.prefetch.
     lookups = queryset._prefetch_related_lookups
-    ordered = queryset.prefetch_related(None).order_by(*order_terms(all_keys))
-    if cursor:
-        decoded = _decode(cursor, len(all_keys))
+    backwards = bool(before) and not cursor
+    ordered = queryset.prefetch_related(None).order_by(*order_terms(all_keys, backwards=backwards))
+    if cursor or backwards:
+        decoded = _decode(cursor or before, len(all_keys))
         values = [_restore(queryset, k, v) for k, v in zip(all_keys, decoded, strict=True)]
         if values[-1] is None:
-            raise ValidationFailed.field("cursor", "is not a valid cursor")
+            raise ValidationFailed.field("cursor" if cursor else "before", "is not a valid cursor")
+        beyond = _before if backwards else _after
         condition = Q(pk__in=[])
         for i, key in enumerate(all_keys):
-            term = _after(key, values[i])
+            term = beyond(key, values[i])
             for prior, prior_value in zip(all_keys[:i], values[:i], strict=False):
                 term &= _equal(prior, prior_value)
             condition |= term
         ordered = ordered.filter(condition)
     rows = list(ordered[: limit + 1])
-    has_next = len(rows) > limit
+    more = len(rows) > limit
     rows = rows[:limit]
+    if backwards:
+        rows.reverse()
     prefetch_rows(rows, lookups)
-    end_cursor = None
+    end_cursor = start_cursor = None
     if rows:
-        last = rows[-1]
-        end_cursor = _encode([_cursor_value(last, k) for k in all_keys])
-    return Page(items=rows, has_next_page=has_next, end_cursor=end_cursor, total_count=total, keys=all_keys)
+        end_cursor = _encode([_cursor_value(rows[-1], k) for k in all_keys])
+        start_cursor = _encode([_cursor_value(rows[0], k) for k in all_keys])
+    return Page(
+        items=rows, has_next_page=True if backwards else more, end_cursor=end_cursor, total_count=total,
+        keys=all_keys, has_previous_page=more if backwards else bool(cursor), start_cursor=start_cursor,
+    )
 
 
 def _cursor_value(row, key: SortKey):

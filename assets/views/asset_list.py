@@ -15,7 +15,7 @@ from django_htmx.http import push_url
 from assets import extensions
 from assets.access.permissions import can_create_assets
 from assets.core.inputs import id_from_text
-from assets.core.pagination import paginate
+from assets.core.pagination import capped_count, paginate
 from groups.queries import group_filter_choices
 
 from .. import queries
@@ -29,7 +29,10 @@ from .presenters import asset_field_values, referenced_asset_ids, referenced_ass
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
-FIXED_ORDERINGS = ("title", "created_at", "updated_at")
+FIXED_ORDERINGS = ("title", "key", "type", "organization", "created_at", "updated_at")
+# Past this many matches the total reads "more than 10,000": counting a huge table exactly on
+# every page turn costs more than the number tells.
+COUNT_CAP = 10_000
 
 
 @dataclass
@@ -67,17 +70,19 @@ class ListState:
     groups: list = field(default_factory=list)
     group_id: int | None = None
     include_descendants: bool = False
-    title_contains: str = ""
+    search: str = ""  # title or key contains
     field_filters: list[FieldFilter] = field(default_factory=list)
     ordering: str = "title"
     limit: int = DEFAULT_PAGE_SIZE
     cursor: str = ""
+    before: str = ""
+    at: str = ""  # the position of the page's first row, for "51–100 of N"
     params: QueryDict = field(default_factory=lambda: QueryDict(mutable=True))
     filter_params: dict = field(default_factory=dict)
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.asset_type or self.group_id or self.title_contains or self.active_field_filters)
+        return bool(self.asset_type or self.group_id or self.search or self.active_field_filters)
 
     @property
     def active_field_filters(self) -> list[str]:
@@ -107,7 +112,8 @@ def read_state(request) -> ListState:
     state.groups = group_filter_choices(request.user, organization, id_from_text(get.get("group_id")))
     state.group_id = next((gid for gid, _ in state.groups if gid == id_from_text(get.get("group_id"))), None)
     state.include_descendants = state.group_id is not None and get.get("include_descendants") in ("true", "on", "1")
-    state.title_contains = (get.get("title_contains") or "").strip()[:200]
+    # `title_contains` is what the box was called before it searched keys too (old bookmarks).
+    state.search = (get.get("q") or get.get("title_contains") or "").strip()[:200]
     state.field_filters = [field_filter(d) for d in state.definitions]
     for group in state.field_filters:
         for item in group.inputs:
@@ -120,6 +126,8 @@ def read_state(request) -> ListState:
     limit = id_from_text(get.get("limit"))
     state.limit = limit if limit in PAGE_SIZES else DEFAULT_PAGE_SIZE
     state.cursor = (get.get("cursor") or "").strip()[:2000]
+    state.before = "" if state.cursor else (get.get("before") or "").strip()[:2000]
+    state.at = (get.get("at") or "").strip()[:12]
 
     # Canonical parameters, in the order the form shows them; only what was understood.
     params = QueryDict(mutable=True)
@@ -137,9 +145,8 @@ def read_state(request) -> ListState:
         if state.include_descendants:
             params["include_descendants"] = "true"
             filters["include_descendants"] = ["true"]
-    if state.title_contains:
-        params["title_contains"] = state.title_contains
-        filters["title_contains"] = [state.title_contains]
+    if state.search:
+        params["q"] = state.search
     for group in state.field_filters:
         for item in group.inputs:
             if item.value:
@@ -155,11 +162,11 @@ def read_state(request) -> ListState:
 
 
 def columns_for(state: ListState) -> list[Column]:
-    columns = [Column("Title", "title"), Column("Key")]
+    columns = [Column("Title", "title"), Column("Key", "key")]
     if state.asset_type is None:
-        columns.append(Column("Type"))
+        columns.append(Column("Type", "type"))
     if state.organization is None:
-        columns.append(Column("Organization"))
+        columns.append(Column("Organization", "organization"))
     for d in state.definitions:
         kind = kind_of(d.field_type)
         if kind.column:
@@ -175,7 +182,6 @@ def columns_for(state: ListState) -> list[Column]:
         else:
             wanted = column.ordering
         params = state.params.copy()
-        params.pop("cursor", None)
         if wanted == "title":
             params.pop("ordering", None)
         else:
@@ -201,13 +207,18 @@ def _results(request, state: ListState):
     def build():
         queryset = visible_assets(request.user).select_related("type", "organization")
         queryset, type_ids = queries.filter_assets(queryset, _querydict(state.filter_params), user=request.user)
+        if state.search:
+            queryset = queries.title_or_key_contains(queryset, state.search)
+        counted = capped_count(queryset, COUNT_CAP)
         queryset, keys = queries.ordering_for(queryset, state.ordering, type_ids, user=request.user)
         queryset = queryset.prefetch_related(
             Prefetch("device_links", queryset=AssetDeviceLink.objects.select_related("device").order_by("field_code"))
         )
         # What other apps add to an asset (its file for thumbnails, its groups) rides along here.
         queryset = extensions.prefetch_assets(queryset, request.user)
-        return paginate(queryset, keys, limit=state.limit, cursor=state.cursor or None)
+        page = paginate(queryset, keys, limit=state.limit, cursor=state.cursor or None, before=state.before or None)
+        page.extra["count"] = counted
+        return page
 
     rows = []
     page, error = page_or_error(build)
@@ -225,6 +236,28 @@ def _results(request, state: ListState):
                 "primary": next((link.device for link in links if link.is_primary), None),
             })
     return rows, page, error
+
+
+def _pager(state: ListState, page) -> dict | None:
+    """"1–50 of N" and the Previous/Next queries. The position comes from the cursor's offset
+    carried in the URL (`at`), so a keyset page still knows which rows it shows."""
+    if page is None or not page.items:
+        return None
+    count, exact = page.extra["count"]
+    start = max(1, id_from_text(state.at) or 1) if (state.cursor or state.before) else 1
+    end = start + len(page.items) - 1
+    if end > count and exact:  # rows were added or removed since the link was made
+        start, end = max(1, count - len(page.items) + 1), count
+    pager = {"start": start, "end": end, "count": count, "exact": exact}
+    if page.has_next_page:
+        params = state.params.copy()
+        params["cursor"], params["at"] = page.end_cursor, str(end + 1)
+        pager["next"] = params.urlencode()
+    if page.has_previous_page:
+        params = state.params.copy()
+        params["before"], params["at"] = page.start_cursor, str(max(1, start - state.limit))
+        pager["previous"] = params.urlencode()
+    return pager
 
 
 def _querydict(filters: dict) -> QueryDict:
@@ -245,6 +278,7 @@ def asset_list(request):
         "page_sizes": PAGE_SIZES,
         "can_create": bool(state.organizations) and any(can_create_assets(request.user, o.pk) for o in state.organizations),
         "rows": rows,
+        "pager": _pager(state, page),
     }
     new_scope = (str(state.organization.pk) if state.organization else None,
                  str(state.asset_type.pk) if state.asset_type else None)
@@ -257,6 +291,10 @@ def asset_list(request):
         shown = state.params.copy()
         if state.cursor:
             shown["cursor"] = state.cursor
+        elif state.before:
+            shown["before"] = state.before
+        if (state.cursor or state.before) and state.at:
+            shown["at"] = state.at
         query = shown.urlencode()
         push_url(response, f"{reverse('asset_list')}?{query}" if query else reverse("asset_list"))
     return response

@@ -14,7 +14,8 @@ from ..models import ChangeLogEntry
 from ..services.asset_types import visible_types
 from ..services.assets import get_asset, visible_assets
 from ..services.changes import filter_changes, visible_changes
-from .common import organization_list, page_or_error, page_organization, render_list_page, staff_page
+from ..services.devices import visible_devices
+from .common import list_params, organization_list, page_or_error, page_organization, render_list_page, staff_page
 from .presenters import diff_rows
 
 PAGE_SIZE = 50
@@ -39,6 +40,9 @@ def _object_urls(user, entries) -> dict[tuple[str, int], str]:
         types, _ = visible_types(user)
         for pk in types.filter(pk__in=ids_by_type["asset_type"]).values_list("pk", flat=True):
             urls[("asset_type", pk)] = reverse("type_detail", args=[pk])
+    if ids_by_type.get("device"):
+        for pk in visible_devices(user).filter(pk__in=ids_by_type["device"]).values_list("pk", flat=True):
+            urls[("device", pk)] = reverse("device_detail", args=[pk])
     if ids_by_type.get("group"):
         for pk in visible_groups(user).filter(pk__in=ids_by_type["group"]).values_list("pk", flat=True):
             urls[("group", pk)] = f"/groups/{pk}/"
@@ -77,13 +81,7 @@ def change_list(request):
         visible_changes(request.user), object_type=object_type or None, user=user_name or None,
         organization_id=organization.pk if organization else None,
     ))
-    params = QueryDict(mutable=True)
-    if explicit or organization is not None:
-        params["organization_id"] = str(organization.pk) if organization else ""
-    if object_type:
-        params["object_type"] = object_type
-    if user_name:
-        params["user"] = user_name
+    params = list_params(organization, explicit, object_type=object_type, user=user_name)
     context = {
         "section": "changes",
         "organizations": organization_list(request),

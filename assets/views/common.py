@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import functools
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from assets.core.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from assets.core.errors import Conflict, Forbidden, InUse, NotFound, Unauthenticated, ValidationFailed
 from assets.core.inputs import id_from_text
 
 from ..models import Organization
@@ -87,6 +88,29 @@ def page_organization(request, param: str = "organization_id") -> tuple[Organiza
     if param in request.GET:
         return organization_by_id(request, id_from_text(request.GET.get(param))), True
     return current_organization(request), False
+
+
+def list_params(organization, explicit: bool, **filters) -> QueryDict:
+    """The canonical query of a list page: its organization (kept when it came from the URL or
+    the switcher; empty = all) and the filters that are set, in the order given."""
+    params = QueryDict(mutable=True)
+    if explicit or organization is not None:
+        params["organization_id"] = str(organization.pk) if organization else ""
+    for name, value in filters.items():
+        if value:
+            params[name] = value
+    return params
+
+
+def delete_or_explain(request, title: str, delete) -> bool:
+    """Runs `delete(version)` with the version the form posted; a refusal (still in use, changed
+    meanwhile) becomes a message on the page instead of an error page."""
+    try:
+        delete(id_from_text(request.POST.get("version")))
+    except (InUse, Conflict) as exc:
+        messages.error(request, f"Couldn't delete {title}: {exc.detail}.")
+        return False
+    return True
 
 
 def safe_next(request, candidate: str | None, default: str = "/") -> str:

@@ -1,23 +1,25 @@
-"""Devices: which are linked, to which asset (when the user may see that asset), and adding or
-removing devices for organization managers."""
+"""Devices: which are linked, to which asset (when the user may see that asset), a page per
+device with its history, and adding, editing or removing devices for organization managers."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.http import QueryDict
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from assets.access.permissions import can_manage_org
-from assets.core.errors import Conflict, Duplicate, InUse, ValidationFailed
-from assets.core.inputs import id_from_text
+from assets.core.errors import Conflict, Duplicate, ValidationFailed
 from assets.core.pagination import SortKey, paginate
 
-from ..forms import DeviceForm
+from ..forms import DeviceEditForm, DeviceForm
 from ..models import AssetDeviceLink
 from ..services import devices
 from ..services.assets import visible_assets
+from ..services.changes import visible_changes
+from .changes import entry_rows
 from .common import (
+    delete_or_explain,
+    list_params,
     organization_list,
     page_or_error,
     page_organization,
@@ -72,13 +74,7 @@ def _device_page(request, form=None, status=200):
                 "asset_visible": link is not None and link.asset_id in visible_ids,
                 "can_delete": device.organization_id in managed and link is None,
             })
-    params = QueryDict(mutable=True)
-    if explicit or organization is not None:
-        params["organization_id"] = str(organization.pk) if organization else ""
-    if link_state:
-        params["linked"] = link_state
-    if search:
-        params["q"] = search
+    params = list_params(organization, explicit, linked=link_state, q=search)
     manageable = _manageable(request)
     if form is None and manageable:
         initial = {"organization": str(organization.pk)} if organization is not None else {}
@@ -112,14 +108,62 @@ def device_create(request):
     return _device_page(request, form=form, status=400)
 
 
+HISTORY_SHOWN = 10
+
+
+def _device_context(request, device, form=None) -> dict:
+    """The device, the asset it is linked to (named only when the user may open it) and its
+    latest changes."""
+    link = AssetDeviceLink.objects.select_related("asset").filter(device_id=device.pk).first()
+    asset_visible = link is not None and visible_assets(request.user).filter(pk=link.asset_id).exists()
+    entries = list(visible_changes(request.user).filter(object_type="device", object_id=device.pk)
+                   .order_by("-time", "-pk")[: HISTORY_SHOWN + 1])
+    can_manage = can_manage_org(request.user, device.organization_id)
+    if form is None and can_manage:
+        form = DeviceEditForm(initial={"title": device.title, "identifier": device.identifier, "version": device.version},
+                              auto_id="device_%s")
+    return {
+        "section": "devices", "device": device, "link": link, "asset_visible": asset_visible,
+        "history": entry_rows(request.user, entries[:HISTORY_SHOWN]), "more_history": len(entries) > HISTORY_SHOWN,
+        "can_manage": can_manage, "form": form if can_manage else None,
+    }
+
+
 @staff_page
-@post_only("device_list")
+def device_detail(request, device_id: int):
+    device = devices.get_device(request.user, device_id)
+    return render(request, "assets/device_detail.html", _device_context(request, device))
+
+
+@staff_page
+@post_only("device_detail", "device_id")
+def device_edit(request, device_id: int):
+    device = devices.get_device(request.user, device_id)
+    form = DeviceEditForm(request.POST, auto_id="device_%s")
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            devices.update_device(request.user, device.pk, version=data.get("version"),
+                                  title=data.get("title") or "", identifier=data.get("identifier") or "")
+        except Conflict as exc:
+            messages.error(request, f"Someone changed this device meanwhile (now version {exc.current_version}); "
+                                    "the page shows the current values, make your change again.")
+            return redirect("device_detail", device.pk)
+        except (ValidationFailed, Duplicate) as exc:
+            form.map_errors(exc)
+            status = 409 if isinstance(exc, Duplicate) else 400
+        else:
+            messages.success(request, "Saved the device.")
+            return redirect("device_detail", device.pk)
+    return render(request, "assets/device_detail.html", _device_context(request, device, form), status=status)
+
+
+@staff_page
+@post_only("device_detail", "device_id")
 def device_delete(request, device_id: int):
     device = devices.get_device(request.user, device_id)
-    try:
-        devices.delete_device(request.user, device.pk, version=id_from_text(request.POST.get("version")))
-    except (InUse, Conflict) as exc:
-        messages.error(request, f"Couldn't delete {device.title}: {exc.detail}.")
-    else:
+    if delete_or_explain(request, device.title, lambda version: devices.delete_device(request.user, device.pk, version=version)):
         messages.success(request, f"Deleted device {device.title}.")
-    return redirect("device_list")
+        return redirect("device_list")
+    return redirect("device_detail", device.pk)

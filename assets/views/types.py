@@ -19,7 +19,7 @@ from ..forms import AssetTypeForm, FieldDefinitionForm, NewAssetTypeForm
 from ..models import AssetType
 from ..services import asset_types
 from ..services.assets import visible_assets
-from .common import organization_list, page_organization, post_only, staff_page
+from .common import delete_or_explain, organization_list, page_organization, post_only, staff_page
 from .presenters import json_text
 
 ORIGIN_LABELS = {catalogue.SYSTEM: "System", catalogue.ORGANIZATION: "Own", catalogue.PARENT_ORGANIZATION: "Inherited"}
@@ -145,6 +145,11 @@ def type_detail(request, type_id: int):
     return render(request, "assets/type_detail.html", _editor_context(request, asset_type))
 
 
+def _posted(request, type_id: int, form_class, auto_id: str):
+    """The type a form on its editor page was posted to, and that form bound to the POST."""
+    return asset_types.get_type(request.user, type_id), form_class(request.POST, auto_id=auto_id)
+
+
 def _conflict_message(request, exc: Conflict) -> None:
     messages.error(
         request,
@@ -156,8 +161,7 @@ def _conflict_message(request, exc: Conflict) -> None:
 @staff_page
 @post_only("type_detail", "type_id")
 def type_update(request, type_id: int):
-    asset_type = asset_types.get_type(request.user, type_id)
-    form = AssetTypeForm(request.POST, auto_id="type_%s")
+    asset_type, form = _posted(request, type_id, AssetTypeForm, "type_%s")
     if form.is_valid():
         data = form.cleaned_data
         changes = {"title": data.get("title") or "", "description": data.get("description") or ""}
@@ -180,10 +184,8 @@ def type_update(request, type_id: int):
 @post_only("type_detail", "type_id")
 def type_delete(request, type_id: int):
     asset_type = asset_types.get_type(request.user, type_id)
-    try:
-        asset_types.delete_type(request.user, asset_type.pk, version=id_from_text(request.POST.get("version")))
-    except (InUse, Conflict) as exc:
-        messages.error(request, f"Couldn't delete {asset_type.title}: {exc.detail}.")
+    if not delete_or_explain(request, asset_type.title,
+                             lambda version: asset_types.delete_type(request.user, asset_type.pk, version=version)):
         return redirect("type_detail", asset_type.pk)
     messages.success(request, f"Deleted type {asset_type.title}.")
     return redirect("type_list")
@@ -192,8 +194,7 @@ def type_delete(request, type_id: int):
 @staff_page
 @post_only("type_detail", "type_id")
 def field_add(request, type_id: int):
-    asset_type = asset_types.get_type(request.user, type_id)
-    form = FieldDefinitionForm(request.POST, auto_id="add_%s")
+    asset_type, form = _posted(request, type_id, FieldDefinitionForm, "add_%s")
     if form.is_valid():
         try:
             asset_types.add_field(request.user, asset_type.pk, form.spec(), version=form.cleaned_data.get("version"))
@@ -278,7 +279,7 @@ def field_move(request, type_id: int, code: str):
 @post_only("type_detail", "type_id")
 def field_delete(request, type_id: int, code: str):
     asset_type = asset_types.get_type(request.user, type_id)
-    _definition(asset_type, code)
+    definition = _definition(asset_type, code)
     drop_values = request.POST.get("drop_values") == "true"
     try:
         asset_types.delete_field(
@@ -289,8 +290,8 @@ def field_delete(request, type_id: int, code: str):
     except InUse as exc:
         affected = exc.extra.get("affected_assets")
         return render(request, "assets/field_delete.html", {
-            "section": "types", "asset_type": asset_type, "code": code, "affected": affected, "detail": exc.detail,
-            "version": asset_type.version,
+            "section": "types", "asset_type": asset_type, "code": code, "affected": affected,
+            "field_title": definition.title or code, "version": asset_type.version,
         }, status=409)
     else:
         messages.success(request, f"Deleted field {code}.")

@@ -156,7 +156,7 @@ def test_add_and_remove_members_from_the_page(superuser, germany, trucks):
     client.post(f"/groups/{berlin.pk}/members/{trucks[0].pk}/remove/")
     assert not GroupMembership.objects.filter(asset=trucks[0]).exists()
     bad = client.post(f"/groups/{berlin.pk}/members/add/", {"asset_id": "x"}, follow=True)
-    assert any("choose an asset" in m for m in messages_of(bad))
+    assert any("tick at least one asset" in m for m in messages_of(bad))
 
 
 def test_search_without_javascript_renders_the_picker_in_the_page(superuser, germany, trucks):

@@ -102,12 +102,22 @@ def test_hierarchy_rows_expand_lazily(tab, live_server, superuser, arch, buildin
     expect(table).to_contain_text("Floor 1")
     expect(table.get_by_text("Conference Room A")).to_have_count(0)
     tab.evaluate("window.__stayed = true")
-    table.get_by_label("Show the children of Floor 1").click()
+    toggle = table.get_by_role("button", name="Children of Floor 1")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
     expect(table.get_by_text("Conference Room A")).to_be_visible()
     rows = table.locator("tbody tr").all_inner_texts()
     assert [i for i, text in enumerate(rows) if "Floor 1" in text][0] + 1 == [
         i for i, text in enumerate(rows) if "Conference Room A" in text
     ][0]
+    # The row collapses again (its ▸ turns back) and reopens without loading twice.
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(table.get_by_text("Conference Room A")).to_be_hidden()
+    toggle.click()
+    expect(table.get_by_text("Conference Room A")).to_have_count(1)
+    expect(table.get_by_text("Conference Room A")).to_be_visible()
     assert tab.evaluate("window.__stayed") is True
 
 

@@ -142,7 +142,7 @@ def test_adding_a_field_reports_service_errors_on_the_inputs(client_for, world):
         "code": "axles", "title": "Axles", "field_type": "INTEGER", "max_length": "5",
     })
     assert wrong_param.status_code == 400
-    assert "not allowed for INTEGER" in str(wrong_param.context["field_form"].errors)
+    assert wrong_param.context["field_form"].errors["max_length"] == ["not allowed for INTEGER fields"]  # beside it
 
 
 def test_a_pattern_the_server_cannot_run_shows_on_the_pattern_input(client_for, world):
@@ -216,6 +216,9 @@ def test_deleting_a_field_with_values_asks_before_dropping_them(client_for, worl
     first = client.post(url, {"version": world.truck.version})
     assert first.status_code == 409
     assert b"Delete field and its values" in first.content
+    text = first.content.decode()
+    assert "1 asset of Delivery Truck still holds a value in “Color”" in text
+    assert "drop_values" not in text.replace('name="drop_values"', "")  # no API words on the page
     assert CustomFieldDefinition.objects.filter(asset_type=world.truck, code="color").exists()
     confirmed = client.post(url, {"version": first.context["version"], "drop_values": "true"})
     assert confirmed.status_code == 302

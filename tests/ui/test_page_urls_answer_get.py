@@ -60,7 +60,8 @@ def test_every_page_url_answers_get_with_a_page_or_a_redirect(client_for, world)
 def test_get_of_a_form_action_leads_to_the_page_of_the_form(client_for, world):
     client = client_for(world.root)
     assert client.get("/devices/new/").url == "/devices/"
-    assert client.get(f"/devices/{world.spare_device.pk}/delete/").url == "/devices/"
+    assert client.get(f"/devices/{world.spare_device.pk}/delete/").url == f"/devices/{world.spare_device.pk}/"
+    assert client.get(f"/devices/{world.spare_device.pk}/edit/").url == f"/devices/{world.spare_device.pk}/"
     assert client.get(f"/types/{world.truck.pk}/delete/").url == f"/types/{world.truck.pk}/"
     assert client.get(f"/files/assets/{world.truck_a.pk}/delete/").url == f"/assets/{world.truck_a.pk}/"
     assert client.get(f"/assets/{world.truck_a.pk}/delete/").status_code == 200  # its confirmation page
