@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpResponseNotAllowed, QueryDict
-from django.shortcuts import render
+from django.http import QueryDict
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -125,7 +125,7 @@ def bulk_count(request):
 @staff_page
 def bulk_confirm(request):
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        return redirect(_back(request))  # a reloaded or bookmarked form action goes back to the list
     action, selection, context = _context(request)
     if action is None:
         context["problem"] = "Choose an action."
@@ -207,7 +207,7 @@ def _explain(user, items: list[dict], errors: list[dict]) -> dict:
 @staff_page
 def bulk_apply(request):
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        return redirect(_back(request))  # a reloaded or bookmarked form action goes back to the list
     action, selection, context = _context(request)
     if action is None:
         context["problem"] = "Choose an action."

@@ -96,7 +96,7 @@ def import_job(request, job_id: int):
 @staff_page
 def import_run(request, job_id: int):
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        return redirect("asset_import_job", job_id)
     with transaction.atomic():
         job = _job(request, job_id)
         skip = job.skip_bad_rows or request.POST.get("skip_bad_rows") == "on"
