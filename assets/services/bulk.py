@@ -366,21 +366,26 @@ class Summary:
         return self.allowed > 0 and not (self.refused or self.stale or self.gone)
 
 
+def _flag(condition: Q | None):
+    if condition is None:
+        return Value(True, output_field=BooleanField())
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
 def summarize(user, selection: Selection, action: str, *, organization_id: int | None = None) -> Summary:
     """Counts in SQL (one query): how many selected assets the user may `action` (in
     `organization_id` when the action needs one), how many not, how many changed since shown."""
     require_user(user)
-    condition = asset_condition(user, action) or Q()
+    condition = asset_condition(user, action)
     if organization_id is not None:
-        condition &= Q(organization_id=organization_id)
+        condition = Q(organization_id=organization_id) & (condition or Q())
     if selection.queryset is not None:
-        counts = selection.queryset.order_by().aggregate(n=Count("pk"), ok=Count("pk", filter=condition))
+        allowed = Count("pk") if condition is None else Count("pk", filter=condition)
+        counts = selection.queryset.order_by().aggregate(n=Count("pk"), ok=allowed)
         return Summary(selected=counts["n"], allowed=counts["ok"], refused=counts["n"] - counts["ok"])
     summary = Summary(selected=len(selection.versions))
-    visible = asset_condition(user, "view") or Q()
     rows = Asset.objects.filter(pk__in=list(selection.versions)).annotate(
-        _seen=Case(When(visible, then=Value(True)), default=Value(False), output_field=BooleanField()),
-        _ok=Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        _seen=_flag(asset_condition(user, "view")), _ok=_flag(condition),
     ).values_list("pk", "version", "_seen", "_ok")
     found = {pk: (version, seen, ok) for pk, version, seen, ok in rows}
     for pk, shown in selection.versions.items():

@@ -96,7 +96,7 @@ def _choices(request, action: Action, selection: bulk.Selection) -> dict:
         groups = visible_groups(user).select_related("organization").order_by("organization__title", "tree_id", "lft")
         return {"groups": list(groups[:MAX_CHOICES])}
     if action.needs == "link":
-        return {"link_types": list(visible_link_types(user).order_by("name")[:MAX_CHOICES])}
+        return {"link_types": list(visible_link_types(user)[0].order_by("name")[:MAX_CHOICES])}
     return {}
 
 

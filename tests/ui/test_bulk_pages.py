@@ -211,3 +211,58 @@ def test_someone_elses_import_is_not_found(world, client_for):
     client_for(world.dispatcher).post("/assets/import/", {"organization_id": world.org.pk, "text": BAD_CSV})
     job = ImportJob.objects.get()
     assert client_for(world.viewer).get(f"/assets/import/{job.pk}/").status_code == 404
+
+
+def test_a_superuser_sees_the_counts_of_ticked_and_matching_assets(world, client_for):
+    client = client_for(world.root)
+    confirm = client.post("/assets/bulk/", {"action": "delete", "selected": _selected([world.truck_a, world.secret])})
+    assert confirm.status_code == 200 and b'data-count="allowed">2<' in confirm.content
+    matching = client.post("/assets/bulk/", {"action": "delete", "all_matching": "1",
+                                             "filters": f"organization_id={world.org.pk}"})
+    assert b'data-count="allowed">4<' in matching.content
+
+
+def test_add_and_remove_a_link_to_one_target(world, client_for):
+    from links.models import Link, LinkType
+
+    related = LinkType.objects.get(organization__isnull=True, code="related")
+    client = client_for(world.dispatcher)
+    confirm = client.post("/assets/bulk/", {"action": "add_link", "selected": _selected([world.truck_b, world.truck_c])})
+    assert confirm.status_code == 200 and b"Related" in confirm.content
+    response = _apply(client, "add_link", _selected([world.truck_b, world.truck_c]), link_type=related.pk,
+                      target="trailer-t-1")
+    assert response.status_code == 200, response.content
+    assert set(Link.objects.filter(target=world.trailer, link_type=related).values_list("source_id", flat=True)) == {
+        world.truck_b.pk, world.truck_c.pk}
+    # A second add of the same links is refused for both and undoes everything.
+    again = _apply(client, "add_link", _selected([world.truck_b]), link_type=related.pk, target="trailer-t-1")
+    assert again.status_code == 409 and b"Truck B-12" in again.content
+    removed = _apply(client, "remove_link", _selected([world.truck_b]), link_type=related.pk, target="trailer-t-1")
+    assert removed.status_code == 200 and b"Removed 1 link" in removed.content
+    assert Link.objects.filter(target=world.trailer).count() == 1
+    hidden = _apply(client, "add_link", _selected([world.truck_b]), link_type=related.pk, target="secret-1")
+    assert hidden.status_code == 400 and b"no single asset you can see" in hidden.content
+
+
+@pytest.mark.parametrize("action", ["add_group", "delete"])
+def test_group_and_delete_query_counts_grow_by_batches_not_assets(world, client_for, action):
+    fleet = groups.create_group(world.root, organization_id=world.org.pk, title="Fleet")
+    client = client_for(world.root)
+    boats = _many(world, 110)
+    counts = []
+    for chunk in (boats[:10], boats[10:110]):
+        selected = _selected(Asset.objects.filter(pk__in=[b.pk for b in chunk]))
+        with CaptureQueriesContext(connection) as confirm:
+            assert client.post("/assets/bulk/", {"action": action, "selected": selected}).status_code == 200
+        with CaptureQueriesContext(connection) as applied:
+            response = _apply(client, action, selected, group=fleet.pk)
+        assert response.status_code == 200, response.content
+        counts.append((len(confirm), len(applied)))
+    assert counts[0][0] == counts[1][0], counts
+    if action == "add_group":
+        assert counts[1][1] - counts[0][1] <= 2, counts
+    else:
+        # Each deletion runs the single delete's rule (its extensions' before-delete work, the
+        # references to it): that part is per asset, the checks before it are per list.
+        per_asset = (counts[1][1] - counts[0][1]) / 90
+        assert per_asset <= 20, counts
