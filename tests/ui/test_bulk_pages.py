@@ -190,6 +190,7 @@ def test_preview_lists_every_bad_row_and_writes_nothing(world, client_for):
     assert job.status == "preview"
 
 
+@pytest.mark.django_db(transaction=True)  # on PostgreSQL the worker sees only committed rows
 def test_confirmed_import_runs_as_a_task_and_skips_bad_rows_when_asked(world, client_for):
     client = client_for(world.dispatcher)
     client.post("/assets/import/", {"organization_id": world.org.pk, "mode": "create", "text": BAD_CSV})
