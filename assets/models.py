@@ -350,8 +350,14 @@ class ImportJob(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
+    class Kind(models.TextChoices):
+        ASSETS = "assets", "Assets"
+        GROUPS = "groups", "Groups"
+        LINKS = "links", "Links"
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ASSETS)
     file_format = models.CharField(max_length=8)
     update = models.BooleanField(default=False)  # upsert by key
     skip_bad_rows = models.BooleanField(default=False)

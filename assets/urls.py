@@ -18,6 +18,7 @@ urlpatterns = [
     path("assets/bulk/apply/", bulk_actions.bulk_apply, name="bulk_apply"),
     path("assets/bulk/count/", bulk_actions.bulk_count, name="bulk_count"),
     path("assets/export/", exports.asset_export, name="asset_export"),
+    path("assets/export/<slug:kind>/", exports.organization_export, name="organization_export"),
     path("assets/import/", imports.asset_import, name="asset_import"),
     path("assets/import/<int:job_id>/", imports.import_job, name="asset_import_job"),
     path("assets/import/<int:job_id>/run/", imports.import_run, name="asset_import_run"),

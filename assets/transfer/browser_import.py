@@ -1,5 +1,5 @@
-"""Imports started from the browser, on the same importer as `import_assets`: a preview is its
-dry run; confirming queues `run_import`, a django-tasks task that runs the importer for real
+"""Imports started from the browser, on the same importers as `import_assets`, `import_groups`
+and `import_links`: a preview is the importer's dry run; confirming queues `run_import`, a django-tasks task that runs the importer for real
 and stores the status, the progress and the outcome on the ImportJob."""
 
 from __future__ import annotations
@@ -33,6 +33,31 @@ def guess_format(name: str, text: str) -> str:
     return "json" if start == "[" else "jsonl" if start == "{" else "csv"
 
 
+def importer_of(kind: str):
+    """The command's importer for the kind of rows; each takes the same arguments."""
+    if kind == ImportJob.Kind.GROUPS:
+        from groups.transfer import import_groups
+
+        return import_groups
+    if kind == ImportJob.Kind.LINKS:
+        from links.transfer import import_links
+
+        return import_links
+    return import_assets
+
+
+def _tables_of(kind: str) -> list:
+    if kind == ImportJob.Kind.GROUPS:
+        from groups.models import AssetGroup, GroupMembership
+
+        return [AssetGroup, GroupMembership, ChangeLogEntry]
+    if kind == ImportJob.Kind.LINKS:
+        from links.models import Link
+
+        return [Link, ChangeLogEntry]
+    return [Asset, AssetDeviceLink, ChangeLogEntry]
+
+
 def _records(job: ImportJob):
     return read_records(io.StringIO(job.text, newline=""), job.file_format)
 
@@ -59,8 +84,8 @@ def preview(job: ImportJob) -> None:
     """The importer's dry run: totals and every bad row stored on the job, nothing else written."""
     counter = _Counter()
     try:
-        report = import_assets(job.user, job.organization, _records(job), from_csv=job.file_format == "csv",
-                               update=job.update, dry_run=True, progress=counter)
+        report = importer_of(job.kind)(job.user, job.organization, _records(job), from_csv=job.file_format == "csv",
+                                       update=job.update, dry_run=True, progress=counter)
     except FormatError as exc:
         job.error = str(exc)
     except DomainError as exc:
@@ -95,8 +120,8 @@ def run_import(job_id: int) -> str:
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, done=0)
     token = request_id_var.set(job.request_id)
     try:
-        report = import_assets(job.user, job.organization, _records(job), from_csv=job.file_format == "csv",
-                               update=job.update, continue_on_error=job.skip_bad_rows, progress=_Counter(job))
+        report = importer_of(job.kind)(job.user, job.organization, _records(job), from_csv=job.file_format == "csv",
+                                       update=job.update, continue_on_error=job.skip_bad_rows, progress=_Counter(job))
     except (FormatError, DomainError, IntegrityError, UnicodeDecodeError) as exc:
         # The importer writes in one transaction: a failure leaves nothing half written.
         message = exc.detail if isinstance(exc, DomainError) else (
@@ -111,7 +136,7 @@ def run_import(job_id: int) -> str:
         request_id_var.reset(token)
     _store(job, report)
     if report.written and report.created + report.updated >= ANALYZE_AFTER_ROWS:
-        analyze([Asset, AssetDeviceLink, ChangeLogEntry])
+        analyze(_tables_of(job.kind))
     failed = not report.written and bool(report.errors)
     _finish(job, ImportJob.Status.FAILED if failed else ImportJob.Status.DONE,
             error="nothing was written: some rows are bad" if failed else "")

@@ -10,6 +10,7 @@ from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
 
 from assets.core.errors import DomainError
+from assets.core.inputs import id_from_text
 from assets.core.pagination import paginate
 
 from .. import queries
@@ -17,7 +18,7 @@ from ..services.assets import visible_assets
 from ..transfer.assets_io import export_columns, export_records
 from ..transfer.formats import write_records
 from .asset_list import _querydict, read_state
-from .common import staff_page
+from .common import organization_by_id, staff_page
 
 FORMATS = {"csv": ("text/csv", "csv"), "jsonl": ("application/x-ndjson", "jsonl"), "json": ("application/json", "json")}
 EXPORT_FORMATS = [("csv", "CSV"), ("jsonl", "JSON Lines"), ("json", "JSON")]
@@ -104,4 +105,24 @@ def asset_export(request):
     response = StreamingHttpResponse(_stream(fmt, columns, records), content_type=f"{content_type}; charset=utf-8")
     name = f"assets-{state.organization.key}-{timezone.now():%Y%m%d-%H%M%S}.{extension}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@staff_page
+def organization_export(request, kind: str):
+    """All of an organization's groups or links the user may see, in the importers' shape (the
+    command's export_groups / export_links), streamed like the asset list's export."""
+    from groups.transfer import export_groups
+    from links.transfer import export_links
+
+    exporters = {"groups": export_groups, "links": export_links}
+    fmt = request.GET.get("format", "csv")
+    organization = organization_by_id(request, id_from_text(request.GET.get("organization_id")))
+    if kind not in exporters or fmt not in FORMATS or organization is None:
+        return HttpResponseBadRequest("give groups or links, an organization you can see and csv, jsonl or json")
+    columns, records = exporters[kind](request.user, organization)
+    content_type, extension = FORMATS[fmt]
+    response = StreamingHttpResponse(_stream(fmt, columns, records), content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{kind}-{organization.key}-{timezone.now():%Y%m%d-%H%M%S}.{extension}"')
     return response

@@ -16,16 +16,24 @@ from assets.tasks import enqueue_with_change
 from ..models import ImportJob
 from ..transfer import browser_import
 from ..transfer.formats import FORMATS
-from .common import organization_list, staff_page
+from .common import organization_by_id, organization_list, staff_page
 
 MAX_BYTES = 20 * 1024 * 1024
 
 
+def _kind(data) -> str:
+    kind = data.get("kind") or ImportJob.Kind.ASSETS
+    return kind if kind in ImportJob.Kind.values else ImportJob.Kind.ASSETS
+
+
 def _form(request, *, errors=None, status=200):
     data = request.POST if request.method == "POST" else request.GET
+    organization_id = id_from_text(data.get("organization_id")) or request.session.get("current_organization_id")
+    kind = _kind(data)
     return render(request, "assets/bulk_import.html", {
         "section": "assets", "organizations": organization_list(request), "formats": FORMATS,
-        "organization_id": id_from_text(data.get("organization_id")) or request.session.get("current_organization_id"),
+        "organization_id": organization_id, "organization": organization_by_id(request, organization_id),
+        "kind": kind, "kind_label": ImportJob.Kind(kind).label, "kinds": ImportJob.Kind.choices,
         "values": data, "errors": errors or {},
     }, status=status)
 
@@ -67,7 +75,7 @@ def asset_import(request):
     text, name = _text_of(request, errors)
     if errors:
         return _form(request, errors=errors, status=400)
-    job = ImportJob(user=request.user, organization=organization, text=text,
+    job = ImportJob(user=request.user, organization=organization, text=text, kind=_kind(request.POST),
                     file_format=fmt or browser_import.guess_format(name, text),
                     update=request.POST.get("mode") == "upsert", skip_bad_rows=request.POST.get("skip_bad_rows") == "on")
     browser_import.preview(job)
@@ -88,7 +96,7 @@ def import_job(request, job_id: int):
     if job.status == ImportJob.Status.PREVIEW:
         context["columns"], context["rows"] = browser_import.first_rows(job)
         context["blocked"] = bool(job.error) or (job.failed and not job.skip_bad_rows)
-    else:
+    elif job.kind == ImportJob.Kind.ASSETS:
         context["list_query"] = f"organization_id={job.organization_id}&ordering=-updated_at"
     return render(request, "assets/bulk_import_job.html", context)
 

@@ -267,3 +267,30 @@ def test_group_and_delete_query_counts_grow_by_batches_not_assets(world, client_
         # references to it): that part is per asset, the checks before it are per list.
         per_asset = (counts[1][1] - counts[0][1]) / 90
         assert per_asset <= 20, counts
+
+
+@pytest.mark.parametrize("kind", ["groups", "links"])
+def test_groups_and_links_export_and_reimport_unchanged(world, client_for, kind):
+    from links.models import Link, LinkType
+
+    depot = groups.create_group(world.root, organization_id=world.org.pk, title="Depot", code="depot")
+    groups.create_group(world.root, organization_id=world.org.pk, title="North", parent_id=depot.pk)
+    related = LinkType.objects.get(organization__isnull=True, code="related")
+    Link.objects.create(link_type=related, source=world.truck_a, target=world.truck_b, kind=related.kind)
+    client = client_for(world.root)
+    page = client.get(f"/groups/?organization={world.org.pk}")
+    assert f'/assets/export/groups/?organization_id={world.org.pk}'.encode() in page.content
+    response = client.get(f"/assets/export/{kind}/", {"organization_id": world.org.pk, "format": "jsonl"})
+    assert response.status_code == 200
+    text = b"".join(response.streaming_content).decode()
+    assert text.count("\n") == (2 if kind == "groups" else 1)
+    client.post("/assets/import/", {"organization_id": world.org.pk, "kind": kind, "mode": "upsert", "text": text})
+    job = ImportJob.objects.get()
+    assert job.kind == kind and not job.error
+    assert (job.created, job.updated, job.failed) == (0, 0, 0), job.errors
+    assert job.unchanged == (2 if kind == "groups" else 1)
+
+
+def test_organization_export_of_a_hidden_organization_is_refused(world, client_for):
+    response = client_for(world.dispatcher).get("/assets/export/groups/", {"organization_id": world.other_org.pk})
+    assert response.status_code == 400
