@@ -13,12 +13,14 @@ from assets.core.changelog import request_id_var
 from assets.core.inputs import id_from_text
 from assets.tasks import enqueue_with_change
 
-from ..models import ImportJob
+from ..models import ChangeLogEntry, ImportJob
+from ..services.assets import visible_assets
 from ..transfer import browser_import
 from ..transfer.formats import FORMATS
 from .common import organization_by_id, organization_list, staff_page
 
 MAX_BYTES = 20 * 1024 * 1024
+IMPORTED_SHOWN = 50
 
 
 def _kind(data) -> str:
@@ -98,6 +100,11 @@ def import_job(request, job_id: int):
         context["blocked"] = bool(job.error) or (job.failed and not job.skip_bad_rows)
     elif job.kind == ImportJob.Kind.ASSETS:
         context["list_query"] = f"organization_id={job.organization_id}&ordering=-updated_at"
+        if job.written and job.request_id:
+            # The assets this import wrote: those its change-log entries name, as the user sees them.
+            written = visible_assets(request.user).filter(pk__in=ChangeLogEntry.objects.filter(
+                request_id=job.request_id, object_type="asset").values("object_id"))
+            context["imported"] = list(written.order_by("title", "pk")[:IMPORTED_SHOWN])
     return render(request, "assets/bulk_import_job.html", context)
 
 
