@@ -163,3 +163,24 @@ def test_bulk_pages_do_not_scroll_sideways_on_a_phone(browser, live_server, worl
         assert re.search("import", page.url)
     finally:
         context.close()
+
+
+def test_a_bulk_action_by_keyboard_alone(page, live_server, world, sign_in):
+    sign_in(page, world.dispatcher)
+    page.goto(_trucks_url(live_server, world))
+    box = page.get_by_label("Select Truck M-07")
+    box.focus()
+    page.keyboard.press("Space")
+    expect(box).to_be_checked()
+    page.get_by_label("With the selected assets").focus()
+    page.keyboard.press("Tab")  # to Continue…
+    assert page.evaluate("document.activeElement.textContent") == "Continue…"
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("1 asset will be changed")
+    page.get_by_label("Field").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.type("55")
+    page.keyboard.press("Enter")  # submits the form from its text input
+    expect(page.get_by_role("status")).to_contain_text("Set license_plate on 1 asset")
+    world.truck_c.refresh_from_db()
+    assert world.truck_c.custom_fields["license_plate"] == "55"
