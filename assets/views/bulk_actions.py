@@ -6,6 +6,7 @@ in one transaction through assets.services.bulk. The list page itself gains no q
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from django.http import QueryDict
@@ -122,14 +123,29 @@ def bulk_count(request):
     return render(request, "assets/partials/bulk_count.html", {"count": count})
 
 
-@staff_page
-def bulk_confirm(request):
-    if request.method != "POST":
-        return redirect(_back(request))  # a reloaded or bookmarked form action goes back to the list
-    action, selection, context = _context(request)
-    if action is None:
-        context["problem"] = "Choose an action."
-        return render(request, "assets/bulk_confirm.html", context, status=400)
+def _bulk_form(template: str):
+    """A bulk step: POST only (a reloaded or bookmarked form action goes back to the list), with
+    a known action; the view gets (request, action, selection, context)."""
+
+    def decorate(view):
+        @staff_page
+        @functools.wraps(view)
+        def wrapper(request):
+            if request.method != "POST":
+                return redirect(_back(request))
+            action, selection, context = _context(request)
+            if action is None:
+                context["problem"] = "Choose an action."
+                return render(request, template, context, status=400)
+            return view(request, action, selection, context)
+
+        return wrapper
+
+    return decorate
+
+
+@_bulk_form("assets/bulk_confirm.html")
+def bulk_confirm(request, action, selection, context):
     try:
         context["summary"] = bulk.summarize(request.user, selection, action.verb)
     except DomainError as exc:
@@ -204,14 +220,8 @@ def _explain(user, items: list[dict], errors: list[dict]) -> dict:
     return {"gone": len(gone), "refused": len(refused), "listed": listed}
 
 
-@staff_page
-def bulk_apply(request):
-    if request.method != "POST":
-        return redirect(_back(request))  # a reloaded or bookmarked form action goes back to the list
-    action, selection, context = _context(request)
-    if action is None:
-        context["problem"] = "Choose an action."
-        return render(request, "assets/bulk_result.html", context, status=400)
+@_bulk_form("assets/bulk_result.html")
+def bulk_apply(request, action, selection, context):
     items = selection.items()
     try:
         if not items:
