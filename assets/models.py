@@ -337,3 +337,47 @@ class ChangeLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_type} {self.object_id}"
+
+
+class ImportJob(models.Model):
+    """An import started from the browser: the file's text, its preview (a dry run) and, once
+    confirmed, the background task's status, progress and outcome."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "Previewed"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Kind(models.TextChoices):
+        ASSETS = "assets", "Assets"
+        GROUPS = "groups", "Groups"
+        LINKS = "links", "Links"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.ASSETS)
+    file_format = models.CharField(max_length=8)
+    update = models.BooleanField(default=False)  # upsert by key
+    skip_bad_rows = models.BooleanField(default=False)
+    text = models.TextField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PREVIEW)
+    total = models.PositiveIntegerField(default=0)  # records in the file
+    done = models.PositiveIntegerField(default=0)  # records read so far by the running import
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list)  # [{line, field, message}], at most MAX_SHOWN
+    error = models.TextField(blank=True, default="")  # why the whole import failed
+    written = models.BooleanField(default=False)
+    request_id = models.CharField(max_length=32, blank=True, default="")  # of its change-log entries
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-id"], name="import_job_user")]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.status})"

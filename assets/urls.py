@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from assets.views import bulk_actions, exports, imports
+
 from .events import views as events
 from .views import asset_list, asset_pages, changes, devices, going_back, login, pages, types
 
@@ -11,6 +13,16 @@ urlpatterns = [
     path("organization/", pages.switch_organization, name="switch_organization"),
     path("assets/", asset_list.asset_list, name="asset_list"),
     path("assets/new/", asset_pages.asset_create, name="asset_create"),
+    # bulk actions, export and import of the asset list
+    path("assets/bulk/", bulk_actions.bulk_confirm, name="bulk_confirm"),
+    path("assets/bulk/apply/", bulk_actions.bulk_apply, name="bulk_apply"),
+    path("assets/bulk/count/", bulk_actions.bulk_count, name="bulk_count"),
+    path("assets/export/", exports.asset_export, name="asset_export"),
+    path("assets/export/<slug:kind>/", exports.organization_export, name="organization_export"),
+    path("assets/import/", imports.asset_import, name="asset_import"),
+    path("assets/import/<int:job_id>/", imports.import_job, name="asset_import_job"),
+    path("assets/import/<int:job_id>/run/", imports.import_run, name="asset_import_run"),
+    path("assets/import/<int:job_id>/status/", imports.import_status, name="asset_import_status"),
     path("assets/<int:asset_id>/", asset_pages.asset_detail, name="asset_detail"),
     path("assets/<int:asset_id>/edit/", asset_pages.asset_edit, name="asset_edit"),
     path("assets/<int:asset_id>/delete/", asset_pages.asset_delete, name="asset_delete"),

@@ -421,6 +421,46 @@ def remove_member(user, group_id: int, asset_id: int, *, version=None) -> Member
     return change
 
 
+@transaction.atomic
+def file_members(user, group_id: int, asset_ids: list[int], *, mode: str) -> MembershipChange:
+    """The asset list's bulk filing: `add` files the assets in the group, `remove` takes them
+    out, `move` also takes them out of the other groups of its tree that the user may file in
+    (in an exclusive tree adding does that anyway). Any number of assets; the caller checked
+    them (assets.services.bulk), the rule of each asset is checked again here."""
+    if mode not in ("add", "remove", "move"):
+        raise ValidationFailed.field("mode", "must be add, remove or move")
+    group = _group_for_filing(user, group_id)
+    ids = list(dict.fromkeys(asset_ids))
+    _check_assets(user, group.organization_id, ids, must_change=set(ids))
+    lock_trees(group.organization_id)
+    group = _fresh(group.pk)
+    change = MembershipChange(group)
+    if mode == "remove":
+        change.removed = sorted(
+            GroupMembership.objects.filter(group=group, asset_id__in=ids).values_list("asset_id", flat=True)
+        )
+        GroupMembership.objects.filter(group=group, asset_id__in=change.removed).delete()
+    else:
+        if mode == "move":
+            elsewhere = list(
+                GroupMembership.objects.filter(root=_root_of(group), asset_id__in=ids)
+                .exclude(group=group).values_list("pk", "asset_id", "group_id")
+            )
+            fileable = fileable_group_ids(user, group.organization_id, {g for _, _, g in elsewhere})
+            leaving = [(pk, asset_id, g) for pk, asset_id, g in elsewhere if g in fileable]
+            if leaving:
+                GroupMembership.objects.filter(pk__in=[pk for pk, _, _ in leaving]).delete()
+                taken: dict[int, list[int]] = defaultdict(list)
+                for _, asset_id, g in leaving:
+                    taken[g].append(asset_id)
+                    change.moved_from.append({"asset_id": asset_id, "group_id": g})
+                _bump_others(user, taken, moved_to=group)
+        change.added, moved_from = _file(user, group, ids)
+        change.moved_from += moved_from
+    _record_members(user, group, None, change)
+    return _as_seen_by(user, change)
+
+
 # --- the tree -----------------------------------------------------------------------------------
 @transaction.atomic
 def create_group(

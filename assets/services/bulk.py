@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import BooleanField, Case, Count, Q, Value, When
 from django.utils import timezone
 from django.utils.text import slugify
 
-from assets.access.permissions import can_create_assets
+from assets.access.permissions import asset_condition, can_create_assets
 from assets.core import changelog
 from assets.core.errors import DomainError, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, is_id, require_user, unique_or_duplicate
@@ -65,11 +67,11 @@ class Errors:
             raise BulkFailed(self.items)
 
 
-def _check_size(items) -> None:
+def _check_size(items, limit: int = MAX_ITEMS) -> None:
     if not items:
         raise ValidationFailed.field("body", "send at least one item")
-    if len(items) > MAX_ITEMS:
-        raise ValidationFailed.field("body", f"at most {MAX_ITEMS} items per request")
+    if len(items) > limit:
+        raise ValidationFailed.field("body", f"at most {limit} items per request")
 
 
 def _cleaned(errors: Errors, index: int, cleaner, *args, **kwargs):
@@ -247,10 +249,11 @@ def _check_versions(errors: Errors, items: list[dict], found: dict[int, Asset]) 
 
 
 @transaction.atomic
-def update_assets(user, items: list[dict]) -> list[Asset]:
-    """Each item is {id, version?, title?, key?, custom_fields?}: a single patch's body and its id."""
+def update_assets(user, items: list[dict], *, limit: int = MAX_ITEMS, results: bool = True) -> list[Asset]:
+    """Each item is {id, version?, title?, key?, custom_fields?}: a single patch's body and its id.
+    The pages' bulk actions pass a larger `limit` and skip reading the results back."""
     require_user(user)
-    _check_size(items)
+    _check_size(items, limit)
     errors = Errors()
     found = _writable(user, errors, _ids_of(errors, items), "change")
     _check_versions(errors, items, found)
@@ -300,16 +303,16 @@ def update_assets(user, items: list[dict]) -> list[Asset]:
         )
         for asset, outcome, before, primary in changed
     ])
-    return _results(user, [asset.pk for asset in assets_])
+    return _results(user, [asset.pk for asset in assets_]) if results else assets_
 
 
 @transaction.atomic
-def delete_assets(user, items: list[dict]) -> None:
+def delete_assets(user, items: list[dict], *, limit: int = MAX_ITEMS) -> None:
     """Each item is {id, version?}. Permissions and versions are checked for the whole list at
     once; the extensions' before-delete work (links logged, files removed) and the references to
     the deleted assets then run per asset, as for a single delete, and any refusal undoes all."""
     require_user(user)
-    _check_size(items)
+    _check_size(items, limit)
     errors = Errors()
     for index, item in enumerate(items):
         unknown = set(item) - {"id", "version"}
@@ -324,3 +327,164 @@ def delete_assets(user, items: list[dict]) -> None:
         except DomainError as exc:
             errors.extend(index, exc.errors or [{"field": "id", "message": exc.detail}], 409 if exc.status == 409 else 400)
     errors.raise_any()  # leaving the transaction with an exception undoes the deletions made
+
+
+# --- the asset list's bulk actions ---------------------------------------------------------------
+# The pages act on what the user ticked (ids with the versions the list showed them) or on every
+# asset matching the list's filter. Each action is one transaction through the functions above
+# (or the groups' and links' services); the confirmation step counts first.
+PAGE_MAX_ITEMS = 10_000
+
+
+@dataclass
+class Selection:
+    """`versions`: ticked rows {id: version shown}; `queryset`: every visible asset matching the
+    list's filter (no versions: the user never saw those rows)."""
+
+    versions: dict[int, int | None] = field(default_factory=dict)
+    queryset: object = None
+
+    def items(self) -> list[dict]:
+        if self.queryset is not None:
+            return [{"id": pk} for pk in self.queryset.order_by("pk").values_list("pk", flat=True)[:PAGE_MAX_ITEMS + 1]]
+        return [{"id": pk, "version": version} for pk, version in self.versions.items()]
+
+
+@dataclass
+class Summary:
+    """What the confirmation step shows: counts only, so nothing hidden is named or hinted at
+    (assets gone or hidden since the list was shown count as `gone`)."""
+
+    selected: int = 0
+    allowed: int = 0
+    refused: int = 0
+    stale: int = 0
+    gone: int = 0
+
+    @property
+    def ready(self) -> bool:
+        return self.allowed > 0 and not (self.refused or self.stale or self.gone)
+
+
+def _flag(condition: Q | None):
+    if condition is None:
+        return Value(True, output_field=BooleanField())
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def summarize(user, selection: Selection, action: str, *, organization_id: int | None = None) -> Summary:
+    """Counts in SQL (one query): how many selected assets the user may `action` (in
+    `organization_id` when the action needs one), how many not, how many changed since shown."""
+    require_user(user)
+    condition = asset_condition(user, action)
+    if organization_id is not None:
+        condition = Q(organization_id=organization_id) & (condition or Q())
+    if selection.queryset is not None:
+        allowed = Count("pk") if condition is None else Count("pk", filter=condition)
+        counts = selection.queryset.order_by().aggregate(n=Count("pk"), ok=allowed)
+        return Summary(selected=counts["n"], allowed=counts["ok"], refused=counts["n"] - counts["ok"])
+    summary = Summary(selected=len(selection.versions))
+    rows = Asset.objects.filter(pk__in=list(selection.versions)).annotate(
+        _seen=_flag(asset_condition(user, "view")), _ok=_flag(condition),
+    ).values_list("pk", "version", "_seen", "_ok")
+    found = {pk: (version, seen, ok) for pk, version, seen, ok in rows}
+    for pk, shown in selection.versions.items():
+        version, seen, ok = found.get(pk, (None, False, False))
+        if not seen:
+            summary.gone += 1
+        elif not ok:
+            summary.refused += 1
+        elif shown is not None and shown != version:
+            summary.stale += 1
+        else:
+            summary.allowed += 1
+    return summary
+
+
+def _locked_selection(user, items: list[dict], action: str, organization_id: int | None = None):
+    """(errors, {index: asset}) for the group and link actions: the same checks as the REST bulk
+    writes (visibility, permission, versions), rows locked."""
+    _check_size(items, PAGE_MAX_ITEMS)
+    errors = Errors()
+    found = _writable(user, errors, _ids_of(errors, items), action)
+    _check_versions(errors, items, found)
+    if organization_id is not None:
+        for index, asset in found.items():
+            if asset.organization_id != organization_id:
+                errors.add(index, "id", "belongs to another organization than the group")
+    return errors, found
+
+
+def _visible_group_ids(user, asset_ids: list[int]) -> dict[int, list[int]]:
+    from groups.models import GroupMembership
+    from groups.permissions import visible_groups
+
+    held = defaultdict(list)
+    rows = GroupMembership.objects.filter(asset_id__in=asset_ids, group__in=visible_groups(user)).order_by("group_id")
+    for asset_id, group_id in rows.values_list("asset_id", "group_id"):
+        held[asset_id].append(group_id)
+    return held
+
+
+@transaction.atomic
+def file_assets(user, items: list[dict], group_id: int, mode: str) -> int:
+    """Adds the assets to the group, removes them from it, or moves them into it (out of the
+    other groups of its tree). All or nothing; one change-log entry per asset whose groups
+    changed (only groups the user may see), beside the groups' own entries. Returns how many."""
+    from groups import services as groups
+
+    require_user(user)
+    group = groups.get_group(user, group_id)
+    errors, found = _locked_selection(user, items, "change", group.organization_id)
+    errors.raise_any()
+    ids = [asset.pk for asset in found.values()]
+    before = _visible_group_ids(user, ids)
+    groups.file_members(user, group.pk, ids, mode=mode)
+    after = _visible_group_ids(user, ids)
+    changelog.record_bulk([
+        changelog.build_entry(user, "update", asset, before={"group_ids": before.get(asset.pk, [])},
+                              after={"group_ids": after.get(asset.pk, [])})
+        for asset in found.values() if before.get(asset.pk, []) != after.get(asset.pk, [])
+    ])
+    return len(ids)
+
+
+@transaction.atomic
+def link_assets(user, items: list[dict], link_type_id: int, target_id: int, *, remove: bool = False) -> int:
+    """Adds a link of the type from each asset to the target, or removes such links, through the
+    links' services (each link logged there). Every refusal is reported at its item and undoes
+    all. Returns how many links were added or removed."""
+    from links import services as links
+    from links.models import Link
+
+    require_user(user)
+    errors, found = _locked_selection(user, items, "change")
+    errors.raise_any()
+    done = 0
+    if remove:
+        held = _group_by(Link.objects.filter(source_id__in=[a.pk for a in found.values()], target_id=target_id,
+                                             link_type_id=link_type_id).values_list("source_id", "pk"))
+        for index, asset in found.items():
+            for link_id in held.get(asset.pk, []):
+                try:
+                    links.delete_link(user, link_id)
+                    done += 1
+                except DomainError as exc:
+                    errors.extend(index, exc.errors or [{"field": "id", "message": exc.detail}])
+    else:
+        for index, asset in found.items():
+            try:
+                links.create_link(user, link_type=link_type_id, source_id=asset.pk, target_id=target_id)
+                done += 1
+            except DomainError as exc:
+                errors.extend(index, exc.errors or [{"field": "target", "message": exc.detail}],
+                              409 if exc.status == 409 else 400)
+    errors.raise_any()
+    return done
+
+
+def _group_by(pairs) -> dict:
+    grouped = defaultdict(list)
+    for key, value in pairs:
+        grouped[key].append(value)
+    return grouped

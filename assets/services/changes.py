@@ -46,7 +46,8 @@ def visible_changes(user):
     return entries.filter(condition)
 
 
-def filter_changes(queryset, *, object_type=None, object_id=None, user=None, organization_id=None, action=None):
+def filter_changes(queryset, *, object_type=None, object_id=None, user=None, organization_id=None, action=None,
+                   request_id=None):
     if action:
         if action not in ChangeLogEntry.Action.values:
             raise ValidationFailed.field("action", f"must be one of {', '.join(ChangeLogEntry.Action.values)}")
@@ -65,4 +66,6 @@ def filter_changes(queryset, *, object_type=None, object_id=None, user=None, org
             queryset = queryset.filter(user_name=user)
     if organization_id is not None:
         queryset = queryset.filter(organization_id=organization_id)
+    if request_id:
+        queryset = queryset.filter(request_id=request_id)  # one bulk action's or import's entries
     return queryset

@@ -432,36 +432,53 @@ def export_assets(user, organization: Organization, *, chunk_size: int = 2000):
     ordered by key, in the import's own shape."""
     require_user(user)
     queryset = Asset.objects.visible_to(user).filter(organization=organization).select_related("type")
+    columns, field_types = export_columns(organization)
+
+    def chunks():
+        ids = list(queryset.order_by("key").values_list("pk", flat=True))
+        for start in range(0, len(ids), chunk_size):
+            yield list(queryset.filter(pk__in=ids[start:start + chunk_size]).order_by("key"))
+
+    return columns, export_records(user, organization, chunks(), field_types)
+
+
+def export_columns(organization: Organization) -> tuple[list[str], dict[str, str]]:
+    """The export's columns for the organization's types, and each field code's type."""
     types = list(AssetType.objects.available_to(organization).prefetch_related("field_definitions"))
     field_types: dict[str, str] = {}
     for asset_type in types:
         for definition in asset_type.field_definitions.all():
             field_types.setdefault(definition.code, definition.field_type)
-    columns = ["key", "title", "type", *sorted(field_types), "primary_device", "groups"]
+    return ["key", "title", "type", *sorted(field_types), "primary_device", "groups"], field_types
 
-    def records():
-        device_identifiers = dict(Device.objects.filter(organization=organization).values_list("pk", "identifier"))
-        # ASSET values name only assets the user may view; a hidden target's cell stays empty
-        # (and an --update import of the file keeps that value).
-        asset_keys = dict(queryset.order_by().values_list("pk", "key"))
+
+def export_records(user, organization: Organization, chunks, field_types: dict[str, str]):
+    """The import's records of assets given in chunks (lists of assets with their type, all of
+    `organization`); references resolve per chunk, so a long export holds one chunk at a time.
+    ASSET values name only assets the user may view: a hidden target's cell stays empty (and an
+    --update import of the file keeps that value)."""
+    asset_codes = {code for code, field_type in field_types.items() if kind_of(field_type).reference == "asset"}
+    device_codes = {code for code, field_type in field_types.items() if kind_of(field_type).reference == "device"}
+    for chunk in chunks:
+        chunk_ids = [asset.pk for asset in chunk]
+        wanted_assets = {v for a in chunk for c, v in a.custom_fields.items() if c in asset_codes and isinstance(v, int)}
+        wanted_devices = {v for a in chunk for c, v in a.custom_fields.items() if c in device_codes and isinstance(v, int)}
+        asset_keys = dict(Asset.objects.visible_to(user).filter(organization=organization, pk__in=wanted_assets)
+                          .values_list("pk", "key")) if wanted_assets else {}
+        device_identifiers = dict(Device.objects.filter(organization=organization, pk__in=wanted_devices)
+                                  .values_list("pk", "identifier")) if wanted_devices else {}
         references = {"device": device_identifiers, "asset": asset_keys}
-        ids = list(queryset.order_by("key").values_list("pk", flat=True))
-        for start in range(0, len(ids), chunk_size):
-            chunk_ids = ids[start:start + chunk_size]
-            chunk = list(queryset.filter(pk__in=chunk_ids).order_by("key"))
-            primaries = dict(
-                AssetDeviceLink.objects.filter(asset_id__in=chunk_ids, is_primary=True).values_list("asset_id", "field_code")
-            )
-            paths = groups_column.export_paths(chunk_ids, user=user)
-            for asset in chunk:
-                record = {"key": asset.key, "title": asset.title, "type": asset.type.code}
-                for code, value in asset.custom_fields.items():
-                    kind = kind_of(field_types.get(code))
-                    if kind.reference == "asset" and value not in asset_keys:
-                        continue
-                    record[code] = kind.export_value(value, references)
-                record["primary_device"] = primaries.get(asset.pk)
-                record["groups"] = ";".join(paths.get(asset.pk, []))
-                yield record
-
-    return columns, records()
+        primaries = dict(
+            AssetDeviceLink.objects.filter(asset_id__in=chunk_ids, is_primary=True).values_list("asset_id", "field_code")
+        )
+        paths = groups_column.export_paths(chunk_ids, user=user)
+        for asset in chunk:
+            record = {"key": asset.key, "title": asset.title, "type": asset.type.code}
+            for code, value in asset.custom_fields.items():
+                kind = kind_of(field_types.get(code))
+                if kind.reference == "asset" and value not in asset_keys:
+                    continue
+                record[code] = kind.export_value(value, references)
+            record["primary_device"] = primaries.get(asset.pk)
+            record["groups"] = ";".join(paths.get(asset.pk, []))
+            yield record

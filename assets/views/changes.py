@@ -77,11 +77,12 @@ def change_list(request):
     if object_type not in OBJECT_TYPE_LABELS:
         object_type = ""
     user_name = (request.GET.get("user") or "").strip()[:150]
+    request_id = (request.GET.get("request_id") or "").strip()[:32]
     page, error = _page(request, lambda: filter_changes(
         visible_changes(request.user), object_type=object_type or None, user=user_name or None,
-        organization_id=organization.pk if organization else None,
+        organization_id=organization.pk if organization else None, request_id=request_id or None,
     ))
-    params = list_params(organization, explicit, object_type=object_type, user=user_name)
+    params = list_params(organization, explicit, object_type=object_type, user=user_name, request_id=request_id)
     context = {
         "section": "changes",
         "organizations": organization_list(request),
@@ -91,7 +92,8 @@ def change_list(request):
         "user_name": user_name,
         "params": params,
         "rows": entry_rows(request.user, page.items) if page else [],
-        "is_filtered": bool(object_type or user_name),
+        "is_filtered": bool(object_type or user_name or request_id),
+        "request_id": request_id,
     }
     return render_list_page(request, "assets/change_list.html", "assets/partials/change_rows.html", context,
                             page=page, error=error, params=params)
