@@ -134,9 +134,17 @@ def lock_stale(model, read_versions: dict[int, int]) -> dict[int, int | None]:
     return {pk: current.get(pk) for pk in pks if current.get(pk) != read_versions[pk]}
 
 
+def bump_versions(queryset, **values) -> int:
+    """One UPDATE over the rows of `queryset`: sets `values` and bumps each row's version in SQL
+    (version = version + 1), for writes that change rows the caller did not version-check (the
+    groups an exclusive tree took assets from). Returns the number of rows."""
+    return queryset.update(version=F("version") + 1, **values)
+
+
 def bulk_save_versioned(instances: list, fields: list[str], *, batch_size: int = 1000) -> None:
-    """Write `fields` of many rows locked by lock_stale and bump each version in SQL
-    (version = version + 1); the instances then carry their new version."""
+    """Write `fields` of many rows the caller holds locked (lock_stale, or SELECT ... FOR UPDATE)
+    and bump each version in SQL (version = version + 1); the instances then carry their new
+    version."""
     if not instances:
         return
     model = type(instances[0])

@@ -14,7 +14,14 @@ from assets.core import changelog
 from assets.core.db import CompiledQuery, prefetch_rows
 from assets.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, is_id, require_id, require_user, unique_or_duplicate
-from assets.core.versioning import check_version, delete_versioned, hold_rows, lock_row, save_versioned
+from assets.core.versioning import (
+    bulk_save_versioned,
+    check_version,
+    delete_versioned,
+    hold_rows,
+    lock_row,
+    save_versioned,
+)
 
 from ..field_types import InvalidValue, types_where, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device
@@ -503,7 +510,8 @@ def _drop_references_to(user, deleted: Asset) -> None:
         .prefetch_related("type__field_definitions")
         .order_by("pk")
     )
-    entries = []
+    now = timezone.now()
+    changed, befores = [], []
     for holder in holders:
         asset_codes = {
             d.code for d in holder.type.field_definitions.all() if d.kind.reference == "asset"
@@ -511,16 +519,16 @@ def _drop_references_to(user, deleted: Asset) -> None:
         dropped = [code for code in asset_codes if holder.custom_fields.get(code) == deleted.pk]
         if not dropped:
             continue
-        before = holder.to_change_dict()
+        befores.append(holder.to_change_dict())
         for code in dropped:
             holder.custom_fields.pop(code)
-        holder.updated_at = timezone.now()
-        Asset.objects.filter(pk=holder.pk).update(
-            custom_fields=holder.custom_fields, updated_at=holder.updated_at, version=F("version") + 1
-        )
-        holder.version += 1
-        entries.append(changelog.build_entry(user, "update", holder, before=before, after=holder.to_change_dict()))
-    changelog.record_bulk(entries)
+        holder.updated_at = now
+        changed.append(holder)
+    bulk_save_versioned(changed, ["custom_fields", "updated_at"])
+    changelog.record_bulk([
+        changelog.build_entry(user, "update", holder, before=before, after=holder.to_change_dict())
+        for holder, before in zip(changed, befores, strict=True)
+    ])
 
 
 def visible_assets(user, action: str = "view"):
