@@ -35,7 +35,7 @@ def save_versioned(instance, expected_version: int | None, fields: list[str]) ->
     if updated == 0:
         current = model._default_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
         if current is None:
-            raise NotFound(f"{model.change_log_type} {instance.pk} does not exist")
+            raise NotFound.of(model.change_log_type, instance.pk)
         expected = expected_version if expected_version is not None else base_version
         raise Conflict(model.change_log_type, instance.pk, expected, current)
     instance.version = base_version + 1
@@ -46,7 +46,7 @@ def lock_row(queryset, pk, entity_type: str):
     reads what the other wrote. A row deleted meanwhile is a 404, not Django's DoesNotExist."""
     row = queryset.select_for_update(of=("self",)).filter(pk=pk).first()
     if row is None:
-        raise NotFound(f"{entity_type} {pk} does not exist")
+        raise NotFound.of(entity_type, pk)
     return row
 
 
@@ -96,7 +96,7 @@ def delete_versioned(instance, expected_version: int | None, *, before_cascade=N
         if deleted is None:
             current = model._default_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
             if current is None:
-                raise NotFound(f"{model.change_log_type} {instance.pk} does not exist")
+                raise NotFound.of(model.change_log_type, instance.pk)
             raise Conflict(model.change_log_type, instance.pk, expected_version, current)
         if before_cascade is not None:
             before_cascade(deleted)

@@ -56,7 +56,7 @@ def get_asset(user, asset_id: int, action: str = "view", *, queryset=None) -> As
     permission snapshot, and only per-object or group-scoped access costs one more query."""
     require_user(user)
     if not is_id(asset_id):
-        raise NotFound(f"asset {asset_id} does not exist")
+        raise NotFound.of("asset", asset_id)
     base = queryset if queryset is not None else asset_detail_queryset()
     asset = next(iter(base.prefetch_related(None).filter(pk=asset_id).order_by()[:1]), None)
     check_access(user, asset, asset_id, action)
@@ -66,11 +66,11 @@ def get_asset(user, asset_id: int, action: str = "view", *, queryset=None) -> As
 
 def check_access(user, asset: Asset | None, asset_id: int, action: str) -> None:
     if asset is None:
-        raise NotFound(f"asset {asset_id} does not exist")
+        raise NotFound.of("asset", asset_id)
     allowed = allowed_actions(user, asset, {"view", action})
     may_view, may_act = allowed["view"], allowed[action]
     if not may_view:
-        raise NotFound(f"asset {asset_id} does not exist")
+        raise NotFound.of("asset", asset_id)
     if not may_act:
         raise Forbidden(f"you may view asset {asset.key} but not {action} it")
 
@@ -83,7 +83,7 @@ def read_asset(user, asset_id: int) -> Asset:
     """get_asset for the read endpoint: devices and groups come in the asset's own row."""
     require_user(user)
     if not is_id(asset_id):
-        raise NotFound(f"asset {asset_id} does not exist")
+        raise NotFound.of("asset", asset_id)
     found = _READ_BY_PK.objects(pk=asset_id)
     asset = found[0] if found else None
     check_access(user, asset, asset_id, "view")
