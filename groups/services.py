@@ -479,13 +479,7 @@ def _move(node: AssetGroup, new_parent: AssetGroup | None) -> None:
         root = _root_of(new_parent)
         exclusive = root.exclusive
         if exclusive:
-            clashes = list(
-                GroupMembership.objects.filter(Q(root=root) | Q(group_id__in=subtree_ids))
-                .values("asset_id")
-                .annotate(n=Count("pk"))
-                .filter(n__gt=1)
-                .values_list("asset_id", flat=True)[:20]
-            )
+            clashes = _filed_twice(GroupMembership.objects.filter(Q(root=root) | Q(group_id__in=subtree_ids)))
             if clashes:
                 raise Duplicate(
                     f"tree '{root.title}' is exclusive and asset(s) {', '.join(map(str, clashes))} would be in two "
@@ -498,17 +492,19 @@ def _move(node: AssetGroup, new_parent: AssetGroup | None) -> None:
     node.exclusive = exclusive
 
 
+def _filed_twice(memberships) -> list[int]:
+    """Up to 20 assets that stand more than once among `memberships`: what an exclusive tree
+    would refuse."""
+    return list(
+        memberships.values("asset_id").annotate(n=Count("pk")).filter(n__gt=1).values_list("asset_id", flat=True)[:20]
+    )
+
+
 def _set_exclusive(node: AssetGroup, exclusive: bool) -> None:
     if node.parent_id is not None:
         raise ValidationFailed.field("exclusive", "is chosen on root groups; subgroups follow their tree")
     if exclusive:
-        clashes = list(
-            GroupMembership.objects.filter(root=node)
-            .values("asset_id")
-            .annotate(n=Count("pk"))
-            .filter(n__gt=1)
-            .values_list("asset_id", flat=True)[:20]
-        )
+        clashes = _filed_twice(GroupMembership.objects.filter(root=node))
         if clashes:
             raise Duplicate(
                 f"asset(s) {', '.join(map(str, clashes))} are in more than one group of this tree",
