@@ -58,6 +58,14 @@ class NotFound(DomainError):
         return cls(f"{entity_type} {entity_id} does not exist", entity_type=entity_type, entity_id=entity_id, **kwargs)
 
 
+def one_or_404(queryset, entity_type: str, pk):
+    """The row of `queryset` with primary key `pk`; a row outside it (missing or hidden) is a 404."""
+    row = queryset.filter(pk=pk).first()
+    if row is None:
+        raise NotFound.of(entity_type, pk)
+    return row
+
+
 class Conflict(DomainError):
     """Optimistic lock failure: the client's version is not the current one."""
 
