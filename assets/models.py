@@ -10,10 +10,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from mptt.models import MPTTModel, TreeForeignKey
 
 from .core.catalogue import CatalogueQuerySet
+from .core.object_permissions import object_permission_models
 from .field_types import field_type_choices, kind_of
 
 SLUG_HELP = "Letters, digits, hyphens and underscores."
@@ -74,18 +74,9 @@ class Organization(MPTTModel, VersionedModel):
         return {"key": self.key, "title": self.title, "parent_id": self.parent_id}
 
 
-class OrganizationUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
-
-    class Meta(UserObjectPermissionBase.Meta):
-        abstract = False
-
-
-class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        abstract = False
+OrganizationUserObjectPermission, OrganizationGroupObjectPermission = object_permission_models(
+    Organization, __name__, user_model="OrganizationUserObjectPermission", team_model="OrganizationGroupObjectPermission"
+)
 
 
 class AssetType(VersionedModel):
@@ -255,20 +246,10 @@ class AssetDeviceLink(models.Model):
         return f"{self.asset_id}.{self.field_code} -> {self.device_id}"
 
 
-class AssetUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(Asset, on_delete=models.CASCADE)
-
-    class Meta(UserObjectPermissionBase.Meta):
-        abstract = False
-
-
-class AssetTeamObjectPermission(GroupObjectPermissionBase):
-    """A permission given to a team (auth's Group) on one asset; not a grant on an asset group."""
-
-    content_object = models.ForeignKey(Asset, on_delete=models.CASCADE)
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        abstract = False
+AssetUserObjectPermission, AssetTeamObjectPermission = object_permission_models(
+    Asset, __name__, user_model="AssetUserObjectPermission", team_model="AssetTeamObjectPermission",
+    team_doc="A permission given to a team (auth's Group) on one asset; not a grant on an asset group.",
+)
 
 
 class ApiToken(models.Model):

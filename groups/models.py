@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from mptt.models import MPTTModel, TreeForeignKey
 
+from assets.core.object_permissions import object_permission_models
 from assets.models import Asset, Organization, VersionedModel
 
 
@@ -107,15 +107,6 @@ class GroupMembership(models.Model):
         return f"{self.asset_id} in {self.group_id}"
 
 
-class AssetGroupUserObjectPermission(UserObjectPermissionBase):
-    content_object = models.ForeignKey(AssetGroup, on_delete=models.CASCADE)
-
-    class Meta(UserObjectPermissionBase.Meta):
-        abstract = False
-
-
-class AssetGroupTeamObjectPermission(GroupObjectPermissionBase):
-    content_object = models.ForeignKey(AssetGroup, on_delete=models.CASCADE)
-
-    class Meta(GroupObjectPermissionBase.Meta):
-        abstract = False
+AssetGroupUserObjectPermission, AssetGroupTeamObjectPermission = object_permission_models(
+    AssetGroup, __name__, user_model="AssetGroupUserObjectPermission", team_model="AssetGroupTeamObjectPermission"
+)

@@ -29,13 +29,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, Value, When
 
 from assets.access.permissions import asset_condition
 from assets.core import changelog
 from assets.core.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, is_id, require_id, require_user, unique_or_duplicate
-from assets.core.versioning import check_version, hold_rows, save_versioned
+from assets.core.versioning import bump_versions, check_version, hold_rows, save_versioned
 from assets.models import Asset
 from assets.services.organizations import get_organization
 
@@ -289,7 +289,7 @@ def _group_for_filing(user, group_id: int) -> AssetGroup:
 def _bump_others(user, groups_and_assets: dict[int, list[int]], *, moved_to: AssetGroup) -> None:
     """Version and log the groups an exclusive tree took assets from."""
     others = list(AssetGroup.objects.filter(pk__in=groups_and_assets))
-    AssetGroup.objects.filter(pk__in=groups_and_assets).update(version=F("version") + 1)
+    bump_versions(AssetGroup.objects.filter(pk__in=groups_and_assets))
     changelog.record_bulk(
         [
             changelog.build_entry(
@@ -519,13 +519,7 @@ def _move(node: AssetGroup, new_parent: AssetGroup | None) -> None:
         root = _root_of(new_parent)
         exclusive = root.exclusive
         if exclusive:
-            clashes = list(
-                GroupMembership.objects.filter(Q(root=root) | Q(group_id__in=subtree_ids))
-                .values("asset_id")
-                .annotate(n=Count("pk"))
-                .filter(n__gt=1)
-                .values_list("asset_id", flat=True)[:20]
-            )
+            clashes = _filed_twice(GroupMembership.objects.filter(Q(root=root) | Q(group_id__in=subtree_ids)))
             if clashes:
                 raise Duplicate(
                     f"tree '{root.title}' is exclusive and asset(s) {', '.join(map(str, clashes))} would be in two "
@@ -538,17 +532,19 @@ def _move(node: AssetGroup, new_parent: AssetGroup | None) -> None:
     node.exclusive = exclusive
 
 
+def _filed_twice(memberships) -> list[int]:
+    """Up to 20 assets that stand more than once among `memberships`: what an exclusive tree
+    would refuse."""
+    return list(
+        memberships.values("asset_id").annotate(n=Count("pk")).filter(n__gt=1).values_list("asset_id", flat=True)[:20]
+    )
+
+
 def _set_exclusive(node: AssetGroup, exclusive: bool) -> None:
     if node.parent_id is not None:
         raise ValidationFailed.field("exclusive", "is chosen on root groups; subgroups follow their tree")
     if exclusive:
-        clashes = list(
-            GroupMembership.objects.filter(root=node)
-            .values("asset_id")
-            .annotate(n=Count("pk"))
-            .filter(n__gt=1)
-            .values_list("asset_id", flat=True)[:20]
-        )
+        clashes = _filed_twice(GroupMembership.objects.filter(root=node))
         if clashes:
             raise Duplicate(
                 f"asset(s) {', '.join(map(str, clashes))} are in more than one group of this tree",

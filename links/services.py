@@ -363,7 +363,7 @@ def _hold_assets(ids) -> None:
     present = hold_rows(Asset, ids)
     missing = next((pk for pk in sorted(set(ids)) if pk not in present), None)
     if missing is not None:
-        raise NotFound(f"asset {missing} does not exist")
+        raise NotFound.of("asset", missing)
 
 
 # --- hierarchy guard ----------------------------------------------------------------------------
@@ -567,7 +567,7 @@ def _replace_entries(user, source: Asset, entries) -> list[_Entry]:
     }
     missing = next((t for t in target_ids if t not in targets), None)
     if missing is not None:
-        raise NotFound(f"asset {missing} does not exist", errors=[{"field": "links", "message": f"asset {missing} does not exist"}])
+        raise NotFound.of("asset", missing, errors=[{"field": "links", "message": f"asset {missing} does not exist"}])
     cleaned: list[_Entry] = []
     seen: dict[tuple, int] = {}
     for i, raw in enumerate(entries):

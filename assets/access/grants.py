@@ -264,21 +264,23 @@ def _resolve_grant(actor, request: GrantRequest):
 
 @transaction.atomic
 def grant_permission(actor, request: GrantRequest) -> dict:
-    target, perm, instance, holder = _resolve_grant(actor, request)
-    assign_perm(perm, holder, instance)
-    if isinstance(holder, User):
-        forget(holder)
-    _record_grant(actor, "create", target, instance, perm, request)
+    target, perm = _change_grant(actor, request, assign_perm, "create")
     return _grant_dict(target.object_type, request.object_id, perm.split(".")[1], request.user_id, request.team_id)
 
 
 @transaction.atomic
 def revoke_permission(actor, request: GrantRequest) -> None:
+    _change_grant(actor, request, remove_perm, "delete")
+
+
+def _change_grant(actor, request: GrantRequest, change, action: str) -> tuple[GrantTarget, str]:
+    """Assigns or removes (`change`) the permission, drops the holder's cached snapshot and logs it."""
     target, perm, instance, holder = _resolve_grant(actor, request)
-    remove_perm(perm, holder, instance)
+    change(perm, holder, instance)
     if isinstance(holder, User):
         forget(holder)
-    _record_grant(actor, "delete", target, instance, perm, request)
+    _record_grant(actor, action, target, instance, perm, request)
+    return target, perm
 
 
 def _record_grant(actor, action: str, target: GrantTarget, instance, perm: str, request: GrantRequest) -> None:

@@ -44,7 +44,26 @@ class Forbidden(DomainError):
 
 
 class NotFound(DomainError):
+    """`entity_type` and `entity_id` say which object is missing (or hidden), for surfaces that
+    name it their own way (a dialect names an asset by key); they stay out of the problem body."""
+
     status, code, title = 404, "NOT_FOUND", "Not found"
+
+    def __init__(self, detail: str = "", *, entity_type: str | None = None, entity_id=None, **kwargs):
+        super().__init__(detail, **kwargs)
+        self.entity_type, self.entity_id = entity_type, entity_id
+
+    @classmethod
+    def of(cls, entity_type: str, entity_id, **kwargs) -> NotFound:
+        return cls(f"{entity_type} {entity_id} does not exist", entity_type=entity_type, entity_id=entity_id, **kwargs)
+
+
+def one_or_404(queryset, entity_type: str, pk):
+    """The row of `queryset` with primary key `pk`; a row outside it (missing or hidden) is a 404."""
+    row = queryset.filter(pk=pk).first()
+    if row is None:
+        raise NotFound.of(entity_type, pk)
+    return row
 
 
 class Conflict(DomainError):

@@ -35,7 +35,7 @@ def save_versioned(instance, expected_version: int | None, fields: list[str]) ->
     if updated == 0:
         current = model._default_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
         if current is None:
-            raise NotFound(f"{model.change_log_type} {instance.pk} does not exist")
+            raise NotFound.of(model.change_log_type, instance.pk)
         expected = expected_version if expected_version is not None else base_version
         raise Conflict(model.change_log_type, instance.pk, expected, current)
     instance.version = base_version + 1
@@ -46,7 +46,7 @@ def lock_row(queryset, pk, entity_type: str):
     reads what the other wrote. A row deleted meanwhile is a 404, not Django's DoesNotExist."""
     row = queryset.select_for_update(of=("self",)).filter(pk=pk).first()
     if row is None:
-        raise NotFound(f"{entity_type} {pk} does not exist")
+        raise NotFound.of(entity_type, pk)
     return row
 
 
@@ -96,7 +96,7 @@ def delete_versioned(instance, expected_version: int | None, *, before_cascade=N
         if deleted is None:
             current = model._default_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
             if current is None:
-                raise NotFound(f"{model.change_log_type} {instance.pk} does not exist")
+                raise NotFound.of(model.change_log_type, instance.pk)
             raise Conflict(model.change_log_type, instance.pk, expected_version, current)
         if before_cascade is not None:
             before_cascade(deleted)
@@ -134,9 +134,17 @@ def lock_stale(model, read_versions: dict[int, int]) -> dict[int, int | None]:
     return {pk: current.get(pk) for pk in pks if current.get(pk) != read_versions[pk]}
 
 
+def bump_versions(queryset, **values) -> int:
+    """One UPDATE over the rows of `queryset`: sets `values` and bumps each row's version in SQL
+    (version = version + 1), for writes that change rows the caller did not version-check (the
+    groups an exclusive tree took assets from). Returns the number of rows."""
+    return queryset.update(version=F("version") + 1, **values)
+
+
 def bulk_save_versioned(instances: list, fields: list[str], *, batch_size: int = 1000) -> None:
-    """Write `fields` of many rows locked by lock_stale and bump each version in SQL
-    (version = version + 1); the instances then carry their new version."""
+    """Write `fields` of many rows the caller holds locked (lock_stale, or SELECT ... FOR UPDATE)
+    and bump each version in SQL (version = version + 1); the instances then carry their new
+    version."""
     if not instances:
         return
     model = type(instances[0])

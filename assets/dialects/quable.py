@@ -335,7 +335,8 @@ def create_link(request, instance: str, payload: LinkIn):
         link = links.create_link(request.auth, link_type=payload.linkType.id, source_id=source_id,
                                  target_id=target_id, **values)
     except NotFound as exc:
-        field, key = ("origin.id", payload.origin.id) if f"asset {source_id} " in exc.detail else ("target.id", payload.target.id)
+        origin = (exc.entity_type, exc.entity_id) == ("asset", source_id)
+        field, key = ("origin.id", payload.origin.id) if origin else ("target.id", payload.target.id)
         raise ValidationFailed.field(field, f"asset {key} does not exist")
     return Status(201, {
         "@type": "Link", "id": str(link.pk), "origin": {"id": link.source.key}, "target": {"id": link.target.key},

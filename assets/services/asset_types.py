@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from assets.access.permissions import can_manage_org
 from assets.core import changelog
 from assets.core.errors import Forbidden, InUse, NotFound, ValidationFailed
 from assets.core.inputs import clean_text, require_user, unique_or_duplicate
-from assets.core.versioning import check_version, delete_versioned, lock_row, save_versioned
+from assets.core.versioning import bulk_save_versioned, check_version, delete_versioned, lock_row, save_versioned
 
 from ..field_types import FieldType, InvalidValue, validate_code, validate_params, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition
@@ -269,19 +269,17 @@ def delete_field(user, type_id: int, code: str, *, version=None, drop_values: bo
         )
     if affected:
         now = timezone.now()
-        entries = []
-        for asset in holders.select_for_update().order_by("pk"):
-            before_asset = asset.to_change_dict()
+        changed = list(holders.select_for_update().order_by("pk"))
+        befores = [asset.to_change_dict() for asset in changed]
+        for asset in changed:
             asset.custom_fields.pop(code, None)
-            Asset.objects.filter(pk=asset.pk).update(
-                custom_fields=asset.custom_fields, updated_at=now, version=F("version") + 1
-            )
-            asset.version += 1
-            entries.append(
-                changelog.build_entry(user, "update", asset, before=before_asset, after=asset.to_change_dict())
-            )
+            asset.updated_at = now
+        bulk_save_versioned(changed, ["custom_fields", "updated_at"])
         AssetDeviceLink.objects.filter(asset__type=asset_type, field_code=code).delete()
-        changelog.record_bulk(entries)
+        changelog.record_bulk([
+            changelog.build_entry(user, "update", asset, before=before, after=asset.to_change_dict())
+            for asset, before in zip(changed, befores, strict=True)
+        ])
     definition.delete()
     _bump_type(user, asset_type, version, before)
     return get_type(user, asset_type.pk)

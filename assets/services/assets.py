@@ -14,7 +14,14 @@ from assets.core import changelog
 from assets.core.db import CompiledQuery, prefetch_rows
 from assets.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, is_id, require_id, require_user, unique_or_duplicate
-from assets.core.versioning import check_version, delete_versioned, hold_rows, lock_row, save_versioned
+from assets.core.versioning import (
+    bulk_save_versioned,
+    check_version,
+    delete_versioned,
+    hold_rows,
+    lock_row,
+    save_versioned,
+)
 
 from ..field_types import InvalidValue, types_where, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device
@@ -49,7 +56,7 @@ def get_asset(user, asset_id: int, action: str = "view", *, queryset=None) -> As
     permission snapshot, and only per-object or group-scoped access costs one more query."""
     require_user(user)
     if not is_id(asset_id):
-        raise NotFound(f"asset {asset_id} does not exist")
+        raise NotFound.of("asset", asset_id)
     base = queryset if queryset is not None else asset_detail_queryset(user)
     asset = next(iter(base.prefetch_related(None).filter(pk=asset_id).order_by()[:1]), None)
     check_access(user, asset, asset_id, action)
@@ -60,11 +67,11 @@ def get_asset(user, asset_id: int, action: str = "view", *, queryset=None) -> As
 
 def check_access(user, asset: Asset | None, asset_id: int, action: str) -> None:
     if asset is None:
-        raise NotFound(f"asset {asset_id} does not exist")
+        raise NotFound.of("asset", asset_id)
     allowed = allowed_actions(user, asset, {"view", action})
     may_view, may_act = allowed["view"], allowed[action]
     if not may_view:
-        raise NotFound(f"asset {asset_id} does not exist")
+        raise NotFound.of("asset", asset_id)
     if not may_act:
         raise Forbidden(f"you may view asset {asset.key} but not {action} it")
 
@@ -77,7 +84,7 @@ def read_asset(user, asset_id: int) -> Asset:
     """get_asset for the read endpoint: devices and groups come in the asset's own row."""
     require_user(user)
     if not is_id(asset_id):
-        raise NotFound(f"asset {asset_id} does not exist")
+        raise NotFound.of("asset", asset_id)
     found = _READ_BY_PK.objects(pk=asset_id)
     asset = found[0] if found else None
     check_access(user, asset, asset_id, "view")
@@ -505,7 +512,8 @@ def _drop_references_to(user, deleted: Asset) -> None:
         .prefetch_related("type__field_definitions")
         .order_by("pk")
     )
-    entries = []
+    now = timezone.now()
+    changed, befores = [], []
     for holder in holders:
         asset_codes = {
             d.code for d in holder.type.field_definitions.all() if d.kind.reference == "asset"
@@ -513,16 +521,16 @@ def _drop_references_to(user, deleted: Asset) -> None:
         dropped = [code for code in asset_codes if holder.custom_fields.get(code) == deleted.pk]
         if not dropped:
             continue
-        before = holder.to_change_dict()
+        befores.append(holder.to_change_dict())
         for code in dropped:
             holder.custom_fields.pop(code)
-        holder.updated_at = timezone.now()
-        Asset.objects.filter(pk=holder.pk).update(
-            custom_fields=holder.custom_fields, updated_at=holder.updated_at, version=F("version") + 1
-        )
-        holder.version += 1
-        entries.append(changelog.build_entry(user, "update", holder, before=before, after=holder.to_change_dict()))
-    changelog.record_bulk(entries)
+        holder.updated_at = now
+        changed.append(holder)
+    bulk_save_versioned(changed, ["custom_fields", "updated_at"])
+    changelog.record_bulk([
+        changelog.build_entry(user, "update", holder, before=before, after=holder.to_change_dict())
+        for holder, before in zip(changed, befores, strict=True)
+    ])
 
 
 def visible_assets(user, action: str = "view"):

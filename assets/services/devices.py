@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from assets.access.permissions import ASSET_CODENAMES, ORG_ASSET_CODENAMES, can_manage_org, snapshot
 from assets.core import changelog
-from assets.core.errors import Forbidden, InUse, NotFound
+from assets.core.errors import Forbidden, InUse, one_or_404
 from assets.core.inputs import clean_text, require_user, unique_or_duplicate
 from assets.core.versioning import check_version, delete_versioned, lock_row, save_versioned
 
@@ -51,10 +51,7 @@ def with_linked_assets(queryset, user):
 
 
 def get_device(user, device_id: int) -> Device:
-    device = visible_devices(user).filter(pk=device_id).first()
-    if device is None:
-        raise NotFound(f"device {device_id} does not exist")
-    return device
+    return one_or_404(visible_devices(user), "device", device_id)
 
 
 def _managed_device(user, device_id: int) -> Device:

@@ -6,7 +6,7 @@ from guardian.shortcuts import assign_perm
 
 from assets.access.permissions import ORG_PERMISSIONS, can_manage_org, forget, organization_scope
 from assets.core import changelog
-from assets.core.errors import Cycle, Forbidden, InUse, NotFound, ValidationFailed
+from assets.core.errors import Cycle, Forbidden, InUse, ValidationFailed, one_or_404
 from assets.core.inputs import clean_slug, clean_text, require_user, unique_or_duplicate
 from assets.core.versioning import check_version, lock_row, save_versioned
 
@@ -32,10 +32,7 @@ def visible_organizations(user):
 
 def get_organization(user, organization_id: int) -> Organization:
     require_user(user)
-    organization = visible_organizations(user).filter(pk=organization_id).first()
-    if organization is None:
-        raise NotFound(f"organization {organization_id} does not exist")
-    return organization
+    return one_or_404(visible_organizations(user), "organization", organization_id)
 
 
 def get_managed_organization(user, organization_id: int) -> Organization:

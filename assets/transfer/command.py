@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import sys
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -141,3 +142,35 @@ class TransferCommand(BaseCommand):
         if value < 1 or value > 50_000:
             raise CommandError("--batch-size must be between 1 and 50000")
         return value
+
+
+class ImportCommand(TransferCommand):
+    """An import_* command: `importer(user, organization, records, *, from_csv, update, dry_run,
+    continue_on_error, batch_size, progress)` and the `tables` it loads (for fresh statistics)."""
+
+    importer = None
+    tables = ()
+
+    def add_arguments(self, parser):
+        self.add_import_arguments(parser)
+
+    def handle(self, *args, **options):
+        importer = partial(
+            self.importer, update=options["update"], dry_run=options["dry_run"],
+            continue_on_error=options["continue_on_error"], batch_size=self.check_batch_size(options["batch_size"]),
+        )
+        self.run_import(importer, options, tables=self.tables)
+
+
+class ExportCommand(TransferCommand):
+    """An export_* command: `exporter(user, organization)` -> (columns, records), `noun` for the count."""
+
+    exporter = None
+    noun = "rows"
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", nargs="?", default="-", help="File to write, or - for standard output")
+        self.add_common_arguments(parser)
+
+    def handle(self, *args, **options):
+        self.run_export(self.exporter, options, noun=self.noun)

@@ -187,7 +187,7 @@ def assign_links(request, repoId: str, entryId: int, payload: list[LinkIn]):
     try:
         links = services.replace_outgoing_links(request.auth, asset.pk, entries)
     except NotFound as exc:
-        raise NotFound(exc.detail.replace("asset", "Entry", 1) + ".")
+        raise NotFound(f"Entry {exc.entity_id} does not exist." if exc.entity_type == "asset" else f"{exc.detail}.")
     return _links_body(request, repoId, links)
 
 

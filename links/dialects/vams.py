@@ -93,7 +93,7 @@ def create_asset_link(request, payload: AssetLinkIn):
     except NotFound as exc:
         # The service names the asset by id; the client knows it by key (and a hidden asset is
         # reported exactly like a missing one).
-        end = ends[0] if f"asset {source_id} " in exc.detail else ends[1]
+        end = ends[0] if (exc.entity_type, exc.entity_id) == ("asset", source_id) else ends[1]
         raise _asset_not_found(*end, 400)
     return {"message": "Asset link created successfully", "assetLinkId": str(link.pk)}
 

@@ -251,3 +251,13 @@ def test_links_across_databases(vams, editor, building):
     link_id = create(vams, link_body(building, remote, "related"))
     body = vams.get(f"asset-links/single/{link_id}").json()["assetLink"]
     assert (body["toAssetDatabaseId"], body["toAssetId"]) == ("other-db", "remote")
+
+
+def test_a_hidden_source_is_named_by_its_own_key(compat, building, floors):
+    # The dialect tells the ends apart by the service's NotFound.entity_id, not its wording.
+    partial = make_user("partial-target")
+    grant(partial, "change_asset", floors[0])
+    response = compat(BASE, partial).post("asset-links", link_body(building, floors[0]))
+    assert response.status_code == 400
+    assert response.json() == {"message": "Asset building-model not found in database architecture-db"}
+    assert str(building.pk) not in response.json()["message"]
