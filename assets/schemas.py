@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import ConfigDict, Discriminator, Field, Tag
@@ -171,6 +171,11 @@ class DeviceRef(Schema):
     is_primary: bool
 
 
+class RenditionOut(Schema):
+    status: Literal["pending", "ready", "failed"]
+    url: str | None = None
+
+
 class AssetFileOut(Schema):
     name: str | None = None
     mime_type: str | None = None
@@ -183,6 +188,9 @@ class AssetFileOut(Schema):
     thumbnail_url: str | None = None
     preview_url: str | None = None
     remote_url: str | None = None
+    # Images: rendered by the worker after the upload (null for other files and remote ones).
+    thumbnail: RenditionOut | None = None
+    preview: RenditionOut | None = None
 
 
 class AssetOut(Schema):

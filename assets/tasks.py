@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from django.db import transaction
 from django_tasks import task, task_backends
+from django_tasks.backends.immediate import ImmediateBackend
 from django_tasks_db import DatabaseBackend
 
 
 def backend_kind() -> str:
-    return "db" if isinstance(task_backends["default"], DatabaseBackend) else "rq"
+    backend = task_backends["default"]
+    if isinstance(backend, DatabaseBackend):
+        return "db"
+    return "immediate" if isinstance(backend, ImmediateBackend) else "rq"
 
 
 def enqueue_with_change(task, *args, **kwargs) -> None:
@@ -16,9 +20,10 @@ def enqueue_with_change(task, *args, **kwargs) -> None:
 
     The database backend writes its queue row in the same transaction as the change: a rollback
     takes it away, a commit makes it durable at once. Other backends (Redis) can't join the
-    transaction, so they get the task on commit.
+    transaction, so they get the task on commit. The immediate backend (a setting for tests and
+    single-process runs) runs it now, on the change's own connection.
     """
-    if backend_kind() == "db":
+    if backend_kind() in ("db", "immediate"):
         task.enqueue(*args, **kwargs)
     else:
         transaction.on_commit(lambda: task.enqueue(*args, **kwargs))

@@ -19,6 +19,8 @@ from threading import Thread
 
 if "DATABASE_URL" not in os.environ:
     os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/events_bench.sqlite3"
+# The receiver listens on loopback, which event rules refuse by default.
+os.environ.setdefault("EVENTS_ALLOW_PRIVATE_TARGETS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _measure import median_ms  # noqa: E402

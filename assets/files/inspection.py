@@ -15,6 +15,7 @@ import re
 import struct
 import unicodedata
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import filetype
@@ -95,7 +96,6 @@ class Inspection:
     orientation: str = ""
     color_space: str = ""
     metadata: dict = field(default_factory=dict)
-    renditions: dict[str, Rendition] = field(default_factory=dict)
 
 
 def inspect_upload(upload, client_name: str | None) -> Inspection:
@@ -263,42 +263,42 @@ def decoded_bytes(image: Image.Image) -> int:
     return width * height * BYTES_PER_PIXEL.get(image.mode, 4)
 
 
-def _inspect_image(upload, inspection: Inspection) -> None:
-    upload.seek(0)
+def _check_size(image: Image.Image) -> None:
+    """The pixel limit, from the header alone (before a single pixel is decoded)."""
+    raw_width, raw_height = image.size
     limit = max_image_pixels()
+    if raw_width * raw_height > limit:
+        raise ValidationFailed.field("file", f"image of {raw_width}x{raw_height} pixels exceeds the limit of {limit} pixels")
+
+
+def _decode(image: Image.Image) -> None:
+    """Decode within the memory bound; JPEG at a reduced scale that still covers the preview."""
+    raw_width, raw_height = image.size
+    if image.format == "JPEG":
+        image.draft(None, (PREVIEW_BOUND, PREVIEW_BOUND))
+    needed, bound = decoded_bytes(image), max_decode_bytes()
+    if needed > bound:
+        raise ValidationFailed.field(
+            "file", f"image of {raw_width}x{raw_height} pixels needs {human_size(needed)} to decode, "
+            f"more than the limit of {human_size(bound)}",
+        )
+    image.load()
+
+
+@contextmanager
+def _opened_image(upload):
+    """Image.open reads only the header; Pillow itself refuses more than twice its
+    MAX_IMAGE_PIXELS (DecompressionBombError), _check_size enforces the real limit. Whatever
+    Pillow raises on hostile input becomes a 400 on `file`."""
+    upload.seek(0)
     try:
-        # Image.open reads only the header; Pillow itself refuses more than twice its
-        # MAX_IMAGE_PIXELS (DecompressionBombError), the check below enforces the real limit
-        # before a single pixel is decoded.
         with Image.open(upload) as image:
-            raw_width, raw_height = image.size
-            if raw_width * raw_height > limit:
-                raise ValidationFailed.field(
-                    "file", f"image of {raw_width}x{raw_height} pixels exceeds the limit of {limit} pixels"
-                )
-            exif, exif_readable = _read_exif(image)
-            orientation_tag = exif.get(EXIF_ORIENTATION, 1)
-            rotated = orientation_tag in ROTATED_ORIENTATIONS
-            width, height = (raw_height, raw_width) if rotated else (raw_width, raw_height)
-            inspection.width, inspection.height = width, height
-            inspection.orientation = "square" if width == height else ("portrait" if height > width else "landscape")
-            inspection.color_space = COLOR_SPACES.get(image.mode, image.mode)
-            detail = _image_detail(image, exif, inspection.mime_type)
-            if image.format == "JPEG":
-                # Decode at a reduced scale that still covers the preview: much faster.
-                image.draft(None, (PREVIEW_BOUND, PREVIEW_BOUND))
-            needed, bound = decoded_bytes(image), max_decode_bytes()
-            if needed > bound:
-                raise ValidationFailed.field(
-                    "file", f"image of {raw_width}x{raw_height} pixels needs {human_size(needed)} to decode, "
-                    f"more than the limit of {human_size(bound)}",
-                )
-            image.load()
-            inspection.renditions = _renditions(image, exif_readable)
+            _check_size(image)
+            yield image
     except ValidationFailed:
         raise
     except Image.DecompressionBombError:
-        raise ValidationFailed.field("file", f"image exceeds the limit of {limit} pixels")
+        raise ValidationFailed.field("file", f"image exceeds the limit of {max_image_pixels()} pixels")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, struct.error):
         raise ValidationFailed.field("file", "is damaged or not a readable image")
     except Exception:
@@ -308,12 +308,37 @@ def _inspect_image(upload, inspection: Inspection) -> None:
         raise ValidationFailed.field("file", "is damaged or not a readable image")
     finally:
         upload.seek(0)
+
+
+def _inspect_image(upload, inspection: Inspection) -> None:
+    """Size, orientation, colour space and tags; the image is decoded once (within the limits) so
+    a damaged one is refused now. Its renditions are rendered later by a task (renditions.py)."""
+    with _opened_image(upload) as image:
+        raw_width, raw_height = image.size
+        exif, _ = _read_exif(image)
+        rotated = exif.get(EXIF_ORIENTATION, 1) in ROTATED_ORIENTATIONS
+        width, height = (raw_height, raw_width) if rotated else (raw_width, raw_height)
+        inspection.width, inspection.height = width, height
+        inspection.orientation = "square" if width == height else ("portrait" if height > width else "landscape")
+        inspection.color_space = COLOR_SPACES.get(image.mode, image.mode)
+        detail = _image_detail(image, exif, inspection.mime_type)
+        _decode(image)
     inspection.metadata.update(
         {
             "width": inspection.width, "height": inspection.height, "orientation": inspection.orientation,
             "color_space": inspection.color_space, "detail": detail,
         }
     )
+
+
+def render_renditions(stored) -> dict[str, Rendition]:
+    """The thumbnail and preview of a stored image (a seekable file), under the same pixel and
+    memory limits as the upload: the stored file is checked again, not trusted. Empty when the
+    image's mode can't be shown in a browser."""
+    with _opened_image(stored) as image:
+        _, exif_readable = _read_exif(image)
+        _decode(image)
+        return _renditions(image, exif_readable)
 
 
 def _read_exif(image: Image.Image) -> tuple[Image.Exif, bool]:

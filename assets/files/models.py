@@ -16,6 +16,12 @@ class AssetFile(models.Model):
         LANDSCAPE = "landscape", "Landscape"
         SQUARE = "square", "Square"
 
+    class Renditions(models.TextChoices):
+        NONE = "", "None"  # not an image, or a remote file
+        PENDING = "pending", "Pending"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
     asset = models.OneToOneField(Asset, on_delete=models.CASCADE, related_name="file")
     # Storage names are generated (assets/<asset id>/<uuid>/...), never taken from the client.
     storage_name = models.CharField(max_length=255, blank=True)
@@ -23,6 +29,8 @@ class AssetFile(models.Model):
     preview_name = models.CharField(max_length=255, blank=True)
     thumbnail_mime_type = models.CharField(max_length=50, blank=True)
     preview_mime_type = models.CharField(max_length=50, blank=True)
+    # Images get a thumbnail and a preview rendered by a task after the upload (renditions.py).
+    renditions = models.CharField(max_length=8, choices=Renditions.choices, blank=True, default="")
     remote_url = models.URLField(max_length=2048, blank=True)
     name = models.CharField(max_length=255, blank=True, help_text="Original file name, sanitized.")
     mime_type = models.CharField(max_length=100, blank=True)

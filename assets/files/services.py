@@ -25,7 +25,7 @@ from assets.models import Asset, ChangeLogEntry
 from assets.services import assets as asset_services
 from assets.services.organizations import get_organization
 
-from . import storage
+from . import renditions, storage
 from .inspection import inspect_upload, sanitize_name
 from .models import AssetFile, StagedUpload
 from .public_urls import check_url, points_outside
@@ -80,6 +80,8 @@ def file_data(record: AssetFile | None) -> dict | None:
         "thumbnail_url": None,
         "preview_url": None,
         "remote_url": record.remote_url or None,
+        "thumbnail": None,
+        "preview": None,
     }
     if record.is_remote:
         data["url"] = record.remote_url
@@ -89,6 +91,10 @@ def file_data(record: AssetFile | None) -> dict | None:
         data["thumbnail_url"] = file_url(record.asset_id, "thumbnail", record)
     if record.preview_name:
         data["preview_url"] = file_url(record.asset_id, "preview", record)
+    if record.renditions:
+        # pending until the worker has rendered them, then ready (with the URLs) or failed.
+        for kind in ("thumbnail", "preview"):
+            data[kind] = {"status": record.renditions, "url": data[f"{kind}_url"]}
     return data
 
 
@@ -173,6 +179,7 @@ def _replace(user, asset: Asset, values: dict | None, *, version: int | None, bu
     record = None
     if values is not None:
         record = AssetFile.objects.create(asset=asset, uploaded_by=user if user.pk else None, **values)
+        renditions.schedule(record)
     if bump:
         asset.updated_at = timezone.now()
         save_versioned(asset, version, ["updated_at"])
@@ -184,7 +191,8 @@ def _replace(user, asset: Asset, values: dict | None, *, version: int | None, bu
 
 
 def store_upload(upload, folder: str, written: list[str]) -> dict:
-    """Inspects the upload and stores it with its renditions under `folder`; returns the
+    """Inspects the upload and stores it under `folder` (its renditions follow from a task once a
+    file record holds it: renditions.schedule); returns the
     AssetFile column values. Every stored name is appended to `written` as it is stored, so the
     caller can remove them when something later fails."""
     inspection = inspect_upload(upload, getattr(upload, "name", None))
@@ -195,11 +203,7 @@ def store_upload(upload, folder: str, written: list[str]) -> dict:
     }
     values["storage_name"] = storage.save(f"{folder}/original.{inspection.extension}", upload)
     written.append(values["storage_name"])
-    for kind, rendition in inspection.renditions.items():
-        name = storage.save(f"{folder}/{kind}.{rendition.extension}", rendition.content)
-        written.append(name)
-        values[f"{kind}_name"] = name
-        values[f"{kind}_mime_type"] = rendition.mime_type
+    values["renditions"] = renditions.initial_status(inspection.mime_type)
     return values
 
 

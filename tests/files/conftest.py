@@ -16,6 +16,17 @@ from PIL import Image
 from tests.conftest import ApiClient
 from tests.factories import grant, make_asset, make_user
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(request, settings):
+    """Renditions are rendered by a task; here it runs as the upload commits, so the tests of what
+    they look like needn't run a worker. Tests marked `with_worker` keep the database queue and
+    drain it with the real worker (test_renditions.py)."""
+    if not request.node.get_closest_marker("with_worker"):
+        settings.TASKS = IMMEDIATE_TASKS
+
 
 @pytest.fixture(autouse=True)
 def media_root(tmp_path, settings):
@@ -116,3 +127,7 @@ def plain_zip_bytes() -> bytes:
 def image_size(path) -> tuple[int, int]:
     with Image.open(path) as image:
         return image.size
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "with_worker: run tasks on the database queue with the real worker")
