@@ -435,6 +435,9 @@ def file_assets(user, items: list[dict], group_id: int, mode: str) -> int:
 
     require_user(user)
     group = groups.get_group(user, group_id)
+    # The tree lock before the asset rows, in the order the groups' own services take them (tree,
+    # then the assets they file): the other order could deadlock with a concurrent filing.
+    groups.lock_trees(group.organization_id)
     errors, found = _locked_selection(user, items, "change", group.organization_id)
     errors.raise_any()
     ids = [asset.pk for asset in found.values()]

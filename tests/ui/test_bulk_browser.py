@@ -86,7 +86,7 @@ def _preview(page, live_server, world, *, name, content, upsert=False):
     page.goto(f"{live_server.url}/assets/import/")
     page.get_by_label("Organization", exact=True).select_option(label="TransLog GmbH")
     if upsert:
-        page.get_by_label("Create or update by key").check()
+        page.get_by_label("Create or update").check()
     page.get_by_label("File", exact=True).set_input_files({"name": name, "mimeType": "text/csv", "buffer": content})
     page.get_by_role("button", name="Preview").click()
     expect(page.get_by_role("heading", name="Preview of the import")).to_be_visible()
