@@ -8,11 +8,17 @@ rule they enforce shows as a form error."""
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import PermissionDenied
+from django.forms.utils import flatatt
 from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
 from guardian.admin import GuardedModelAdminMixin
 from mptt.admin import DraggableMPTTAdmin
 
@@ -86,6 +92,56 @@ class AssetGroupAdminForm(forms.ModelForm):
         return cleaned
 
 
+def _input_html(context) -> str:
+    widget = context["widget"]
+    value = widget["value"]
+    return format_html('<input type="{}" name="{}"{}{}>', widget["type"], widget["name"],
+                       format_html(' value="{}"', value) if value is not None else "", flatatt(widget["attrs"]))
+
+
+class DirectRendering:
+    """Renders the <input> in Python, not through the form renderer's templates: the inline of a
+    big group has four inputs a row, and the templates took ~10 ms a row (4 s for 98 members)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return _input_html(self.get_context(name, value, attrs))
+
+
+class DirectHiddenInput(DirectRendering, forms.HiddenInput):
+    pass
+
+
+class DirectCheckboxInput(DirectRendering, forms.CheckboxInput):
+    pass
+
+
+class LoadedRawIdWidget(ForeignKeyRawIdWidget):
+    """The raw-id input with its label read from the rows the formset already loaded (`known`),
+    instead of one query per member row, rendered as its admin template does but in Python."""
+
+    known: dict = {}
+
+    def render(self, name, value, attrs=None, renderer=None):
+        context = self.get_context(name, value, attrs)
+        html = _input_html(context)
+        if context.get("related_url"):
+            html = format_html('<div>{}<a href="{}" class="related-lookup" id="lookup_id_{}" title="{}"></a>', html,
+                               context["related_url"], context["widget"]["name"], context["link_title"])
+        if context.get("link_label"):
+            label = context["link_label"]
+            if context.get("link_url"):
+                label = format_html('<a href="{}">{}</a>', context["link_url"], label)
+            html = format_html("{}\n<strong>{}</strong>", html, label)
+        return format_html("{}</div>", html) if context.get("related_url") else html
+
+    def label_and_url_for_value(self, value):
+        obj = self.known.get(id_from_text(str(value)))
+        if obj is None:
+            return super().label_and_url_for_value(value)
+        url = reverse(f"{self.admin_site.name}:{obj._meta.app_label}_{obj._meta.model_name}_change", args=(obj.pk,))
+        return Truncator(obj).words(14), url
+
+
 class MembershipFormSet(forms.BaseInlineFormSet):
     """Files and unfiles assets through the services when the formset is cleaned."""
 
@@ -93,11 +149,38 @@ class MembershipFormSet(forms.BaseInlineFormSet):
 
     def get_queryset(self):
         # A group may hold many thousands of assets; the inline shows the first ones the user
-        # may view (a hidden member is neither named nor counted).
-        return (
-            super().get_queryset().filter(asset__in=Asset.objects.visible_to(self.request.user).values("pk"))
-            .select_related("asset")[:INLINE_MEMBERS_SHOWN]
-        )
+        # may view (a hidden member is neither named nor counted). Kept, as the base class keeps
+        # its own: each form reads its row from it by index.
+        if not hasattr(self, "_members"):
+            self._members = (
+                super().get_queryset().filter(asset__in=Asset.objects.visible_to(self.request.user).values("pk"))
+                .select_related("asset", "created_by")[:INLINE_MEMBERS_SHOWN]
+            )
+        return self._members
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        widget = form.fields["asset"].widget
+        if isinstance(widget, LoadedRawIdWidget):
+            if not hasattr(self, "_known_assets"):
+                self._known_assets = {m.asset_id: m.asset for m in self.get_queryset()}
+            widget.known = self._known_assets
+        return form
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        for field in form.fields.values():
+            if type(field.widget) is forms.HiddenInput:
+                field.widget = _direct(field.widget, DirectHiddenInput)
+            elif type(field.widget) is forms.CheckboxInput:
+                field.widget = _direct(field.widget, DirectCheckboxInput)
+
+
+def _direct(widget, direct_class):
+    """The same widget (attrs, check test) rendered directly."""
+    direct = copy.copy(widget)
+    direct.__class__ = direct_class
+    return direct
 
     def clean(self):
         super().clean()
@@ -142,6 +225,11 @@ class MembershipInline(admin.TabularInline):
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         return type(formset.__name__, (formset,), {"request": request})
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "asset":
+            kwargs["widget"] = LoadedRawIdWidget(db_field.remote_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(AssetGroup)

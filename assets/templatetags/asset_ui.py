@@ -14,7 +14,7 @@ def indented(organization) -> str:
 
 
 @register.inclusion_tag("partials/org_switcher.html", takes_context=True)
-def org_switcher(context):
+def org_switcher(context, oob=False):
     request = context.get("request")
     user = getattr(request, "user", None)
     if request is None or user is None or not user.is_authenticated:
@@ -26,4 +26,5 @@ def org_switcher(context):
         "current": current_organization(request),
         "next": request.get_full_path(),
         "csrf_token": context.get("csrf_token"),
+        "oob": oob,
     }

@@ -24,7 +24,14 @@ from ..models import AssetDeviceLink, AssetType
 from ..serializers import asset_data
 from ..services.asset_types import visible_types, with_definitions
 from ..services.assets import visible_assets
-from .common import organization_list, page_or_error, page_organization, render_list_page, staff_page
+from .common import (
+    SESSION_ORGANIZATION,
+    organization_list,
+    page_or_error,
+    page_organization,
+    render_list_page,
+    staff_page,
+)
 from .presenters import asset_field_values, referenced_asset_ids, referenced_assets
 
 PAGE_SIZES = (25, 50, 100)
@@ -267,9 +274,28 @@ def _querydict(filters: dict) -> QueryDict:
     return query
 
 
+def _follow_the_filter(request, state: ListState) -> bool:
+    """An organization chosen in the list's filter becomes the switcher's too (the header and
+    the dashboard follow it); True when that changed the switcher."""
+    if "organization_id" not in request.GET:
+        return False
+    chosen = state.organization.pk if state.organization is not None else None
+    if request.session.get(SESSION_ORGANIZATION) == chosen:
+        return False
+    if chosen is None:
+        request.session.pop(SESSION_ORGANIZATION, None)
+    else:
+        request.session[SESSION_ORGANIZATION] = chosen
+    return True
+
+
 @staff_page
 def asset_list(request):
     state = read_state(request)
+    # What the browser showed, read before the filter moves the switcher (an unfiltered URL
+    # means the switcher's organization).
+    previous = _scope_of_url(request, request.htmx.current_url if request.htmx else None)
+    switched = _follow_the_filter(request, state)
     rows, page, error = _results(request, state)
     context = {
         "section": "assets",
@@ -279,10 +305,10 @@ def asset_list(request):
         "can_create": bool(state.organizations) and any(can_create_assets(request.user, o.pk) for o in state.organizations),
         "rows": rows,
         "pager": _pager(state, page),
+        "switcher_changed": switched,
     }
     new_scope = (str(state.organization.pk) if state.organization else None,
                  str(state.asset_type.pk) if state.asset_type else None)
-    previous = _scope_of_url(request, request.htmx.current_url if request.htmx else None)
     context["oob_scope"] = previous is None or previous[0] != new_scope[0]
     context["oob_fields"] = context["oob_scope"] or previous[1] != new_scope[1]
     response = render_list_page(request, "assets/asset_list.html", "assets/partials/asset_results.html", context,

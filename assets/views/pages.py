@@ -8,24 +8,40 @@ from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from assets.access.permissions import can_create_assets
 from assets.core.inputs import id_from_text
 
 from ..services.assets import visible_assets
 from ..services.changes import visible_changes
 from .changes import entry_rows
-from .common import SESSION_ORGANIZATION, organization_by_id, organization_list, safe_next, staff_page
+from .common import (
+    SESSION_ORGANIZATION,
+    current_organization,
+    organization_by_id,
+    organization_list,
+    safe_next,
+    staff_page,
+)
 
 RECENT_CHANGES = 12
 
 
 @staff_page
 def dashboard(request):
-    organizations = organization_list(request)
+    everything = organization_list(request)
+    # The switcher's organization scopes the dashboard like the lists: it and the organizations
+    # below it (dealers see their customers).
+    current = current_organization(request)
+    organizations = [o for o in everything if current is None or (
+        o.tree_id == current.tree_id and current.lft <= o.lft <= current.rght)]
     counts: dict[int, list] = {}
     totals: dict[int, int] = {}
     if organizations:
+        assets = visible_assets(request.user)
+        if current is not None:
+            assets = assets.filter(organization_id__in=[o.pk for o in organizations])
         rows = (
-            visible_assets(request.user)
+            assets
             .values("organization_id", "type_id", "type__title")
             .annotate(n=Count("pk"))
             .order_by("organization_id", "type__title")
@@ -38,11 +54,16 @@ def dashboard(request):
         {"organization": o, "parent": by_id.get(o.parent_id), "counts": counts.get(o.pk, []), "total": totals.get(o.pk, 0)}
         for o in organizations
     ]
-    recent = list(visible_changes(request.user).order_by("-time", "-id")[:RECENT_CHANGES]) if organizations else []
+    changes = visible_changes(request.user)
+    if current is not None:
+        changes = changes.filter(organization_id__in=[o.pk for o in organizations])
+    recent = list(changes.order_by("-time", "-id")[:RECENT_CHANGES]) if organizations else []
     return render(request, "assets/dashboard.html", {
         "section": "dashboard",
         "cards": cards,
         "asset_total": sum(totals.values()),
+        "current": current,
+        "can_create": any(can_create_assets(request.user, o.pk) for o in organizations),
         "recent_changes": entry_rows(request.user, recent, with_diff=False),
     })
 

@@ -200,3 +200,15 @@ def _named(content: bytes, name: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content)
+
+
+def test_htmx_upload_sends_the_new_version_to_the_page_header(superuser, asset, media_root):
+    client, token = csrf_client(superuser)
+    before = asset.version
+    response = client.post(f"/files/assets/{asset.pk}/upload/",
+                           {"file": _named(png_bytes(4, 4), "x.png"), "csrfmiddlewaretoken": token},
+                           HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    asset.refresh_from_db()
+    assert asset.version > before
+    assert f'<span id="asset-version" class="meta-group" hx-swap-oob="true"><span>Version {asset.version}</span>' in body

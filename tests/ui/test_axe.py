@@ -58,9 +58,11 @@ def ids(world):
             "device": world.device.pk}
 
 
+@pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
-def test_every_page_has_no_serious_axe_violations(browser, live_server, world, ids, sign_in, width):
-    context = browser.new_context(viewport={"width": width, "height": 900})
+def test_every_page_has_no_serious_axe_violations(browser, live_server, world, ids, sign_in, width, theme):
+    # The dark theme follows prefers-color-scheme (static/js/theme.js) when no choice is stored.
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=theme)
     page = context.new_page()
     found = {}
     try:
@@ -72,6 +74,7 @@ def test_every_page_has_no_serious_axe_violations(browser, live_server, world, i
                 continue
             page.goto(live_server.url + template.format(**ids))
             page.wait_for_load_state("networkidle")
+            assert page.evaluate("document.documentElement.dataset.theme") == theme, name
             found[name] = axe_violations(page, impacts=EVERY_IMPACT)
         # Pages in their error states: the error lists beside the inputs.
         page.goto(live_server.url + PAGES["asset_new"].format(**ids))
@@ -87,11 +90,11 @@ def test_every_page_has_no_serious_axe_violations(browser, live_server, world, i
         found["field_delete_confirm"] = axe_violations(page, impacts=EVERY_IMPACT)
     finally:
         context.close()
-    _record(width, found)
+    _record(f"{width} {theme}", found)
     found = {name: [v for v in violations if v["impact"] in ("serious", "critical")] for name, violations in found.items()}
     failing = [f"{name}: {v['id']} ({v['impact']}, {len(v['nodes'])} nodes) {v['nodes'][:2]}"
                for name, violations in found.items() for v in violations]
-    assert not failing, f"{len(failing)} violations at {width}px:\n" + "\n".join(failing)
+    assert not failing, f"{len(failing)} violations at {width}px, {theme}:\n" + "\n".join(failing)
 
 
 def _record(width, found):

@@ -506,3 +506,35 @@ def test_remaining_pages_query_counts(client_for, world, page, django_assert_max
     client = client_for(user)
     with django_assert_max_num_queries(10):
         assert client.get(url).status_code == 200
+
+
+# --- the organization switcher drives the dashboard and follows the list's filter --------------
+def test_dashboard_follows_the_switcher(client_for, world):
+    from assets.services.assets import update_asset as update
+
+    client = client_for(world.root)
+    update(world.root, world.secret.pk, title="Secret prototype v2")
+    client.post(reverse("switch_organization"), {"organization_id": world.org.pk, "next": "/"})
+    response = client.get("/")
+    assert [card["organization"].key for card in response.context["cards"]] == ["translog"]
+    assert "Secret prototype" not in response.content.decode()
+    client.post(reverse("switch_organization"), {"organization_id": world.dealer.pk, "next": "/"})
+    assert {c["organization"].key for c in client.get("/").context["cards"]} == {"dealer", "translog"}
+
+
+def test_view_only_user_is_not_offered_new_asset(client_for, world):
+    assert "New asset" not in client_for(world.viewer).get("/").content.decode()
+    assert "New asset" not in client_for(world.viewer).get("/assets/").content.decode()
+    assert "New asset" in client_for(world.dispatcher).get("/").content.decode()
+
+
+def test_the_list_filter_moves_the_switcher_along(client_for, world):
+    client = client_for(world.root)
+    response = client.get("/assets/", {"organization_id": world.org.pk}, HTTP_HX_REQUEST="true",
+                          HTTP_HX_CURRENT_URL="http://testserver/assets/")
+    assert client.session["current_organization_id"] == world.org.pk
+    assert 'id="org-switcher-form" method="post" action="/organization/" hx-swap-oob="true"' in response.content.decode()
+    again = client.get("/assets/", {"organization_id": world.org.pk}, HTTP_HX_REQUEST="true")
+    assert 'id="org-switcher-form"' not in again.content.decode()  # unchanged: the header is left alone
+    client.get("/assets/", {"organization_id": ""})
+    assert "current_organization_id" not in client.session
