@@ -9,10 +9,18 @@ import logging
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import ValidationRule
-from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 
 from assets.core.errors import DomainError
+from assets.graphql.executor import RepositoryExecutor
 from assets.graphql.mutations import Mutation as AssetMutation
 from assets.graphql.queries import Query as AssetQuery
 from assets.graphql.types import Integration, User
@@ -40,6 +48,15 @@ class SafeStringLiterals(ValidationRule):
             self.report_error(GraphQLError("String literals must be valid Unicode text", node))
 
 
+# The limit rules as classes made once: the validation cache is keyed by the rules, and the
+# limiters' own factories would make new classes (and so a cache miss) on every request.
+LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    SafeStringLiterals,
+]
+
+
 @strawberry.type
 class Query(AssetQuery):
     pass
@@ -65,10 +82,13 @@ schema = RepositorySchema(
     mutation=Mutation,
     types=[User, Integration],
     config=StrawberryConfig(auto_camel_case=True),
+    execution_context_class=RepositoryExecutor,
     extensions=[
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: AddValidationRules([SafeStringLiterals]),
+        lambda: AddValidationRules(LIMIT_RULES),
+        # A client sends the same few documents again and again: each is parsed and validated
+        # once per process (the caches are bounded, so unique texts can't grow them).
+        ParserCache,
+        ValidationCache,
     ],
 )
