@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode
 from graphql.validation import ValidationRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -15,6 +15,7 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
@@ -57,6 +58,23 @@ LIMIT_RULES = [
 ]
 
 
+class OperationNameRequired(SchemaExtension):
+    """A document of several operations needs `operationName` (GraphQL spec, GetOperation).
+    Strawberry would run the first one; graphql-core's own check never sees the name missing
+    because strawberry fills it in from that first operation."""
+
+    MESSAGE = "Must provide operation name if query contains multiple operations."
+
+    def on_validate(self):
+        context = self.execution_context
+        document = context.graphql_document
+        # The name as the client sent it: `operation_name` answers the first operation's instead.
+        if document is not None and context._provided_operation_name is None and sum(
+                isinstance(definition, OperationDefinitionNode) for definition in document.definitions) > 1:
+            context.pre_execution_errors = [*(context.pre_execution_errors or []), GraphQLError(self.MESSAGE)]
+        yield
+
+
 @strawberry.type
 class Query(AssetQuery):
     pass
@@ -90,5 +108,6 @@ schema = RepositorySchema(
         # once per process (the caches are bounded, so unique texts can't grow them).
         ParserCache,
         ValidationCache,
+        OperationNameRequired,  # after ValidationCache, which sets the validation's errors
     ],
 )
