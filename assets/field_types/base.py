@@ -90,6 +90,9 @@ class FieldKind:
     code: str = ""  # the stored field_type
     label: str = ""
     params: frozenset[str] = frozenset()  # params accepted besides `required`
+    # The member of GraphQL's CustomFieldParamsInput that carries this kind's params (seed 003:
+    # `params: {string: {isRequired: true}}`); kinds of one family share its input.
+    params_family: str = ""
     operators: frozenset[str] = frozenset({"isnull"})
     numeric = False  # filters and sorts compare the value as a number
     sortable = False  # the asset list can sort on it (a scalar)

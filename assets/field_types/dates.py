@@ -21,6 +21,7 @@ class DateKind(FieldKind):
 
 class Date(DateKind):
     code = "DATE"
+    params_family = "date"
     label = "Date"
 
     def validate(self, params, value):
@@ -37,6 +38,7 @@ class Date(DateKind):
 
 class DateTime(DateKind):
     code = "DATETIME"
+    params_family = "date_time"
     label = "Date and time"
     input_type = "datetime-local"
 

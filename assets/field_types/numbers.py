@@ -28,6 +28,7 @@ def number_from_input(text: str, *, integer: bool):
 
 class NumberKind(FieldKind):
     params = frozenset({"min", "max"})
+    params_family = "number"
     operators = ORDERED_OPERATORS
     numeric = sortable = column = True
     display = "number"

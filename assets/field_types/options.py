@@ -24,6 +24,7 @@ def option_choices(definition) -> list[tuple[str, str]]:
 
 class OptionsKind(FieldKind):
     params = frozenset({"options"})
+    params_family = "options"
     display = "badge"
 
     def clean_params(self, params, out):

@@ -42,6 +42,7 @@ class ReferenceKind(FieldKind):
 
 class AssetReference(ReferenceKind):
     code = "ASSET"
+    params_family = "asset"
     label = "Asset"
     reference = "asset"
     display = "asset"
@@ -62,6 +63,7 @@ class AssetReference(ReferenceKind):
 
 class DeviceReference(ReferenceKind):
     code = "DEVICE"
+    params_family = "device"
     label = "Device"
     reference = "device"
     display = "device"

@@ -11,12 +11,12 @@ from django.db import transaction
 from strawberry.scalars import JSON
 
 from assets import serializers
-from assets.core.errors import ValidationFailed
-from assets.field_types import FieldType as FieldTypeChoice
+from assets.field_types import types_where
 from assets.models import CustomFieldDefinition
 from assets.services import asset_types, assets, devices
 
 from .context import user_of
+from .field_params import CustomFieldParamsInput, rest_params
 from .ids import id_argument, lookup_id, parse_id
 from .names import renamed
 from .types import Asset, AssetType, Device, FieldType, device_node
@@ -27,96 +27,6 @@ UNSET: Any = strawberry.UNSET
 def given(**values) -> dict:
     """The input fields the client sent (an omitted field leaves its value as it is)."""
     return {name: value for name, value in values.items() if value is not UNSET}
-
-
-# --- field definitions: params named by their field type's family ------------------------------
-@strawberry.input
-class StringParamsInput:
-    is_required: bool | None = None
-    max_length: int | None = None
-    pattern: str | None = None
-
-
-@strawberry.input
-class NumberParamsInput:
-    is_required: bool | None = None
-    min: float | None = None
-    max: float | None = None
-
-
-@strawberry.input
-class OptionInput:
-    code: str
-    title: str | None = None
-
-
-@strawberry.input
-class OptionsParamsInput:
-    is_required: bool | None = None
-    options: list[OptionInput] | None = None
-
-
-@strawberry.input
-class BasicParamsInput:
-    is_required: bool | None = None
-
-
-@strawberry.input(one_of=True, description="Exactly one member: the family of the field's type.")
-class CustomFieldParamsInput:
-    string: StringParamsInput | None = UNSET
-    text: StringParamsInput | None = UNSET
-    number: NumberParamsInput | None = UNSET
-    boolean: BasicParamsInput | None = UNSET
-    date: BasicParamsInput | None = UNSET
-    date_time: BasicParamsInput | None = UNSET
-    url: BasicParamsInput | None = UNSET
-    options: OptionsParamsInput | None = UNSET
-    localized_string: BasicParamsInput | None = UNSET
-    json: BasicParamsInput | None = UNSET
-    geojson: BasicParamsInput | None = UNSET
-    asset: BasicParamsInput | None = UNSET
-    device: BasicParamsInput | None = UNSET
-
-
-# Which member of CustomFieldParamsInput carries each field type's params.
-PARAMS_FAMILY = {
-    FieldTypeChoice.STRING: "string", FieldTypeChoice.TEXT: "text", FieldTypeChoice.INTEGER: "number",
-    FieldTypeChoice.NUMBER: "number", FieldTypeChoice.BOOLEAN: "boolean", FieldTypeChoice.DATE: "date",
-    FieldTypeChoice.DATETIME: "date_time", FieldTypeChoice.URL: "url", FieldTypeChoice.OPTIONS: "options",
-    FieldTypeChoice.MULTI_OPTIONS: "options", FieldTypeChoice.LOCALIZED_STRING: "localized_string",
-    FieldTypeChoice.JSON: "json", FieldTypeChoice.GEOJSON: "geojson", FieldTypeChoice.ASSET: "asset",
-    FieldTypeChoice.DEVICE: "device",
-}
-
-
-def _number(value):
-    # GraphQL Floats arrive as 5.0 where an INTEGER field's bound means 5.
-    return int(value) if isinstance(value, float) and value.is_integer() and abs(value) < 2**63 else value
-
-
-def rest_params(field_type: str, params: CustomFieldParamsInput | None, field: str) -> dict | None:
-    """The REST params of a definition ({required, max_length, ...}) from the family member."""
-    if params is None or params is UNSET:
-        return None
-    members = {name: getattr(params, name) for name in params.__annotations__ if getattr(params, name) is not UNSET}
-    family = PARAMS_FAMILY.get(field_type)
-    if set(members) != {family}:
-        from .names import camel
-
-        raise ValidationFailed.field(f"{field}.params", f"a {field_type} field takes its params as {{{camel(family)}: {{...}}}}")
-    member = members[family]
-    if member is None:
-        return {}
-    out: dict = {}
-    if member.is_required is not None:
-        out["required"] = member.is_required
-    for name in ("max_length", "pattern", "min", "max"):
-        value = getattr(member, name, None)
-        if value is not None:
-            out[name] = _number(value)
-    if getattr(member, "options", None) is not None:
-        out["options"] = [{"code": o.code, **({"title": o.title} if o.title is not None else {})} for o in member.options]
-    return out
 
 
 @strawberry.input
@@ -251,7 +161,7 @@ def fields_patch(patch: CustomFieldsPatchInput | None, references) -> dict | Non
     return {name: ([] if value is None and name != "set" else value) for name, value in out.items()}
 
 
-REFERENCE_TYPES = (FieldTypeChoice.DEVICE, FieldTypeChoice.ASSET)
+REFERENCE_TYPES = types_where(lambda kind: kind.reference is not None)
 
 
 def reference_codes(**where):

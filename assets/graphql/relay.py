@@ -47,12 +47,26 @@ def connection(page: Page, to_node: Callable, queryset=None) -> Connection:
                       end_cursor=page.end_cursor), _count=count)
 
 
-def list_connection(nodes: list, cursor_of: Callable) -> Connection:
-    """A connection over a short list already in hand (an asset's groups, a user's memberships)."""
+def list_connection(nodes: list, cursor_of: Callable, first: int | None = None, after: str | None = None,
+                    *, paged: bool = False) -> Connection:
+    """A connection over a short list already in hand (an asset's groups, a user's memberships);
+    `paged`: `first` and `after` (a cursor of one of its edges) take a page of it."""
+    everything = nodes
+    if paged:
+        cursors = [cursor_of(node) for node in nodes]
+        start = 0
+        if after is not None:
+            if after not in cursors:
+                raise ValidationFailed.field("after", "is not a cursor of this list")
+            start = cursors.index(after) + 1
+        nodes = nodes[start:start + page_size(first)]
+        has_next_page = start + len(nodes) < len(everything)
+    else:
+        has_next_page = False
     edges = [Edge(node=node, cursor=cursor_of(node)) for node in nodes]
     return Connection(nodes=nodes, edges=edges,
-                      page_info=PageInfo(has_next_page=False, end_cursor=edges[-1].cursor if edges else None),
-                      _count=lambda: len(nodes))
+                      page_info=PageInfo(has_next_page=has_next_page, end_cursor=edges[-1].cursor if edges else None),
+                      _count=lambda: len(everything))
 
 
 def page_size(first: int | None) -> int:

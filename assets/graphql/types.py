@@ -272,10 +272,9 @@ class Asset:
     primary_device: Device | None = strawberry.field(
         description="The device of the DEVICE field marked primary; null if none is.")
     devices: list[Device] = strawberry.field(description="Every device linked through the asset's DEVICE fields.")
-    groups: Connection[Annotated[Group, strawberry.lazy("groups.graphql")]] = strawberry.field(
-        description="The groups the asset is filed in.")
     file: AssetFile | None
     _shape: strawberry.Private[dict]
+    _groups: strawberry.Private[list]
 
     @classmethod
     def of(cls, shape: dict, info) -> Asset:
@@ -290,8 +289,7 @@ class Asset:
             id=strawberry.ID(str(shape["id"])), version=shape["version"], key=shape["key"], title=shape["title"],
             created_at=shape["created_at"], updated_at=shape["updated_at"],
             type=type_of_asset(info, shape["type"], organization_id), primary_device=None, devices=[],
-            groups=list_connection([Group(id=strawberry.ID(str(row["id"])), title=row["title"])
-                                    for row in shape["groups"]], lambda node: node.id),
+            _groups=[Group(id=strawberry.ID(str(row["id"])), title=row["title"]) for row in shape["groups"]],
             file=AssetFile(**{name: file.get(name) for name in AssetFile.FIELDS}) if file else None,
             _shape=shape,
         )
@@ -306,6 +304,12 @@ class Asset:
     @strawberry.field
     def organization(self, info: strawberry.Info) -> Organization | None:
         return organization_of(info, self._shape["organization_id"])
+
+    @strawberry.field(description="The groups the asset is filed in, by title (the REST shape's `groups`); "
+                                  "`first` (default 50, at most 1000) and `after` (an edge's cursor) page them.")
+    def groups(self, first: int | None = None,
+               after: str | None = None) -> Connection[Annotated[Group, strawberry.lazy("groups.graphql")]]:
+        return list_connection(self._groups, lambda node: node.id, first, after, paged=True)
 
     @strawberry.field(description="The asset's links you may see, by category; the others only counted.")
     def links(self, info: strawberry.Info) -> Annotated[AssetLinks, strawberry.lazy("links.graphql")]:

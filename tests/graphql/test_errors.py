@@ -246,3 +246,40 @@ def test_introspection_is_not_cut_by_the_depth_limit(gql):
     assert "errors" not in body
     names = {t["name"] for t in body["data"]["__schema"]["types"]}
     assert {"Asset", "AssetType", "Device", "User", "Integration", "Actor", "AssetConnection"} <= names
+
+
+# --- operations ---------------------------------------------------------------------------------
+TWO_OPERATIONS = "query First { me { id } } query Second { me { ... on User { username } } }"
+
+
+def test_several_operations_need_an_operation_name(gql, fleet_manager):
+    body = gql.execute(TWO_OPERATIONS)
+    assert "data" not in body
+    error = only_error(body)
+    assert error["message"] == "Must provide operation name if query contains multiple operations."
+    assert error["extensions"]["code"] == "VALIDATION_ERROR"
+    assert error["extensions"]["status"] == 400
+
+
+@pytest.mark.parametrize("name", ["First", "Second"])
+def test_operation_name_picks_one_of_several(gql, fleet_manager, name):
+    response = gql.post({"query": TWO_OPERATIONS, "operationName": name})
+    me = {"id": str(fleet_manager.pk)} if name == "First" else {"username": "fleet"}
+    assert response.json() == {"data": {"me": me}}
+
+
+def test_several_operations_over_get_need_an_operation_name(gql_for, fleet_manager):
+    client = gql_for(fleet_manager)
+    response = client.client.get("/graphql", {"query": TWO_OPERATIONS}, HTTP_ACCEPT="application/json",
+                                 **client.headers)
+    assert response.status_code == 200  # as over POST: a document's errors are in the answer
+    assert "data" not in response.json()
+    assert only_error(response.json())["message"].startswith("Must provide operation name")
+
+
+def test_every_field_kind_names_its_params_family():
+    from assets.field_types import KINDS
+    from assets.graphql.field_params import FAMILY_INPUTS
+
+    assert all(kind.params_family for kind in KINDS.values())
+    assert set(FAMILY_INPUTS) == {kind.params_family for kind in KINDS.values()}
