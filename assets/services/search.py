@@ -3,7 +3,7 @@ devices, groups, asset types and link types, each only where the user may view i
 visible_to querysets, so the permission filter is SQL). One UNION ALL query per page, ranked then
 keyset-paged on (kind, score, title, id); an invisible match is never counted or named.
 
-Assets match by full text, every word of the query a prefix of a word of the asset: PostgreSQL
+Assets match by full text, every word of the query a word of the asset, the last one a prefix: PostgreSQL
 through a GIN-indexed tsvector expression (migration 0008_asset_search), SQLite through an FTS5
 table kept by triggers (0009_asset_search_fts), both tokenizing the same way. The small tables
 match substrings. The score is the same expression on both databases: an exact title or key first,
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import BooleanField, Case, F, IntegerField, Q, Value, When
@@ -57,14 +58,22 @@ def _words(q) -> list[str]:
     return words
 
 
+def _stars(words: list[str], star: str) -> list[str]:
+    """Only the last word is a prefix (the one being typed): a short earlier word like the "p" of
+    "P-4711" would otherwise expand to every word starting with p in the index."""
+    return [""] * (len(words) - 1) + [star]
+
+
 def _asset_match(words: list[str]):
     if connection.vendor == "postgresql":
         # The parser reads "P-4711" as 'p' and the signed number '-4711': a number in the query
         # may be either.
-        query = " & ".join(f"({word}:* | -{word}:*)" if word.isdigit() else f"{word}:*" for word in words)
+        query = " & ".join(
+            f"({word}{star} | -{word}{star})" if word.isdigit() else f"{word}{star}"
+            for word, star in zip(words, _stars(words, ":*"), strict=True))
         return RawSQL(f"{ASSET_DOCUMENT} @@ to_tsquery('simple', %s)", [query], output_field=BooleanField())
     # The words are letters and digits only, so quoting them is enough for FTS5's syntax.
-    query = " AND ".join(f'"{word}"*' for word in words)
+    query = " AND ".join(f'"{word}"{star}' for word, star in zip(words, _stars(words, "*"), strict=True))
     return RawSQL('"assets_asset"."id" IN (SELECT rowid FROM asset_search WHERE asset_search MATCH %s)', [query],
                   output_field=BooleanField())
 
@@ -100,11 +109,11 @@ def _parts(user, words: list[str], text: str) -> dict:
     }
 
 
-def _url(kind: str, pk: int) -> str:
+def _url(kind: str, pk: int, subtitle: str) -> str:
     if kind == "asset":
         return reverse("asset_detail", args=[pk])
     if kind == "device":
-        return reverse("device_list")
+        return f"{reverse('device_list')}?{urlencode({'q': subtitle})}"
     if kind == "group":
         return reverse("groups:group", args=[pk])
     if kind == "asset_type":
@@ -147,7 +156,7 @@ def _items(user, rows) -> list[dict]:
     return [
         {"kind": KINDS[row[0]], "id": row[3], "title": row[2],
          "subtitle": paths.get(row[3], row[4] or "") if KINDS[row[0]] == "group" else row[4] or "",
-         "url": _url(KINDS[row[0]], row[3])}
+         "url": _url(KINDS[row[0]], row[3], row[4] or "")}
         for row in rows
     ]
 
