@@ -362,3 +362,41 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"import {self.pk} ({self.status})"
+
+class SavedView(models.Model):
+    """A named asset-list query (filters, ordering, custom-field columns): private to its owner,
+    or shared with everyone who can see `organization` (assets.services.saved_views)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="saved_views",
+        help_text="Empty: only the owner sees it.",
+    )
+    name = models.CharField(max_length=100)
+    # {parameter: [values]} of GET /assets, only the parameters the list understands.
+    query = models.JSONField(default=dict, blank=True)
+    columns = models.JSONField(null=True, blank=True, help_text="Custom-field codes shown as columns; empty = the type's default.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_name_per_owner")]
+        indexes = [models.Index(fields=["organization", "name"], name="saved_view_org")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ColumnChoice(models.Model):
+    """Which custom fields of a type one user shows as asset-list columns."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    asset_type = models.ForeignKey(AssetType, on_delete=models.CASCADE, related_name="+")
+    codes = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "asset_type"], name="column_choice_per_user_type")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {', '.join(self.codes)}"

@@ -434,3 +434,23 @@ class ChangePage(Schema):
 class Health(Schema):
     status: str
     database: str
+
+
+class SavedViewIn(Strict):
+    name: str
+    query: dict[str, Any] = {}
+    columns: list[str] | None = None
+    organization_id: int | None = None
+
+
+class SavedViewOut(Schema):
+    id: int
+    name: str
+    query: dict[str, list[str]]
+    columns: list[str] | None
+    organization_id: int | None
+    mine: bool
+
+
+class ColumnChoiceIn(Strict):
+    columns: list[str]

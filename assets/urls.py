@@ -4,7 +4,7 @@ from django.urls import path
 from assets.views import bulk_actions, exports, imports
 
 from .events import views as events
-from .views import asset_list, asset_pages, changes, devices, going_back, login, pages, types
+from .views import asset_list, asset_pages, changes, devices, going_back, login, pages, search, types
 
 urlpatterns = [
     path("login/", login.LoginView.as_view(), name="login"),
@@ -47,6 +47,8 @@ urlpatterns = [
     path("events/new/", events.rule_create, name="event_rule_create"),
     path("events/<int:rule_id>/delete/", events.rule_delete, name="event_rule_delete"),
     path("events/<int:rule_id>/deliveries/<int:delivery_id>/redeliver/", events.redeliver, name="event_redeliver"),
+    path("search/", search.search_page, name="search"),
+    path("search/preview/", search.search_preview, name="search_preview"),
     path("changes/", changes.change_list, name="change_list"),
     path("changes/<slug:object_type>/<int:object_id>/", changes.object_changes, name="object_changes"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from assets.core.api import ERRORS, id_filter, only_params, page_body, prebuilt
 
-from . import access, asset_types, assets, changes, devices, organizations, search, system, tokens
+from . import access, asset_types, assets, changes, devices, organizations, saved_views, search, system, tokens
 
 __all__ = ["ERRORS", "id_filter", "only_params", "page_body", "prebuilt", "register"]
 
@@ -22,6 +22,7 @@ def register(api) -> None:
     api.add_router("/assets", assets.assets_router)
     api.add_router("/changes", changes.changes_router)
     api.add_router("/search", search.search_router)
+    api.add_router("/views", saved_views.views_router)
     from assets.events import api as events_api
 
     api.add_router("/event-rules", events_api.router)

@@ -11,7 +11,7 @@ from assets.core.errors import ValidationFailed
 from assets.core.pagination import paginate
 from assets.queries import FieldTypeLookup, filter_assets, ordering_for
 from assets.schemas import AssetCreateBody, AssetOut, AssetPage, AssetPatch, AssetRevert, BulkDeleteBody, BulkPatchBody
-from assets.services import assets, bulk, going_back
+from assets.services import assets, bulk, going_back, saved_views
 
 assets_router = Router(tags=["assets"])
 
@@ -33,13 +33,18 @@ def _file_services():
 
 @assets_router.get("", response={200: AssetPage, **ERRORS}, exclude_unset=True)
 def list_assets(request, ordering: str | None = None, limit: int | None = None, cursor: str | None = None,
-                count: bool = False, fields: str | None = None):
+                count: bool = False, fields: str | None = None, view: str | None = None):
     """Filters: organization_id, type_id (repeatable), key, title_contains, device_id, group_id
     (+ include_descendants=true), linked_to, and cf_<code>[__<op>]=value with op in ne, lt, lte,
     gt, gte, contains, icontains, in, isnull. Ordering: title, created_at, updated_at or
-    cf_<code>, each optionally with a leading '-'. `fields=a,b` limits custom_fields."""
-    lookup = FieldTypeLookup(request.GET, ordering, user=request.auth)
-    queryset, type_ids = filter_assets(assets.asset_page_queryset(request.auth), request.GET, user=request.auth,
+    cf_<code>, each optionally with a leading '-'. `fields=a,b` limits custom_fields.
+    `view=<id>` applies a saved view (its filters, ordering and columns as `fields`); the
+    request's own parameters override it."""
+    params = request.GET
+    if view is not None:
+        params, ordering, fields = saved_views.apply_view(request.auth, view, request.GET, ordering, fields)
+    lookup = FieldTypeLookup(params, ordering, user=request.auth)
+    queryset, type_ids = filter_assets(assets.asset_page_queryset(request.auth), params, user=request.auth,
                                        lookup=lookup)
     queryset, keys = ordering_for(queryset, ordering, type_ids, lookup=lookup)
     page = paginate(queryset, keys, limit=limit, cursor=cursor, with_count=count)

@@ -100,3 +100,48 @@ def test_search_is_one_query_per_page(world, viewer):
         page = search(viewer, "zeppelin", limit=10)
     assert len(page.items) == 3
     assert len(queries) <= 3  # the permission snapshot, then the one UNION query
+
+
+def test_search_ranks_an_exact_key_first_and_follows_edits_and_deletions(world, viewer_api, org, truck_type):
+    from assets.models import Asset
+
+    make_asset(org, truck_type, "Zeppelin", key="zep", custom_fields={})
+    make_asset(org, truck_type, "A zeppelin too", key="zeppelin", custom_fields={})
+    titles = [i["title"] for i in viewer_api.get("/search", {"q": "zeppelin", "kind": "asset"}).json()["items"]]
+    # exact title or key, then a title starting with the query, then the rest by title
+    assert titles == ["A zeppelin too", "Zeppelin", "Shirt 1", "Truck one"]
+    Asset.objects.filter(pk=world["plate"].pk).update(custom_fields={"license_plate": "HB-1"})
+    Asset.objects.filter(pk=world["blue"].pk).delete()
+    titles = [i["title"] for i in viewer_api.get("/search", {"q": "zeppelin", "kind": "asset"}).json()["items"]]
+    assert titles == ["A zeppelin too", "Zeppelin"]
+    assert [i["title"] for i in viewer_api.get("/search", {"q": "hb 1"}).json()["items"]] == ["Truck one"]
+
+
+def test_group_hits_carry_their_path_of_visible_groups_and_link_types_are_found(world, admin_api, org):
+    parent = admin_api.post("/groups", {"organization_id": org.pk, "title": "Fleet"}).json()
+    admin_api.post("/groups", {"organization_id": org.pk, "title": "Zeppelin hangar", "code": "hangar-z",
+                               "parent_id": parent["id"]})
+    hits = admin_api.get("/search", {"q": "hangar", "kind": "group"}).json()["items"]
+    assert [(h["title"], h["subtitle"]) for h in hits] == [("Zeppelin hangar", "Fleet / Zeppelin hangar")]
+    assert admin_api.get("/search", {"q": "hangar-z", "kind": "group"}).json()["items"][0]["title"] == "Zeppelin hangar"
+    assert admin_api.post("/link-types", {"organization_id": org.pk, "code": "tows", "name": "Tows",
+                          "kind": "directed"}).status_code == 201
+    assert [h["title"] for h in admin_api.get("/search", {"q": "tows", "kind": "link_type"}).json()["items"]] == ["Tows"]
+
+
+@pytest.mark.parametrize("extra", [0, 90])
+def test_search_with_counts_and_the_preview_stay_within_four_queries(world, viewer, org, truck_type, extra):
+    from assets.services.search import preview, search
+
+    for n in range(extra):
+        make_asset(org, truck_type, f"Zeppelin {n:03}", key=f"zz-{n}", custom_fields={})
+    with CaptureQueriesContext(connection) as queries:
+        page = search(viewer, "zeppelin", limit=100, with_count=True)
+    assert len(page.items) == 3 + extra and page.total_count == 3 + extra
+    assert len(queries) <= 4
+    with CaptureQueriesContext(connection) as queries:
+        shown = preview(viewer, "zeppelin", per_kind=5)
+    assert len(queries) <= 4
+    assert shown.counts["asset"] == 2 + extra and shown.counts["device"] == 1
+    assert len([i for i in shown.items if i["kind"] == "asset"]) == min(5, 2 + extra)
+    assert "secret" not in str(shown.items) and "rival" not in str(shown.items)

@@ -1,0 +1,59 @@
+"""The header's search: a dropdown of the best hits of each kind (htmx, assets.services.search
+.preview) and the full, keyset-paged results page that "show all" opens."""
+
+from __future__ import annotations
+
+from django.http import QueryDict
+from django.shortcuts import render
+
+from assets.core.errors import ValidationFailed
+
+from ..services import search as search_service
+from .common import page_or_error, render_list_page, staff_page
+
+PAGE_SIZE = 50
+LABELS = {"asset": "Assets", "device": "Devices", "group": "Groups", "asset_type": "Asset types",
+          "link_type": "Link types"}
+
+
+def _groups(page) -> list[dict]:
+    return [
+        {"kind": kind, "label": LABELS[kind], "count": page.counts.get(kind, 0),
+         "items": [item for item in page.items if item["kind"] == kind]}
+        for kind in search_service.KINDS if page.counts.get(kind)
+    ]
+
+
+@staff_page
+def search_preview(request):
+    q = (request.GET.get("q") or "").strip()
+    try:
+        page = search_service.preview(request.user, q) if q else None
+    except ValidationFailed:
+        page = None
+    groups = _groups(page) if page else []
+    return render(request, "assets/partials/search_preview.html",
+                  {"q": q, "groups": groups, "total": page.total_count if page else 0, "searched": bool(q)})
+
+
+@staff_page
+def search_page(request):
+    q = (request.GET.get("q") or "").strip()
+    kind = request.GET.get("kind") or None
+    if kind not in search_service.KINDS:
+        kind = None
+    params = QueryDict(mutable=True)
+    params["q"] = q
+    if kind:
+        params["kind"] = kind
+    page, error = None, None
+    if q:
+        page, error = page_or_error(lambda: search_service.search(
+            request.user, q, kind=kind, limit=PAGE_SIZE, cursor=request.GET.get("cursor") or None, with_count=True))
+    counts = page.counts if page else {}
+    rows = [{**item, "label": LABELS[item["kind"]]} for item in page.items] if page else []
+    context = {"section": "search", "q": q, "kind": kind, "kind_label": LABELS.get(kind, ""), "rows": rows,
+               "kinds": [(name, label, counts.get(name, 0)) for name, label in LABELS.items()],
+               "total": page.total_count if page else 0}
+    return render_list_page(request, "assets/search.html", "assets/partials/search_rows.html", context,
+                            page=page, error=error, params=params)
