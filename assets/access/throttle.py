@@ -53,6 +53,8 @@ def _count(key: str, timeout: int) -> int:
     atomic step in Redis and in assets.access.cache.DatabaseCache, so concurrent requests on
     different servers each get their own number."""
     cache = _cache()
+    if hasattr(cache, "count"):  # config.cache.DatabaseCache: one statement
+        return cache.count(key, timeout)
     try:
         return cache.incr(key)
     except ValueError:
