@@ -6,7 +6,7 @@ from __future__ import annotations
 from ninja import Router, Status
 
 from assets import serializers as asset_serializers
-from assets.core.api import ERRORS, only_params, page_body, prebuilt
+from assets.core.api import ERRORS, only_params, page_body, prebuilt, split_version
 from assets.core.pagination import SortKey, paginate
 from assets.schemas import AssetPage
 from assets.services.assets import asset_page_queryset
@@ -77,8 +77,7 @@ def get_group(request, group_id: int):
 
 @router.patch("/{group_id}", response={200: GroupOut, **ERRORS})
 def update_group(request, group_id: int, payload: GroupPatch):
-    changes = payload.model_dump(exclude_unset=True)
-    version = changes.pop("version", None)
+    changes, version = split_version(payload)
     services.update_group(request.auth, group_id, version=version, **changes)
     return group_data(services.group_detail(request.auth, group_id))
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef, Q
 
-from assets.access.permissions import ORG_PERMISSIONS, first_grant, is_active_user, snapshot, within_scope
+from assets.access.permissions import (
+    ORG_PERMISSIONS,
+    first_grant,
+    is_active_user,
+    snapshot,
+    snapshot_rule,
+    within_scope,
+)
 
 from .models import AssetGroup, AssetGroupTeamObjectPermission, AssetGroupUserObjectPermission, GroupMembership
 
@@ -91,22 +98,14 @@ def visible_groups(user, action: str = "view"):
     return queryset if condition is None else queryset.filter(condition)
 
 
-def sees_all_groups_of(user, organization_id: int) -> bool:
-    if not is_active_user(user):
-        return False
-    if user.is_superuser:
-        return True
-    snap = snapshot(user)
+@snapshot_rule
+def sees_all_groups_of(snap, organization_id: int) -> bool:
     return snap.has_global(*GLOBAL_PERMS["view"]) or organization_id in snap.organizations_with(ORG_CODENAMES["view"])
 
 
-def can_change_groups_of(user, organization_id: int) -> bool:
+@snapshot_rule
+def can_change_groups_of(snap, organization_id: int) -> bool:
     """Changing the top level of an organization's forest (roots) takes manage_org there."""
-    if not is_active_user(user):
-        return False
-    if user.is_superuser:
-        return True
-    snap = snapshot(user)
     return snap.has_global(*GLOBAL_PERMS["change"]) or "manage_org" in snap.org_perms.get(organization_id, set())
 
 

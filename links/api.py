@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import JsonResponse
 from ninja import Router, Status
 
-from assets.core.api import ERRORS, id_filter, only_params, page_body
+from assets.core.api import ERRORS, id_filter, only_params, page_body, split_version
 from assets.core.pagination import SortKey, paginate
 
 from . import queries, serializers, services
@@ -58,8 +58,7 @@ def get_link_type(request, link_type_id: int):
 
 @link_types_router.patch("/{link_type_id}", response={200: LinkTypeOut, **ERRORS})
 def update_link_type(request, link_type_id: int, payload: LinkTypePatch):
-    changes = payload.model_dump(exclude_unset=True)
-    version = changes.pop("version", None)
+    changes, version = split_version(payload)
     link_type = services.update_link_type(request.auth, link_type_id, version=version, **changes)
     return serializers.link_type_data(link_type, link_type.organization)
 
@@ -102,8 +101,7 @@ def get_link(request, link_id: int):
 
 @links_router.patch("/{link_id}", response={200: LinkOut, **ERRORS})
 def update_link(request, link_id: int, payload: LinkPatch):
-    changes = payload.model_dump(exclude_unset=True)
-    version = changes.pop("version", None)
+    changes, version = split_version(payload)
     return serializers.link_data(services.update_link(request.auth, link_id, version=version, **changes))
 
 

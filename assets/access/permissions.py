@@ -8,7 +8,7 @@ become EXISTS subqueries of the page's own query, so no row is ever checked in P
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, wraps
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
@@ -329,12 +329,23 @@ def can_manage_org(user, organization_id: int | None) -> bool:
     return snap.has_global("assets.manage_org") or "manage_org" in snap.org_perms.get(organization_id, set())
 
 
-def can_create_assets(user, organization_id: int) -> bool:
-    if not is_active_user(user):
-        return False
-    if user.is_superuser:
-        return True
-    snap = snapshot(user)
+def snapshot_rule(rule: Callable[..., bool]) -> Callable[..., bool]:
+    """A yes/no permission rule decided on the user's snapshot, `rule(snap, *args)`: an inactive
+    (or anonymous) user may nothing and a superuser everything, before any snapshot is read."""
+
+    @wraps(rule)
+    def check(user, *args, **kwargs) -> bool:
+        if not is_active_user(user):
+            return False
+        if user.is_superuser:
+            return True
+        return rule(snapshot(user), *args, **kwargs)
+
+    return check
+
+
+@snapshot_rule
+def can_create_assets(snap, organization_id: int) -> bool:
     return snap.has_global("assets.add_asset", "assets.change_org_assets") or (
         "change_org_assets" in snap.org_perms.get(organization_id, set())
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import Router, Status
 
 from assets import serializers
-from assets.core.api import ERRORS, id_filter, only_params, page_body
+from assets.core.api import ERRORS, id_filter, only_params, page_body, split_version
 from assets.core.pagination import SortKey, paginate
 from assets.schemas import (
     AssetTypeCreate,
@@ -59,8 +59,7 @@ def get_type(request, type_id: int, organization_id: int | None = None):
 
 @types_router.patch("/{type_id}", response={200: AssetTypeOut, **ERRORS})
 def update_type(request, type_id: int, payload: AssetTypePatch):
-    changes_ = payload.model_dump(exclude_unset=True)
-    version = changes_.pop("version", None)
+    changes_, version = split_version(payload)
     asset_type = asset_types.update_type(request.auth, type_id, version=version, **changes_)
     return serializers.asset_type_data(asset_type, asset_type.organization)
 
@@ -83,8 +82,7 @@ def add_field(request, type_id: int, payload: FieldDefinitionIn, version: int | 
 
 @types_router.patch("/{type_id}/fields/{code}", response={200: AssetTypeOut, **ERRORS})
 def update_field(request, type_id: int, code: str, payload: FieldDefinitionPatch):
-    spec = payload.model_dump(exclude_unset=True)
-    version = spec.pop("version", None)
+    spec, version = split_version(payload)
     asset_type = asset_types.update_field(request.auth, type_id, code, spec, version=version)
     return serializers.asset_type_data(asset_type, asset_type.organization)
 

@@ -6,7 +6,7 @@ from django.apps import apps
 from ninja import Router, Status
 
 from assets import serializers
-from assets.core.api import ERRORS, body_doc, bulk_body, page_body, prebuilt, prebuilt_status
+from assets.core.api import ERRORS, body_doc, bulk_body, page_body, prebuilt, prebuilt_status, split_version
 from assets.core.errors import ValidationFailed
 from assets.core.pagination import paginate
 from assets.queries import FieldTypeLookup, filter_assets, ordering_for
@@ -100,8 +100,7 @@ def get_asset(request, asset_id: int, fields: str | None = None):
 def update_asset(request, asset_id: int, payload: AssetPatch):
     """custom_fields: {set: {...}, unset: [...], set_primary: [...], unset_primary: [...]};
     fields not mentioned stay as they are. A stale `version` is a 409 CONFLICT."""
-    changes_ = payload.model_dump(exclude_unset=True)
-    version = changes_.pop("version", None)
+    changes_, version = split_version(payload)
     file_services = _file_services()
     if "remote_url" in changes_ and file_services is not None:
         asset = file_services.update_asset(request.auth, asset_id, changes_, version=version)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import Router, Status
 
 from assets import serializers
-from assets.core.api import ERRORS, id_filter, only_params, page_body
+from assets.core.api import ERRORS, id_filter, only_params, page_body, split_version
 from assets.core.pagination import SortKey, paginate
 from assets.schemas import DeviceCreate, DeviceOut, DevicePage, DevicePatch
 from assets.services import devices
@@ -50,8 +50,7 @@ def get_device(request, device_id: int):
 
 @devices_router.patch("/{device_id}", response={200: DeviceOut, **ERRORS})
 def update_device(request, device_id: int, payload: DevicePatch):
-    changes_ = payload.model_dump(exclude_unset=True)
-    version = changes_.pop("version", None)
+    changes_, version = split_version(payload)
     devices.update_device(request.auth, device_id, version=version, **changes_)
     return serializers.device_data(_devices_queryset(request.auth).get(pk=device_id))
 

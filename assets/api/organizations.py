@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import Router, Status
 
 from assets import serializers
-from assets.core.api import ERRORS, id_filter, only_params, page_body
+from assets.core.api import ERRORS, id_filter, only_params, page_body, split_version
 from assets.core.pagination import SortKey, paginate
 from assets.schemas import OrganizationCreate, OrganizationOut, OrganizationPage, OrganizationPatch
 from assets.services import organizations
@@ -42,8 +42,7 @@ def get_organization(request, organization_id: int):
 
 @organizations_router.patch("/{organization_id}", response={200: OrganizationOut, **ERRORS})
 def update_organization(request, organization_id: int, payload: OrganizationPatch):
-    changes_ = payload.model_dump(exclude_unset=True)
-    version = changes_.pop("version", None)
+    changes_, version = split_version(payload)
     organization = organizations.update_organization(request.auth, organization_id, version=version, **changes_)
     return serializers.organization_data(organization)
 

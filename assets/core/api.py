@@ -31,6 +31,13 @@ def page_body(page, shape) -> dict:
     return body
 
 
+def split_version(payload) -> tuple[dict, int | None]:
+    """(fields, version) of a write's body: the fields it sets, and the `version` the client read
+    (None: unchecked), which the services take apart from the changes."""
+    changes = payload.model_dump(exclude_unset=True)
+    return changes, changes.pop("version", None)
+
+
 def prebuilt(body: dict) -> HttpResponse:
     """The asset reads answer with their own dicts, rendered as ninja would: the serializers
     already build the documented shape (tests/assets/test_prebuilt_responses.py pins them
