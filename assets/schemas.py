@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Discriminator, Field, Tag
+from ninja.schema import DjangoGetter
+from pydantic import ConfigDict, Discriminator, Field, Tag, model_validator
 
 
 class Problem(Schema):
@@ -24,8 +25,29 @@ class PageInfo(Schema):
     end_cursor: str | None
 
 
+def _integral(value):
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_integral(item) for item in value]
+    return value
+
+
 class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
+    # strict: a boolean is not an integer and 0 is not false, as the OpenAPI document says
+    # (JSON carries the types; only datetimes arrive as text and say so with Field(strict=False)).
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values, handler, info):
+        # ninja's own root validator (this name overrides it), after turning integral floats into
+        # integers: JSON Schema counts 216.0 as an integer, strict validation wouldn't. Values
+        # inside free-form objects (custom fields, properties) stay as sent.
+        if isinstance(values, dict):
+            values = {key: _integral(value) for key, value in values.items()}
+        handler(values)  # extra="forbid" is checked on the plain data
+        return handler(DjangoGetter(values, cls, info.context))
 
 
 class Ref(Schema):
@@ -296,7 +318,7 @@ class RestoredAssetOut(AssetOut):
 class TokenCreate(Strict):
     username: str
     password: str
-    expires_at: datetime | None = None
+    expires_at: datetime | None = Field(default=None, strict=False)
     name: str = ""
     read_only: bool = False
     organization_ids: list[int] | None = None

@@ -6,8 +6,15 @@ the schema allows and what it forbids, and checks each answer against the docume
 
 from __future__ import annotations
 
+import copy
+
 from assets.core.inputs import MAX_ID
 from assets.core.pagination import MAX_LIMIT
+from assets.events.models import ACTIONS as EVENT_ACTIONS
+from assets.events.models import OBJECT_TYPES as EVENT_OBJECT_TYPES
+from assets.field_types import KINDS
+from assets.models import ChangeLogEntry
+from assets.services.search import KINDS as SEARCH_KINDS
 from groups.queries import TREE_DEPTH_MAX as GROUP_TREE_DEPTH_MAX
 from links.models import LinkKind
 from links.queries import MAX_TREE_DEPTH as LINK_TREE_DEPTH_MAX
@@ -40,6 +47,17 @@ DEPTH_LIMITS = {
     "/api/v1/groups/{group_id}/tree": {"minimum": 0, "maximum": GROUP_TREE_DEPTH_MAX},
 }
 
+# Query parameters that take one of a few words, per path (None: every path).
+PARAMETER_ENUMS = {
+    ("action", "/api/v1/changes"): list(ChangeLogEntry.Action.values),
+    ("kind", "/api/v1/search"): list(SEARCH_KINDS),
+    ("object_type", "/api/v1/permissions"): ["asset", "group", "organization"],
+}
+# Query parameters that must hold something besides spaces.
+PARAMETER_TEXTS = {("q", "/api/v1/search")}
+# A list body (the bulk create, patch and delete) holds 1 to MAX_LIMIT items.
+BULK_ITEMS = {"minItems": 1, "maxItems": MAX_LIMIT}
+
 # What assets.core.inputs.clean_text, clean_slug and the code validators accept, per body
 # property: text that holds something besides spaces, no NUL, at most n characters. A
 # property that may not be null (null reads as "clear it", which a required text refuses)
@@ -65,7 +83,8 @@ def _slug(max_length: int) -> dict:
 
 _TITLE = _text(255)
 BODY_RULES = {
-    "UserCreate": {"username": _text(150), "password": {"pattern": NO_NUL, "minLength": 1}},
+    # Django's UnicodeUsernameValidator.
+    "UserCreate": {"username": {**_text(150), "pattern": "^[\\w.@+-]+$"}, "password": {"pattern": NO_NUL, "minLength": 1}},
     "TokenCreate": {"username": {"pattern": NO_NUL}, "password": {"pattern": NO_NUL}},
     "TeamCreate": {"name": _text(150)},
     "GrantIn": {"object_type": {"enum": ["asset", "group", "organization"]}},
@@ -77,13 +96,33 @@ BODY_RULES = {
     "DeviceCreate": {"title": _TITLE, "identifier": _text(128)},
     "DevicePatch": {"title": _TITLE, "identifier": _text(128)},
     "AssetPatch": {"key": _slug(128), "title": _TITLE},
+    "AssetCreate": {"key": {"pattern": SLUG, "maxLength": 128}, "title": _TITLE},
+    "AssetBulkPatch": {"key": _slug(128), "title": _TITLE},
     "GroupCreate": {"title": _TITLE},
     "GroupPatch": {"title": _TITLE},
     "LinkTypeCreate": {"code": {"pattern": LINK_TYPE_CODE, "maxLength": 64}, "name": _text(255),
                        "kind": {"enum": list(LinkKind.values)}},
     "LinkTypePatch": {"name": _text(255)},
-    "EventRuleCreate": {"name": _text(255)},
+    "EventRuleCreate": {"name": _text(255), "url": {"pattern": "^https?://"},
+                        "secret": {"pattern": NO_NUL, "minLength": 8, "maxLength": 255}},
+    "EventRulePatch": {"name": _text(255), "url": {"pattern": "^https?://"},
+                       "secret": {"pattern": NO_NUL, "minLength": 8, "maxLength": 255}},
+    "LinkTypePatch#": {"allow_alias": {"null": False}},
+    "FieldDefinitionIn#": {"field_type": {"enum": sorted(KINDS)}},
+    "GroupPatch#": {"exclusive": {"null": False}},
+    "UserCreate#": {"password": {"minLength": 8}},
+    "AssetPatch#": {"remote_url": {"pattern": "^$|^[Hh][Tt][Tt][Pp][Ss]?://"}},
+    "AssetBulkPatch#": {"remote_url": {"pattern": "^$|^[Hh][Tt][Tt][Pp][Ss]?://"}},
+    "RemoteFileIn": {"remote_url": {"pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "null": False}},
 }
+# Lists that must name at least one item.
+NON_EMPTY_LISTS = {"EventRuleCreate": ("object_types", "actions"), "EventRulePatch": ("object_types", "actions")}
+ITEM_ENUMS = {
+    name: {"object_types": list(EVENT_OBJECT_TYPES), "actions": list(EVENT_ACTIONS)}
+    for name in ("EventRuleCreate", "EventRulePatch")
+}
+NON_EMPTY_ITEMS = {"LinkCreate": ("tags",), "LinkPatch": ("tags",), "OutgoingLinkIn": ("tags",)}
+
 
 
 def _is_id_name(name: str) -> bool:
@@ -98,18 +137,19 @@ def _constrain(schema: dict, limits: dict) -> None:
             branch.update(limits)
 
 
-def _restrict_string(prop: dict, rules: dict) -> None:
-    """The rules on the string branch of a property; without null when the rules say so."""
+def _restrict(prop: dict, rules: dict, kind: str | None = "string") -> None:
+    """The rules on the `kind` branch of a property (any non-null branch for None); without
+    null when the rules say so."""
     rules = dict(rules)
     nullable = rules.pop("null", True)
     branches = prop.get("anyOf")
     if branches is None:
-        if prop.get("type") == "string":
+        if kind is None or prop.get("type") == kind:
             prop.update(rules)
         return
     kept = [b for b in branches if nullable or b.get("type") != "null"]
     for branch in kept:
-        if branch.get("type") == "string":
+        if branch.get("type") != "null" and (kind is None or branch.get("type") == kind):
             branch.update(rules)
     if len(kept) == 1:
         prop.pop("anyOf")
@@ -119,9 +159,12 @@ def _restrict_string(prop: dict, rules: dict) -> None:
 
 
 def _no_nul(schema: dict) -> None:
-    """Every text the API reads refuses NUL (config.api for bodies, config.middleware for URLs)."""
+    """Every text the API reads refuses NUL (config.api for bodies, config.middleware for URLs),
+    the keys of objects too."""
     for branch in schema.get("anyOf", [schema]):
-        if branch.get("type") == "string" and "pattern" not in branch and "format" not in branch:
+        if branch.get("type") == "object" and "properties" not in branch and "$ref" not in branch:
+            branch.setdefault("propertyNames", {"pattern": NO_NUL})
+        if branch.get("type") == "string" and not {"pattern", "format", "enum"} & set(branch):
             branch["pattern"] = NO_NUL
         elif branch.get("type") == "array" and isinstance(branch.get("items"), dict):
             _no_nul(branch["items"])
@@ -130,6 +173,14 @@ def _no_nul(schema: dict) -> None:
 def _constrain_parameter(parameter: dict, path: str = "") -> None:
     name, schema = parameter.get("name", ""), parameter.get("schema", {})
     _no_nul(schema)
+    enum = PARAMETER_ENUMS.get((name, path))
+    if enum is not None:
+        for branch in schema.get("anyOf", [schema]):
+            if branch.get("type") == "string":
+                branch.pop("pattern", None)
+                branch["enum"] = enum
+    if (name, path) in PARAMETER_TEXTS:
+        _restrict(schema, {"pattern": SOMETHING, "minLength": 1})
     if name == "depth" and path in DEPTH_LIMITS:
         _constrain(schema, DEPTH_LIMITS[path])
     elif name in PARAMETER_LIMITS:
@@ -162,19 +213,57 @@ def _error_responses(operation: dict) -> None:
             response["content"] = {PROBLEM_MEDIA_TYPE: response["content"].pop("application/json")}
 
 
+def _constrain_component(name: str, component: dict) -> None:
+    _constrain_properties(component)
+    properties = component.get("properties", {})
+    for key, kind in ((name, "string"), (f"{name}#", None)):
+        for prop_name, rules in BODY_RULES.get(key, {}).items():
+            if prop_name in properties:
+                _restrict(properties[prop_name], rules, kind)
+    for prop_name in NON_EMPTY_LISTS.get(name, ()):
+        if prop_name in properties:
+            _restrict(properties[prop_name], {"minItems": 1}, "array")
+    for prop_name, values in ITEM_ENUMS.get(name, {}).items():
+        for branch in properties.get(prop_name, {}).get("anyOf", [properties.get(prop_name, {})]):
+            if branch.get("type") == "array" and isinstance(branch.get("items"), dict):
+                branch["items"]["enum"] = values
+    for prop_name in NON_EMPTY_ITEMS.get(name, ()):
+        for branch in properties.get(prop_name, {}).get("anyOf", [properties.get(prop_name, {})]):
+            if branch.get("type") == "array" and isinstance(branch.get("items"), dict):
+                branch["items"].update({"minLength": 1, "pattern": SOMETHING})
+    for prop in properties.values():
+        _no_nul(prop)
+
+
 def document_errors_and_limits(schema: dict) -> dict:
     for path, path_item in schema.get("paths", {}).items():
         for operation in path_item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             _error_responses(operation)
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            for branch in body.get("anyOf", body.get("oneOf", [body])):
+                if branch.get("type") == "array":
+                    branch.update(BULK_ITEMS)
+                # The bulk bodies' items are written inline rather than as components.
+                if branch.get("type") == "array" and isinstance(branch.get("items"), dict):
+                    # A bulk create takes no files (assets.services.bulk).
+                    branch["items"] = item = copy.deepcopy(branch["items"])
+                    item.get("properties", {}).pop("remote_url", None)
+                else:
+                    item = branch
+                if isinstance(item, dict) and item.get("type") == "object" and "title" in item:
+                    _constrain_component(item["title"], item)
             for parameter in operation.get("parameters", []):
                 _constrain_parameter(parameter, path)
-    for name, component in schema.get("components", {}).get("schemas", {}).items():
-        _constrain_properties(component)
-        for prop_name, rules in BODY_RULES.get(name, {}).items():
-            if prop_name in component.get("properties", {}):
-                _restrict_string(component["properties"][prop_name], rules)
-        for prop in component.get("properties", {}).values():
-            _no_nul(prop)
+    components = schema.get("components", {}).get("schemas", {})
+    for name, component in components.items():
+        _constrain_component(name, component)
+    # The definitions a type is created with are field definitions without a version.
+    if "FieldDefinitionIn" in components and "AssetTypeCreate" in components:
+        definition = copy.deepcopy(components["FieldDefinitionIn"])
+        definition["properties"].pop("version", None)
+        definitions = components["AssetTypeCreate"]["properties"].get("custom_field_definitions", {})
+        if definitions.get("type") == "array":
+            definitions["items"] = definition
     return schema

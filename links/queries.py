@@ -257,7 +257,8 @@ def child_tree(user, root_id: int, depth: int) -> tuple[list, int, bool]:
 def asset_links(user, asset_id: int, *, tree: bool = False, depth=None) -> AssetLinks:
     """GET /assets/{id}/links: the asset must be visible (404 otherwise). With `tree`, children
     nest down to `depth` levels."""
-    depth = clean_depth(depth) if tree else None
+    # Checked with or without the tree, so that one depth is valid or not whatever else is asked.
+    depth = clean_depth(depth) if tree else (clean_depth(depth) and None)
     if not is_id(asset_id):
         raise NotFound(f"asset {asset_id} does not exist")
     asset = get_asset(user, asset_id, queryset=Asset.objects.all())
