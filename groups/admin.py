@@ -98,6 +98,13 @@ class DirectCheckboxInput(DirectRendering, forms.CheckboxInput):
     pass
 
 
+def _direct(widget, direct_class):
+    """The same widget (attrs, check test) rendered directly."""
+    direct = copy.copy(widget)
+    direct.__class__ = direct_class
+    return direct
+
+
 class LoadedRawIdWidget(ForeignKeyRawIdWidget):
     """The raw-id input with its label read from the rows the formset already loaded (`known`),
     instead of one query per member row, rendered as its admin template does but in Python."""
@@ -154,12 +161,6 @@ class MembershipFormSet(forms.BaseInlineFormSet):
             elif type(field.widget) is forms.CheckboxInput:
                 field.widget = _direct(field.widget, DirectCheckboxInput)
 
-
-def _direct(widget, direct_class):
-    """The same widget (attrs, check test) rendered directly."""
-    direct = copy.copy(widget)
-    direct.__class__ = direct_class
-    return direct
 
     def clean(self):
         super().clean()
