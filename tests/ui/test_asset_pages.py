@@ -501,3 +501,25 @@ def test_group_filter_offers_only_groups_the_user_can_see(client_for, world):
     create_group(world.root, organization_id=world.other_org.pk, title="Secret group")
     groups = client_for(world.viewer).get(LIST).context["state"].groups
     assert "Secret group" not in " ".join(label for _, label in groups)
+
+
+@pytest.mark.parametrize("ordering", ["cf_hull_id", "-cf_hull_id"])
+def test_previous_walks_back_over_a_custom_field_with_empty_values(client_for, world, ordering):
+    """NULLs come last going forward, so going back starts among them and then crosses into the
+    values (the reverse cursor flips NULLS LAST to NULLS FIRST)."""
+    client = client_for(world.root)
+    for n in range(60):
+        make_asset(world.org, world.boat, f"Boat {n:02}", key=f"boat-{n:02}",
+                   custom_fields={"hull_id": f"H{n % 7}"} if n % 3 else {})
+    params = {"organization_id": world.org.pk, "type_id": world.boat.pk, "ordering": ordering, "limit": "25"}
+    response = client.get(LIST, params)
+    forward = [_titles(response)]
+    while "next" in response.context["pager"]:
+        response = client.get(f"{LIST}?{response.context['pager']['next']}")
+        forward.append(_titles(response))
+    assert [len(p) for p in forward] == [25, 25, 11]
+    backward = [forward[-1]]
+    while "previous" in response.context["pager"]:
+        response = client.get(f"{LIST}?{response.context['pager']['previous']}")
+        backward.append(_titles(response))
+    assert backward[::-1] == forward
