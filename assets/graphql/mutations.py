@@ -16,10 +16,11 @@ from assets.models import CustomFieldDefinition
 from assets.services import asset_types, assets, devices
 
 from .context import user_of
+from .enums import FieldType
 from .field_params import CustomFieldParamsInput, rest_params
 from .ids import id_argument, lookup_id, parse_id
 from .names import renamed
-from .types import Asset, AssetType, Device, FieldType, device_node
+from .types import Asset, AssetType, Device, device_node
 
 UNSET: Any = strawberry.UNSET
 
