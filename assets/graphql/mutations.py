@@ -4,8 +4,6 @@ the change log happen there."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 from django.db import transaction
 from strawberry.scalars import JSON
@@ -19,10 +17,9 @@ from .context import user_of
 from .enums import FieldType
 from .field_params import CustomFieldParamsInput, rest_params
 from .ids import id_argument, lookup_id, parse_id
+from .inputs import UNSET, input_type
 from .names import renamed
 from .types import Asset, AssetType, Device, device_node
-
-UNSET: Any = strawberry.UNSET
 
 
 def given(**values) -> dict:
@@ -30,21 +27,12 @@ def given(**values) -> dict:
     return {name: value for name, value in values.items() if value is not UNSET}
 
 
-@strawberry.input
-class CustomFieldDefinitionCreateInput:
-    code: str
-    title: str
-    field_type: FieldType
-    order: int | None = UNSET
-    params: CustomFieldParamsInput | None = UNSET
-
-
-@strawberry.input
-class CustomFieldDefinitionUpdateInput:
-    code: str
-    title: str | None = UNSET
-    order: int | None = UNSET
-    params: CustomFieldParamsInput | None = UNSET
+CustomFieldDefinitionCreateInput = input_type(
+    "CustomFieldDefinitionCreateInput", {"code": str, "title": str, "field_type": FieldType},
+    {"order": (int, UNSET), "params": (CustomFieldParamsInput, UNSET)})
+CustomFieldDefinitionUpdateInput = input_type(
+    "CustomFieldDefinitionUpdateInput", {"code": str},
+    {"title": (str, UNSET), "order": (int, UNSET), "params": (CustomFieldParamsInput, UNSET)})
 
 
 @strawberry.input
@@ -65,24 +53,14 @@ class AssetTypeMetaInput:
     description: str | None = UNSET
 
 
-@strawberry.input
-class AssetTypeCreateInput:
-    organization_id: strawberry.ID
-    code: str
-    title: str
-    order: int | None = None
-    meta: AssetTypeMetaInput | None = None
-    custom_field_definitions: list[CustomFieldDefinitionCreateInput] | None = None
-
-
-@strawberry.input
-class AssetTypeUpdateInput:
-    id: strawberry.ID
-    version: int | None = None
-    title: str | None = UNSET
-    order: int | None = UNSET
-    meta: AssetTypeMetaInput | None = UNSET
-    custom_field_definitions: list[CustomFieldDefinitionChange] | None = None
+AssetTypeCreateInput = input_type(
+    "AssetTypeCreateInput", {"organization_id": strawberry.ID, "code": str, "title": str},
+    {"order": (int, None), "meta": (AssetTypeMetaInput, None),
+     "custom_field_definitions": (list[CustomFieldDefinitionCreateInput], None)})
+AssetTypeUpdateInput = input_type(
+    "AssetTypeUpdateInput", {"id": strawberry.ID},
+    {"version": (int, None), "title": (str, UNSET), "order": (int, UNSET), "meta": (AssetTypeMetaInput, UNSET),
+     "custom_field_definitions": (list[CustomFieldDefinitionChange], None)})
 
 
 @strawberry.input
@@ -124,22 +102,12 @@ class CustomFieldsPatchInput:
     unset_primary: list[str] | None = UNSET
 
 
-@strawberry.input
-class AssetCreateInput:
-    organization_id: strawberry.ID
-    type_id: strawberry.ID
-    title: str
-    key: str | None = None
-    custom_fields: CustomFieldsPatchInput | None = None
-
-
-@strawberry.input
-class AssetUpdateInput:
-    id: strawberry.ID
-    version: int | None = None
-    title: str | None = UNSET
-    key: str | None = UNSET
-    custom_fields: CustomFieldsPatchInput | None = UNSET
+AssetCreateInput = input_type(
+    "AssetCreateInput", {"organization_id": strawberry.ID, "type_id": strawberry.ID, "title": str},
+    {"key": (str, None), "custom_fields": (CustomFieldsPatchInput, None)})
+AssetUpdateInput = input_type(
+    "AssetUpdateInput", {"id": strawberry.ID},
+    {"version": (int, None), "title": (str, UNSET), "key": (str, UNSET), "custom_fields": (CustomFieldsPatchInput, UNSET)})
 
 
 @strawberry.type
