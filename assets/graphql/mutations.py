@@ -79,6 +79,13 @@ class DeletePayload:
     deleted_id: strawberry.ID
 
 
+def deleted(info, input: DeleteInput, what: str, delete) -> DeletePayload:
+    """A delete mutation: the id looked up as `what`, the service's delete under the version."""
+    object_id = lookup_id(input.id, what)
+    delete(user_of(info), object_id, version=input.version)
+    return DeletePayload(deleted_id=strawberry.ID(str(object_id)))
+
+
 def create_spec(definition: CustomFieldDefinitionCreateInput, field: str) -> dict:
     field_type = definition.field_type.value
     spec = {"code": definition.code, "title": definition.title, "field_type": field_type,
@@ -217,9 +224,7 @@ class Mutation:
 
     @strawberry.mutation
     def asset_type_delete(self, info: strawberry.Info, input: DeleteInput) -> DeletePayload | None:
-        type_id = lookup_id(input.id, "asset type")
-        asset_types.delete_type(user_of(info), type_id, version=input.version)
-        return DeletePayload(deleted_id=strawberry.ID(str(type_id)))
+        return deleted(info, input, "asset type", asset_types.delete_type)
 
     @strawberry.mutation
     def asset_create(self, info: strawberry.Info, input: AssetCreateInput) -> AssetPayload | None:
@@ -246,9 +251,7 @@ class Mutation:
 
     @strawberry.mutation(description="Deletes the asset for good, with its links, group memberships and device links.")
     def asset_delete(self, info: strawberry.Info, input: DeleteInput) -> DeletePayload | None:
-        asset_id = lookup_id(input.id, "asset")
-        assets.delete_asset(user_of(info), asset_id, version=input.version)
-        return DeletePayload(deleted_id=strawberry.ID(str(asset_id)))
+        return deleted(info, input, "asset", assets.delete_asset)
 
     @strawberry.mutation
     def device_create(self, info: strawberry.Info, input: DeviceCreateInput) -> DevicePayload | None:
@@ -263,6 +266,4 @@ class Mutation:
 
     @strawberry.mutation
     def device_delete(self, info: strawberry.Info, input: DeleteInput) -> DeletePayload | None:
-        device_id = lookup_id(input.id, "device")
-        devices.delete_device(user_of(info), device_id, version=input.version)
-        return DeletePayload(deleted_id=strawberry.ID(str(device_id)))
+        return deleted(info, input, "device", devices.delete_device)
