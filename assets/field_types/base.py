@@ -90,9 +90,6 @@ class FieldKind:
     code: str = ""  # the stored field_type
     label: str = ""
     params: frozenset[str] = frozenset()  # params accepted besides `required`
-    # The member of GraphQL's CustomFieldParamsInput that carries this kind's params (seed 003:
-    # `params: {string: {isRequired: true}}`); kinds of one family share its input.
-    params_family: str = ""
     operators: frozenset[str] = frozenset({"isnull"})
     numeric = False  # filters and sorts compare the value as a number
     sortable = False  # the asset list can sort on it (a scalar)
@@ -100,6 +97,13 @@ class FieldKind:
     reference: str | None = None  # "asset" or "device": the value is the id of one
     display = "plain"  # how field_value.html renders it
     own_equality = False  # equality filters use `equality_term`, not JSON equality
+
+    @property
+    def params_family(self) -> str:
+        """The member of GraphQL's CustomFieldParamsInput that carries this kind's params (seed 003:
+        `params: {string: {isRequired: true}}`): the code in lower case unless the kind names
+        another; kinds of one family share its input."""
+        return self.code.lower()
 
     # --- definition and value ---------------------------------------------------------------
     def clean_params(self, params: dict, out: dict) -> None:

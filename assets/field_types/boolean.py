@@ -11,7 +11,6 @@ from .base import NO_CHOICE, FieldKind, FilterInput, InvalidValue, bool_from_tex
 
 class Boolean(FieldKind):
     code = "BOOLEAN"
-    params_family = "boolean"
     label = "Boolean"
     operators = frozenset({"eq", "ne", "isnull"})
     sortable = column = True

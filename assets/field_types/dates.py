@@ -21,7 +21,6 @@ class DateKind(FieldKind):
 
 class Date(DateKind):
     code = "DATE"
-    params_family = "date"
     label = "Date"
 
     def validate(self, params, value):

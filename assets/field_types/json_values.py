@@ -21,7 +21,6 @@ def json_text(value, *, indent: int | None = 2) -> str:
 
 class Json(FieldKind):
     code = "JSON"
-    params_family = "json"
     label = "JSON"
     display = "json"
     help_text = "JSON"
@@ -75,7 +74,6 @@ def _validate_geojson(value, depth=0) -> None:
 
 class GeoJson(Json):
     code = "GEOJSON"
-    params_family = "geojson"
     label = "GeoJSON"
     help_text = 'GeoJSON, e.g. {"type": "Point", "coordinates": [10.0, 53.5]}'
 

@@ -14,7 +14,6 @@ LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})?$")
 
 class LocalizedString(FieldKind):
     code = "LOCALIZED_STRING"
-    params_family = "localized_string"
     label = "Localized string"
     operators = frozenset({"isnull", "contains", "icontains"})
     column = True

@@ -42,7 +42,6 @@ class ReferenceKind(FieldKind):
 
 class AssetReference(ReferenceKind):
     code = "ASSET"
-    params_family = "asset"
     label = "Asset"
     reference = "asset"
     display = "asset"
@@ -63,7 +62,6 @@ class AssetReference(ReferenceKind):
 
 class DeviceReference(ReferenceKind):
     code = "DEVICE"
-    params_family = "device"
     label = "Device"
     reference = "device"
     display = "device"

@@ -63,7 +63,6 @@ class TextKind(FieldKind):
 
 class Text(TextKind):
     code = "TEXT"
-    params_family = "text"
     label = "Text"
     column = False  # long values stay on the detail page
     display = "text"
@@ -74,7 +73,6 @@ class Text(TextKind):
 
 class String(TextKind):
     code = "STRING"
-    params_family = "string"
     label = "String"
     params = frozenset({"max_length", "pattern"})
     max_length = STRING_MAX_LENGTH

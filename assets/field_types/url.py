@@ -15,7 +15,6 @@ _url_validator = URLValidator(schemes=["http", "https", "ftp", "ftps"])
 
 class Url(FieldKind):
     code = "URL"
-    params_family = "url"
     label = "URL"
     operators = TEXT_OPERATORS
     sortable = column = True

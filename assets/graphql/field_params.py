@@ -12,9 +12,8 @@ import strawberry
 from assets.core.errors import ValidationFailed
 from assets.field_types import KINDS, kind_of
 
+from .inputs import UNSET, input_type
 from .names import camel
-
-UNSET: Any = strawberry.UNSET
 
 
 @strawberry.input
@@ -25,20 +24,19 @@ class OptionInput:
 
 # The GraphQL type of each param a kind may accept besides `required` (isRequired).
 PARAM_TYPES: dict[str, Any] = {
-    "max_length": int | None,
-    "pattern": str | None,
-    "min": float | None,
-    "max": float | None,
-    "options": list[OptionInput] | None,
+    "max_length": int,
+    "pattern": str,
+    "min": float,
+    "max": float,
+    "options": list[OptionInput],
 }
 
 
-def _input(name: str, fields: dict[str, Any], **options):
-    cls = type(name, (), {"__annotations__": fields, **dict.fromkeys(fields, options.pop("default", None))})
-    return strawberry.input(cls, **options)
+def _params_input(name: str, params: dict[str, Any]):
+    return input_type(name, {}, {"is_required": (bool, None), **{param: (kind, None) for param, kind in params.items()}})
 
 
-BasicParamsInput = _input("BasicParamsInput", {"is_required": bool | None})
+BasicParamsInput = _params_input("BasicParamsInput", {})
 
 
 def _family_inputs() -> dict[str, Any]:
@@ -52,16 +50,16 @@ def _family_inputs() -> dict[str, Any]:
         if not names:
             inputs[family] = BasicParamsInput
             continue
-        fields = {"is_required": bool | None, **{name: PARAM_TYPES[name] for name in PARAM_TYPES if name in names}}
         title = camel(family)
-        inputs[family] = _input(f"{title[:1].upper()}{title[1:]}ParamsInput", fields)
+        inputs[family] = _params_input(f"{title[:1].upper()}{title[1:]}ParamsInput",
+                                       {name: kind for name, kind in PARAM_TYPES.items() if name in names})
     return inputs
 
 
 FAMILY_INPUTS = _family_inputs()
-CustomFieldParamsInput = _input(
-    "CustomFieldParamsInput", {family: member | None for family, member in FAMILY_INPUTS.items()},
-    default=UNSET, one_of=True, description="Exactly one member: the family of the field's type.")
+CustomFieldParamsInput = input_type(
+    "CustomFieldParamsInput", {}, {family: (member, UNSET) for family, member in FAMILY_INPUTS.items()},
+    one_of=True, description="Exactly one member: the family of the field's type.")
 
 
 def _number(value):

@@ -4,8 +4,6 @@ the change log happen there."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 from django.db import transaction
 from strawberry.scalars import JSON
@@ -16,12 +14,12 @@ from assets.models import CustomFieldDefinition
 from assets.services import asset_types, assets, devices
 
 from .context import user_of
+from .enums import FieldType
 from .field_params import CustomFieldParamsInput, rest_params
 from .ids import id_argument, lookup_id, parse_id
+from .inputs import UNSET, input_type
 from .names import renamed
-from .types import Asset, AssetType, Device, FieldType, device_node
-
-UNSET: Any = strawberry.UNSET
+from .types import Asset, AssetType, Device, device_node
 
 
 def given(**values) -> dict:
@@ -29,21 +27,12 @@ def given(**values) -> dict:
     return {name: value for name, value in values.items() if value is not UNSET}
 
 
-@strawberry.input
-class CustomFieldDefinitionCreateInput:
-    code: str
-    title: str
-    field_type: FieldType
-    order: int | None = UNSET
-    params: CustomFieldParamsInput | None = UNSET
-
-
-@strawberry.input
-class CustomFieldDefinitionUpdateInput:
-    code: str
-    title: str | None = UNSET
-    order: int | None = UNSET
-    params: CustomFieldParamsInput | None = UNSET
+CustomFieldDefinitionCreateInput = input_type(
+    "CustomFieldDefinitionCreateInput", {"code": str, "title": str, "field_type": FieldType},
+    {"order": (int, UNSET), "params": (CustomFieldParamsInput, UNSET)})
+CustomFieldDefinitionUpdateInput = input_type(
+    "CustomFieldDefinitionUpdateInput", {"code": str},
+    {"title": (str, UNSET), "order": (int, UNSET), "params": (CustomFieldParamsInput, UNSET)})
 
 
 @strawberry.input
@@ -64,24 +53,14 @@ class AssetTypeMetaInput:
     description: str | None = UNSET
 
 
-@strawberry.input
-class AssetTypeCreateInput:
-    organization_id: strawberry.ID
-    code: str
-    title: str
-    order: int | None = None
-    meta: AssetTypeMetaInput | None = None
-    custom_field_definitions: list[CustomFieldDefinitionCreateInput] | None = None
-
-
-@strawberry.input
-class AssetTypeUpdateInput:
-    id: strawberry.ID
-    version: int | None = None
-    title: str | None = UNSET
-    order: int | None = UNSET
-    meta: AssetTypeMetaInput | None = UNSET
-    custom_field_definitions: list[CustomFieldDefinitionChange] | None = None
+AssetTypeCreateInput = input_type(
+    "AssetTypeCreateInput", {"organization_id": strawberry.ID, "code": str, "title": str},
+    {"order": (int, None), "meta": (AssetTypeMetaInput, None),
+     "custom_field_definitions": (list[CustomFieldDefinitionCreateInput], None)})
+AssetTypeUpdateInput = input_type(
+    "AssetTypeUpdateInput", {"id": strawberry.ID},
+    {"version": (int, None), "title": (str, UNSET), "order": (int, UNSET), "meta": (AssetTypeMetaInput, UNSET),
+     "custom_field_definitions": (list[CustomFieldDefinitionChange], None)})
 
 
 @strawberry.input
@@ -98,6 +77,13 @@ class AssetTypePayload:
 @strawberry.type
 class DeletePayload:
     deleted_id: strawberry.ID
+
+
+def deleted(info, input: DeleteInput, what: str, delete) -> DeletePayload:
+    """A delete mutation: the id looked up as `what`, the service's delete under the version."""
+    object_id = lookup_id(input.id, what)
+    delete(user_of(info), object_id, version=input.version)
+    return DeletePayload(deleted_id=strawberry.ID(str(object_id)))
 
 
 def create_spec(definition: CustomFieldDefinitionCreateInput, field: str) -> dict:
@@ -123,22 +109,12 @@ class CustomFieldsPatchInput:
     unset_primary: list[str] | None = UNSET
 
 
-@strawberry.input
-class AssetCreateInput:
-    organization_id: strawberry.ID
-    type_id: strawberry.ID
-    title: str
-    key: str | None = None
-    custom_fields: CustomFieldsPatchInput | None = None
-
-
-@strawberry.input
-class AssetUpdateInput:
-    id: strawberry.ID
-    version: int | None = None
-    title: str | None = UNSET
-    key: str | None = UNSET
-    custom_fields: CustomFieldsPatchInput | None = UNSET
+AssetCreateInput = input_type(
+    "AssetCreateInput", {"organization_id": strawberry.ID, "type_id": strawberry.ID, "title": str},
+    {"key": (str, None), "custom_fields": (CustomFieldsPatchInput, None)})
+AssetUpdateInput = input_type(
+    "AssetUpdateInput", {"id": strawberry.ID},
+    {"version": (int, None), "title": (str, UNSET), "key": (str, UNSET), "custom_fields": (CustomFieldsPatchInput, UNSET)})
 
 
 @strawberry.type
@@ -248,9 +224,7 @@ class Mutation:
 
     @strawberry.mutation
     def asset_type_delete(self, info: strawberry.Info, input: DeleteInput) -> DeletePayload | None:
-        type_id = lookup_id(input.id, "asset type")
-        asset_types.delete_type(user_of(info), type_id, version=input.version)
-        return DeletePayload(deleted_id=strawberry.ID(str(type_id)))
+        return deleted(info, input, "asset type", asset_types.delete_type)
 
     @strawberry.mutation
     def asset_create(self, info: strawberry.Info, input: AssetCreateInput) -> AssetPayload | None:
@@ -277,9 +251,7 @@ class Mutation:
 
     @strawberry.mutation(description="Deletes the asset for good, with its links, group memberships and device links.")
     def asset_delete(self, info: strawberry.Info, input: DeleteInput) -> DeletePayload | None:
-        asset_id = lookup_id(input.id, "asset")
-        assets.delete_asset(user_of(info), asset_id, version=input.version)
-        return DeletePayload(deleted_id=strawberry.ID(str(asset_id)))
+        return deleted(info, input, "asset", assets.delete_asset)
 
     @strawberry.mutation
     def device_create(self, info: strawberry.Info, input: DeviceCreateInput) -> DevicePayload | None:
@@ -294,6 +266,4 @@ class Mutation:
 
     @strawberry.mutation
     def device_delete(self, info: strawberry.Info, input: DeleteInput) -> DeletePayload | None:
-        device_id = lookup_id(input.id, "device")
-        devices.delete_device(user_of(info), device_id, version=input.version)
-        return DeletePayload(deleted_id=strawberry.ID(str(device_id)))
+        return deleted(info, input, "device", devices.delete_device)

@@ -4,7 +4,6 @@ with the same keyset cursors."""
 
 from __future__ import annotations
 
-import enum
 import json
 
 import strawberry
@@ -17,6 +16,7 @@ from assets.queries import FieldTypeLookup, filter_assets, ordering_for
 from assets.services import asset_types, assets, devices
 
 from .context import user_of
+from .enums import AssetOrderField, CustomFieldOperator, SortDirection
 from .ids import id_argument, lookup_id
 from .names import renamed
 from .relay import Connection, connection, page_size
@@ -27,20 +27,6 @@ from .types import Actor, Asset, AssetType, Device, User, device_node
 class AssetTypeFilter:
     codes: list[str] | None = None
     ids: list[strawberry.ID] | None = None
-
-
-@strawberry.enum
-class CustomFieldOperator(enum.Enum):
-    EQ = "eq"
-    NE = "ne"
-    LT = "lt"
-    LTE = "lte"
-    GT = "gt"
-    GTE = "gte"
-    CONTAINS = "contains"
-    ICONTAINS = "icontains"
-    IN = "in"
-    IS_NULL = "isnull"
 
 
 @strawberry.input(description="The value a condition compares with: give the member for its kind.")
@@ -67,19 +53,6 @@ class AssetFilter:
     device_ids: list[strawberry.ID] | None = None
     group_ids: list[strawberry.ID] | None = None
     custom_fields: list[CustomFieldCondition] | None = None
-
-
-@strawberry.enum
-class AssetOrderField(enum.Enum):
-    TITLE = "title"
-    CREATED_AT = "created_at"
-    UPDATED_AT = "updated_at"
-
-
-@strawberry.enum
-class SortDirection(enum.Enum):
-    ASC = "ASC"
-    DESC = "DESC"
 
 
 @strawberry.input(description="Order by `field` or by `customFieldCode`, not both.")

@@ -5,7 +5,6 @@ rule lives here; rows that nodes only refer to are read a page at a time (contex
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, ClassVar
 
@@ -13,7 +12,6 @@ import strawberry
 from strawberry.scalars import JSON
 
 from assets import serializers
-from assets.field_types import FieldType as FieldTypeChoice
 from assets.models import AssetType as AssetTypeModel
 from assets.models import Organization as OrganizationModel
 from assets.services import asset_types as type_services
@@ -21,22 +19,12 @@ from assets.services import assets as asset_services
 from assets.services.organizations import visible_organizations
 
 from .context import batch, user_of
+from .enums import AssetTypeOrigin, FieldType
 from .relay import Connection, list_connection
 
 if TYPE_CHECKING:
     from groups.graphql import Group
     from links.graphql import AssetLinks
-
-FieldType = strawberry.enum(enum.Enum("FieldType", {value: value for value in FieldTypeChoice.values}),
-                            description="The kinds of custom field.")
-
-
-@strawberry.enum
-class AssetTypeOrigin(enum.Enum):
-    SYSTEM = "SYSTEM"
-    ORGANIZATION = "ORGANIZATION"
-    PARENT_ORGANIZATION = "PARENT_ORGANIZATION"
-
 
 # --- organizations and actors ------------------------------------------------------------------
 @strawberry.type

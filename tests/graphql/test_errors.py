@@ -275,11 +275,3 @@ def test_several_operations_over_get_need_an_operation_name(gql_for, fleet_manag
     assert response.status_code == 200  # as over POST: a document's errors are in the answer
     assert "data" not in response.json()
     assert only_error(response.json())["message"].startswith("Must provide operation name")
-
-
-def test_every_field_kind_names_its_params_family():
-    from assets.field_types import KINDS
-    from assets.graphql.field_params import FAMILY_INPUTS
-
-    assert all(kind.params_family for kind in KINDS.values())
-    assert set(FAMILY_INPUTS) == {kind.params_family for kind in KINDS.values()}
