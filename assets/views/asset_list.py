@@ -24,6 +24,7 @@ from ..models import AssetDeviceLink, AssetType
 from ..serializers import asset_data
 from ..services.asset_types import visible_types, with_definitions
 from ..services.assets import visible_assets
+from . import saved_views
 from .common import organization_list, page_or_error, page_organization, render_list_page, staff_page
 from .presenters import asset_field_values, referenced_asset_ids, referenced_assets
 
@@ -74,6 +75,7 @@ class ListState:
     cursor: str = ""
     params: QueryDict = field(default_factory=lambda: QueryDict(mutable=True))
     filter_params: dict = field(default_factory=dict)
+    column_codes: list[str] | None = None  # the custom fields the user shows (saved_views), None = all
 
     @property
     def is_filtered(self) -> bool:
@@ -104,6 +106,7 @@ def read_state(request) -> ListState:
     state.asset_type = next((t for t, _ in state.types if t.pk == type_id), None)
     if state.asset_type is not None:
         state.definitions = list(state.asset_type.field_definitions.all())
+        state.column_codes = saved_views.column_codes(request, state.asset_type)
     state.groups = group_filter_choices(request.user, organization, id_from_text(get.get("group_id")))
     state.group_id = next((gid for gid, _ in state.groups if gid == id_from_text(get.get("group_id"))), None)
     state.include_descendants = state.group_id is not None and get.get("include_descendants") in ("true", "on", "1")
@@ -162,7 +165,7 @@ def columns_for(state: ListState) -> list[Column]:
         columns.append(Column("Organization"))
     for d in state.definitions:
         kind = kind_of(d.field_type)
-        if kind.column:
+        if kind.column and (state.column_codes is None or d.code in state.column_codes):
             columns.append(Column(d.title, f"cf_{d.code}" if kind.sortable else None, d.code))
     columns += [Column("Primary device"), Column("Created", "created_at")]
     for column in columns:
@@ -212,7 +215,8 @@ def _results(request, state: ListState):
     rows = []
     page, error = page_or_error(build)
     if page is not None:
-        shown_defs = [d for d in state.definitions if kind_of(d.field_type).column]
+        shown_defs = [d for d in state.definitions if kind_of(d.field_type).column
+                      and (state.column_codes is None or d.code in state.column_codes)]
         assets_by_id = referenced_assets(request.user, referenced_asset_ids(page.items, shown_defs))
         for asset in page.items:
             links = list(asset.device_links.all())
@@ -245,6 +249,7 @@ def asset_list(request):
         "page_sizes": PAGE_SIZES,
         "can_create": bool(state.organizations) and any(can_create_assets(request.user, o.pk) for o in state.organizations),
         "rows": rows,
+        "saved_views": saved_views.panel(request, state),
     }
     new_scope = (str(state.organization.pk) if state.organization else None,
                  str(state.asset_type.pk) if state.asset_type else None)
