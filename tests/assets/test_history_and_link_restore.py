@@ -74,3 +74,24 @@ def test_an_admin_restore_brings_back_every_link(linked, admin_api):
     items = admin_api.get("/links", {"asset_id": body["id"]}).json()["items"]
     assert sorted((i["source"]["id"], i["target"]["id"]) for i in items) == sorted(
         [(body["id"], friend.pk), (stranger.pk, body["id"])])
+
+
+def test_the_history_page_query_count_does_not_grow_with_entries(org, truck_type, editor, tracker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assets.services.assets import update_asset
+
+    asset = make_asset(org, truck_type, "Busy", key="busy", custom_fields={"license_plate": "B-0"})
+    client = Client()
+    assert client.login(username=editor.username, password=PASSWORD)
+    counts = []
+    for total in (10, 50):
+        while asset.version < total:
+            update_asset(editor, asset.pk, custom_fields={"set": {"license_plate": f"B-{asset.version}",
+                                                                  "tracker": tracker.pk if asset.version % 2 else None}})
+            asset.refresh_from_db()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"/changes/asset/{asset.pk}/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
