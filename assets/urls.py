@@ -4,7 +4,7 @@ from django.urls import path
 from assets.views import bulk_actions, exports, imports
 
 from .events import views as events
-from .views import asset_list, asset_pages, changes, devices, going_back, login, pages, search, types
+from .views import asset_list, asset_pages, changes, devices, going_back, login, pages, saved_views, search, types
 
 urlpatterns = [
     path("login/", login.LoginView.as_view(), name="login"),
@@ -27,6 +27,9 @@ urlpatterns = [
     path("assets/<int:asset_id>/edit/", asset_pages.asset_edit, name="asset_edit"),
     path("assets/<int:asset_id>/delete/", asset_pages.asset_delete, name="asset_delete"),
     path("assets/<int:asset_id>/revert/<int:change_id>/", going_back.asset_revert, name="asset_revert"),
+    path("assets/views/open/", saved_views.open_view, name="saved_view_open"),
+    path("assets/views/save/", saved_views.save_view, name="saved_view_save"),
+    path("assets/columns/", saved_views.choose_columns, name="asset_columns"),
     path("assets/deleted/", going_back.deleted_assets, name="deleted_assets"),
     path("assets/deleted/<int:change_id>/restore/", going_back.asset_restore, name="asset_restore"),
     path("types/", types.type_list, name="type_list"),

@@ -1,8 +1,9 @@
 """GET /api/v1/search on a large asset table, for a user who may view half of it (an
 organization-wide grant on org A; org B's assets are invisible to them).
 
-Prints, per query, the median latency of the request, its SQL query count and the number of hits
-on the first page.
+Prints, per query, the median latency of the request, its SQL query count, the number of hits
+on the first page, and its ratio to a baseline measured in the same run (the first page of
+GET /api/v1/assets?limit=20, an indexed keyset read), which says how loaded the machine was.
 
     DATABASE_URL=postgres://... python bench/search_bench.py --assets 1000000 --runs 7
 """
@@ -76,7 +77,14 @@ def main() -> None:
     setup()
     user = build(args.assets)
     client = api_client(user)
+    def baseline_request():
+        response = client.get("/api/v1/assets", {"limit": 20})
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    baseline = median_ms(baseline_request, args.runs)
     print(f"{vendor()}, {args.assets} assets (half visible), median of {args.runs}")
+    print(f"  baseline GET /assets?limit=20            {baseline:8.1f} ms")
     for q in QUERIES:
         def request(q=q, kind=None):
             params = {"q": q, "limit": 20, **({"kind": kind} if kind else {})}
@@ -87,7 +95,8 @@ def main() -> None:
         for kind in (None, "asset"):
             body, sql = captured(lambda q=q, kind=kind: request(q, kind))
             ms = median_ms(lambda q=q, kind=kind: request(q, kind), args.runs)
-            print(f"  q={q!r:24} kind={kind or 'all':6} {ms:8.1f} ms  {len(sql)} queries  {len(body['items'])} hits")
+            print(f"  q={q!r:24} kind={kind or 'all':6} {ms:8.1f} ms  {len(sql)} queries  {len(body['items'])} hits"
+                  f"  {ms / baseline:5.2f}x baseline")
 
 
 if __name__ == "__main__":

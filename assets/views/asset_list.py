@@ -24,6 +24,7 @@ from ..models import AssetDeviceLink, AssetType
 from ..serializers import asset_data
 from ..services.asset_types import visible_types, with_definitions
 from ..services.assets import visible_assets
+from . import saved_views
 from .common import (
     SESSION_ORGANIZATION,
     organization_list,
@@ -86,6 +87,7 @@ class ListState:
     at: str = ""  # the position of the page's first row, for "51–100 of N"
     params: QueryDict = field(default_factory=lambda: QueryDict(mutable=True))
     filter_params: dict = field(default_factory=dict)
+    column_codes: list[str] | None = None  # the custom fields the user shows (saved_views), None = all
 
     @property
     def is_filtered(self) -> bool:
@@ -116,6 +118,7 @@ def read_state(request) -> ListState:
     state.asset_type = next((t for t, _ in state.types if t.pk == type_id), None)
     if state.asset_type is not None:
         state.definitions = list(state.asset_type.field_definitions.all())
+        state.column_codes = saved_views.column_codes(request, state.asset_type)
     state.groups = group_filter_choices(request.user, organization, id_from_text(get.get("group_id")))
     state.group_id = next((gid for gid, _ in state.groups if gid == id_from_text(get.get("group_id"))), None)
     state.include_descendants = state.group_id is not None and get.get("include_descendants") in ("true", "on", "1")
@@ -176,7 +179,7 @@ def columns_for(state: ListState) -> list[Column]:
         columns.append(Column("Organization", "organization"))
     for d in state.definitions:
         kind = kind_of(d.field_type)
-        if kind.column:
+        if kind.column and (state.column_codes is None or d.code in state.column_codes):
             columns.append(Column(d.title, f"cf_{d.code}" if kind.sortable else None, d.code))
     columns += [Column("Primary device"), Column("Created", "created_at")]
     for column in columns:
@@ -230,7 +233,8 @@ def _results(request, state: ListState):
     rows = []
     page, error = page_or_error(build)
     if page is not None:
-        shown_defs = [d for d in state.definitions if kind_of(d.field_type).column]
+        shown_defs = [d for d in state.definitions if kind_of(d.field_type).column
+                      and (state.column_codes is None or d.code in state.column_codes)]
         assets_by_id = referenced_assets(request.user, referenced_asset_ids(page.items, shown_defs))
         for asset in page.items:
             links = list(asset.device_links.all())
@@ -306,6 +310,7 @@ def asset_list(request):
         "rows": rows,
         "pager": _pager(state, page),
         "switcher_changed": switched,
+        "saved_views": saved_views.panel(request, state),
     }
     new_scope = (str(state.organization.pk) if state.organization else None,
                  str(state.asset_type.pk) if state.asset_type else None)

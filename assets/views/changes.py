@@ -16,6 +16,7 @@ from ..services.assets import get_asset, visible_assets
 from ..services.changes import filter_changes, visible_changes
 from ..services.devices import visible_devices
 from .common import list_params, organization_list, page_or_error, page_organization, render_list_page, staff_page
+from .history_diff import label_asset_diffs
 from .presenters import diff_rows
 
 PAGE_SIZE = 50
@@ -51,7 +52,7 @@ def _object_urls(user, entries) -> dict[tuple[str, int], str]:
 
 def entry_rows(user, entries: list[ChangeLogEntry], *, with_diff: bool = True) -> list[dict]:
     urls = _object_urls(user, entries)
-    return [
+    rows = [
         {
             "entry": entry,
             "type_label": OBJECT_TYPE_LABELS.get(entry.object_type, entry.object_type.replace("_", " ").capitalize()),
@@ -61,6 +62,9 @@ def entry_rows(user, entries: list[ChangeLogEntry], *, with_diff: bool = True) -
         }
         for entry in entries
     ]
+    if with_diff:
+        label_asset_diffs(user, rows)
+    return rows
 
 
 def _page(request, entries):

@@ -61,6 +61,10 @@ class DiffRow:
     key: str
     before: str | None
     after: str | None
+    # Set for asset entries by views.history_diff: the field's title and the values by name.
+    label: str | None = None
+    before_text: str | None = None
+    after_text: str | None = None
 
     @property
     def kind(self) -> str:
