@@ -12,10 +12,79 @@ import csv
 import json
 import os
 import secrets
+import subprocess
+import sys
 import tempfile
 import time
 
-from _setup import setup, vendor
+from _setup import ROOT, setup, vendor
+
+# The floor of a whole import process: the interpreter, the CSV read and one executemany of the
+# rows into the asset table, on the driver alone (no Django).
+PLAIN_PROCESS = r"""
+import csv, json, sys, datetime
+path, vendor, target, org_id, type_id = sys.argv[1:6]
+now = datetime.datetime.now(datetime.timezone.utc)
+with open(path, encoding="utf-8", newline="") as stream:
+    reader = csv.reader(stream)
+    next(reader)
+    rows = [(int(org_id), int(type_id), "p" + key, title,
+             json.dumps({"license_plate": plate, "fuel_capacity_l": float(fuel), "in_service": service == "true"}),
+             1, now, now)
+            for key, title, _, plate, fuel, service in reader]
+columns = "organization_id, type_id, key, title, custom_fields, version, created_at, updated_at"
+if vendor == "postgresql":
+    import psycopg
+    with psycopg.connect(target) as connection, connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO assets_asset ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", rows)
+else:
+    import sqlite3
+    connection = sqlite3.connect(target)
+    with connection:
+        connection.executemany(f"INSERT INTO assets_asset ({columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                               [(*row[:6], row[6].isoformat(), row[7].isoformat()) for row in rows])
+"""
+
+
+def whole_process(args, user, asset_type, rows) -> None:
+    """A `manage.py import_assets` run of --command-rows rows as a process of its own, against a
+    plain Python process doing the same reads and inserts (PLAIN_PROCESS)."""
+    from django.db import connection
+
+    from assets.models import Asset, ChangeLogEntry, Organization
+
+    run_id = secrets.token_hex(3)
+    command_org = Organization.objects.create(key=f"bench-cmd-{run_id}", title="Bench command")
+    plain_org = Organization.objects.create(key=f"bench-plain-{run_id}", title="Bench plain")
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", delete=False) as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["key", "title", "type", "license_plate", "fuel_capacity_l", "in_service"])
+        for key, title, values in rows[: args.command_rows]:
+            writer.writerow([key, title, asset_type.code, values["license_plate"], values["fuel_capacity_l"],
+                             "true" if values["in_service"] else "false"])
+        path = handle.name
+    settings_db = connection.settings_dict
+    target = os.environ["DATABASE_URL"] if connection.vendor == "postgresql" else str(settings_db["NAME"])
+    try:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", PLAIN_PROCESS, path, connection.vendor, target, str(plain_org.pk),
+                        str(asset_type.pk)], check=True, cwd=ROOT)
+        plain_seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "manage.py", "import_assets", path, "--organization", command_org.key,
+                        "--user", user.username], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        command_seconds = time.perf_counter() - start
+        assert Asset.objects.filter(organization=command_org).count() == args.command_rows
+        assert Asset.objects.filter(organization=plain_org).count() == args.command_rows
+        print(f"plain process  : {plain_seconds:8.2f} s  ({args.command_rows:,} rows: python, csv, executemany)")
+        print(f"manage.py import_assets: {command_seconds:8.2f} s  (the whole process)")
+        print(f"ratio command/plain: {command_seconds / plain_seconds:.2f}x")
+    finally:
+        os.unlink(path)
+        ChangeLogEntry.objects.filter(organization_id__in=[command_org.pk, plain_org.pk]).delete()
+        for organization in (command_org, plain_org):
+            Asset.objects.filter(organization=organization).delete()
+            organization.delete()
 
 
 def main() -> None:
@@ -24,6 +93,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--groups", type=int, default=10_000)
     parser.add_argument("--links", type=int, default=100_000)
+    parser.add_argument("--command-rows", type=int, default=20_000,
+                        help="rows of the whole-process comparison (manage.py import_assets against a plain "
+                             "Python process reading the same CSV and inserting it); 0 leaves it out")
     args = parser.parse_args()
     setup()
 
@@ -94,6 +166,8 @@ def main() -> None:
         print(f"import_assets  : {import_seconds:8.2f} s  {args.assets / import_seconds:10,.0f} rows/s"
               "  (parse + validate + bulk insert + device links + change log)")
         print(f"ratio import/raw: {import_seconds / raw_seconds:.2f}x")
+        if args.command_rows:
+            whole_process(args, user, asset_type, rows)
 
         # Groups and links ride on the imported assets: a 10-ary parent/child tree over them and
         # 100 regions x 100 depots of groups.

@@ -16,6 +16,7 @@ from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from assets.access.tokens import user_for_token
+from assets.core.api import read_along
 from assets.core.changelog import request_id_var
 from assets.core.errors import DomainError, Throttled
 
@@ -38,7 +39,7 @@ STATUS_CODES = {
 
 class BearerToken(HttpBearer):
     def authenticate(self, request, token):
-        user = user_for_token(token, request)
+        user = user_for_token(token, request, along=read_along(request))
         if user is not None:
             request.user = user
         return user

@@ -60,7 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "config.middleware.ThrottleMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.PageMessageMiddleware",  # Django's MessageMiddleware, not on /api/
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -115,6 +115,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue on the lock instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # Write-ahead log with NORMAL sync (Django's documented recipe): a commit no longer waits for
+    # an fsync, which the throttle's count made on every API request (~13-26 ms under load);
+    # readers also stop queueing behind a writer. A power cut may lose the last commits, never
+    # the file.
+    DATABASES["default"]["OPTIONS"]["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL"
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The permission filters make PostgreSQL cost page queries high enough to JIT-compile them,
     # and compiling took seconds for queries that run in milliseconds. OLTP pages gain nothing

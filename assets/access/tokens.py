@@ -12,6 +12,7 @@ from django.utils import timezone
 from assets.access import throttle
 from assets.access.permissions import attach_snapshot, limit_to_organizations, snapshot_columns
 from assets.core.db import CompiledQuery
+from assets.core.db.compiled import objects_together
 from assets.core.errors import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from assets.core.inputs import is_id, require_user
 from assets.models import ApiToken
@@ -114,14 +115,21 @@ def _address_allowed(token: ApiToken, address: str) -> bool:
     return any(client in ipaddress.ip_network(network) for network in token.allowed_ips)
 
 
-def user_for_token(raw: str, request=None):
+def user_for_token(raw: str, request=None, along=None):
     """The user a bearer token stands for, or None. With the request: a token limited to address
     ranges refuses other clients, a read-only token refuses writes (both 403). An organization-
     scoped token gives the user the token's scope, which the permission snapshot intersects with
-    every grant (assets.access.permissions)."""
+    every grant (assets.access.permissions).
+
+    `along` = (CompiledQuery, values): a read the request will make anyway, run in the token's own
+    statement (one round trip instead of two); its objects land on `request.read_along`. The
+    token and its grants are still read on every request, so a revocation takes effect at once."""
     if not raw or len(raw) > 200:
         return None
-    found = _TOKEN_BY_DIGEST.objects(digest=digest(raw))
+    if along is not None and request is not None:
+        found, request.read_along = objects_together((_TOKEN_BY_DIGEST, {"digest": digest(raw)}), along)
+    else:
+        found = _TOKEN_BY_DIGEST.objects(digest=digest(raw))
     token = found[0] if found else None
     if token is None or not token.is_active or not token.user.is_active:
         return None

@@ -6,7 +6,16 @@ from django.apps import apps
 from ninja import Router, Status
 
 from assets import serializers
-from assets.core.api import ERRORS, body_doc, bulk_body, page_body, prebuilt, prebuilt_status, split_version
+from assets.core.api import (
+    ERRORS,
+    READS_ALONG,
+    body_doc,
+    bulk_body,
+    page_body,
+    prebuilt,
+    prebuilt_status,
+    split_version,
+)
 from assets.core.errors import ValidationFailed
 from assets.core.pagination import paginate
 from assets.queries import FieldTypeLookup, filter_assets, ordering_for
@@ -92,8 +101,11 @@ def delete_assets(request, payload):
 
 @assets_router.get("/{asset_id}", response={200: AssetOut, **ERRORS})
 def get_asset(request, asset_id: int, fields: str | None = None):
-    asset = assets.read_asset(request.auth, asset_id)
+    asset = assets.read_asset(request.auth, asset_id, found=getattr(request, "read_along", None))
     return prebuilt(serializers.asset_data(asset, _fields_param(fields)))
+
+
+READS_ALONG["get_asset"] = lambda request: assets.detail_read(request.resolver_match.kwargs.get("asset_id"))
 
 
 @assets_router.patch("/{asset_id}", response={200: AssetOut, **ERRORS})

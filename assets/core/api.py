@@ -18,6 +18,20 @@ from assets.core.errors import ValidationFailed
 from assets.core.inputs import require_id
 from assets.schemas import Problem
 
+# GET routes whose main read can run in the bearer token's statement (config.api.BearerToken):
+# url name -> request -> (CompiledQuery, values) or None. The view finds the objects on
+# `request.read_along`.
+READS_ALONG: dict = {}
+
+
+def read_along(request):
+    match = request.resolver_match
+    if request.method != "GET" or match is None:
+        return None
+    build = READS_ALONG.get(match.url_name)
+    return build(request) if build is not None else None
+
+
 ERRORS = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem}
 PAGING_PARAMS = ("limit", "cursor", "count")
 

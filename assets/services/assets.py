@@ -80,12 +80,24 @@ def check_access(user, asset: Asset | None, asset_id: int, action: str) -> None:
 _READ_BY_PK = CompiledQuery(lambda pk: asset_read_queryset().filter(pk=pk).order_by(), pk=int)
 
 
-def read_asset(user, asset_id: int) -> Asset:
-    """get_asset for the read endpoint: devices and groups come in the asset's own row."""
+def detail_read(asset_id) -> tuple | None:
+    """The read of read_asset as (CompiledQuery, values), for the token's statement to run along
+    (assets.access.tokens.user_for_token); None for a path value that is no id."""
+    try:
+        pk = int(asset_id)
+    except (TypeError, ValueError):
+        return None
+    return (_READ_BY_PK, {"pk": pk}) if is_id(pk) else None
+
+
+def read_asset(user, asset_id: int, found: list | None = None) -> Asset:
+    """get_asset for the read endpoint: devices and groups come in the asset's own row. `found`:
+    the rows of detail_read(asset_id), when they were read along with the token."""
     require_user(user)
     if not is_id(asset_id):
         raise NotFound.of("asset", asset_id)
-    found = _READ_BY_PK.objects(pk=asset_id)
+    if found is None or (found and found[0].pk != asset_id):
+        found = _READ_BY_PK.objects(pk=asset_id)
     asset = found[0] if found else None
     check_access(user, asset, asset_id, "view")
     prefetch_rows([asset], _READ_BY_PK.prefetch_lookups())

@@ -1,5 +1,5 @@
 """The reads every request makes run SQL compiled once per process (assets.core.db.compiled): the token
-with its user's permission snapshot in one query, and GET /assets/{id} in one more. These pin the
+with its user's permission snapshot in one query, and GET /assets/{id} in that same statement. These pin the
 query counts, that the compiled reads answer what the ORM answers, and that nothing is cached
 from one request to the next."""
 
@@ -31,9 +31,9 @@ def warm(api, asset) -> None:
     assert api.get(f"/assets/{asset.pk}").status_code in (200, 404)
 
 
-def test_detail_with_a_wide_grant_is_two_queries(viewer_api, truck, django_assert_num_queries):
+def test_detail_with_a_wide_grant_is_one_query(viewer_api, truck, django_assert_num_queries):
     warm(viewer_api, truck)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         response = viewer_api.get(f"/assets/{truck.pk}")
     assert response.status_code == 200
     assert response.json()["custom_fields"] == {"license_plate": "HH-TL 4421"}
@@ -44,8 +44,16 @@ def test_detail_with_an_object_grant_asks_once_more(truck, django_assert_num_que
     grant(user, "view_asset", truck)
     api = ApiClient(user)
     warm(api, truck)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert api.get(f"/assets/{truck.pk}").status_code == 200
+
+
+def test_detail_of_a_missing_or_odd_id_read_along_with_the_token(viewer_api, truck, django_assert_num_queries):
+    warm(viewer_api, truck)
+    with django_assert_num_queries(1):
+        assert_problem(viewer_api.get(f"/assets/{truck.pk + 1000}"), 404, "NOT_FOUND")
+    assert viewer_api.get("/assets/abc").status_code == 400
+    assert_problem(viewer_api.get("/assets/99999999999999999999"), 404, "NOT_FOUND")
 
 
 def test_detail_of_a_group_grant_holder(org, truck):
@@ -142,10 +150,10 @@ def test_compiled_queries_are_logged_with_their_sql(viewer_api, truck):
     warm(viewer_api, truck)
     with CaptureQueriesContext(connection) as captured:
         viewer_api.get(f"/assets/{truck.pk}")
-    assert len(captured.captured_queries) == 2
-    token_sql, asset_sql = (query["sql"] for query in captured.captured_queries)
-    assert "assets_apitoken" in token_sql and "auth_user_user_permissions" in token_sql
-    assert "assets_asset" in asset_sql and str(truck.pk) in asset_sql
+    assert len(captured.captured_queries) == 1
+    sql = captured.captured_queries[0]["sql"]
+    assert "assets_apitoken" in sql and "auth_user_user_permissions" in sql
+    assert "assets_asset" in sql and str(truck.pk) in sql
 
 
 def test_compiled_objects_match_the_orm(org, truck_type):

@@ -126,7 +126,9 @@ class CompiledQuery:
         """Model instances with their select_related objects and annotations, like iterating the
         queryset. Prefetches are not run; `prefetch_lookups()` names them."""
         compiled = self._compiled(using)
-        rows = self._execute(compiled, using, values)
+        return self._instances(compiled, using, self._execute(compiled, using, values))
+
+    def _instances(self, compiled: _Compiled, using: str, rows: list) -> list:
         if not rows:
             return []
         compiler = compiled.compiler
@@ -147,3 +149,37 @@ class CompiledQuery:
 
     def prefetch_lookups(self, using: str = "default") -> tuple:
         return self._compiled(using).prefetch
+
+
+def objects_together(*reads: tuple[CompiledQuery, dict], using: str = "default") -> list[list]:
+    """Several compiled reads in one statement, each query's rows as `objects()` gives them.
+
+    Every round trip to the database cost ~0.6 ms on the bench machine, more than the Python of a
+    detail read: the token (with its user's grants) and the asset it asks for are independent
+    reads, so they go as one SELECT of each read LEFT JOINed to a single row. Each read must give
+    at most one row (a primary key or unique lookup, or a LIMIT 1)."""
+    compiled = [query._compiled(using) for query, _ in reads]
+    if any(one.compiler.has_extra_select for one in compiled):
+        raise ValueError("a read of objects_together must select no extra ordering columns")
+    parts, params = [], []
+    for index, ((_, values), one) in enumerate(zip(reads, compiled, strict=True)):
+        parts.append(f"LEFT JOIN ({one.sql}) AS r{index} ON TRUE")
+        bound = list(one.params)
+        for position, name in one.slots:
+            bound[position] = values[name]
+        params.extend(bound)
+    sql = f"SELECT {', '.join(f'r{i}.*' for i in range(len(reads)))} FROM (SELECT 1) AS one {' '.join(parts)}"
+    with _cursor(connections[using]) as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    results, start = [], 0
+    for (query, _), one in zip(reads, compiled, strict=True):
+        width = one.compiler.col_count
+        own = row[start:start + width]
+        start += width
+        pk = one.compiler.klass_info["select_fields"][0]
+        rows = [] if own[pk] is None else [own]
+        if rows and one.converters:
+            rows = list(one.compiler.apply_converters(rows, one.converters))
+        results.append(query._instances(one, using, rows))
+    return results
