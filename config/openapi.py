@@ -105,7 +105,7 @@ BODY_RULES = {
     "LinkTypePatch": {"name": _text(255)},
     "EventRuleCreate": {"name": _text(255), "url": {"pattern": "^https?://"},
                         "secret": {"pattern": NO_NUL, "minLength": 8, "maxLength": 255}},
-    "EventRulePatch": {"name": _text(255), "url": {"pattern": "^https?://"},
+    "EventRulePatch": {"name": {**_text(255), "null": True}, "url": {"pattern": "^https?://"},
                        "secret": {"pattern": NO_NUL, "minLength": 8, "maxLength": 255}},
     "LinkTypePatch#": {"allow_alias": {"null": False}},
     "FieldDefinitionIn#": {"field_type": {"enum": sorted(KINDS)}},

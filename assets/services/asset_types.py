@@ -157,7 +157,9 @@ def _clean_definition_spec(spec, *, field_prefix: str, existing: CustomFieldDefi
             errors.append({"field": f"{field_prefix}.field_type", "message": "can't change; add a new field instead"})
         cleaned["field_type"] = existing.field_type
     if existing is None or "title" in spec:
-        title = spec.get("title") or (cleaned.get("code") if existing is None else None)
+        title = spec.get("title")
+        if title is None or title == "":  # anything else that isn't text is refused, not replaced
+            title = cleaned.get("code") if existing is None else None
         try:
             cleaned["title"] = clean_text(title, f"{field_prefix}.title", max_length=255)
         except ValidationFailed as exc:
