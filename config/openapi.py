@@ -231,6 +231,9 @@ def _constrain_component(name: str, component: dict) -> None:
         for branch in properties.get(prop_name, {}).get("anyOf", [properties.get(prop_name, {})]):
             if branch.get("type") == "array" and isinstance(branch.get("items"), dict):
                 branch["items"].update({"minLength": 1, "pattern": SOMETHING})
+    if "order" in properties and name.endswith(("Create", "Patch", "In")):
+        # The display order is a 32-bit column (assets.services.asset_types._clean_order).
+        _restrict(properties["order"], {"minimum": -(2**31), "maximum": 2**31 - 1}, "integer")
     for prop in properties.values():
         _no_nul(prop)
 
