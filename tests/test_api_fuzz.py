@@ -234,6 +234,8 @@ def _bodies(world) -> dict[tuple[str, str], dict]:
                                    "secret": "a-long-enough-secret"},
         ("patch", "/event-rules/{rule_id}"): {"name": "Hook 2", "enabled": False},
         ("post", "/assets/{asset_id}/revert"): {"change_id": ids["change"][0]},
+        ("post", "/views"): {"name": "Fuzzed view", "query": {"title_contains": "a"}},
+        ("post", "/views/columns/{type_id}"): {"columns": []},
         # Bulk bodies are lists: the item here, sent as a one-item list (LIST_BODIES).
         ("patch", "/assets"): {"id": third, "title": "Renamed"},
         ("delete", "/assets"): {"id": third},
