@@ -265,7 +265,7 @@ def _bodies(world) -> dict[tuple[str, str], dict]:
         ("post", "/assets/{asset_id}/revert"): {"change_id": ids["change"][0]},
         ("post", "/views"): {"name": "Fuzz trucks", "query": {"type_id": [str(ids["type"][0])]},
                              "columns": ["plate"], "organization_id": org},
-        ("put", "/views/columns/{type_id}"): {"columns": ["plate", "axles"]},
+        ("post", "/views/columns/{type_id}"): {"columns": ["plate", "axles"]},
         # Bulk bodies are lists: the item here, sent as a one-item list (LIST_BODIES).
         ("patch", "/assets"): {"id": third, "title": "Renamed"},
         ("delete", "/assets"): {"id": third},

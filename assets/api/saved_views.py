@@ -43,7 +43,7 @@ def delete_view(request, view_id: int):
     return Status(204, None)
 
 
-@views_router.put("/columns/{type_id}", response={200: ColumnChoiceIn, **ERRORS})
+@views_router.post("/columns/{type_id}", response={200: ColumnChoiceIn, **ERRORS})
 def choose_columns(request, type_id: int, payload: ColumnChoiceIn):
     """The custom fields of the type you show as asset-list columns, in the type's order."""
     return {"columns": saved_views.choose_columns(request.auth, type_id, payload.columns)}

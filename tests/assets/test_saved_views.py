@@ -81,11 +81,11 @@ def test_columns_are_remembered_per_user_and_type(viewer, viewer_api, truck_type
     from assets.services.saved_views import chosen_columns
 
     assert chosen_columns(viewer, truck_type) is None
-    answer = viewer_api.put(f"/views/columns/{truck_type.pk}", {"columns": ["fuel_capacity_l", "license_plate"]})
+    answer = viewer_api.post(f"/views/columns/{truck_type.pk}", {"columns": ["fuel_capacity_l", "license_plate"]})
     assert answer.json() == {"columns": ["license_plate", "fuel_capacity_l"]}  # in the type's order
     assert chosen_columns(viewer, truck_type) == ["license_plate", "fuel_capacity_l"]
-    assert_problem(viewer_api.put(f"/views/columns/{truck_type.pk}", {"columns": ["wings"]}), 400)
-    assert_problem(ApiClient(make_user("nobody")).put(f"/views/columns/{truck_type.pk}", {"columns": []}), 404)
+    assert_problem(viewer_api.post(f"/views/columns/{truck_type.pk}", {"columns": ["wings"]}), 400)
+    assert_problem(ApiClient(make_user("nobody")).post(f"/views/columns/{truck_type.pk}", {"columns": []}), 404)
 
 
 @pytest.mark.parametrize("rows", [10, 100])
