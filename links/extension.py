@@ -8,12 +8,12 @@ from types import MappingProxyType
 
 from assets.extensions import AssetExtension
 
-from .services import link_change_scope, linked_to_filter, log_links_of_deleted_asset
+from .services import link_change_scope, linked_to_filter, log_links_of_deleted_assets
 
 
 class LinksExtension(AssetExtension):
     list_filters = MappingProxyType({"linked_to": linked_to_filter})
     change_scopes = MappingProxyType({"link": link_change_scope})
 
-    def before_asset_delete(self, user, asset):
-        log_links_of_deleted_asset(user, asset)
+    def before_delete_many(self, user, assets):
+        log_links_of_deleted_assets(user, assets)

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from assets.models import Asset, AssetDeviceLink, ChangeLogEntry
+from assets.models import Asset, AssetDeviceLink, AssetType, ChangeLogEntry
 from tests.conftest import ApiClient
-from tests.factories import grant, make_asset, make_user
+from tests.factories import grant, make_asset, make_type, make_user
 
 from .helpers import assert_problem, truck_body
 
@@ -220,3 +220,59 @@ def test_openapi_documents_the_bulk_bodies(db):
         assert body["type"] == "array" and body["maxItems"] == 1000
         assert "id" in body["items"]["required"]
     assert {"404", "409"} <= set(operations["patch"]["responses"])
+
+
+def _doomed_world(org, user, n: int, prefix: str) -> list[int]:
+    """n assets to delete, each with a link to a keeper, a group membership, a file, and a keeper
+    whose ASSET field references it: every kind of before-delete work, n times."""
+    from assets.files.models import AssetFile
+    from groups import services as groups
+    from links.models import Link, LinkKind, LinkType
+
+    crate = AssetType.objects.filter(code="crate").first() or make_type(
+        org, "crate", [{"code": "holder", "field_type": "ASSET"}])
+    api = ApiClient(user)
+    doomed = [{"organization_id": org.pk, "type_id": crate.pk, "key": f"{prefix}-{i}", "title": f"Crate {i}"}
+              for i in range(n)]
+    assert api.post("/assets", doomed).status_code == 201
+    ids = list(Asset.objects.filter(key__startswith=f"{prefix}-").order_by("pk").values_list("pk", flat=True))
+    keepers = [{"organization_id": org.pk, "type_id": crate.pk, "key": f"keep-{prefix}-{i}", "title": f"Keeper {i}",
+                "custom_fields": {"holder": pk}} for i, pk in enumerate(ids)]
+    assert api.post("/assets", keepers).status_code == 201
+    keeper_ids = list(Asset.objects.filter(key__startswith=f"keep-{prefix}-").order_by("pk")
+                      .values_list("pk", flat=True))
+    related = LinkType.objects.get_or_create(organization=org, code="related",
+                                             defaults={"name": "Related", "kind": LinkKind.DIRECTED})[0]
+    Link.objects.bulk_create([Link(link_type=related, kind=related.kind, source_id=pk, target_id=keeper)
+                              for pk, keeper in zip(ids, keeper_ids, strict=True)])
+    AssetFile.objects.bulk_create([AssetFile(asset_id=pk, remote_url=f"https://cdn.example.com/{pk}.jpg")
+                                   for pk in ids])
+    groups.create_group(user, organization_id=org.pk, title=f"Group {prefix}", asset_ids=ids)
+    return ids
+
+
+def test_bulk_delete_queries_grow_by_batches_not_items(org):
+    from assets.files.models import AssetFile
+    from groups.models import GroupMembership
+    from links.models import Link
+
+    user = make_user()
+    for perm in ("change_org_assets", "delete_org_assets", "manage_org"):
+        grant(user, perm, org)
+    api = ApiClient(user)
+    counts = []
+    for n, prefix in ((10, "small"), (100, "large")):
+        ids = _doomed_world(org, user, n, prefix)
+        assert Asset.objects.filter(custom_fields__holder__in=ids).count() == n
+        entries = ChangeLogEntry.objects.count()
+        counts.append(_queries(lambda ids=ids: delete(api, [{"id": pk} for pk in ids])))
+        assert not Asset.objects.filter(pk__in=ids).exists()
+        assert not Link.objects.filter(source_id__in=ids).exists()
+        assert not AssetFile.objects.filter(asset_id__in=ids).exists()
+        assert not GroupMembership.objects.filter(asset_id__in=ids).exists()
+        assert not Asset.objects.filter(custom_fields__holder__in=ids).exists()
+        # One entry per asset, per link and per keeper that lost its reference.
+        assert ChangeLogEntry.objects.count() - entries == 3 * n
+    # Ten times the items, the same statements but for SQLite's parameter batches.
+    print("bulk delete queries (10, 100):", counts)
+    assert counts[1] - counts[0] <= 4, counts
