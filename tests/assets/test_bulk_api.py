@@ -276,3 +276,61 @@ def test_bulk_delete_queries_grow_by_batches_not_items(org):
     # Ten times the items, the same statements but for SQLite's parameter batches.
     print("bulk delete queries (10, 100):", counts)
     assert counts[1] - counts[0] <= 4, counts
+
+
+def test_bulk_delete_logs_what_a_single_delete_logs_and_restores_alike(org, truck_type, tracker, admin_api):
+    """Two trucks alike (a primary tracker, a group), one deleted alone and
+    the other in a list: the same delete snapshot, and both come back."""
+    from tests.factories import make_device
+
+    second = make_device(org, "GPS Unit #118", "356938035643810")
+    made = [admin_api.post("/assets", truck_body(
+        org, truck_type, title="Gone", key=f"gone-{i}",
+        custom_fields={"set": {"license_plate": "HH-9", "tracker": device.pk}, "set_primary": ["tracker"]},
+    )).json() for i, device in enumerate((tracker, second))]
+    group = admin_api.post("/groups", {"organization_id": org.pk, "title": "Fleet",
+                                       "asset_ids": [a["id"] for a in made]}).json()
+    alone, listed = made
+    assert admin_api.delete(f"/assets/{alone['id']}").status_code == 204
+    assert delete(admin_api, [{"id": listed["id"], "version": listed["version"]}]).status_code == 204
+    entries = {e.object_id: e for e in ChangeLogEntry.objects.filter(object_type="asset", action="delete")}
+
+    def comparable(before):
+        return {k: v for k, v in before.items() if k not in ("key", "custom_fields", "created_at", "updated_at")}
+
+    assert comparable(entries[alone["id"]].before) == comparable(entries[listed["id"]].before)
+    assert entries[listed["id"]].before["group_ids"] == [group["id"]]
+    assert entries[listed["id"]].before["primary_device_field"] == "tracker"
+    assert entries[listed["id"]].request_id
+    for old in made:
+        restored = admin_api.post(f"/changes/{entries[old['id']].pk}/restore")
+        assert restored.status_code == 201, restored.content
+        body = restored.json()
+        assert body["restore_report"] == [] and [g["id"] for g in body["groups"]] == [group["id"]]
+        assert body["primary_device"] is not None
+
+
+def test_bulk_delete_of_two_assets_one_holder_names_is_one_change_of_the_holder(org, admin_api):
+    crate = make_type(org, "crate", [{"code": "left", "field_type": "ASSET"}, {"code": "right", "field_type": "ASSET"}])
+    a, b = make_asset(org, crate, "A"), make_asset(org, crate, "B")
+    holder = make_asset(org, crate, "Holder", custom_fields={"left": a.pk, "right": b.pk})
+    assert delete(admin_api, [{"id": a.pk}, {"id": b.pk}]).status_code == 204
+    holder.refresh_from_db()
+    assert holder.custom_fields == {} and holder.version == 2
+    updates = ChangeLogEntry.objects.filter(object_type="asset", object_id=holder.pk, action="update")
+    assert [(e.before["custom_fields"], e.after["custom_fields"]) for e in updates] == [
+        ({"left": a.pk, "right": b.pk}, {})]
+
+
+def test_set_based_delete_deletes_nothing_when_one_row_moved_on(org, truck_type, superuser):
+    from django.db import transaction
+
+    from assets.core.versioning import RowsChanged
+    from assets.services.assets import delete_locked_assets
+
+    a, b = make_asset(org, truck_type, "A"), make_asset(org, truck_type, "B")
+    with pytest.raises(RowsChanged) as raised, transaction.atomic():
+        delete_locked_assets(superuser, [a, b], {a.pk: a.version, b.pk: b.version + 1})
+    assert raised.value.current == {b.pk: b.version}
+    assert Asset.objects.filter(pk__in=[a.pk, b.pk]).count() == 2
+    assert not ChangeLogEntry.objects.filter(action="delete").exists()
