@@ -78,6 +78,13 @@ class RowsChanged(Exception):
         super().__init__(f"{len(current)} rows changed or went")
         self.current = current
 
+    def error_for(self, entity_type: str, pk, expected_version: int | None):
+        """The single write's answer for row `pk`: 404 if it went, 409 if it moved on."""
+        current = self.current[pk]
+        if current is None:
+            return NotFound.of(entity_type, pk)
+        return Conflict(entity_type, pk, expected_version, current)
+
 
 def delete_versioned(instance, expected_version: int | None, *, before_cascade=None):
     """Deletes the row with one conditional statement, `DELETE ... WHERE id = %s AND version = %s
@@ -98,10 +105,7 @@ def delete_versioned(instance, expected_version: int | None, *, before_cascade=N
             before_cascade=None if before_cascade is None else (lambda rows: before_cascade(rows[0])),
         )
     except RowsChanged as exc:
-        current = exc.current[instance.pk]
-        if current is None:
-            raise NotFound.of(model.change_log_type, instance.pk) from None
-        raise Conflict(model.change_log_type, instance.pk, expected_version, current) from None
+        raise exc.error_for(model.change_log_type, instance.pk, expected_version) from None
     return deleted
 
 

@@ -13,7 +13,7 @@ from assets.access.permissions import allowed_actions, can_create_assets
 from assets.core import changelog
 from assets.core.db import CompiledQuery, prefetch_rows
 from assets.core.db.bulk_sql import insert_change_entries
-from assets.core.errors import Conflict, Duplicate, Forbidden, NotFound, ValidationFailed
+from assets.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, is_id, require_id, require_user, unique_or_duplicate
 from assets.core.versioning import (
     RowsChanged,
@@ -479,10 +479,7 @@ def delete_locked_asset(user, asset: Asset, version=None) -> None:
     try:
         delete_locked_assets(user, [asset], {asset.pk: version})
     except RowsChanged as exc:
-        current = exc.current[asset.pk]
-        if current is None:
-            raise NotFound.of("asset", asset.pk) from None
-        raise Conflict("asset", asset.pk, version, current) from None
+        raise exc.error_for("asset", asset.pk, version) from None
 
 
 def delete_locked_assets(user, assets: list[Asset], versions: dict[int, int | None]) -> list[Asset]:
