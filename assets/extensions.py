@@ -1,7 +1,7 @@
 """The one seam through which other apps extend the asset core.
 
 An app that adds to assets (group-scoped grants, a list filter, keys of the asset shape, work
-to do before an asset is deleted) subclasses `AssetExtension` in its own `extension.py` and
+to do before assets are deleted) subclasses `AssetExtension` in its own `extension.py` and
 overrides what it contributes; the defaults add nothing. The extensions are declared once, in
 `installed()`, by import: groups, links and files are mandatory apps (SPEC), so nothing is
 discovered by name and no code path asks whether an app is there. Where a core app needs
@@ -71,12 +71,14 @@ class AssetExtension:
     def shape_asset(self, asset: Asset, data: dict) -> None:
         """Fills this extension's keys of the asset shape (they are present, empty, beforehand)."""
 
-    def before_asset_delete(self, user, asset: Asset) -> None:
-        """Inside the deleting transaction, before the row goes. May refuse with a DomainError."""
+    def before_delete_many(self, user, assets: list[Asset]) -> None:
+        """Inside the deleting transaction, once the assets' rows are gone but before their
+        dependents go (a single delete passes one asset). Set-based: a few queries for the whole
+        list, never one per asset. May refuse with a DomainError, which undoes the whole delete."""
 
-    def snapshot_deleted(self, asset: Asset, data: dict) -> None:
-        """Adds to the change-log snapshot of an asset being deleted what this extension needs to
-        bring back in `restore_asset`."""
+    def snapshot_deleted_many(self, assets: list[Asset], data: dict[int, dict]) -> None:
+        """Adds to the change-log snapshot of each asset being deleted (`data[asset.pk]`) what
+        this extension needs to bring back in `restore_asset`; read before the rows go."""
 
     def restore_asset(self, user, asset: Asset, snapshot: dict, note: Callable[[str, str], None]) -> None:
         """Inside the restoring transaction, after the asset was re-created from `snapshot`: brings
@@ -125,14 +127,14 @@ def shape_asset(asset: Asset, data: dict) -> None:
         extension.shape_asset(asset, data)
 
 
-def before_asset_delete(user, asset: Asset) -> None:
+def before_delete_many(user, assets: list[Asset]) -> None:
     for extension in installed():
-        extension.before_asset_delete(user, asset)
+        extension.before_delete_many(user, assets)
 
 
-def snapshot_deleted(asset: Asset, data: dict) -> None:
+def snapshot_deleted_many(assets: list[Asset], data: dict[int, dict]) -> None:
     for extension in installed():
-        extension.snapshot_deleted(asset, data)
+        extension.snapshot_deleted_many(assets, data)
 
 
 def restore_asset(user, asset: Asset, snapshot: dict, note) -> None:

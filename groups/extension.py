@@ -136,10 +136,17 @@ class GroupsExtension(AssetExtension):
     def shape_asset(self, asset, data):
         groups_of_asset(asset, data)
 
-    def snapshot_deleted(self, asset, data):
+    def snapshot_deleted_many(self, assets, data):
         # Every group, not only those its deleter may view (the prefetch): a restore by someone
         # who may see more brings back more.
-        data["group_ids"] = sorted(GroupMembership.objects.filter(asset_id=asset.pk).values_list("group_id", flat=True))
+        held = {asset.pk: [] for asset in assets}
+        ids = list(held)
+        for start in range(0, len(ids), 500):
+            rows = GroupMembership.objects.filter(asset_id__in=ids[start:start + 500])
+            for asset_id, group_id in rows.values_list("asset_id", "group_id"):
+                held[asset_id].append(group_id)
+        for asset_id, group_ids in held.items():
+            data[asset_id]["group_ids"] = sorted(group_ids)
 
     def restore_asset(self, user, asset, snapshot, note):
         from . import services

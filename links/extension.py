@@ -8,19 +8,20 @@ from types import MappingProxyType
 
 from assets.extensions import AssetExtension
 
-from .restore import links_of, restore_links
-from .services import link_change_scope, linked_to_filter, log_links_of_deleted_asset
+from .restore import links_of_many, restore_links
+from .services import link_change_scope, linked_to_filter, log_links_of_deleted_assets
 
 
 class LinksExtension(AssetExtension):
     list_filters = MappingProxyType({"linked_to": linked_to_filter})
     change_scopes = MappingProxyType({"link": link_change_scope})
 
-    def before_asset_delete(self, user, asset):
-        log_links_of_deleted_asset(user, asset)
+    def before_delete_many(self, user, assets):
+        log_links_of_deleted_assets(user, assets)
 
-    def snapshot_deleted(self, asset, data):
-        data["links"] = links_of(asset)
+    def snapshot_deleted_many(self, assets, data):
+        for asset_id, links in links_of_many(assets).items():
+            data[asset_id]["links"] = links
 
     def restore_asset(self, user, asset, snapshot, note):
         restore_links(user, asset, snapshot.get("links") or (), note)

@@ -12,14 +12,21 @@ from assets.core.errors import DomainError
 from .models import Link
 
 
-def links_of(asset) -> list[dict]:
-    """Each link of the asset with the end(s) the asset was on: the restored asset has a new id."""
-    return [
-        {**link.to_change_dict(), "link_type_code": link.link_type.code,
-         "asset_ends": [end for end, pk in (("source", link.source_id), ("target", link.target_id)) if pk == asset.pk]}
-        for link in Link.objects.filter(Q(source_id=asset.pk) | Q(target_id=asset.pk)).select_related("link_type")
-        .order_by("id")
-    ]
+def links_of_many(assets) -> dict[int, list[dict]]:
+    """Each asset's links with the end(s) the asset was on (the restored asset has a new id), read
+    in batches for a whole deletion; a link between two of the assets is in both lists."""
+    found: dict[int, list[dict]] = {asset.pk: [] for asset in assets}
+    ids = list(found)
+    for start in range(0, len(ids), 500):
+        batch = ids[start:start + 500]
+        rows = (Link.objects.filter(Q(source_id__in=batch) | Q(target_id__in=batch))
+                .select_related("link_type").order_by("id"))
+        for link in rows:
+            shape = {**link.to_change_dict(), "link_type_code": link.link_type.code}
+            for pk in {link.source_id, link.target_id} & set(batch):
+                ends = [end for end, end_pk in (("source", link.source_id), ("target", link.target_id)) if end_pk == pk]
+                found[pk].append({**shape, "asset_ends": ends})
+    return found
 
 
 def restore_links(user, asset, links, note) -> None:

@@ -668,18 +668,26 @@ def outgoing_links(user, source: Asset) -> list[Link]:
 
 
 # --- asset deletion -----------------------------------------------------------------------------
-def log_links_of_deleted_asset(user, asset: Asset) -> None:
-    """Asset delete hook: the foreign keys cascade the links away with the asset; this writes
-    their change-log entries first, in bulk. The asset's own row is already gone (the links are
-    still there), so a source that is the asset itself answers with the asset's organization."""
+def log_links_of_deleted_assets(user, assets: list[Asset]) -> None:
+    """Asset delete hook (one asset or many): the foreign keys cascade the links away with the
+    assets; this writes their change-log entries first, in bulk, once per link even when both its
+    ends go. The assets' own rows are already gone (the links are still there), so a source among
+    them answers with its organization as the deleted row held it."""
+    organizations = {asset.pk: asset.organization_id for asset in assets}
+    ids = list(organizations)
     source_organization = Asset.objects.filter(pk=OuterRef("source_id")).values("organization_id")
-    links = Link.objects.filter(Q(source_id=asset.pk) | Q(target_id=asset.pk)).annotate(
-        source_organization_id=Subquery(source_organization)
-    )
+    links: dict[int, Link] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        links.update(
+            (link.pk, link)
+            for link in Link.objects.filter(Q(source_id__in=chunk) | Q(target_id__in=chunk))
+            .annotate(source_organization_id=Subquery(source_organization)).order_by("pk")
+        )
     changelog.record_bulk([
         changelog.build_entry(user, "delete", link, before=link.to_change_dict(),
-                              organization_id=link.source_organization_id or asset.organization_id)
-        for link in links
+                              organization_id=link.source_organization_id or organizations.get(link.source_id))
+        for link in links.values()
     ])
 
 

@@ -70,6 +70,22 @@ def hold_rows(model, ids) -> set:
         return {row[0] for row in cursor.fetchall()}
 
 
+class RowsChanged(Exception):
+    """Raised by delete_versioned_many when some rows were not deleted: `current` holds their
+    {pk: version now} (None: the row is gone). The savepoint is rolled back by then."""
+
+    def __init__(self, current: dict):
+        super().__init__(f"{len(current)} rows changed or went")
+        self.current = current
+
+    def error_for(self, entity_type: str, pk, expected_version: int | None):
+        """The single write's answer for row `pk`: 404 if it went, 409 if it moved on."""
+        current = self.current[pk]
+        if current is None:
+            return NotFound.of(entity_type, pk)
+        return Conflict(entity_type, pk, expected_version, current)
+
+
 def delete_versioned(instance, expected_version: int | None, *, before_cascade=None):
     """Deletes the row with one conditional statement, `DELETE ... WHERE id = %s AND version = %s
     RETURNING ...`: a concurrent write either committed first (the version no longer matches:
@@ -83,31 +99,69 @@ def delete_versioned(instance, expected_version: int | None, *, before_cascade=N
     # Also keeps a version past 64 bits (no row holds one) out of the raw statement.
     check_version(instance, expected_version)
     model = type(instance)
+    try:
+        (deleted,) = delete_versioned_many(
+            model, {instance.pk: expected_version},
+            before_cascade=None if before_cascade is None else (lambda rows: before_cascade(rows[0])),
+        )
+    except RowsChanged as exc:
+        raise exc.error_for(model.change_log_type, instance.pk, expected_version) from None
+    return deleted
+
+
+def _delete_chunk(model, chunk: list[tuple[int, int | None]]) -> list:
     meta = model._meta
     quote = connection.ops.quote_name
-    sql = f"DELETE FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s"
-    params = [instance.pk]
-    if expected_version is not None:
-        sql += f" AND {quote('version')} = %s"
-        params.append(expected_version)
-    sql += " RETURNING " + ", ".join(quote(f.column) for f in meta.concrete_fields)
+    pk, version = quote(meta.pk.column), quote("version")
+    anyhow = [key for key, expected in chunk if expected is None]
+    versioned = [(key, expected) for key, expected in chunk if expected is not None]
+    conditions, params = [], []
+    if anyhow:
+        conditions.append(f"{pk} IN ({', '.join(['%s'] * len(anyhow))})")
+        params.extend(anyhow)
+    if versioned:
+        # A row-value IN over VALUES: both SQLite and PostgreSQL read it, one statement for all.
+        conditions.append(f"({pk}, {version}) IN (VALUES {', '.join(['(%s, %s)'] * len(versioned))})")
+        params.extend(value for pair in versioned for value in pair)
+    sql = (f"DELETE FROM {quote(meta.db_table)} WHERE {' OR '.join(conditions)} RETURNING "
+           + ", ".join(quote(f.column) for f in meta.concrete_fields))
+    return list(model._default_manager.raw(sql, params))
+
+
+def delete_versioned_many(model, versions: dict, *, before_cascade=None) -> list:
+    """delete_versioned for many rows: {pk: expected version, or None for any} deleted with one
+    conditional statement a batch (`WHERE (id, version) IN (VALUES ...) RETURNING ...`). If any
+    row was not deleted (changed: 409, gone: 404) nothing is, and RowsChanged names them all.
+    `before_cascade(deleted rows)` runs once for the set before the dependents go; returns the
+    rows as deleted, in primary-key order."""
+    pairs = sorted(versions.items())
+    if not pairs:
+        return []
+    # Two parameters a row; SQLite caps one statement's parameters.
+    size = max(1, min(1000, (connection.features.max_query_params or 2000) // 2))
     with transaction.atomic():
-        deleted = next(iter(model._default_manager.raw(sql, params)), None)
-        if deleted is None:
-            current = model._default_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
-            if current is None:
-                raise NotFound.of(model.change_log_type, instance.pk)
-            raise Conflict(model.change_log_type, instance.pk, expected_version, current)
+        deleted = []
+        for start in range(0, len(pairs), size):
+            deleted.extend(_delete_chunk(model, pairs[start:start + size]))
+        gone = {row.pk for row in deleted}
+        missing = [pk for pk, _ in pairs if pk not in gone]
+        if missing:
+            current = dict(model._default_manager.filter(pk__in=missing).values_list("pk", "version"))
+            raise RowsChanged({pk: current.get(pk) for pk in missing})
+        deleted.sort(key=lambda row: row.pk)
         if before_cascade is not None:
             before_cascade(deleted)
-        collector = Collector(using=model._default_manager.db, origin=deleted)
+        ids = [row.pk for row in deleted]
+        collector = Collector(using=model._default_manager.db, origin=deleted[0] if len(deleted) == 1 else None)
         try:
-            collector.collect([deleted])
+            collector.collect(deleted)
         except (ProtectedError, RestrictedError) as exc:
-            raise InUse(f"{model.change_log_type} {instance.pk} is still used by {_blockers(exc)}")
+            named = ids[0] if len(ids) == 1 else ", ".join(map(str, ids[:5])) + ("..." if len(ids) > 5 else "")
+            raise InUse(f"{model.change_log_type} {named} is still used by {_blockers(exc)}")
         collector.delete()
     # The collector clears the primary key of what it deleted; the change log still names it.
-    setattr(deleted, meta.pk.attname, instance.pk)
+    for row, key in zip(deleted, ids, strict=True):
+        setattr(row, model._meta.pk.attname, key)
     return deleted
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from assets.extensions import AssetExtension
 
-from .services import add_file_to_shape, prefetch_file, remove_files_with_asset
+from .services import add_file_to_shape, prefetch_file, remove_files_with_assets
 
 
 class FilesExtension(AssetExtension):
@@ -18,5 +18,5 @@ class FilesExtension(AssetExtension):
     def shape_asset(self, asset, data):
         add_file_to_shape(asset, data)
 
-    def before_asset_delete(self, user, asset):
-        remove_files_with_asset(user, asset)
+    def before_delete_many(self, user, assets):
+        remove_files_with_assets(user, assets)

@@ -354,7 +354,9 @@ def update_asset(user, asset_id: int, changes: dict, *, version: int | None = No
 
 
 # --- asset deletion -----------------------------------------------------------------------------
-def remove_files_with_asset(user, asset: Asset) -> None:
-    """FilesExtension.before_asset_delete, inside the deleting transaction: the record goes now,
-    its stored files once the transaction commits (the post_delete signal collects their names)."""
-    AssetFile.objects.filter(asset_id=asset.pk).delete()
+def remove_files_with_assets(user, assets: list[Asset]) -> None:
+    """FilesExtension.before_delete_many, inside the deleting transaction: the records go now,
+    their stored files once the transaction commits (the post_delete signal collects their names)."""
+    ids = [asset.pk for asset in assets]
+    for start in range(0, len(ids), 500):
+        AssetFile.objects.filter(asset_id__in=ids[start:start + 500]).delete()

@@ -12,19 +12,21 @@ from assets import extensions
 from assets.access.permissions import allowed_actions, can_create_assets
 from assets.core import changelog
 from assets.core.db import CompiledQuery, prefetch_rows
+from assets.core.db.bulk_sql import insert_change_entries
 from assets.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, is_id, require_id, require_user, unique_or_duplicate
 from assets.core.versioning import (
+    RowsChanged,
     bulk_save_versioned,
     check_version,
-    delete_versioned,
+    delete_versioned_many,
     hold_rows,
     lock_row,
     save_versioned,
 )
 
 from ..field_types import InvalidValue, types_where, validate_value
-from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device
+from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device, Organization
 from .devices import visible_devices
 from .organizations import get_organization
 
@@ -485,52 +487,82 @@ def delete_asset(user, asset_id: int, *, version=None) -> None:
 
 
 def delete_locked_asset(user, asset: Asset, version=None) -> None:
-    """The deletion itself, once access and version are checked (single and bulk deletes)."""
-    logged = {}
-    # What the extensions keep for a restore (the groups' memberships), read from the asset as the
-    # services hold it.
-    kept: dict = {}
-    extensions.snapshot_deleted(asset, kept)
+    """The deletion itself, once access and version are checked: delete_locked_assets of one."""
+    try:
+        delete_locked_assets(user, [asset], {asset.pk: version})
+    except RowsChanged as exc:
+        raise exc.error_for("asset", asset.pk, version) from None
 
-    def log_what_goes(deleted: Asset) -> None:
-        # The row as the conditional DELETE removed it, and its dependents still in place: links
-        # log the links that cascade away, files remove the asset's file.
-        primary = AssetDeviceLink.objects.filter(asset_id=deleted.pk, is_primary=True).values_list("field_code", flat=True)
-        logged["before"] = {**_asset_snapshot(deleted, primary.first()), **kept}
-        extensions.before_asset_delete(user, deleted)
 
-    deleted = delete_versioned(asset, version, before_cascade=log_what_goes)
+def delete_locked_assets(user, assets: list[Asset], versions: dict[int, int | None]) -> list[Asset]:
+    """The deletion of one asset or many, once access and versions are checked (single and bulk
+    deletes share it, so each rule has one home): the extensions' snapshots, one conditional
+    DELETE a batch (any asset changed or gone since: RowsChanged, nothing deleted), the
+    extensions' before-delete work, the references to the deleted assets dropped, one delete
+    entry each in one insert. The queries grow with batches and organizations, not assets."""
+    # What the extensions keep for a restore (the groups' memberships), read from the assets as
+    # the services hold them.
+    kept: dict[int, dict] = {asset.pk: {} for asset in assets}
+    extensions.snapshot_deleted_many(assets, kept)
+    befores: dict[int, dict] = {}
+
+    def log_what_goes(deleted: list[Asset]) -> None:
+        # The rows as the conditional DELETE removed them, and their dependents still in place:
+        # links log the links that cascade away, files remove the assets' files.
+        primaries = {}
+        ids = [row.pk for row in deleted]
+        for start in range(0, len(ids), 500):
+            primaries.update(AssetDeviceLink.objects.filter(asset_id__in=ids[start:start + 500], is_primary=True)
+                             .values_list("asset_id", "field_code"))
+        for row in deleted:
+            befores[row.pk] = {**_asset_snapshot(row, primaries.get(row.pk)), **kept[row.pk]}
+        extensions.before_delete_many(user, deleted)
+
+    deleted = delete_versioned_many(Asset, versions, before_cascade=log_what_goes)
     _drop_references_to(user, deleted)
-    changelog.record_deleted(user, deleted, logged["before"])
+    insert_change_entries(changelog.entry_rows(
+        user, "delete", Asset.change_log_type,
+        [(row.pk, row, row.organization_id, befores[row.pk], None) for row in deleted], jsonable=True,
+    ))
+    return deleted
 
 
-def _drop_references_to(user, deleted: Asset) -> None:
-    """ASSET fields that named the deleted asset lose their value, like a link to it would: a
-    stored id must never point at nothing (or at a later asset that reuses the id)."""
-    codes = set(
-        CustomFieldDefinition.objects.filter(
-            field_type__in=types_where(lambda kind: kind.reference == "asset"),
-            asset_type__in=AssetType.objects.available_to(deleted.organization).values("pk"),
-        ).values_list("code", flat=True)
-    )
-    if not codes:
-        return
-    condition = Q(pk__in=[])
-    for code in codes:
-        condition |= Q(**{f"custom_fields__{code}": deleted.pk})
-    holders = (
-        Asset.objects.select_for_update()
-        .filter(condition, organization_id=deleted.organization_id)
-        .prefetch_related("type__field_definitions")
-        .order_by("pk")
-    )
+def _drop_references_to(user, deleted: list[Asset], *, chunk: int = 500) -> None:
+    """ASSET fields that named a deleted asset lose their value, like a link to it would: a
+    stored id must never point at nothing (or at a later asset that reuses the id). Each asset
+    that held such references is written once (one version bump, one change-log entry), however
+    many of the deleted assets it named; the deleted ones themselves are gone already."""
+    by_org: dict[int, list[int]] = {}
+    for row in deleted:
+        by_org.setdefault(row.organization_id, []).append(row.pk)
+    gone = {row.pk for row in deleted}
+    reference_types = types_where(lambda kind: kind.reference == "asset")
+    holders: dict[int, Asset] = {}
+    for organization in Organization.objects.filter(pk__in=list(by_org)).order_by("pk"):
+        codes = set(
+            CustomFieldDefinition.objects.filter(
+                field_type__in=reference_types,
+                asset_type__in=AssetType.objects.available_to(organization).values("pk"),
+            ).values_list("code", flat=True)
+        )
+        ids = by_org[organization.pk]
+        for start in range(0, len(ids) if codes else 0, chunk):
+            part = ids[start:start + chunk]
+            condition = Q(pk__in=[])
+            for code in sorted(codes):
+                condition |= Q(**{f"custom_fields__{code}__in": part})
+            holders.update(
+                (holder.pk, holder)
+                for holder in Asset.objects.select_for_update()
+                .filter(condition, organization_id=organization.pk)
+                .prefetch_related("type__field_definitions")
+                .order_by("pk")
+            )
     now = timezone.now()
     changed, befores = [], []
-    for holder in holders:
-        asset_codes = {
-            d.code for d in holder.type.field_definitions.all() if d.kind.reference == "asset"
-        }
-        dropped = [code for code in asset_codes if holder.custom_fields.get(code) == deleted.pk]
+    for holder in sorted(holders.values(), key=lambda asset: asset.pk):
+        asset_codes = {d.code for d in holder.type.field_definitions.all() if d.kind.reference == "asset"}
+        dropped = [code for code in asset_codes if holder.custom_fields.get(code) in gone]
         if not dropped:
             continue
         befores.append(holder.to_change_dict())

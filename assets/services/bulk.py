@@ -19,7 +19,7 @@ from assets.access.permissions import asset_condition, can_create_assets
 from assets.core import changelog
 from assets.core.errors import DomainError, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, is_id, require_user, unique_or_duplicate
-from assets.core.versioning import bulk_save_versioned
+from assets.core.versioning import RowsChanged, bulk_save_versioned
 
 from ..models import Asset, AssetType
 from . import assets as single
@@ -309,8 +309,9 @@ def update_assets(user, items: list[dict], *, limit: int = MAX_ITEMS, results: b
 @transaction.atomic
 def delete_assets(user, items: list[dict], *, limit: int = MAX_ITEMS) -> None:
     """Each item is {id, version?}. Permissions and versions are checked for the whole list at
-    once; the extensions' before-delete work (links logged, files removed) and the references to
-    the deleted assets then run per asset, as for a single delete, and any refusal undoes all."""
+    once, then the single delete's rule runs once for the set (assets.delete_locked_assets): the
+    extensions' before-delete work, the references to the deleted assets, the conditional DELETE
+    of them all; an asset not deleted by it is reported at its index and undoes all."""
     require_user(user)
     _check_size(items, limit)
     errors = Errors()
@@ -321,11 +322,17 @@ def delete_assets(user, items: list[dict], *, limit: int = MAX_ITEMS) -> None:
     found = _writable(user, errors, _ids_of(errors, items), "delete")
     _check_versions(errors, items, found)
     errors.raise_any()
-    for index, asset in found.items():
-        try:
-            single.delete_locked_asset(user, asset)
-        except DomainError as exc:
-            errors.extend(index, exc.errors or [{"field": "id", "message": exc.detail}], 409 if exc.status == 409 else 400)
+    try:
+        # The rows are locked at the versions checked: the conditional DELETE holds them to those.
+        single.delete_locked_assets(user, list(found.values()), {asset.pk: asset.version for asset in found.values()})
+    except RowsChanged as exc:
+        for index, asset in found.items():
+            if asset.pk in exc.current:
+                current = exc.current[asset.pk]
+                if current is None:
+                    errors.add(index, "id", "not found", 404)
+                else:
+                    errors.add(index, "version", f"the asset is at version {current}, not {asset.version}", 409)
     errors.raise_any()  # leaving the transaction with an exception undoes the deletions made
 
 

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from assets.models import Asset, AssetDeviceLink, ChangeLogEntry
+from assets.models import Asset, AssetDeviceLink, AssetType, ChangeLogEntry
 from tests.conftest import ApiClient
-from tests.factories import grant, make_asset, make_user
+from tests.factories import grant, make_asset, make_type, make_user
 
 from .helpers import assert_problem, truck_body
 
@@ -220,3 +220,117 @@ def test_openapi_documents_the_bulk_bodies(db):
         assert body["type"] == "array" and body["maxItems"] == 1000
         assert "id" in body["items"]["required"]
     assert {"404", "409"} <= set(operations["patch"]["responses"])
+
+
+def _doomed_world(org, user, n: int, prefix: str) -> list[int]:
+    """n assets to delete, each with a link to a keeper, a group membership, a file, and a keeper
+    whose ASSET field references it: every kind of before-delete work, n times."""
+    from assets.files.models import AssetFile
+    from groups import services as groups
+    from links.models import Link, LinkKind, LinkType
+
+    crate = AssetType.objects.filter(code="crate").first() or make_type(
+        org, "crate", [{"code": "holder", "field_type": "ASSET"}])
+    api = ApiClient(user)
+    doomed = [{"organization_id": org.pk, "type_id": crate.pk, "key": f"{prefix}-{i}", "title": f"Crate {i}"}
+              for i in range(n)]
+    assert api.post("/assets", doomed).status_code == 201
+    ids = list(Asset.objects.filter(key__startswith=f"{prefix}-").order_by("pk").values_list("pk", flat=True))
+    keepers = [{"organization_id": org.pk, "type_id": crate.pk, "key": f"keep-{prefix}-{i}", "title": f"Keeper {i}",
+                "custom_fields": {"holder": pk}} for i, pk in enumerate(ids)]
+    assert api.post("/assets", keepers).status_code == 201
+    keeper_ids = list(Asset.objects.filter(key__startswith=f"keep-{prefix}-").order_by("pk")
+                      .values_list("pk", flat=True))
+    related = LinkType.objects.get_or_create(organization=org, code="related",
+                                             defaults={"name": "Related", "kind": LinkKind.DIRECTED})[0]
+    Link.objects.bulk_create([Link(link_type=related, kind=related.kind, source_id=pk, target_id=keeper)
+                              for pk, keeper in zip(ids, keeper_ids, strict=True)])
+    AssetFile.objects.bulk_create([AssetFile(asset_id=pk, remote_url=f"https://cdn.example.com/{pk}.jpg")
+                                   for pk in ids])
+    groups.create_group(user, organization_id=org.pk, title=f"Group {prefix}", asset_ids=ids)
+    return ids
+
+
+def test_bulk_delete_queries_grow_by_batches_not_items(org):
+    from assets.files.models import AssetFile
+    from groups.models import GroupMembership
+    from links.models import Link
+
+    user = make_user()
+    for perm in ("change_org_assets", "delete_org_assets", "manage_org"):
+        grant(user, perm, org)
+    api = ApiClient(user)
+    counts = []
+    for n, prefix in ((10, "small"), (100, "large")):
+        ids = _doomed_world(org, user, n, prefix)
+        assert Asset.objects.filter(custom_fields__holder__in=ids).count() == n
+        entries = ChangeLogEntry.objects.count()
+        counts.append(_queries(lambda ids=ids: delete(api, [{"id": pk} for pk in ids])))
+        assert not Asset.objects.filter(pk__in=ids).exists()
+        assert not Link.objects.filter(source_id__in=ids).exists()
+        assert not AssetFile.objects.filter(asset_id__in=ids).exists()
+        assert not GroupMembership.objects.filter(asset_id__in=ids).exists()
+        assert not Asset.objects.filter(custom_fields__holder__in=ids).exists()
+        # One entry per asset, per link and per keeper that lost its reference.
+        assert ChangeLogEntry.objects.count() - entries == 3 * n
+    # Ten times the items, the same statements but for SQLite's parameter batches.
+    print("bulk delete queries (10, 100):", counts)
+    assert counts[1] - counts[0] <= 4, counts
+
+
+def test_bulk_delete_logs_what_a_single_delete_logs_and_restores_alike(org, truck_type, tracker, admin_api):
+    """Two trucks alike (a primary tracker, a group), one deleted alone and
+    the other in a list: the same delete snapshot, and both come back."""
+    from tests.factories import make_device
+
+    second = make_device(org, "GPS Unit #118", "356938035643810")
+    made = [admin_api.post("/assets", truck_body(
+        org, truck_type, title="Gone", key=f"gone-{i}",
+        custom_fields={"set": {"license_plate": "HH-9", "tracker": device.pk}, "set_primary": ["tracker"]},
+    )).json() for i, device in enumerate((tracker, second))]
+    group = admin_api.post("/groups", {"organization_id": org.pk, "title": "Fleet",
+                                       "asset_ids": [a["id"] for a in made]}).json()
+    alone, listed = made
+    assert admin_api.delete(f"/assets/{alone['id']}").status_code == 204
+    assert delete(admin_api, [{"id": listed["id"], "version": listed["version"]}]).status_code == 204
+    entries = {e.object_id: e for e in ChangeLogEntry.objects.filter(object_type="asset", action="delete")}
+
+    def comparable(before):
+        return {k: v for k, v in before.items() if k not in ("key", "custom_fields", "created_at", "updated_at")}
+
+    assert comparable(entries[alone["id"]].before) == comparable(entries[listed["id"]].before)
+    assert entries[listed["id"]].before["group_ids"] == [group["id"]]
+    assert entries[listed["id"]].before["primary_device_field"] == "tracker"
+    assert entries[listed["id"]].request_id
+    for old in made:
+        restored = admin_api.post(f"/changes/{entries[old['id']].pk}/restore")
+        assert restored.status_code == 201, restored.content
+        body = restored.json()
+        assert body["restore_report"] == [] and [g["id"] for g in body["groups"]] == [group["id"]]
+        assert body["primary_device"] is not None
+
+
+def test_bulk_delete_of_two_assets_one_holder_names_is_one_change_of_the_holder(org, admin_api):
+    crate = make_type(org, "crate", [{"code": "left", "field_type": "ASSET"}, {"code": "right", "field_type": "ASSET"}])
+    a, b = make_asset(org, crate, "A"), make_asset(org, crate, "B")
+    holder = make_asset(org, crate, "Holder", custom_fields={"left": a.pk, "right": b.pk})
+    assert delete(admin_api, [{"id": a.pk}, {"id": b.pk}]).status_code == 204
+    holder.refresh_from_db()
+    assert holder.custom_fields == {} and holder.version == 2
+    updates = ChangeLogEntry.objects.filter(object_type="asset", object_id=holder.pk, action="update")
+    assert [(e.before["custom_fields"], e.after["custom_fields"]) for e in updates] == [
+        ({"left": a.pk, "right": b.pk}, {})]
+
+
+def test_set_based_delete_deletes_nothing_when_one_row_moved_on(org, truck_type, superuser):
+    from django.db import transaction
+
+    from assets.core.versioning import RowsChanged
+    from assets.services.assets import delete_locked_assets
+
+    a, b = make_asset(org, truck_type, "A"), make_asset(org, truck_type, "B")
+    with pytest.raises(RowsChanged) as raised, transaction.atomic():
+        delete_locked_assets(superuser, [a, b], {a.pk: a.version, b.pk: b.version + 1})
+    assert raised.value.current == {b.pk: b.version}
+    assert Asset.objects.filter(pk__in=[a.pk, b.pk]).count() == 2
+    assert not ChangeLogEntry.objects.filter(action="delete").exists()

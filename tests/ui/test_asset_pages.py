@@ -455,10 +455,10 @@ def test_delete_blocked_by_a_reference_shows_a_message_not_a_500(client_for, wor
     from assets.core.errors import InUse
     from links.extension import LinksExtension
 
-    def blocking_hook(self, user, asset):
+    def blocking_hook(self, user, assets):
         raise InUse("still used by 1 links")
 
-    monkeypatch.setattr(LinksExtension, "before_asset_delete", blocking_hook)
+    monkeypatch.setattr(LinksExtension, "before_delete_many", blocking_hook)
     response = client_for(world.root).post(reverse("asset_delete", args=[world.truck_c.pk]), {"version": "1"})
     assert response.status_code == 302 and response["Location"] == reverse("asset_detail", args=[world.truck_c.pk])
     assert Asset.objects.filter(pk=world.truck_c.pk).exists()
