@@ -460,7 +460,7 @@ class Health(Schema):
 
 class SavedViewIn(Strict):
     name: str
-    query: dict[str, Any] = {}
+    query: dict[str, str | int | list[str | int]] = {}
     columns: list[str] | None = None
     organization_id: int | None = None
 

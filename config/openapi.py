@@ -103,6 +103,7 @@ BODY_RULES = {
     "LinkTypeCreate": {"code": {"pattern": LINK_TYPE_CODE, "maxLength": 64}, "name": _text(255),
                        "kind": {"enum": list(LinkKind.values)}},
     "LinkTypePatch": {"name": _text(255)},
+    "SavedViewIn": {"name": _text(100)},
     "EventRuleCreate": {"name": _text(255), "url": {"pattern": "^https?://"},
                         "secret": {"pattern": NO_NUL, "minLength": 8, "maxLength": 255}},
     "EventRulePatch": {"name": {**_text(255), "null": True}, "url": {"pattern": "^https?://"},

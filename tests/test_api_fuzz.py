@@ -73,11 +73,15 @@ SERVER_STATE_FIELDS = {
     "cursor", "link_type", "user_ids", "asset_ids", "parent_id", "permission", "source_type_codes",
     "target_type_codes", "asset_type_codes", "code", "kind", "password", "remote_url", "file", "id", "ordering",
     "custom_fields", "params", "headers", "properties", "key", "title", "type_id", "exclusive", "organization_ids",
+    # an event target is checked like remote_url (where its host resolves); columns name the type's fields
+    "url", "columns", "query",
 }
 
 
 def _error_field(error: dict) -> str:
     field = str(error.get("field", ""))
+    if field.startswith("query.") or field == "query":
+        return "query"  # a saved view's list parameters: cf_<code> names depend on the types
     for prefix in ("body.", "field.", "links."):
         field = field.removeprefix(prefix)
     return field.split(".")[-1].split("[")[0] if field else ""

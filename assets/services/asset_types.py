@@ -54,6 +54,9 @@ def _get_writable_type(user, type_id: int, *, lock: bool = True) -> AssetType:
 def _clean_order(value, field="order") -> int:
     if value is None:
         return 0
+    # JSON has one number type: 216.0 is the integer 216, as the request bodies read it.
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     # The column is a 32-bit integer on PostgreSQL.
     if isinstance(value, bool) or not isinstance(value, int) or not -(2**31) <= value < 2**31:
         raise ValidationFailed.field(field, "must be an integer between -2147483648 and 2147483647")

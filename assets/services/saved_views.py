@@ -58,8 +58,13 @@ def clean_query(user, query: dict) -> dict:
         if values:
             cleaned[name] = values
     ordering = (cleaned.pop("ordering", None) or [None])[0]
-    queryset, type_ids = filter_assets(visible_assets(user), cleaned, user=user)
-    ordering_for(queryset, ordering, type_ids, user=user)
+    try:
+        queryset, type_ids = filter_assets(visible_assets(user), cleaned, user=user)
+        ordering_for(queryset, ordering, type_ids, user=user)
+    except ValidationFailed as exc:
+        # The list's own refusal, said of the view's query: the client sent these as `query`.
+        errors = [{**error, "field": f"query.{error.get('field') or ''}".rstrip(".")} for error in exc.errors or []]
+        raise ValidationFailed(exc.detail, errors=errors or [{"field": "query", "message": exc.detail}])
     if ordering:
         cleaned["ordering"] = [ordering]
     return cleaned
