@@ -107,7 +107,7 @@ def main() -> None:
                     for bay in range(per_level):
                         paths.append((f"Region {region}", f"Depot {depot:03d}", f"Bay {bay:03d}"))
             by_path: dict = {}
-            _insert_new_trees(organization, paths, {}, by_path, timezone.now(), batch_size=5000)
+            _insert_new_trees(organization, paths, {}, by_path, timezone.now(), {}, batch_size=5000)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
