@@ -18,6 +18,7 @@ from django.utils import timezone
 from assets.core import changelog
 from assets.core.db.bulk_sql import insert_change_entries, insert_rows
 from assets.core.inputs import require_user
+from assets.core.versioning import bump_versions
 from assets.field_types import bool_from_text
 from assets.models import ChangeLogEntry, Organization
 from assets.transfer.report import ImportReport
@@ -196,10 +197,9 @@ def _write_groups(user, organization, wanted, by_path, codes, *, batch_size: int
             code = code_of.get(path, existing.code)
             if existing.description != description or code != existing.code:
                 before = existing.to_change_dict()
-                AssetGroup.objects.filter(pk=existing.pk).update(
-                    description=description, code=code, version=existing.version + 1
-                )
+                bump_versions(AssetGroup.objects.filter(pk=existing.pk), description=description, code=code)
                 existing.description, existing.code = description, code
+                existing.version += 1
                 changed.append((existing, before))
             continue
         for depth in range(1, len(path) + 1):
