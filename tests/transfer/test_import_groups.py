@@ -163,3 +163,18 @@ def test_filing_into_an_exclusive_tree_takes_the_asset_out_of_its_hidden_group(f
     assert error is None and "1 updated" in out, err
     assert sorted(GroupMembership.objects.filter(asset__key="a1").values_list("group__title", flat=True)) == [
         "Boats", "Hamburg depot"]
+
+
+def test_groups_import_update_bumps_the_version_once_and_logs_it(fleet, tmp_path):
+    from assets.models import ChangeLogEntry
+
+    run("import_groups", "path,description\nGermany,Regions\nGermany/North,N\n", tmp_path=tmp_path)
+    north = AssetGroup.objects.get(title="North")
+    out, err, error = run("import_groups", "path,description\nGermany/North,Northern depots\n", "--update",
+                          tmp_path=tmp_path)
+    assert error is None, err
+    north.refresh_from_db()
+    assert (north.description, north.version) == ("Northern depots", 2)
+    entry = ChangeLogEntry.objects.filter(object_type="group", object_id=north.pk, action="update").get()
+    assert entry.before["description"] == "N" and entry.after["description"] == "Northern depots"
+    assert AssetGroup.objects.get(title="Germany").version == 1
