@@ -25,5 +25,5 @@ AssetTypeOrigin = graphql_enum("AssetTypeOrigin", (catalogue.SYSTEM, catalogue.O
 # The seed spells REST's `isnull` IS_NULL.
 CustomFieldOperator = graphql_enum("CustomFieldOperator", CF_OPERATORS,
                                    member=lambda value: "IS_NULL" if value == "isnull" else value.upper())
-AssetOrderField = graphql_enum("AssetOrderField", sorted(ORDERINGS, key=("title", "created_at", "updated_at").index))
+AssetOrderField = graphql_enum("AssetOrderField", sorted(ORDERINGS, key=("title", "key", "created_at", "updated_at").index))
 SortDirection = graphql_enum("SortDirection", ("ASC", "DESC"))

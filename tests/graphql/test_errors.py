@@ -275,3 +275,12 @@ def test_several_operations_over_get_need_an_operation_name(gql_for, fleet_manag
     assert response.status_code == 200  # as over POST: a document's errors are in the answer
     assert "data" not in response.json()
     assert only_error(response.json())["message"].startswith("Must provide operation name")
+
+
+def test_assets_order_by_key_follows_the_rest_orderings(gql, translog, truck_type):
+    for key in ("c-3", "a-1", "b-2"):
+        make_asset(translog, truck_type, f"Truck {key}", key=key, custom_fields={"license_plate": key})
+    body = gql.execute(fill('{ assets(organizationId: "<org>", orderBy: {field: KEY, direction: DESC}) '
+                            '{ nodes { key } } }', org=translog.pk))
+    assert "errors" not in body, body
+    assert [node["key"] for node in body["data"]["assets"]["nodes"]] == ["c-3", "b-2", "a-1"]
