@@ -50,7 +50,7 @@ def test_select_all_matching_over_two_pages_and_move_them_into_a_group(page, liv
     page.get_by_label("With the selected assets").select_option(label="Move into a group")
     page.get_by_role("button", name="Continue…").click()
     expect(page.get_by_role("status")).to_contain_text("31 assets will be changed")
-    page.get_by_label("Group").select_option(label="Harbour — TransLog GmbH")
+    page.get_by_label("Group", exact=True).select_option(label="Harbour — TransLog GmbH")
     page.get_by_role("button", name="Move into a group: 31 assets").click()
     expect(page.get_by_role("status")).to_contain_text("Moved 31 assets into the group")
     assert GroupMembership.objects.filter(group=harbour).count() == 31

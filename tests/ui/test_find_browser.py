@@ -24,7 +24,7 @@ def test_header_search_finds_an_asset_by_a_custom_field_value_and_opens_it_with_
     expect(box).to_have_attribute("aria-expanded", "true")
     expect(listbox.get_by_role("option")).to_have_count(1)
     expect(listbox.get_by_role("group", name="Assets 1")).to_be_visible()
-    expect(page.get_by_role("status")).to_have_text("1 result")
+    expect(page.locator("#header-search-status")).to_have_text("1 result")
     # the other organization's secret never shows up, not even as a count
     assert "Secret" not in listbox.inner_text()
     box.press("ArrowDown")
