@@ -82,6 +82,11 @@ def _error_field(error: dict) -> str:
     field = str(error.get("field", ""))
     if field.startswith("query.") or field == "query":
         return "query"  # a saved view's list parameters: cf_<code> names depend on the types
+    # Inside a free-form object (link properties, custom-field values, params, headers) the rule
+    # is the container's: its keys and nested values are the client's own names.
+    for container in ("properties", "custom_fields", "params", "headers"):
+        if f".{container}." in f".{field}.".replace("[", ".[") or field.startswith(f"{container}."):
+            return container
     for prefix in ("body.", "field.", "links."):
         field = field.removeprefix(prefix)
     return field.split(".")[-1].split("[")[0] if field else ""
