@@ -306,6 +306,11 @@ class ChangeLogEntry(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     request_id = models.CharField(max_length=32, blank=True, default="")
+    # Once an object is deleted nothing else remembers which version was deleted (the snapshots
+    # hold values, not versions); the delete event's payload reads it from here.
+    version = models.BigIntegerField(
+        null=True, blank=True, help_text="Delete entries: the version the object had when it was deleted."
+    )
 
     class Meta:
         ordering = ["-id"]

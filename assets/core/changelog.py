@@ -22,15 +22,17 @@ def _jsonable(data):
 
 def entry_rows(user, action: str, object_type: str, items, *, time=None, jsonable: bool = False) -> list[tuple]:
     """Change-log rows for many objects, in assets.core.db.bulk_sql.CHANGE_LOG_COLUMNS order, for
-    insert_change_entries. `items` yields (object_id, object_repr, organization_id, before, after).
+    insert_change_entries. `items` yields (object_id, object_repr, organization_id, before, after);
+    object_repr is the object itself where the caller has it: a delete entry keeps its version.
     Bulk writers pass JSON-native before/after; `jsonable` serializes them first (dates, decimals)."""
     time = timezone.now() if time is None else time
     user_id = user.pk if getattr(user, "pk", None) else None
     user_name, request_id = getattr(user, "username", "") or "", request_id_var.get()
     convert = _jsonable if jsonable else (lambda data: data)
+    deleting = action == "delete"
     return [
         (time, user_id, user_name, action, object_type, object_id, str(object_repr)[:255], organization_id,
-         convert(before), convert(after), request_id)
+         convert(before), convert(after), request_id, getattr(object_repr, "version", None) if deleting else None)
         for object_id, object_repr, organization_id, before, after in items
     ]
 

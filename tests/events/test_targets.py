@@ -74,3 +74,38 @@ def test_payload_version_is_the_objects_version_after_the_change(fleet, api_for,
     assert [(b["event"], b["version"]) for b in sorted(bodies, key=lambda b: b["version"])] == [
         ("create", 1), ("update", 2), ("update", 3)]
     assert patched["version"] == 2
+
+
+def test_a_deletes_payload_carries_the_version_the_object_had(fleet, api_for, receiver_factory, task_worker,
+                                                               fast_retries):
+    org, truck, root = fleet
+    api = api_for(root)
+    receiver = receiver_factory()
+    make_rule(api, org, receiver.url, object_types=["asset", "device", "group", "link"], actions=["delete"])
+
+    def created(path, body):
+        response = api.post(path, body)
+        assert response.status_code == 201, response.content
+        return response.json()
+
+    one, two, three = (created("/assets", {"organization_id": org.pk, "type_id": truck.pk, "key": f"d{n}",
+                                            "title": f"D{n}"}) for n in range(3))
+    assert api.patch(f"/assets/{one['id']}", {"title": "D0 again"}).status_code == 200
+    link = created("/links", {"link_type": "related", "source_id": two["id"], "target_id": three["id"]})
+    assert api.patch(f"/links/{link['id']}", {"tags": ["a"]}).status_code == 200
+    device = created("/devices", {"organization_id": org.pk, "title": "GPS", "identifier": "1"})
+    group = created("/groups", {"organization_id": org.pk, "title": "Depot"})
+    assert api.patch(f"/groups/{group['id']}", {"title": "Depot 2"}).status_code == 200
+    for path in (f"/links/{link['id']}", f"/devices/{device['id']}", f"/groups/{group['id']}",
+                 f"/assets/{one['id']}"):
+        assert api.delete(path).status_code == 204, path
+    # The bulk delete of the other two (and the link they'd have cascaded is gone already).
+    assert api.patch(f"/assets/{three['id']}", {"title": "D2 again"}).status_code == 200
+    response = api._send("delete", "/assets", [{"id": two["id"]}, {"id": three["id"]}])
+    assert response.status_code == 204, response.content
+    task_worker.drain()
+
+    got = sorted((b["object_type"], b["object_id"], b["version"]) for b in
+                 (json.loads(r["body"]) for r in receiver.requests))
+    assert got == sorted([("link", link["id"], 2), ("device", device["id"], 1), ("group", group["id"], 2),
+                          ("asset", one["id"], 2), ("asset", two["id"], 1), ("asset", three["id"], 2)])

@@ -67,7 +67,7 @@ def insert_rows(model, field_names: list[str], rows: list[tuple], *, batch_size:
 
 
 CHANGE_LOG_COLUMNS = ["time", "user", "user_name", "action", "object_type", "object_id", "object_repr",
-                      "organization_id", "before", "after", "request_id"]
+                      "organization_id", "before", "after", "request_id", "version"]
 
 
 def insert_change_entries(entries: list[tuple], *, batch_size: int = 2000) -> None:
