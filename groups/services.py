@@ -142,7 +142,7 @@ def group_detail(user, group_id: int) -> AssetGroup:
     return group
 
 
-def list_groups(user, *, organization_id=None, parent_id=None, root=None):
+def list_groups(user, *, organization_id=None, parent_id=None, root=None, subtree_counts: bool = True):
     require_user(user)
     queryset = visible_groups(user)
     if organization_id is not None:
@@ -151,7 +151,7 @@ def list_groups(user, *, organization_id=None, parent_id=None, root=None):
         queryset = queryset.filter(parent_id=require_id(parent_id, "parent_id"))
     if root is not None:
         queryset = queryset.filter(parent__isnull=root)
-    return with_counts(queryset, user)
+    return with_counts(queryset, user, subtree=subtree_counts)
 
 
 def top_groups(user, organization_id: int):
