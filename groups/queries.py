@@ -28,6 +28,10 @@ def _count_of(queryset, group_field: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def with_children_count(queryset):
+    return queryset.annotate(children_count=_count_of(AssetGroup.objects.filter(parent_id=OuterRef("pk")), "parent_id"))
+
+
 def with_counts(queryset, user, *, subtree: bool = True):
     """children_count, asset_count (filed in the group itself) and subtree_asset_count (in it
     or any group below it; `subtree=False` leaves it out where it isn't shown: it reads every
