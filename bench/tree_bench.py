@@ -74,6 +74,7 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=12)
     parser.add_argument("--groups", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--show-sql", action="store_true", help="print the move's statements")
     args = parser.parse_args()
     setup()
     from django.contrib.auth import get_user_model
@@ -145,6 +146,9 @@ def main() -> None:
                                                                                        "version": version},
                                                        content_type="application/json"))
         assert response.status_code == 200, response.content[:300]
+        if args.show_sql:
+            for number, sql in enumerate(sqls, 1):
+                print(f"  move SQL {number:2d}: {' '.join(sql.split())[:220]}")
         moves = []
         for i in range(args.runs):
             destination = by_path[(f"Region {2 + i % 8}",)]

@@ -12,11 +12,11 @@ import copy
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.exceptions import PermissionDenied
 from django.forms.utils import flatatt
 from django.http import HttpResponse
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from guardian.admin import GuardedModelAdminMixin
@@ -31,6 +31,7 @@ from assets.models import Asset
 from assets.services.organizations import visible_organizations
 
 from . import services
+from .admin_rows import AdminUrls
 from .models import AssetGroup, GroupMembership
 from .permissions import can_change_groups_of, visible_groups
 
@@ -124,9 +125,31 @@ def _direct(widget, direct_class):
 
 class LoadedRawIdWidget(ForeignKeyRawIdWidget):
     """The raw-id input with its label read from the rows the formset already loaded (`known`),
-    instead of one query per member row, rendered as its admin template does but in Python."""
+    instead of one query per member row, rendered as its admin template does but in Python; the
+    lookup and change URLs are reversed once per page (`urls`, shared by the formset's forms)."""
 
     known: dict = {}
+    urls: dict = {}
+
+    def get_context(self, name, value, attrs):
+        # ForeignKeyRawIdWidget.get_context reverses the changelist URL for every row.
+        context = forms.TextInput.get_context(self, name, value, attrs)
+        if self.urls is LoadedRawIdWidget.urls:
+            self.urls = {}  # not given one by the formset: this widget's own
+        if "related_url" not in self.urls:
+            probe = super().get_context(name, None, attrs)
+            self.urls["related_url"] = probe.get("related_url")
+            self.urls["link_title"] = probe.get("link_title")
+            self.urls["class"] = probe["widget"]["attrs"].get("class")
+        context["related_url"] = self.urls["related_url"]
+        if context["related_url"]:
+            context["link_title"] = self.urls["link_title"]
+            context["widget"]["attrs"].setdefault("class", self.urls["class"])
+        if context["widget"]["value"]:
+            context["link_label"], context["link_url"] = self.label_and_url_for_value(value)
+        else:
+            context["link_label"] = None
+        return context
 
     def render(self, name, value, attrs=None, renderer=None):
         context = self.get_context(name, value, attrs)
@@ -145,7 +168,10 @@ class LoadedRawIdWidget(ForeignKeyRawIdWidget):
         obj = self.known.get(id_from_text(str(value)))
         if obj is None:
             return super().label_and_url_for_value(value)
-        url = reverse(f"{self.admin_site.name}:{obj._meta.app_label}_{obj._meta.model_name}_change", args=(obj.pk,))
+        if "change" not in self.urls:
+            self.urls["change"] = AdminUrls(obj._meta.model, self.admin_site.name)
+        change = self.urls["change"]
+        url = f"{change.head}{quote(obj.pk)}{change.tail}" if change.head is not None else ""
         return Truncator(obj).words(14), url
 
 
@@ -171,7 +197,8 @@ class MembershipFormSet(forms.BaseInlineFormSet):
         if isinstance(widget, LoadedRawIdWidget):
             if not hasattr(self, "_known_assets"):
                 self._known_assets = {m.asset_id: m.asset for m in self.get_queryset()}
-            widget.known = self._known_assets
+                self._widget_urls = {}
+            widget.known, widget.urls = self._known_assets, self._widget_urls
         return form
 
     def add_fields(self, form, index):
@@ -213,6 +240,8 @@ class MembershipFormSet(forms.BaseInlineFormSet):
 
 class MembershipInline(admin.TabularInline):
     model = GroupMembership
+    # Django's tabular template with the rows built in Python (admin_rows.py).
+    template = "admin/groups/membership_inline.html"
     fk_name = "group"
     formset = MembershipFormSet
     fields = ("asset", "created_at", "created_by")

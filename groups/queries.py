@@ -28,29 +28,38 @@ def _count_of(queryset, group_field: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def with_counts(queryset, user):
+def with_children_count(queryset):
+    return queryset.annotate(children_count=_count_of(AssetGroup.objects.filter(parent_id=OuterRef("pk")), "parent_id"))
+
+
+def with_counts(queryset, user, *, subtree: bool = True):
     """children_count, asset_count (filed in the group itself) and subtree_asset_count (in it
-    or any group below it) as correlated subqueries of the same SELECT.
+    or any group below it; `subtree=False` leaves it out where it isn't shown: it reads every
+    membership below the group) as correlated subqueries of the same SELECT.
 
     Every descendant of a group the user sees is visible too (grants reach down the tree), so
     children need no filter; members count only when the user may view the asset, so a count
     never reveals assets the user can't see."""
     members = GroupMembership.objects.filter(group_id=OuterRef("pk"))
-    # The group and everything below it: its tree, between its nested-set bounds.
-    subtree = GroupMembership.objects.filter(
-        group__tree_id=OuterRef("tree_id"), group__lft__gte=OuterRef("lft"), group__rght__lte=OuterRef("rght"),
-    )
     condition = asset_condition(user, "view")
-    if condition is not None:
-        visible = Asset.objects.filter(condition).values("pk")
-        members, subtree = members.filter(asset__in=visible), subtree.filter(asset__in=visible)
-    # Grouped by the tree id all these rows share: one row, an asset filed twice counted once.
-    in_subtree = subtree.order_by().values("group__tree_id").annotate(n=Count("asset_id", distinct=True)).values("n")
-    return queryset.annotate(
-        children_count=_count_of(AssetGroup.objects.filter(parent_id=OuterRef("pk")), "parent_id"),
-        asset_count=_count_of(members, "group_id"),
-        subtree_asset_count=Coalesce(Subquery(in_subtree, output_field=IntegerField()), Value(0)),
-    )
+    visible = None if condition is None else Asset.objects.filter(condition).values("pk")
+    if visible is not None:
+        members = members.filter(asset__in=visible)
+    counts = {
+        "children_count": _count_of(AssetGroup.objects.filter(parent_id=OuterRef("pk")), "parent_id"),
+        "asset_count": _count_of(members, "group_id"),
+    }
+    if subtree:
+        # The group and everything below it: its tree, between its nested-set bounds.
+        below = GroupMembership.objects.filter(
+            group__tree_id=OuterRef("tree_id"), group__lft__gte=OuterRef("lft"), group__rght__lte=OuterRef("rght"),
+        )
+        if visible is not None:
+            below = below.filter(asset__in=visible)
+        # Grouped by the tree id all these rows share: one row, an asset filed twice counted once.
+        in_subtree = below.order_by().values("group__tree_id").annotate(n=Count("asset_id", distinct=True)).values("n")
+        counts["subtree_asset_count"] = Coalesce(Subquery(in_subtree, output_field=IntegerField()), Value(0))
+    return queryset.annotate(**counts)
 
 
 def attach_paths(groups, user) -> None:
@@ -60,17 +69,22 @@ def attach_paths(groups, user) -> None:
     groups = list(groups)
     if not groups:
         return
-    nodes = AssetGroup.objects.filter(pk__in=[g.pk for g in groups])
-    # The bounds hold for every ancestor of the page and keep the scan to the few groups above
-    # it, instead of probing every group of its trees (a 100,000-group tree took ~100 ms).
-    ancestors = AssetGroup.objects.filter(
-        tree_id__in={g.tree_id for g in groups},
-        level__lt=max(g.level for g in groups),
-        lft__lt=max(g.lft for g in groups),
-        rght__gt=min(g.rght for g in groups),
-    ).filter(
-        Exists(nodes.filter(tree_id=OuterRef("tree_id"), lft__gt=OuterRef("lft"), lft__lt=OuterRef("rght")))
-    )
+    if len({g.parent_id for g in groups}) == 1:
+        # Siblings (a level of the tree, the common page): the ancestors of any one of them.
+        first = groups[0]
+        ancestors = AssetGroup.objects.filter(tree_id=first.tree_id, lft__lt=first.lft, rght__gt=first.rght)
+    else:
+        nodes = AssetGroup.objects.filter(pk__in=[g.pk for g in groups])
+        # The bounds hold for every ancestor of the page and keep the scan to the few groups
+        # above it, instead of probing every group of its trees (a 100,000-group tree took ~100 ms).
+        ancestors = AssetGroup.objects.filter(
+            tree_id__in={g.tree_id for g in groups},
+            level__lt=max(g.level for g in groups),
+            lft__lt=max(g.lft for g in groups),
+            rght__gt=min(g.rght for g in groups),
+        ).filter(
+            Exists(nodes.filter(tree_id=OuterRef("tree_id"), lft__gt=OuterRef("lft"), lft__lt=OuterRef("rght")))
+        )
     condition = group_condition(user, "view")
     if condition is not None:
         ancestors = ancestors.filter(condition)

@@ -29,7 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, Max, OuterRef, Q, Subquery, Value, When
 
 from assets.access.permissions import asset_condition
 from assets.core import changelog
@@ -48,6 +48,7 @@ from .permissions import (
     visible_groups,
 )
 from .queries import attach_paths, with_counts
+from .tree_moves import move_subtree
 
 MAX_ASSET_IDS = 1000
 DESCRIPTION_MAX = 10_000
@@ -75,6 +76,25 @@ def lock_trees(organization_id: int, *, new_tree: bool = False) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s::int4, %s::int4)", [TREE_LOCK, organization_id % 2**31])
         if new_tree:
             cursor.execute("SELECT pg_advisory_xact_lock(%s::int4, 0)", [NEW_TREE_LOCK])
+
+
+def lock_trees_of_group(group_id: int, *, new_tree: bool = False) -> None:
+    """lock_trees for the organization of group `group_id`, found by the locking statement itself
+    (a group's organization never changes). A missing group locks nothing: it is a 404 next."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("lock_trees needs a transaction")
+    if connection.vendor != "postgresql":
+        return
+    # Select-list items run left to right: the organization's lock first, the global one second,
+    # the order lock_trees keeps.
+    locks = "pg_advisory_xact_lock(%s::int4, (organization_id %% 2147483648)::int4)"
+    params = [TREE_LOCK]
+    if new_tree:
+        locks += ", pg_advisory_xact_lock(%s::int4, 0)"
+        params.append(NEW_TREE_LOCK)
+    table = connection.ops.quote_name(AssetGroup._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {locks} FROM {table} WHERE id = %s", [*params, group_id])
 
 
 @dataclass
@@ -122,7 +142,7 @@ def group_detail(user, group_id: int) -> AssetGroup:
     return group
 
 
-def list_groups(user, *, organization_id=None, parent_id=None, root=None):
+def list_groups(user, *, organization_id=None, parent_id=None, root=None, subtree_counts: bool = True):
     require_user(user)
     queryset = visible_groups(user)
     if organization_id is not None:
@@ -131,7 +151,7 @@ def list_groups(user, *, organization_id=None, parent_id=None, root=None):
         queryset = queryset.filter(parent_id=require_id(parent_id, "parent_id"))
     if root is not None:
         queryset = queryset.filter(parent__isnull=root)
-    return with_counts(queryset, user)
+    return with_counts(queryset, user, subtree=subtree_counts)
 
 
 def top_groups(user, organization_id: int):
@@ -503,33 +523,40 @@ def create_group(
     return group
 
 
-def _move(node: AssetGroup, new_parent: AssetGroup | None) -> None:
-    """Moves `node` (fresh, tree locked) under new_parent (fresh) or to the top, and carries the
-    memberships of its subtree into the tree they now belong to."""
+def _move(node: AssetGroup, new_parent: AssetGroup | None, new_root: AssetGroup | None) -> None:
+    """Moves `node` (fresh, tree locked) under new_parent (fresh; `new_root` is its tree's root)
+    or to the top, and carries the memberships of its subtree into the tree they now belong to.
+    A constant number of statements whatever the subtree's size: the subtree is named by its
+    nested-set range, never listed."""
+    in_subtree = Q(tree_id=node.tree_id, lft__gte=node.lft, lft__lte=node.rght)
     if new_parent is not None and new_parent.tree_id == node.tree_id:
         if node.lft <= new_parent.lft <= node.rght:
             raise Cycle(f"group '{node.title}' can't move under itself or one of its subgroups")
-        node.move_to(new_parent, "last-child")
-        return
-    subtree = AssetGroup.objects.filter(tree_id=node.tree_id, lft__gte=node.lft, lft__lte=node.rght)
-    subtree_ids = list(subtree.values_list("pk", flat=True))
-    if new_parent is None:
-        root, exclusive = node, node.exclusive
+        placed = move_subtree(node, new_parent, exclusive=node.exclusive)
     else:
-        root = _root_of(new_parent)
-        exclusive = root.exclusive
-        if exclusive:
-            clashes = _filed_twice(GroupMembership.objects.filter(Q(root=root) | Q(group_id__in=subtree_ids)))
-            if clashes:
-                raise Duplicate(
-                    f"tree '{root.title}' is exclusive and asset(s) {', '.join(map(str, clashes))} would be in two "
-                    "of its groups; take them out of one first",
-                    errors=[{"field": "parent_id", "message": "assets would be in two groups of an exclusive tree"}],
-                )
-    node.move_to(new_parent, "last-child")
-    AssetGroup.objects.filter(pk__in=subtree_ids).update(exclusive=exclusive)
-    GroupMembership.objects.filter(group_id__in=subtree_ids).update(root=root, exclusive=exclusive)
-    node.exclusive = exclusive
+        if new_parent is None:
+            root, exclusive = node, node.exclusive
+            # lock_trees(new_tree=True) holds every writer of a new tree number off meanwhile.
+            new_tree_id = (AssetGroup.objects.aggregate(top=Max("tree_id"))["top"] or 0) + 1
+        else:
+            root, exclusive, new_tree_id = new_root, new_root.exclusive, None
+            if exclusive:
+                subtree_groups = AssetGroup.objects.filter(in_subtree).values("pk")
+                clashes = _filed_twice(GroupMembership.objects.filter(Q(root=root) | Q(group_id__in=subtree_groups)))
+                if clashes:
+                    raise Duplicate(
+                        f"tree '{root.title}' is exclusive and asset(s) {', '.join(map(str, clashes))} would be in "
+                        "two of its groups; take them out of one first",
+                        errors=[{"field": "parent_id", "message": "assets would be in two groups of an exclusive tree"}],
+                    )
+        # Named by the subtree's range before it moves.
+        GroupMembership.objects.filter(group_id__in=AssetGroup.objects.filter(in_subtree).values("pk")).update(
+            root=root, exclusive=exclusive
+        )
+        placed = move_subtree(node, new_parent, exclusive=exclusive, new_tree_id=new_tree_id)
+        node.exclusive = exclusive
+    node.parent = new_parent
+    node.tree_id, node.lft, node.rght, node.level = placed.tree_id, placed.lft, placed.rght, placed.level
 
 
 def _filed_twice(memberships) -> list[int]:
@@ -555,14 +582,41 @@ def _set_exclusive(node: AssetGroup, exclusive: bool) -> None:
     node.exclusive = exclusive
 
 
+def _flag(condition):
+    return Value(True) if condition is None else _allowed_annotation(condition)
+
+
+def _read_for_update(user, group_id: int, parent_id: int | None) -> tuple[AssetGroup | None, dict]:
+    """After lock_trees, one statement: the group and, when a new parent is named, that group and
+    the root of its tree, each with what the user may do there (rows the user can't see are read
+    too, flagged, for the rules that need them: a hidden root still owns the memberships).
+    Returns (the group or None, {pk: row})."""
+    wanted = Q(pk=group_id)
+    if parent_id is not None:
+        parent_tree = AssetGroup.objects.filter(pk=parent_id).values("tree_id")[:1]
+        wanted |= Q(pk=parent_id) | Q(parent__isnull=True, tree_id=Subquery(parent_tree))
+    change = group_condition(user, "change")
+    parent_change = None if change is None else Exists(AssetGroup.objects.filter(change, pk=OuterRef("parent_id")))
+    rows = {
+        row.pk: row
+        for row in AssetGroup.objects.filter(wanted).annotate(
+            _visible=_flag(group_condition(user, "view")), _allowed=_flag(change), _parent_allowed=_flag(parent_change)
+        )
+    }
+    return rows.get(group_id), rows
+
+
 @transaction.atomic
 def update_group(user, group_id: int, *, version=None, **changes) -> AssetGroup:
     """PATCH: title, description, parent_id (moves the group with its subtree; null = to the top
-    level) and, on roots, exclusive."""
+    level) and, on roots, exclusive. The tree lock comes first, then one read of every row the
+    rules need, so a move costs the same few statements for a subtree of any size."""
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ValidationFailed(f"unknown fields: {', '.join(sorted(unknown))}")
-    group = get_group(user, group_id, "change")
+    require_user(user)
+    if not is_id(group_id):
+        raise NotFound(f"group {group_id} does not exist")
     errors: list[dict] = []
     cleaned = {}
     for name, clean in (("title", _clean_title), ("code", _clean_code), ("description", _clean_description),
@@ -571,27 +625,45 @@ def update_group(user, group_id: int, *, version=None, **changes) -> AssetGroup:
             cleaned[name] = _collect(errors, clean, changes[name])
     if errors:
         raise ValidationFailed("the group is not valid", errors=errors)
-    moving = "parent_id" in changes and changes["parent_id"] != group.parent_id
-    new_parent = None
+    parent_id = changes.get("parent_id")
+    if parent_id is not None:
+        require_id(parent_id, "parent_id")
+    lock_trees_of_group(group_id, new_tree="parent_id" in changes and parent_id is None)
+    node, rows = _read_for_update(user, group_id, parent_id)
+    if node is None or not node._visible:
+        raise NotFound(f"group {group_id} does not exist")
+    if not node._allowed:
+        raise Forbidden(f"you may view group '{node.title}' but not change it")
+    moving = "parent_id" in changes and parent_id != node.parent_id
+    new_parent = new_root = None
     if moving:
-        if changes["parent_id"] is not None:
-            new_parent = _visible_parent(user, changes["parent_id"], group.organization_id)
-        old_parent = AssetGroup.objects.filter(pk=group.parent_id).first() if group.parent_id else None
-        _require_change_at(user, group.organization_id, old_parent, "moving a group out of its parent")
-        _require_change_at(user, group.organization_id, new_parent, "moving a group here")
-    if "exclusive" in cleaned and cleaned["exclusive"] != group.exclusive and not can_change_groups_of(
-        user, group.organization_id
+        if parent_id is not None:
+            new_parent = rows.get(parent_id)
+            if new_parent is None or not new_parent._visible:
+                raise ValidationFailed.field("parent_id", f"group {parent_id} does not exist")
+            if new_parent.organization_id != node.organization_id:
+                raise ValidationFailed.field(
+                    "parent_id", "belongs to another organization; groups stay in their organization"
+                )
+            new_root = next(row for row in rows.values() if row.parent_id is None and row.tree_id == new_parent.tree_id)
+        if node.parent_id is None:
+            _require_change_at(user, node.organization_id, None, "moving a group out of its parent")
+        elif not node._parent_allowed:
+            raise Forbidden("moving a group out of its parent needs change permission on the parent group")
+        if new_parent is None:
+            _require_change_at(user, node.organization_id, None, "moving a group here")
+        elif not new_parent._allowed:
+            raise Forbidden("moving a group here needs change permission on the parent group")
+    if "exclusive" in cleaned and cleaned["exclusive"] != node.exclusive and not can_change_groups_of(
+        user, node.organization_id
     ):
         raise Forbidden("switching a tree's exclusive flag needs manage_org on the organization")
-    lock_trees(group.organization_id, new_tree=moving and new_parent is None)
-    node = _fresh(group.pk)
     check_version(node, version)
     before = node.to_change_dict()
     fields = []
     if moving:
-        # mptt writes parent_id itself while moving; the versioned UPDATE only adds the bump.
-        _move(node, _fresh(new_parent.pk, "parent_id") if new_parent is not None else None)
-        fields.append("exclusive")
+        _move(node, new_parent, new_root)
+        fields += ["parent", "exclusive"]
     if "exclusive" in cleaned and cleaned["exclusive"] != node.exclusive:
         _set_exclusive(node, cleaned["exclusive"])
         fields.append("exclusive")
@@ -600,8 +672,13 @@ def update_group(user, group_id: int, *, version=None, **changes) -> AssetGroup:
             setattr(node, name, cleaned[name])
             fields.append(name)
     if fields:
-        with _duplicate_code(node):
-            save_versioned(node, version, sorted(set(fields)))
+        fields = sorted(set(fields))
+        if "code" in fields:
+            with _duplicate_code(node):
+                save_versioned(node, version, fields)
+        else:
+            # No unique column written: no savepoint needed around the statement.
+            save_versioned(node, version, fields)
         changelog.record_updated(user, node, before)
     return node
 

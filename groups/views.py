@@ -27,7 +27,7 @@ from assets.views.common import current_organization, organization_by_id, organi
 from . import services
 from .models import AssetGroup
 from .permissions import can_change_groups_of, visible_groups
-from .queries import filed_in, with_counts
+from .queries import filed_in, with_children_count, with_counts
 
 LEVEL_CAP = 50
 MEMBERS_PER_PAGE = 25
@@ -45,8 +45,26 @@ class Level:
     more_page_url: str | None
 
 
+# A primary key no group has: a URL reversed with it is cut there and formatted for each row.
+_URL_SENTINEL = "987654321987"
+
+
+def _url_of(name: str):
+    head, tail = reverse(name, args=[_URL_SENTINEL]).split(_URL_SENTINEL)
+    return lambda pk: f"{head}{pk}{tail}"
+
+
+def _with_urls(rows) -> None:
+    """Each row's page and children URLs: one reverse() each for the page, not three a row
+    in the template (a quarter of an expansion's time)."""
+    page_url, children_url = _url_of("groups:group"), _url_of("groups:children")
+    for row in rows:
+        row.page_url, row.children_url = page_url(row.pk), children_url(row.pk)
+
+
 def _level(user, queryset, *, after: str | None, shown: int, total: int | None, partial_url: str, page_url: str):
     page = paginate(queryset, [SortKey("title")], limit=LEVEL_CAP, cursor=after, with_count=total is None)
+    _with_urls(page.items)
     total = page.total_count if total is None else total
     shown += len(page.items)
     more = max(total - shown, 0) if page.has_next_page else 0
@@ -225,6 +243,7 @@ def _open_path(user, level: Level, chain: list, group: AssetGroup, own_level: Le
         if row is None:
             # Beyond the first LEVEL_CAP rows of its level: show it after them.
             row = node
+            _with_urls([row])
             rows.rows.append(row)
         row.selected = row.pk == group.pk
         row.expanded = own_level if row.pk == group.pk else _children_level(user, row)
@@ -260,7 +279,8 @@ def roots_partial(request):
 @tree_partial
 def children_partial(request, group_id: int):
     """The rows under a group, for htmx to put into the expanded node."""
-    group = services.get_group(request.user, group_id, queryset=with_counts(AssetGroup.objects.all(), request.user))
+    # Only the number of children (the level's total) is needed of the node itself.
+    group = services.get_group(request.user, group_id, queryset=with_children_count(AssetGroup.objects.all()))
     level = _children_level(request.user, group, request.GET.get("after"), _int_param(request, "shown") or 0)
     return render(request, "groups/partials/level.html", {"level": level})
 
