@@ -296,7 +296,7 @@ def search(user, q, *, kind=None, limit=None, cursor=None, with_count: bool = Fa
     return SearchPage(_items(user, rows), has_next, end, total, counts, capped)
 
 
-def preview(user, q, *, per_kind: int = 5, count_cap: int = COUNT_CAP) -> SearchPage:
+def preview(user, q, *, per_kind: int = 5, count_cap: int | None = None) -> SearchPage:
     """The header's dropdown: the best few hits of each kind (one query, each kind its own ranked
     top few) and how many there are of each, up to the cap (one more)."""
     words, text = _clean(user, q, None)

@@ -24,26 +24,28 @@ def _shown(count: int, capped: bool) -> str:
 def _groups(page) -> list[dict]:
     return [
         {"kind": kind, "label": LABELS[kind], "count": page.counts.get(kind, 0),
-         "shown": _shown(page.counts[kind], kind in page.capped),
+         "shown": _shown(page.counts[kind], kind in page.capped), "capped": kind in page.capped,
          "items": [item for item in page.items if item["kind"] == kind]}
         for kind in search_service.KINDS if page.counts.get(kind)
     ]
 
 
 def _total(page) -> str:
-    return _shown(page.total_count, bool(page.capped)) if page else "0"
+    """"3 results", "1 result", "10,000+ results"."""
+    total = page.total_count if page else 0
+    return f"{_shown(total, bool(page and page.capped))} result{'' if total == 1 and not page.capped else 's'}"
 
 
 @staff_page
 def search_preview(request):
     q = (request.GET.get("q") or "").strip()
     try:
-        page = search_service.preview(request.user, q) if q else None
+        page = search_service.preview(request.user, q, count_cap=search_service.COUNT_CAP) if q else None
     except ValidationFailed:
         page = None
     groups = _groups(page) if page else []
     return render(request, "assets/partials/search_preview.html",
-                  {"q": q, "groups": groups, "total": page.total_count if page else 0, "total_shown": _total(page),
+                  {"q": q, "groups": groups, "total": page.total_count if page else 0, "total_text": _total(page),
                    "searched": bool(q)})
 
 
@@ -67,6 +69,6 @@ def search_page(request):
     context = {"section": "search", "q": q, "kind": kind, "kind_label": LABELS.get(kind, ""), "rows": rows,
                "kinds": [(name, label, _shown(counts.get(name, 0), name in page.capped) if page else "0")
                          for name, label in LABELS.items()],
-               "total": page.total_count if page else 0, "total_shown": _total(page)}
+               "total": page.total_count if page else 0, "total_text": _total(page)}
     return render_list_page(request, "assets/search.html", "assets/partials/search_rows.html", context,
                             page=page, error=error, params=params)
