@@ -1,7 +1,8 @@
 """Global search: assets (title, key, text values of custom fields, localized ones included),
 devices, groups, asset types and link types, each only where the user may view it (the existing
 visible_to querysets, so the permission filter is SQL). One UNION ALL query per page, ranked then
-keyset-paged on (kind, score, title, id); an invisible match is never counted or named.
+keyset-paged on (kind, score, title, id), after one cheap query that tells which small tables hold
+the text at all; an invisible match is never counted or named. Counts can stop at a cap.
 
 Assets match by full text, every word of the query a word of the asset, the last one a prefix: PostgreSQL
 through a stored tsvector column with a GIN index (migration 0013_search_speed), SQLite through an
@@ -34,6 +35,7 @@ COLUMNS = ("_rank", "_score", "_t", "_id", "_sub", "_tree", "_lft", "_rght")
 # How many matches of a kind the header and the results page count before they say "10,000+"
 # (as the asset list does): counting every one of a million matches can't be fast.
 COUNT_CAP = 10_000
+
 
 @dataclass
 class SearchPage:
