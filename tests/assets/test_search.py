@@ -145,3 +145,40 @@ def test_search_with_counts_and_the_preview_stay_within_four_queries(world, view
     assert shown.counts["asset"] == 2 + extra and shown.counts["device"] == 1
     assert len([i for i in shown.items if i["kind"] == "asset"]) == min(5, 2 + extra)
     assert "secret" not in str(shown.items) and "rival" not in str(shown.items)
+
+
+def test_capped_counts_stop_at_the_cap_and_count_only_what_the_user_may_view(world, viewer, org, truck_type):
+    from assets.services.search import preview, search
+
+    # the viewer sees two zeppelin assets; the rival's third is invisible and must not tip the cap
+    page = search(viewer, "zeppelin", with_count=True, count_cap=2)
+    assert page.counts["asset"] == 2 and page.capped == frozenset()
+    make_asset(org, truck_type, "Zeppelin three", key="zep-3", custom_fields={})
+    page = search(viewer, "zeppelin", with_count=True, count_cap=2)
+    assert page.counts["asset"] == 2 and page.capped == {"asset"}
+    assert page.counts["device"] == 1 and page.total_count == 3
+    # the cap bounds the count, never the hits
+    assert [i["title"] for i in page.items if i["kind"] == "asset"] == ["Zeppelin three", "Shirt 1", "Truck one"]
+    shown = preview(viewer, "zeppelin", per_kind=1, count_cap=2)
+    assert shown.counts == {"asset": 2, "device": 1, "group": 0, "asset_type": 0, "link_type": 0}
+    assert shown.capped == {"asset"} and [i["title"] for i in shown.items] == ["Zeppelin three", "Zeppelin tracker"]
+    # without a cap (the API's count=true) the count is exact
+    assert search(viewer, "zeppelin", with_count=True).counts["asset"] == 3
+
+
+def test_the_header_and_the_results_page_say_when_a_count_stopped_at_the_cap(world, viewer, org, truck_type,
+                                                                              client, monkeypatch):
+    from assets.services import search as search_service
+
+    for n in range(5):
+        make_asset(org, truck_type, f"Zeppelin {n}", key=f"zep-{n}", custom_fields={})
+    monkeypatch.setattr(search_service, "COUNT_CAP", 6)
+    client.force_login(viewer)
+    dropdown = client.get("/search/preview/", {"q": "zeppelin"}).content.decode()
+    assert "Show all 6+ assets" in dropdown and 'data-summary="7+ results"' in dropdown
+    assert "secret" not in dropdown.lower() and "rival" not in dropdown.lower()
+    results = client.get("/search/", {"q": "zeppelin", "kind": "asset"}).content.decode()
+    assert "6+ results for “zeppelin” among assets" in results
+    monkeypatch.setattr(search_service, "COUNT_CAP", 7)
+    dropdown = client.get("/search/preview/", {"q": "zeppelin"}).content.decode()
+    assert "Show all 7 assets" in dropdown and 'data-summary="8 results"' in dropdown
