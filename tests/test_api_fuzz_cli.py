@@ -16,7 +16,7 @@ import pytest
 from .fuzz_world import build_world
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = 3  # per operation and phase: about 3,000 requests
+EXAMPLES = 2  # per operation and phase
 TIMEOUT_S = 900
 
 
@@ -38,4 +38,5 @@ def test_schemathesis_cli_finds_no_failure(live_server, settings, tmp_path):
     done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT_S)
     summary = done.stdout[done.stdout.find("SUMMARY"):] if "SUMMARY" in done.stdout else done.stdout[-3000:]
     assert done.returncode == 0, f"{done.stdout[-20000:]}\n{done.stderr[-3000:]}"
+    print(summary)
     assert "Tested: " in summary, summary
