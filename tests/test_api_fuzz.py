@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import io
 import json
+import tomllib
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -22,17 +24,13 @@ from config.wsgi import application
 from .conftest import ApiClient
 from .fuzz_world import build_world
 
-CONFIG = schemathesis.Config.from_dict({
-    "generation": {
-        # Both valid and invalid data; repeatable in CI.
-        "mode": "all",
-        "deterministic": True,
-        # The bearer token is sent with every case; generated credentials would only test 401.
-        "with-security-parameters": False,
-        "database": "none",
-    },
-    "phases": {"stateful": {"enabled": False}},
-})
+# The generation settings of the CLI run (schemathesis.toml, tests/test_api_fuzz_cli.py); in-process
+# the stateful phase is left to the CLI.
+with (Path(__file__).resolve().parent.parent / "schemathesis.toml").open("rb") as _file:
+    CONFIG = schemathesis.Config.from_dict({
+        "generation": tomllib.load(_file)["generation"],
+        "phases": {"stateful": {"enabled": False}},
+    })
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application, config=CONFIG)
 

@@ -166,14 +166,26 @@ def list_teams(actor):
     require_user(actor)
     if actor.is_superuser:
         return Team.objects.all()
+    snap = snapshot(actor)
     condition = Q(user=actor)
-    managed = snapshot(actor).organizations_with({"manage_org"})
+    if snap.scope is not None:
+        # An organization-scoped token: a team belongs to the organizations it holds grants in,
+        # so the user's own teams count only when they hold one inside the scope.
+        condition &= _holds_grants_in(sorted(snap.scope))
+    managed = snap.organizations_with({"manage_org"})  # already cut to the scope
     if managed:
-        for target in _targets().values():
-            path = target.organization_path or "content_object__organization_id"
-            condition |= Q(pk__in=target.team_table.objects.filter(**{f"{path}__in": managed}).values("group_id"))
+        condition |= _holds_grants_in(managed)
     own_membership = Prefetch("user_set", queryset=User.objects.filter(pk=actor.pk))
     return Team.objects.filter(condition).distinct().prefetch_related(own_membership)
+
+
+def _holds_grants_in(organization_ids) -> Q:
+    """Teams holding any grant on an object of these organizations."""
+    condition = Q(pk__in=[])
+    for target in _targets().values():
+        path = target.organization_path or "content_object__organization_id"
+        condition |= Q(pk__in=target.team_table.objects.filter(**{f"{path}__in": organization_ids}).values("group_id"))
+    return condition
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """An organization-scoped token lists only what its scope allows (issue 13): GET /permissions
-names no grant of another organization, not even the user's own, and GET /me tells the account's
-status and the token's limits."""
+names no grant of another organization, not even the user's own, GET /teams and /teams/{id} no
+team of another one (a team belongs to the organizations it holds grants in), and GET /me tells
+the account's status and the token's limits."""
 
 from __future__ import annotations
 
@@ -92,3 +93,51 @@ def test_me_tells_the_account_and_the_tokens_limits(orgs):
     me = full.get("/me").json()
     assert me["user"]["is_superuser"] is True
     assert me["token"] == {"id": created["id"], "read_only": False, "organization_ids": []}
+
+
+def _team_names(api) -> set[str]:
+    response = api.get("/teams", {"limit": 1000})
+    assert response.status_code == 200, response.content
+    return {team["name"] for team in response.json()["items"]}
+
+
+def test_a_scoped_token_lists_only_teams_of_its_organizations(orgs):
+    alice, night = _grant_world(orgs)  # night holds grants in south only
+    day = Team.objects.create(name="day shift")
+    grant(day, "view_org_assets", orgs["north"]["org"])
+    grant(day, "groups.view_group", orgs["south"]["group"])  # day is in both organizations
+    lonely = Team.objects.create(name="no grants")
+    for team in (night, day, lonely):
+        team.user_set.add(alice)
+    north, south = orgs["north"]["org"].pk, orgs["south"]["org"].pk
+
+    _, full = token_for("alice")
+    assert _team_names(full) == {"night shift", "day shift", "no grants"}  # one's own teams
+    _, scoped = token_for("alice", organization_ids=[north])
+    assert _team_names(scoped) == {"day shift"}
+    assert_problem(scoped.get(f"/teams/{night.pk}"), 404, "NOT_FOUND")
+    assert_problem(scoped.get(f"/teams/{lonely.pk}"), 404, "NOT_FOUND")
+    assert scoped.get(f"/teams/{day.pk}").json()["member_ids"] == [alice.pk]
+    _, south_only = token_for("alice", organization_ids=[south])
+    assert _team_names(south_only) == {"night shift", "day shift"}
+
+    # A manager of both organizations sees the teams with grants where it manages, within the scope.
+    manager = make_user("manager")
+    for org in (orgs["north"]["org"], orgs["south"]["org"]):
+        grant(manager, "manage_org", org)
+    _, managing = token_for("manager")
+    assert _team_names(managing) == {"night shift", "day shift"}
+    _, managing_north = token_for("manager", organization_ids=[north])
+    assert _team_names(managing_north) == {"day shift"}
+
+    # A superuser's scoped token is no superuser: teams of its organizations only, and no members
+    # besides itself.
+    make_user("boss", superuser=True)
+    _, boss = token_for("boss")
+    assert _team_names(boss) == {"night shift", "day shift", "no grants"}
+    _, boss_north = token_for("boss", organization_ids=[north])
+    assert _team_names(boss_north) == {"day shift"}
+    assert scoped.get("/teams", {"count": "true"}).json()["total_count"] == 1
+    assert_problem(boss_north.get(f"/teams/{night.pk}"), 404, "NOT_FOUND")
+    assert_problem(boss_north.get(f"/users/{alice.pk}"), 404, "NOT_FOUND")
+    assert_problem(boss_north.get("/users"), 403, "FORBIDDEN")
