@@ -3,6 +3,8 @@ bad row, totals), confirm to run it as a background task, watch its progress, se
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -13,14 +15,12 @@ from assets.core.changelog import request_id_var
 from assets.core.inputs import id_from_text
 from assets.tasks import enqueue_with_change
 
-from ..models import ChangeLogEntry, ImportJob
-from ..services.assets import visible_assets
+from ..models import ImportJob
 from ..transfer import browser_import
 from ..transfer.formats import FORMATS
 from .common import organization_by_id, organization_list, staff_page
 
 MAX_BYTES = 20 * 1024 * 1024
-IMPORTED_SHOWN = 50
 
 
 def _kind(data) -> str:
@@ -98,13 +98,9 @@ def import_job(request, job_id: int):
     if job.status == ImportJob.Status.PREVIEW:
         context["columns"], context["rows"] = browser_import.first_rows(job)
         context["blocked"] = bool(job.error) or (job.failed and not job.skip_bad_rows)
-    elif job.kind == ImportJob.Kind.ASSETS:
-        context["list_query"] = f"organization_id={job.organization_id}&ordering=-updated_at"
-        if job.written and job.request_id:
-            # The assets this import wrote: those its change-log entries name, as the user sees them.
-            written = visible_assets(request.user).filter(pk__in=ChangeLogEntry.objects.filter(
-                request_id=job.request_id, object_type="asset").values("object_id"))
-            context["imported"] = list(written.order_by("title", "pk")[:IMPORTED_SHOWN])
+    elif job.kind == ImportJob.Kind.ASSETS and job.written and job.request_id:
+        # The list filtered to the assets this import wrote: those its change-log entries name.
+        context["list_query"] = urlencode({"organization_id": job.organization_id, "request_id": job.request_id})
     return render(request, "assets/bulk_import_job.html", context)
 
 

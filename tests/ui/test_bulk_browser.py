@@ -124,8 +124,16 @@ def test_importing_a_good_file_shows_progress_then_the_result(page, live_server,
     assert Asset.objects.filter(key__startswith="boat-").count() == 40
     job = ImportJob.objects.get()
     assert job.status == "done" and job.done == job.total == 40
+    # The link lists exactly the 40 imported assets, not the organization's trucks beside them.
     page.get_by_role("link", name="See the imported assets").click()
-    expect(page.locator("#asset-results")).to_contain_text("Boat 39")
+    expect(page.get_by_label("Only assets written by request")).to_be_checked()
+    rows = page.locator("#asset-results tbody tr")
+    expect(rows).to_have_count(40)
+    assert set(rows.locator("td code").all_inner_texts()) == {f"boat-{i}" for i in range(40)}
+    assert Asset.objects.filter(organization=world.org).exclude(key__startswith="boat-").exists()
+    page.go_back()
+    page.get_by_role("link", name="Their change-log entries").click()
+    expect(page.locator("article.change")).to_have_count(40)
 
 
 def test_exporting_the_filtered_list_and_reimporting_it_changes_nothing(page, live_server, world, sign_in, tmp_path):

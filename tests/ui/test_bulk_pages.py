@@ -204,8 +204,12 @@ def test_confirmed_import_runs_as_a_task_and_skips_bad_rows_when_asked(world, cl
     assert Asset.objects.filter(key="boat-1").exists()
     entry = ChangeLogEntry.objects.get(object_type="asset", action="create", object_id=Asset.objects.get(key="boat-1").pk)
     assert entry.request_id == job.request_id and job.request_id
+    # The result links to the list filtered to exactly what the import wrote (the org's trucks
+    # stay out), and the same filter answers on the REST list.
     result = client.get(f"/assets/import/{job.pk}/")
-    assert [a.key for a in result.context["imported"]] == ["boat-1"]
+    listed = client.get(f"/assets/?{result.context['list_query']}")
+    assert [row["asset"].key for row in listed.context["rows"]] == ["boat-1"]
+    assert Asset.objects.filter(organization=world.org).count() > 1
     changes = client.get("/changes/", {"request_id": job.request_id})
     assert [row["entry"].object_id for row in changes.context["rows"]] == [Asset.objects.get(key="boat-1").pk]
     status = client.get(f"/assets/import/{job.pk}/status/", HTTP_HX_REQUEST="true")
