@@ -290,8 +290,8 @@ def test_the_primary_device_ordering_pages_through_without_gaps_or_repeats(admin
 
 
 def test_graphql_orders_by_the_primary_device(admin_api, org, tracked):
-    query = ("{ assets(organizationId: \"%s\", orderBy: {field: PRIMARY_DEVICE}, first: 2) "
-             "{ edges { node { title } } pageInfo { endCursor } } }" % org.pk)
+    query = ('{ assets(organizationId: "' + str(org.pk) + '", orderBy: {field: PRIMARY_DEVICE}, first: 2) '
+             "{ edges { node { title } } pageInfo { endCursor } } }")
     response = admin_api.client.post("/graphql", {"query": query}, content_type="application/json", **admin_api.headers)
     assert response.status_code == 200, response.content
     body = response.json()
