@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -80,7 +81,13 @@ def asset_import(request):
     job = ImportJob(user=request.user, organization=organization, text=text, kind=_kind(request.POST),
                     file_format=fmt or browser_import.guess_format(name, text),
                     update=request.POST.get("mode") == "upsert", skip_bad_rows=request.POST.get("skip_bad_rows") == "on")
-    browser_import.preview(job)
+    if len(text.encode()) <= settings.IMPORT_PREVIEW_INLINE_BYTES:
+        browser_import.preview(job)
+    else:
+        with transaction.atomic():
+            job.status = ImportJob.Status.CHECKING
+            job.save()
+            enqueue_with_change(browser_import.run_preview, job.pk)
     return redirect("asset_import_job", job.pk)
 
 
@@ -121,8 +128,9 @@ def import_run(request, job_id: int):
 
 @staff_page
 def import_status(request, job_id: int):
-    """The progress partial htmx polls; once the task ends the browser goes to the result."""
+    """The progress partial htmx polls; once the task ends the browser goes to the preview or
+    the result."""
     job = _job(request, job_id)
-    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED) and request.htmx:
+    if job.status in (ImportJob.Status.PREVIEW, ImportJob.Status.DONE, ImportJob.Status.FAILED) and request.htmx:
         return HttpResponseClientRedirect(reverse("asset_import_job", args=[job.pk]))
     return render(request, "assets/partials/bulk_import_status.html", {"job": job})

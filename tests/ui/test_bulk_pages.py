@@ -267,6 +267,45 @@ def test_confirmed_import_runs_as_a_task_and_skips_bad_rows_when_asked(world, cl
     assert status.headers["HX-Redirect"] == f"/assets/import/{job.pk}/"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_large_file_is_checked_by_a_task_with_the_same_preview(world, client_for, settings):
+    settings.IMPORT_PREVIEW_INLINE_BYTES = len(BAD_CSV.encode()) - 1  # this file counts as large
+    client = client_for(world.dispatcher)
+    before = Asset.objects.count()
+    response = client.post("/assets/import/", {"organization_id": world.org.pk, "mode": "create", "text": BAD_CSV},
+                           follow=True)
+    job = ImportJob.objects.get()
+    assert job.status == "checking" and (job.created, job.failed) == (0, 0)  # the request didn't run the check
+    assert b"Checking the file" in response.content and b'id="import-progress"' in response.content
+    # Nothing can be confirmed while the check runs.
+    client.post(f"/assets/import/{job.pk}/run/")
+    job.refresh_from_db()
+    assert job.status == "checking"
+    polled = client.get(f"/assets/import/{job.pk}/status/", HTTP_HX_REQUEST="true")
+    assert "HX-Redirect" not in polled.headers and b'hx-trigger="every 1s"' in polled.content
+    task_worker.drain()
+    job.refresh_from_db()
+    assert job.status == "preview" and (job.created, job.failed, job.total) == (1, 2, 3)
+    assert sorted((e["line"], e["field"]) for e in job.errors)[0] == (3, "key")
+    assert client.get(f"/assets/import/{job.pk}/status/", HTTP_HX_REQUEST="true").headers["HX-Redirect"] == \
+        f"/assets/import/{job.pk}/"
+    page = client.get(f"/assets/import/{job.pk}/")
+    assert b"Preview of the import" in page.content and b"spaceship" in page.content
+    assert [row["line"] for row in page.context["rows"]] == [2, 3, 4]
+    assert Asset.objects.count() == before
+    # Confirmed with "skip bad rows", it imports like a preview made in the request.
+    client.post(f"/assets/import/{job.pk}/run/", {"skip_bad_rows": "on"})
+    task_worker.drain()
+    job.refresh_from_db()
+    assert job.status == "done" and Asset.objects.filter(key="boat-1").exists()
+
+
+def test_a_small_file_is_checked_in_the_request(world, client_for, settings):
+    settings.IMPORT_PREVIEW_INLINE_BYTES = len(BAD_CSV.encode())
+    client_for(world.dispatcher).post("/assets/import/", {"organization_id": world.org.pk, "text": BAD_CSV})
+    assert ImportJob.objects.get().status == "preview"
+
+
 def test_someone_elses_import_is_not_found(world, client_for):
     client_for(world.dispatcher).post("/assets/import/", {"organization_id": world.org.pk, "text": BAD_CSV})
     job = ImportJob.objects.get()
