@@ -319,6 +319,8 @@ class ChangeLogEntry(models.Model):
             models.Index(fields=["object_type", "object_id", "id"], name="change_object"),
             models.Index(fields=["organization_id", "id"], name="change_org"),
             models.Index(fields=["user", "id"], name="change_user"),
+            # One import's or bulk action's entries (GET /changes?request_id, GET /assets?request_id).
+            models.Index(fields=["request_id", "id"], name="change_request"),
         ]
 
     def __str__(self) -> str:
@@ -330,6 +332,7 @@ class ImportJob(models.Model):
     confirmed, the background task's status, progress and outcome."""
 
     class Status(models.TextChoices):
+        CHECKING = "checking", "Checking the file"  # a large file's preview, run as a task
         PREVIEW = "preview", "Previewed"
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
@@ -350,7 +353,7 @@ class ImportJob(models.Model):
     text = models.TextField()
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PREVIEW)
     total = models.PositiveIntegerField(default=0)  # records in the file
-    done = models.PositiveIntegerField(default=0)  # records read so far by the running import
+    done = models.PositiveIntegerField(default=0)  # records read so far by the running check or import
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)

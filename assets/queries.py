@@ -30,13 +30,21 @@ from assets.core.inputs import id_from_text
 from assets.core.pagination import SortKey
 
 from .field_types import FALSE_WORDS, TRUE_WORDS, InvalidValue, kind_of, validate_code
-from .models import AssetDeviceLink, CustomFieldDefinition
+from .models import AssetDeviceLink, ChangeLogEntry, CustomFieldDefinition
 
 CF_OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "contains", "icontains", "in", "isnull")
 COMPARISONS = {"lt": LessThan, "lte": LessThanOrEqual, "gt": GreaterThan, "gte": GreaterThanOrEqual, "eq": Exact}
 ORDERINGS = {"title", "key", "created_at", "updated_at"}
 # Orderings by a related row's title, read through the join the list already makes.
 RELATED_ORDERINGS = {"type": "type__title", "organization": "organization__title"}
+# Orderings by a value read per row from another table (nullable: rows without one sort last).
+# An asset has at most one primary device (a unique partial index on asset_device_link, which
+# also serves this lookup); the list's "Primary device" column shows its title.
+SUBQUERY_ORDERINGS = {
+    "primary_device": lambda: Subquery(
+        AssetDeviceLink.objects.filter(asset_id=OuterRef("pk"), is_primary=True).values("device__title")[:1]
+    ),
+}
 # Which operators apply is each kind's `operators`: values the two databases render differently
 # as text (booleans, numbers, lists, objects) get no text operators, so every accepted condition
 # answers the same on SQLite and PostgreSQL.
@@ -263,6 +271,9 @@ def ordering_for(queryset, ordering: str | None, type_ids=None, *, lookup: Field
     if name in RELATED_ORDERINGS:
         queryset = queryset.annotate(**{f"{name}_sort": F(RELATED_ORDERINGS[name])})
         return queryset, [SortKey(f"{name}_sort", descending=descending)]
+    if name in SUBQUERY_ORDERINGS:
+        queryset = queryset.annotate(**{f"{name}_sort": SUBQUERY_ORDERINGS[name]()})
+        return queryset, [SortKey(f"{name}_sort", descending=descending, nullable=True)]
     if name.startswith("cf_"):
         code = name[3:]
         try:
@@ -278,7 +289,8 @@ def ordering_for(queryset, ordering: str | None, type_ids=None, *, lookup: Field
         queryset = queryset.annotate(cf_sort=text_value(code))
         return queryset, [SortKey("cf_sort", descending=descending, nullable=True)]
     raise ValidationFailed.field(
-        "ordering", "must be title, key, type, organization, created_at, updated_at or cf_<code>, optionally with a leading '-'"
+        "ordering", "must be title, key, type, organization, created_at, updated_at, primary_device or cf_<code>, "
+        "optionally with a leading '-'"
     )
 
 
@@ -313,6 +325,22 @@ def _check_filter_sizes(params, getlist) -> None:
             raise ValidationFailed.field(name, f"at most {MAX_FILTER_VALUES} values")
 
 
+MAX_REQUEST_ID_LENGTH = 32  # config.middleware.RequestIdMiddleware's ids
+
+
+def _logged_under(values: list[str]) -> Exists | Q:
+    """The assets one request (an import, a bulk action) wrote: those its change-log entries
+    name. The list's own queryset keeps the permission filter; this only narrows it."""
+    request_ids = [part.strip() for raw in values for part in raw.split(",") if part.strip()]
+    for request_id in request_ids:
+        if len(request_id) > MAX_REQUEST_ID_LENGTH or not request_id.isalnum():
+            raise ValidationFailed.field("request_id", f"'{request_id[:40]}' is not a request id")
+    if not request_ids:
+        return Q()
+    return Exists(ChangeLogEntry.objects.filter(object_type="asset", object_id=OuterRef("pk"),
+                                                request_id__in=request_ids))
+
+
 def title_or_key_contains(queryset, needle: str):
     """Assets whose title or key contains `needle`, ignoring case (the list page's search box)."""
     needle = Value(needle.lower())
@@ -345,6 +373,8 @@ def filter_assets(queryset, params, user=None, *, lookup: FieldTypeLookup | None
         queryset = queryset.filter(
             Exists(AssetDeviceLink.objects.filter(asset_id=OuterRef("pk"), device_id__in=device_ids))
         )
+    if getlist("request_id"):
+        queryset = queryset.filter(_logged_under(getlist("request_id")))
     cf_params = [name for name in params if name.startswith("cf_")]
     if cf_params:
         parsed = {name: parse_cf_param(name) for name in cf_params}
@@ -353,7 +383,7 @@ def filter_assets(queryset, params, user=None, *, lookup: FieldTypeLookup | None
         for name, (code, op) in parsed.items():
             queryset = queryset.filter(cf_condition(code, op, getlist(name), types.get(code, {}), name))
     extra_filters = extensions.list_filters()
-    known = FIXED_PARAMS | {"type_id", "organization_id", "key", "title_contains", "device_id"}
+    known = FIXED_PARAMS | {"type_id", "organization_id", "key", "title_contains", "device_id", "request_id"}
     known |= extensions.filter_options() | set(extra_filters)
     unknown = [name for name in params if name not in known and not name.startswith("cf_")]
     if unknown:

@@ -265,6 +265,10 @@ EVENTS_ALLOW_PRIVATE_TARGETS = env_bool("EVENTS_ALLOW_PRIVATE_TARGETS", False)
 # The change log keeps a deleted asset's snapshot (restorable from the Deleted page) this many days,
 # then the worker's periodic purge (every CHANGE_SNAPSHOT_PURGE_INTERVAL_S, or `manage.py
 # purge_change_snapshots`) removes the entries of assets deleted before then. 0 keeps them for ever.
+# The Import page checks a file (the importer's dry run) within the request up to this size; a
+# larger file is checked by a background task with the same progress page as the import itself,
+# so no browser waits on a long request (netbox#11197).
+IMPORT_PREVIEW_INLINE_BYTES = int(os.environ.get("IMPORT_PREVIEW_INLINE_BYTES", str(256 * 1024)))
 CHANGE_SNAPSHOT_RETENTION_DAYS = int(os.environ.get("CHANGE_SNAPSHOT_RETENTION_DAYS", "365"))
 CHANGE_SNAPSHOT_PURGE_INTERVAL_S = float(os.environ.get("CHANGE_SNAPSHOT_PURGE_INTERVAL_S", "3600"))
 

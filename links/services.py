@@ -13,15 +13,33 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Exists, OuterRef, Q, Subquery
+from django.db.models import BigIntegerField, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from assets.access.permissions import ORG_ASSET_CODENAMES, asset_condition, can_manage_org, snapshot
 from assets.core import changelog
-from assets.core.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, PayloadTooLarge, ValidationFailed
+from assets.core.db.bulk_sql import insert_change_entries, insert_rows_returning
+from assets.core.errors import (
+    Cycle,
+    DomainError,
+    Duplicate,
+    Forbidden,
+    InUse,
+    NotFound,
+    PayloadTooLarge,
+    ValidationFailed,
+)
 from assets.core.inputs import clean_text, id_from_text, is_id, require_id, require_user, unique_or_duplicate
-from assets.core.versioning import check_version, delete_versioned, hold_rows, lock_row, save_versioned
+from assets.core.versioning import (
+    RowsChanged,
+    check_version,
+    delete_versioned,
+    delete_versioned_many,
+    hold_rows,
+    lock_row,
+    save_versioned,
+)
 from assets.models import Asset, ChangeLogEntry, Organization
 from assets.services.assets import get_asset
 from assets.services.organizations import get_organization
@@ -477,23 +495,238 @@ def get_link(user, link_id: int, action: str = "view") -> Link:
 # --- writes -------------------------------------------------------------------------------------
 @transaction.atomic
 def create_link(user, *, link_type, source_id, target_id, **raw) -> Link:
+    """One link: the set rules of `create_links_many` for a set of one, its refusal as the single
+    write's error (400 for a rule, 409 DUPLICATE or CYCLE)."""
     require_user(user)
-    unknown = set(raw) - set(LINK_FIELDS)
-    if unknown:
-        raise ValidationFailed(f"unknown fields: {', '.join(sorted(unknown))}")
+    _check_fields(raw)
     source = _endpoint(user, source_id, "source_id")
     target = _endpoint(user, target_id, "target_id")
     _hold_assets([source.pk, target.pk])
-    resolved = resolve_link_type(link_type, available_link_types(source.organization), source.organization)
-    rule_errors = link_rule_errors(resolved, *_ends(source, target))
-    if rule_errors:
-        raise ValidationFailed("the link is not valid", errors=rule_errors)
-    values, errors = clean_link_values(resolved, raw)
-    if errors:
-        raise ValidationFailed("the link is not valid", errors=errors)
-    link = _insert_link(user, resolved, source, target, values)
-    changelog.record_created(user, link, organization_id=source.organization_id)
+    plan = plan_link_set(link_type, [source], target, raw)
+    if plan.refusals:
+        raise plan.single_error()
+    (link,) = _write_link_set(user, plan)
     return get_link(user, link.pk)
+
+
+def _check_fields(raw: dict) -> None:
+    unknown = set(raw) - set(LINK_FIELDS)
+    if unknown:
+        raise ValidationFailed(f"unknown fields: {', '.join(sorted(unknown))}")
+
+
+# --- sets of links: many sources, one target ----------------------------------------------------
+def link_identity(link_type_id: int, kind: str, source_id: int, target_id: int, alias) -> tuple:
+    """What the unique indexes compare: a missing alias is the empty one, peer links are unordered."""
+    if kind == LinkKind.PEER:
+        source_id, target_id = min(source_id, target_id), max(source_id, target_id)
+    return (link_type_id, source_id, target_id, alias or "")
+
+
+@dataclass
+class LinkSetPlan:
+    """The links a set would write (`rows`: (index, link type, source, cleaned values)) and, per
+    refused source, {index, field, message, kind} (kind 400: a rule; 409: a duplicate or a cycle)."""
+
+    target: Asset
+    rows: list[tuple[int, LinkType, Asset, dict]] = field(default_factory=list)
+    refusals: list[dict] = field(default_factory=list)
+    errors: dict[int, DomainError] = field(default_factory=dict)  # the single write's error per index
+
+    def refuse(self, index: int, error: DomainError) -> None:
+        self.errors.setdefault(index, error)
+        for item in error.errors or [{"field": "target_id", "message": error.detail}]:
+            self.refusals.append({"index": index, "field": item.get("field") or "target_id",
+                                  "message": item.get("message") or error.detail, "kind": error.status})
+
+    def single_error(self) -> DomainError:
+        return self.errors[min(self.errors)]
+
+
+def plan_link_set(reference, sources: list[Asset], target: Asset, raw: dict) -> LinkSetPlan:
+    """Checks a link of type `reference` (id or code) from each source to `target` by the single
+    create's rules, for the whole set at once: the type available to each source's organization
+    (one query an organization), the values cleaned once a type, `link_rule_errors` (no self-link,
+    the type's source and target restrictions) per pair, duplicates against the stored links and
+    within the set (one query a type), and for hierarchical types no cycle (the type locked, one
+    walk down from the target a batch of sources). The ends must already be checked and held."""
+    plan = LinkSetPlan(target)
+    types_by_org: dict[int, list[LinkType]] = {}
+    resolved: list[tuple[int, LinkType, Asset]] = []
+    for index, source in enumerate(sources):
+        if source.organization_id not in types_by_org:
+            types_by_org[source.organization_id] = available_link_types(source.organization)
+        try:
+            link_type = resolve_link_type(reference, types_by_org[source.organization_id], source.organization)
+        except ValidationFailed as exc:
+            plan.refuse(index, exc)
+            continue
+        rule_errors = link_rule_errors(link_type, *_ends(source, target))
+        if rule_errors:
+            plan.refuse(index, ValidationFailed("the link is not valid", errors=rule_errors))
+            continue
+        resolved.append((index, link_type, source))
+    values_of: dict[int, dict] = {}
+    for link_type in {t.pk: t for _, t, _ in resolved}.values():
+        values, errors = clean_link_values(link_type, raw)
+        if errors:
+            for index, _, _ in (r for r in resolved if r[1].pk == link_type.pk):
+                plan.refuse(index, ValidationFailed("the link is not valid", errors=errors))
+        values_of[link_type.pk] = values
+    resolved = [r for r in resolved if r[0] not in plan.errors]
+    for link_type in {t.pk: t for _, t, _ in resolved}.values():
+        of_type = [(index, source) for index, t, source in resolved if t.pk == link_type.pk]
+        values = values_of[link_type.pk]
+        taken = _stored_identities(link_type, [source.pk for _, source in of_type], target.pk, values.get("alias"))
+        closers = _cycle_closers(link_type, [source.pk for _, source in of_type], target.pk)
+        for index, source in of_type:
+            key = link_identity(link_type.pk, link_type.kind, source.pk, target.pk, values.get("alias"))
+            if key in taken:
+                label = _link_label(link_type, source, target, values.get("alias"))
+                plan.refuse(index, Duplicate(f"a {label} exists", errors=[{"field": "target_id", "message": f"a {label} exists"}]))
+            elif source.pk in closers:
+                plan.refuse(index, Cycle(
+                    f"{source.key} is already below {target.key} in {link_type.code}; the link would make it its own ancestor",
+                    errors=[{"field": "target_id", "message": "would create a cycle"}],
+                ))
+            else:
+                taken.add(key)  # the same source twice in the set: the second is a duplicate
+                plan.rows.append((index, link_type, source, values))
+    return plan
+
+
+def _stored_identities(link_type: LinkType, source_ids: list[int], target_id: int, alias) -> set[tuple]:
+    """The identities among these candidate links that are already stored (one query)."""
+    same = Q(source_id__in=source_ids, target_id=target_id)
+    if link_type.kind == LinkKind.PEER:
+        same |= Q(source_id=target_id, target_id__in=source_ids)
+    stored = Link.objects.filter(same, link_type=link_type).annotate(alias_key=Coalesce("alias", Value("")))
+    return {link_identity(link_type.pk, kind, source_id, target, alias_key)
+            for kind, source_id, target, alias_key in stored.filter(alias_key=alias or "").values_list(
+                "kind", "source_id", "target_id", "alias_key")}
+
+
+REACHED_SQL = """
+WITH RECURSIVE below(asset_id) AS (
+    SELECT CAST(%s AS BIGINT)
+    UNION
+    SELECT l.target_id FROM links_link l JOIN below b ON l.source_id = b.asset_id WHERE l.link_type_id = %s
+)
+SELECT asset_id FROM below WHERE asset_id IN ({})
+"""
+CYCLE_BATCH = 500
+
+
+def _cycle_closers(link_type: LinkType, source_ids: list[int], target_id: int) -> set[int]:
+    """The sources already below the target in a hierarchical type: a link from one of them to
+    the target would make it its own ancestor. Links of the type are serialized first
+    (lock_hierarchy), so two sets can't each pass the check and together close a loop. With one
+    target, the new links can't form a loop among themselves (it would pass the target twice)."""
+    if link_type.kind != LinkKind.HIERARCHICAL or not source_ids:
+        return set()
+    lock_hierarchy(link_type.pk)
+    found: set[int] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(source_ids), CYCLE_BATCH):
+            chunk = source_ids[start:start + CYCLE_BATCH]
+            cursor.execute(REACHED_SQL.format(", ".join(["%s"] * len(chunk))), [target_id, link_type.pk, *chunk])
+            found.update(row[0] for row in cursor.fetchall())
+    return found
+
+
+LINK_COLUMNS = ["link_type", "source", "target", "kind", "alias", "tags", "properties", "sequence", "description",
+                "created_by", "created_at", "updated_at", "version"]
+
+
+def _write_link_set(user, plan: LinkSetPlan) -> list[Link]:
+    """Inserts the planned links and their change-log entries, a statement per 1,000 rows each.
+    The unique indexes stay the last word: a link stored meanwhile by another request is a 409
+    DUPLICATE, and nothing of the set is written."""
+    now = timezone.now()
+    links = [Link(link_type=link_type, source=source, target=plan.target, kind=link_type.kind, created_by=user,
+                  created_at=now, updated_at=now, version=1, tags=values.get("tags", []),
+                  properties=values.get("properties", {}), sequence=values.get("sequence", 0),
+                  description=values.get("description", ""), alias=values.get("alias"))
+             for _, link_type, source, values in plan.rows]
+    rows = [(link.link_type_id, link.source_id, link.target_id, link.kind, link.alias, link.tags, link.properties,
+             link.sequence, link.description, link.created_by_id, now, now, 1) for link in links]
+    with unique_or_duplicate(f"one of the links to {plan.target.key} exists already", "target_id"):
+        ids = {source_id: pk for pk, source_id in insert_rows_returning(Link, LINK_COLUMNS, rows, ["id", "source"])}
+    for link in links:
+        link.pk = ids[link.source_id]  # one target: the source tells the new rows apart
+    insert_change_entries(changelog.entry_rows(user, ChangeLogEntry.Action.CREATE, "link", [
+        (link.pk, link, link.source.organization_id, None, link.to_change_dict()) for link in links
+    ], time=now, jsonable=True))
+    return links
+
+
+def _set_endpoints(user, source_ids: list[int], target_id) -> tuple[list[Asset], Asset, list[dict]]:
+    """(sources in the given order, the target, refusals): a source the user can't see is 'not
+    found' at its index (never named), one they see but may not change is refused; the target is
+    checked as the single write's (404 or 403 for the whole set). Every end is held."""
+    require_user(user)
+    target = _endpoint(user, target_id, "target_id")
+    wanted = sorted({pk for pk in source_ids if is_id(pk)})
+    visible = set(Asset.objects.visible_to(user).filter(pk__in=wanted).values_list("pk", flat=True))
+    changeable = {asset.pk: asset for asset in Asset.objects.visible_to(user, "change").filter(pk__in=visible)
+                  .select_related("type", "organization")}
+    refusals, sources = [], []
+    for index, pk in enumerate(source_ids):
+        if pk not in visible:
+            refusals.append({"index": index, "field": "source_id", "message": "not found", "kind": 404})
+        elif pk not in changeable:
+            refusals.append({"index": index, "field": "source_id", "message": "you may view this asset but not change it",
+                             "kind": 400})
+        else:
+            sources.append((index, changeable[pk]))
+    _hold_assets([target.pk, *changeable])
+    return sources, target, refusals
+
+
+def _refused(refusals: list[dict]):
+    from assets.services.bulk import BulkFailed
+
+    return BulkFailed(refusals)
+
+
+@transaction.atomic
+def create_links_many(user, *, link_type, source_ids: list[int], target_id, **raw) -> list[Link]:
+    """A link of one type from each source to one target, all or none, by the single create's
+    rules (`plan_link_set`). The number of queries grows with the organizations and batches
+    involved, not with the sources. A refusal is one problem with {index, field, message} per
+    refused source (the index into `source_ids`)."""
+    _check_fields(raw)
+    checked, target, refusals = _set_endpoints(user, source_ids, target_id)
+    plan = plan_link_set(link_type, [source for _, source in checked], target, raw)
+    refusals += [{**refusal, "index": checked[refusal["index"]][0]} for refusal in plan.refusals]
+    if refusals:
+        raise _refused(refusals)
+    return _write_link_set(user, plan)
+
+
+@transaction.atomic
+def delete_links_many(user, *, link_type_id: int, source_ids: list[int], target_id) -> int:
+    """Removes the links of the type from each source to the target (any alias; peer links in
+    either direction), all or none, by the single delete's rules: both ends changeable (as
+    `get_link(..., "change")` asks), one conditional versioned delete for the set, one change-log
+    entry per link. Returns how many links went."""
+    checked, target, refusals = _set_endpoints(user, source_ids, target_id)
+    if refusals:
+        raise _refused(refusals)
+    ids = [source.pk for _, source in checked]
+    held = Link.objects.filter(Q(source_id__in=ids, target_id=target.pk)
+                               | Q(kind=LinkKind.PEER, source_id=target.pk, target_id__in=ids), link_type_id=link_type_id)
+    organization_of = {source.pk: source.organization_id for _, source in checked}
+    versions = dict(held.values_list("pk", "version"))
+    try:
+        deleted = delete_versioned_many(Link, versions)
+    except RowsChanged as exc:
+        raise _refused([{"index": 0, "field": "link", "message": "a link changed meanwhile; try again", "kind": 409}]) from exc
+    insert_change_entries(changelog.entry_rows(user, ChangeLogEntry.Action.DELETE, "link", [
+        (link.pk, link, organization_of.get(link.source_id, target.organization_id), link.to_change_dict(), None)
+        for link in deleted
+    ], jsonable=True))
+    return len(deleted)
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from assets.transfer.report import ImportReport
 
 from .models import Link, LinkKind
 from .services import available_link_types, clean_link_values, link_rule_errors, lock_hierarchy, resolve_link_type
+from .services import link_identity as identity  # the unique indexes' identity, as the single and set writes check it
 
 COLUMNS = ["source_key", "target_key", "link_type", "alias", "tags", "properties", "sequence", "description",
            "source_organization", "target_organization"]
@@ -55,12 +56,6 @@ def _from_cell(name: str, raw):
         except ValueError:
             return raw
     return raw
-
-
-def identity(link_type_id: int, kind: str, source_id: int, target_id: int, alias) -> tuple:
-    if kind == LinkKind.PEER:
-        source_id, target_id = min(source_id, target_id), max(source_id, target_id)
-    return (link_type_id, source_id, target_id, alias or "")
 
 
 def _cycle_members(edges: dict[int, set[int]]) -> set[int]:

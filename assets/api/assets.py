@@ -44,8 +44,10 @@ def _file_services():
 def list_assets(request, ordering: str | None = None, limit: int | None = None, cursor: str | None = None,
                 count: bool = False, fields: str | None = None, view: str | None = None):
     """Filters: organization_id, type_id (repeatable), key, title_contains, device_id, group_id
-    (+ include_descendants=true), linked_to, and cf_<code>[__<op>]=value with op in ne, lt, lte,
-    gt, gte, contains, icontains, in, isnull. Ordering: title, created_at, updated_at or
+    (+ include_descendants=true), linked_to, request_id (the assets one request wrote: an import,
+    a bulk write; its change-log entries carry the id) and cf_<code>[__<op>]=value with op in ne,
+    lt, lte, gt, gte, contains, icontains, in, isnull. Ordering: title, key, created_at,
+    updated_at, primary_device (the primary device's title; assets without one last) or
     cf_<code>, each optionally with a leading '-'. `fields=a,b` limits custom_fields.
     `view=<id>` applies a saved view (its filters, ordering and columns as `fields`); the
     request's own parameters override it."""

@@ -17,14 +17,16 @@ changes_router = Router(tags=["changes"])
 def list_changes(
     request, object_type: str | None = None, object_id: int | None = None, user: str | None = None,
     organization_id: int | None = None, action: str | None = None, limit: int | None = None,
-    cursor: str | None = None, count: bool = False,
+    cursor: str | None = None, count: bool = False, request_id: str | None = None,
 ):
     """Newest first; only entries about objects the caller may see. `action=delete&object_type=asset`
-    lists the deleted assets that POST /changes/{id}/restore can bring back."""
-    only_params(request, "object_type", "object_id", "user", "organization_id", "action")
+    lists the deleted assets that POST /changes/{id}/restore can bring back. `request_id` keeps
+    one request's entries (an import's, a bulk write's: the X-Request-ID it answered with)."""
+    only_params(request, "object_type", "object_id", "user", "organization_id", "action", "request_id")
     queryset = changes.filter_changes(
         changes.visible_changes(request.auth), object_type=object_type, object_id=id_filter(object_id, "object_id"),
         user=user, organization_id=id_filter(organization_id, "organization_id"), action=action,
+        request_id=request_id,
     )
     page = paginate(queryset, [SortKey("time", descending=True)], limit=limit, cursor=cursor, with_count=count)
     return page_body(page, serializers.change_data)

@@ -10,7 +10,7 @@ import strawberry
 
 from assets.core import catalogue
 from assets.field_types import FieldType as FieldTypeChoice
-from assets.queries import CF_OPERATORS, ORDERINGS
+from assets.queries import CF_OPERATORS, ORDERINGS, SUBQUERY_ORDERINGS
 
 
 def graphql_enum(name: str, values: Iterable[str], description: str | None = None,
@@ -25,5 +25,7 @@ AssetTypeOrigin = graphql_enum("AssetTypeOrigin", (catalogue.SYSTEM, catalogue.O
 # The seed spells REST's `isnull` IS_NULL.
 CustomFieldOperator = graphql_enum("CustomFieldOperator", CF_OPERATORS,
                                    member=lambda value: "IS_NULL" if value == "isnull" else value.upper())
-AssetOrderField = graphql_enum("AssetOrderField", sorted(ORDERINGS, key=("title", "key", "created_at", "updated_at").index))
+AssetOrderField = graphql_enum("AssetOrderField", [
+    *sorted(ORDERINGS, key=("title", "key", "created_at", "updated_at").index), *SUBQUERY_ORDERINGS,
+])
 SortDirection = graphql_enum("SortDirection", ("ASC", "DESC"))

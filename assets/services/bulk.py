@@ -461,40 +461,21 @@ def file_assets(user, items: list[dict], group_id: int, mode: str) -> int:
 
 @transaction.atomic
 def link_assets(user, items: list[dict], link_type_id: int, target_id: int, *, remove: bool = False) -> int:
-    """Adds a link of the type from each asset to the target, or removes such links, through the
-    links' services (each link logged there). Every refusal is reported at its item and undoes
-    all. Returns how many links were added or removed."""
+    """Adds a link of the type from each asset to the target, or removes such links, with the
+    links' set services (the single write's rules for the whole set, each link logged). Every
+    refusal is reported at its item and undoes all. Returns how many links were added or removed."""
     from links import services as links
-    from links.models import Link
 
     require_user(user)
     errors, found = _locked_selection(user, items, "change")
     errors.raise_any()
-    done = 0
-    if remove:
-        held = _group_by(Link.objects.filter(source_id__in=[a.pk for a in found.values()], target_id=target_id,
-                                             link_type_id=link_type_id).values_list("source_id", "pk"))
-        for index, asset in found.items():
-            for link_id in held.get(asset.pk, []):
-                try:
-                    links.delete_link(user, link_id)
-                    done += 1
-                except DomainError as exc:
-                    errors.extend(index, exc.errors or [{"field": "id", "message": exc.detail}])
-    else:
-        for index, asset in found.items():
-            try:
-                links.create_link(user, link_type=link_type_id, source_id=asset.pk, target_id=target_id)
-                done += 1
-            except DomainError as exc:
-                errors.extend(index, exc.errors or [{"field": "target", "message": exc.detail}],
-                              409 if exc.status == 409 else 400)
-    errors.raise_any()
-    return done
-
-
-def _group_by(pairs) -> dict:
-    grouped = defaultdict(list)
-    for key, value in pairs:
-        grouped[key].append(value)
-    return grouped
+    indexes = list(found)
+    source_ids = [found[index].pk for index in indexes]
+    try:
+        if remove:
+            return links.delete_links_many(user, link_type_id=link_type_id, source_ids=source_ids, target_id=target_id)
+        return len(links.create_links_many(user, link_type=link_type_id, source_ids=source_ids, target_id=target_id))
+    except BulkFailed as exc:
+        for error in exc.errors:  # the set's indexes are the selection's items
+            error["index"] = indexes[error["index"]] if error["index"] < len(indexes) else error["index"]
+        raise

@@ -1,6 +1,7 @@
 """Imports started from the browser, on the same importers as `import_assets`, `import_groups`
-and `import_links`: a preview is the importer's dry run; confirming queues `run_import`, a django-tasks task that runs the importer for real
-and stores the status, the progress and the outcome on the ImportJob."""
+and `import_links`: a preview is the importer's dry run (in the request for a small file, as the
+`run_preview` task for a large one); confirming queues `run_import`, a django-tasks task that runs
+the importer for real. Both store their status, progress and outcome on the ImportJob."""
 
 from __future__ import annotations
 
@@ -80,9 +81,10 @@ def _store(job: ImportJob, report) -> None:
     job.written = report.written
 
 
-def preview(job: ImportJob) -> None:
+def preview(job: ImportJob, counter: _Counter | None = None) -> None:
     """The importer's dry run: totals and every bad row stored on the job, nothing else written."""
-    counter = _Counter()
+    counter = counter or _Counter()
+    job.status = ImportJob.Status.PREVIEW
     try:
         report = importer_of(job.kind)(job.user, job.organization, _records(job), from_csv=job.file_format == "csv",
                                        update=job.update, dry_run=True, progress=counter)
@@ -110,6 +112,22 @@ def first_rows(job: ImportJob) -> tuple[list[str], list[dict]]:
     except FormatError:
         pass
     return columns, [{**row, "cells": [row["record"].get(c) for c in columns]} for row in rows]
+
+
+@task()
+def run_preview(job_id: int) -> str:
+    """A large file's preview: the same dry run as in the request, its progress on the job."""
+    job = ImportJob.objects.select_related("user", "organization").get(pk=job_id)
+    if job.status != ImportJob.Status.CHECKING:
+        return job.status
+    try:
+        preview(job, _Counter(job))
+    except Exception as exc:
+        # Shown as the preview's error (the import stays blocked); the worker logs the trace.
+        job.status, job.error = ImportJob.Status.PREVIEW, f"the check stopped ({type(exc).__name__}); nothing was written"
+        job.save()
+        raise
+    return job.status
 
 
 @task()

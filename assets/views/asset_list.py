@@ -37,7 +37,7 @@ from .presenters import asset_field_values, referenced_asset_ids, referenced_ass
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
-FIXED_ORDERINGS = ("title", "key", "type", "organization", "created_at", "updated_at")
+FIXED_ORDERINGS = ("title", "key", "type", "organization", "created_at", "updated_at", *queries.SUBQUERY_ORDERINGS)
 # Past this many matches the total reads "more than 10,000": counting a huge table exactly on
 # every page turn costs more than the number tells.
 COUNT_CAP = 10_000
@@ -79,6 +79,7 @@ class ListState:
     group_id: int | None = None
     include_descendants: bool = False
     search: str = ""  # title or key contains
+    request_id: str = ""  # the assets one import or bulk action wrote (its change-log entries)
     field_filters: list[FieldFilter] = field(default_factory=list)
     ordering: str = "title"
     limit: int = DEFAULT_PAGE_SIZE
@@ -91,7 +92,7 @@ class ListState:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.asset_type or self.group_id or self.search or self.active_field_filters)
+        return bool(self.asset_type or self.group_id or self.search or self.request_id or self.active_field_filters)
 
     @property
     def active_field_filters(self) -> list[str]:
@@ -124,6 +125,8 @@ def read_state(request) -> ListState:
     state.include_descendants = state.group_id is not None and get.get("include_descendants") in ("true", "on", "1")
     # `title_contains` is what the box was called before it searched keys too (old bookmarks).
     state.search = (get.get("q") or get.get("title_contains") or "").strip()[:200]
+    request_id = (get.get("request_id") or "").strip()
+    state.request_id = request_id if request_id.isalnum() and len(request_id) <= queries.MAX_REQUEST_ID_LENGTH else ""
     state.field_filters = [field_filter(d) for d in state.definitions]
     for group in state.field_filters:
         for item in group.inputs:
@@ -157,6 +160,9 @@ def read_state(request) -> ListState:
             filters["include_descendants"] = ["true"]
     if state.search:
         params["q"] = state.search
+    if state.request_id:
+        params["request_id"] = state.request_id
+        filters["request_id"] = [state.request_id]
     for group in state.field_filters:
         for item in group.inputs:
             if item.value:
@@ -181,7 +187,7 @@ def columns_for(state: ListState) -> list[Column]:
         kind = kind_of(d.field_type)
         if kind.column and (state.column_codes is None or d.code in state.column_codes):
             columns.append(Column(d.title, f"cf_{d.code}" if kind.sortable else None, d.code))
-    columns += [Column("Primary device"), Column("Created", "created_at")]
+    columns += [Column("Primary device", "primary_device"), Column("Created", "created_at")]
     for column in columns:
         if column.ordering is None:
             continue

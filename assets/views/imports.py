@@ -3,6 +3,9 @@ bad row, totals), confirm to run it as a background task, watch its progress, se
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
@@ -13,14 +16,12 @@ from assets.core.changelog import request_id_var
 from assets.core.inputs import id_from_text
 from assets.tasks import enqueue_with_change
 
-from ..models import ChangeLogEntry, ImportJob
-from ..services.assets import visible_assets
+from ..models import ImportJob
 from ..transfer import browser_import
 from ..transfer.formats import FORMATS
 from .common import organization_by_id, organization_list, staff_page
 
 MAX_BYTES = 20 * 1024 * 1024
-IMPORTED_SHOWN = 50
 
 
 def _kind(data) -> str:
@@ -80,7 +81,13 @@ def asset_import(request):
     job = ImportJob(user=request.user, organization=organization, text=text, kind=_kind(request.POST),
                     file_format=fmt or browser_import.guess_format(name, text),
                     update=request.POST.get("mode") == "upsert", skip_bad_rows=request.POST.get("skip_bad_rows") == "on")
-    browser_import.preview(job)
+    if len(text.encode()) <= settings.IMPORT_PREVIEW_INLINE_BYTES:
+        browser_import.preview(job)
+    else:
+        with transaction.atomic():
+            job.status = ImportJob.Status.CHECKING
+            job.save()
+            enqueue_with_change(browser_import.run_preview, job.pk)
     return redirect("asset_import_job", job.pk)
 
 
@@ -98,13 +105,9 @@ def import_job(request, job_id: int):
     if job.status == ImportJob.Status.PREVIEW:
         context["columns"], context["rows"] = browser_import.first_rows(job)
         context["blocked"] = bool(job.error) or (job.failed and not job.skip_bad_rows)
-    elif job.kind == ImportJob.Kind.ASSETS:
-        context["list_query"] = f"organization_id={job.organization_id}&ordering=-updated_at"
-        if job.written and job.request_id:
-            # The assets this import wrote: those its change-log entries name, as the user sees them.
-            written = visible_assets(request.user).filter(pk__in=ChangeLogEntry.objects.filter(
-                request_id=job.request_id, object_type="asset").values("object_id"))
-            context["imported"] = list(written.order_by("title", "pk")[:IMPORTED_SHOWN])
+    elif job.kind == ImportJob.Kind.ASSETS and job.written and job.request_id:
+        # The list filtered to the assets this import wrote: those its change-log entries name.
+        context["list_query"] = urlencode({"organization_id": job.organization_id, "request_id": job.request_id})
     return render(request, "assets/bulk_import_job.html", context)
 
 
@@ -125,8 +128,9 @@ def import_run(request, job_id: int):
 
 @staff_page
 def import_status(request, job_id: int):
-    """The progress partial htmx polls; once the task ends the browser goes to the result."""
+    """The progress partial htmx polls; once the task ends the browser goes to the preview or
+    the result."""
     job = _job(request, job_id)
-    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED) and request.htmx:
+    if job.status in (ImportJob.Status.PREVIEW, ImportJob.Status.DONE, ImportJob.Status.FAILED) and request.htmx:
         return HttpResponseClientRedirect(reverse("asset_import_job", args=[job.pk]))
     return render(request, "assets/partials/bulk_import_status.html", {"job": job})

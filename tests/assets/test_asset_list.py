@@ -258,3 +258,42 @@ def test_asset_list_query_count_does_not_grow_with_the_page(
     with django_assert_max_num_queries(MAX_LIST_QUERIES):
         response = api.get("/assets", {"limit": limit, "ordering": "-cf_license_plate", "cf_license_plate__contains": "H"})
     assert len(response.json()["items"]) == limit
+
+
+@pytest.fixture
+def tracked(admin_api, org, fleet):
+    """Three of the five trucks get a primary tracker; Charlie and Echo have none."""
+    for title, device in (("Alpha", "Zeta tracker"), ("Bravo", "Alpha tracker"), ("Delta", "Mid tracker")):
+        response = admin_api.patch(f"/assets/{fleet[title].pk}", {"custom_fields": {
+            "set": {"tracker": make_device(org, device).pk}, "set_primary": ["tracker"]}})
+        assert response.status_code == 200, response.content
+    return fleet
+
+
+def test_ordering_by_the_primary_device_sorts_its_title_with_assets_without_one_last(admin_api, tracked):
+    assert titles(admin_api.get("/assets", {"ordering": "primary_device"})) == ["Bravo", "Delta", "Alpha", "Charlie", "Echo"]
+    descending = titles(admin_api.get("/assets", {"ordering": "-primary_device"}))
+    assert descending[:3] == ["Alpha", "Delta", "Bravo"] and set(descending[3:]) == {"Charlie", "Echo"}
+
+
+@pytest.mark.parametrize("ordering", ["primary_device", "-primary_device"])
+def test_the_primary_device_ordering_pages_through_without_gaps_or_repeats(admin_api, tracked, ordering):
+    expected = titles(admin_api.get("/assets", {"ordering": ordering}))
+    seen, cursor = [], None
+    while True:
+        body = admin_api.get("/assets", {"ordering": ordering, "limit": 2, **({"cursor": cursor} if cursor else {})}).json()
+        seen += [item["title"] for item in body["items"]]
+        if not body["page_info"]["has_next_page"]:
+            break
+        cursor = body["page_info"]["end_cursor"]
+    assert seen == expected and len(seen) == 5
+
+
+def test_graphql_orders_by_the_primary_device(admin_api, org, tracked):
+    query = ('{ assets(organizationId: "' + str(org.pk) + '", orderBy: {field: PRIMARY_DEVICE}, first: 2) '
+             "{ edges { node { title } } pageInfo { endCursor } } }")
+    response = admin_api.client.post("/graphql", {"query": query}, content_type="application/json", **admin_api.headers)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert "errors" not in body, body
+    assert [e["node"]["title"] for e in body["data"]["assets"]["edges"]] == ["Bravo", "Delta"]

@@ -334,3 +334,26 @@ def test_set_based_delete_deletes_nothing_when_one_row_moved_on(org, truck_type,
     assert raised.value.current == {b.pk: b.version}
     assert Asset.objects.filter(pk__in=[a.pk, b.pk]).count() == 2
     assert not ChangeLogEntry.objects.filter(action="delete").exists()
+
+
+def test_the_list_filters_by_the_request_that_wrote_the_assets(org, truck_type, admin_api, viewer_api):
+    from tests.factories import make_org
+
+    other = make_org("elsewhere")
+    other_type = make_type(other, "crane", [])
+    make_asset(org, truck_type, key="before", custom_fields={"license_plate": "X"})
+    created = admin_api.post("/assets", bodies(org, truck_type, 3), HTTP_X_REQUEST_ID="bulkrun1").json()
+    hidden = admin_api.post("/assets", {"organization_id": other.pk, "type_id": other_type.pk, "title": "Crane"},
+                            HTTP_X_REQUEST_ID="bulkrun1").json()
+    admin_api.post("/assets", bodies(org, truck_type, 1, prefix="later"), HTTP_X_REQUEST_ID="bulkrun2")
+    mine = {a["id"] for a in created}
+    listed = admin_api.get("/assets", {"request_id": "bulkrun1"}).json()["items"]
+    assert {a["id"] for a in listed} == mine | {hidden["id"]}
+    # A reader who can't see the other organization gets only what they may view, counted as such.
+    page = viewer_api.get("/assets", {"request_id": "bulkrun1", "count": "true"}).json()
+    assert {a["id"] for a in page["items"]} == mine and page["total_count"] == 3
+    both = admin_api.get("/assets", {"request_id": "bulkrun1,bulkrun2", "organization_id": org.pk}).json()["items"]
+    assert len(both) == 4
+    assert_problem(admin_api.get("/assets", {"request_id": "not-an-id!"}), 400)
+    changes = viewer_api.get("/changes", {"request_id": "bulkrun1"}).json()["items"]
+    assert {c["object_id"] for c in changes} == mine

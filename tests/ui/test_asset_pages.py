@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from assets.models import Asset, ChangeLogEntry
 from assets.services.assets import update_asset
-from tests.factories import make_asset
+from tests.factories import make_asset, make_device
 
 pytestmark = pytest.mark.django_db
 
@@ -167,6 +167,38 @@ def test_previous_walks_back_over_the_same_rows_in_every_ordering(client_for, wo
         response = client.get(f"{LIST}?{response.context['pager']['previous']}")
         backward.append(_titles(response))
     assert backward[::-1] == forward
+
+
+@pytest.mark.parametrize("ordering", ["primary_device", "-primary_device"])
+def test_the_primary_device_column_sorts_and_pages_both_ways(client_for, world, ordering):
+    from assets.models import AssetDeviceLink
+
+    for n in range(55):  # every other truck has a tracker, the titles repeat: NULLs and ties both ways
+        truck = make_asset(world.org, world.truck, f"Truck {n:02}", key=f"t-{n:02}", custom_fields={"license_plate": f"P{n}"})
+        if n % 2:
+            device = make_device(world.org, f"Tracker {n % 5}", f"imei-{n}")
+            AssetDeviceLink.objects.create(asset=truck, device=device, field_code="tracker", is_primary=True)
+    client = client_for(world.root)
+    response = client.get(LIST, {"organization_id": world.org.pk, "ordering": ordering, "limit": "25"})
+    header = next(c for c in response.context["columns"] if c.label == "Primary device")
+    assert header.aria_sort == ("ascending" if ordering == "primary_device" else "descending")
+    forward = [_rows(response)]
+    while "next" in response.context["pager"]:
+        response = client.get(f"{LIST}?{response.context['pager']['next']}")
+        forward.append(_rows(response))
+    shown = [device for page in forward for _, device in page]
+    assert len(shown) == 59 and len({key for page in forward for key, _ in page}) == 59
+    titled = [d for d in shown if d is not None]
+    assert titled == sorted(titled, reverse=ordering.startswith("-")) and shown[len(titled):] == [None] * (59 - len(titled))
+    backward = [forward[-1]]
+    while "previous" in response.context["pager"]:
+        response = client.get(f"{LIST}?{response.context['pager']['previous']}")
+        backward.append(_rows(response))
+    assert backward[::-1] == forward
+
+
+def _rows(response) -> list[tuple[str, str | None]]:
+    return [(row["asset"].key, row["primary"].title if row["primary"] else None) for row in response.context["rows"]]
 
 
 def test_search_finds_an_asset_by_title_or_key(client_for, world):

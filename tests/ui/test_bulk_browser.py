@@ -82,14 +82,39 @@ boat-3,Boat three,spaceship,H-3
 """
 
 
-def _preview(page, live_server, world, *, name, content, upsert=False):
+def _upload(page, live_server, *, name, content, upsert=False):
     page.goto(f"{live_server.url}/assets/import/")
     page.get_by_label("Organization", exact=True).select_option(label="TransLog GmbH")
     if upsert:
         page.get_by_label("Create or update").check()
     page.get_by_label("File", exact=True).set_input_files({"name": name, "mimeType": "text/csv", "buffer": content})
     page.get_by_role("button", name="Preview").click()
+
+
+def _preview(page, live_server, world, *, name, content, upsert=False):
+    _upload(page, live_server, name=name, content=content, upsert=upsert)
     expect(page.get_by_role("heading", name="Preview of the import")).to_be_visible()
+
+
+def test_a_large_file_is_checked_in_the_background_then_previewed(page, live_server, world, sign_in, settings):
+    rows = b"".join(f"ship-{i},Ship {i},boat,S-{i}\n".encode() for i in range(500))
+    content = BAD_CSV + rows
+    settings.IMPORT_PREVIEW_INLINE_BYTES = 1024  # the 17 KB file goes to a task
+    sign_in(page, world.dispatcher)
+    before = Asset.objects.count()
+    _upload(page, live_server, name="boats.csv", content=content)
+    expect(page.get_by_role("heading", name="Checking the file…")).to_be_visible()
+    expect(page.locator("#import-progress")).to_be_attached()
+    task_worker.drain()
+    # The polled status partial sends the browser on to the preview once the check is done.
+    expect(page.get_by_role("heading", name="Preview of the import")).to_be_visible(timeout=15_000)
+    bad = page.locator("table.import-errors tbody tr")
+    expect(bad).to_have_count(2)
+    expect(bad.nth(1)).to_contain_text("unknown type 'spaceship'")
+    expect(page.locator("[data-total=new]")).to_have_text("501")
+    expect(page.locator("[data-total=bad]")).to_have_text("2")
+    expect(page.locator(".import-preview tbody tr")).to_have_count(10)
+    assert Asset.objects.count() == before
 
 
 def test_uploading_a_csv_with_two_bad_rows_previews_both_and_writes_nothing(page, live_server, world, sign_in):
@@ -124,8 +149,16 @@ def test_importing_a_good_file_shows_progress_then_the_result(page, live_server,
     assert Asset.objects.filter(key__startswith="boat-").count() == 40
     job = ImportJob.objects.get()
     assert job.status == "done" and job.done == job.total == 40
+    # The link lists exactly the 40 imported assets, not the organization's trucks beside them.
     page.get_by_role("link", name="See the imported assets").click()
-    expect(page.locator("#asset-results")).to_contain_text("Boat 39")
+    expect(page.get_by_label("Only assets written by request")).to_be_checked()
+    rows = page.locator("#asset-results tbody tr")
+    expect(rows).to_have_count(40)
+    assert set(rows.locator("td code").all_inner_texts()) == {f"boat-{i}" for i in range(40)}
+    assert Asset.objects.filter(organization=world.org).exclude(key__startswith="boat-").exists()
+    page.go_back()
+    page.get_by_role("link", name="Their change-log entries").click()
+    expect(page.locator("article.change")).to_have_count(40)
 
 
 def test_exporting_the_filtered_list_and_reimporting_it_changes_nothing(page, live_server, world, sign_in, tmp_path):

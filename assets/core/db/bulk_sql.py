@@ -30,6 +30,29 @@ def _converter(field):
     return None
 
 
+def insert_rows_returning(model, field_names: list[str], rows: list[tuple], returning: list[str]) -> list[tuple]:
+    """insert_rows that answers the `returning` columns of every row inserted (INSERT ...
+    RETURNING, on PostgreSQL and SQLite 3.35+), for writes that log the new rows' ids."""
+    fields = [model._meta.get_field(name) for name in field_names]
+    converters = [(i, c) for i, c in enumerate(_converter(f) for f in fields) if c is not None]
+    quote = connection.ops.quote_name
+    tail = " RETURNING " + ", ".join(quote(model._meta.get_field(name).column) for name in returning)
+    chunk = rows_per_statement(len(fields))
+    found = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), chunk):
+            batch = rows[start:start + chunk]
+            params = []
+            for row in batch:
+                row = list(row)
+                for i, convert in converters:
+                    row[i] = convert(row[i])
+                params.extend(row)
+            cursor.execute(multi_row_insert_sql(model._meta.db_table, [f.column for f in fields], len(batch)) + tail, params)
+            found.extend(tuple(r) for r in cursor.fetchall())
+    return found
+
+
 def multi_row_insert_sql(table: str, columns: list[str], rows: int) -> str:
     quote = connection.ops.quote_name
     row_placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
