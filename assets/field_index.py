@@ -93,8 +93,13 @@ def _build(definition: CustomFieldDefinition) -> None:
                 _drop([index.name])
             if not existing.get(index.name):
                 cursor.execute(str(index.create_sql(Asset, editor, **options)))
+        # Statistics of the new expressions: without them the planners guess how many rows a
+        # range on the field keeps.
         if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE assets_asset")  # statistics of the new expressions, for the planner
+            cursor.execute("ANALYZE assets_asset")
+        else:
+            for index in _indexes(definition):
+                cursor.execute(f'ANALYZE "{index.name}"')
 
 
 class _Locked:
@@ -137,10 +142,10 @@ def sync_field_index(definition_id: int) -> str:
         return "ready"
 
 
-def schedule(definition: CustomFieldDefinition) -> None:
-    """Inside the transaction that changes (or deletes) `definition`: its indexes are brought in
+def schedule(definition_id: int) -> None:
+    """Inside the transaction that changes (or deletes) a definition: its indexes are brought in
     line once the change commits."""
-    enqueue_with_change(sync_field_index, definition.pk)
+    enqueue_with_change(sync_field_index, definition_id)
 
 
 def resync_all() -> int:
