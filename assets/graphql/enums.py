@@ -10,6 +10,7 @@ import strawberry
 
 from assets.core import catalogue
 from assets.field_types import FieldType as FieldTypeChoice
+from assets.models import CustomFieldDefinition as CustomFieldDefinitionModel
 from assets.queries import CF_OPERATORS, ORDERINGS
 
 
@@ -27,3 +28,6 @@ CustomFieldOperator = graphql_enum("CustomFieldOperator", CF_OPERATORS,
                                    member=lambda value: "IS_NULL" if value == "isnull" else value.upper())
 AssetOrderField = graphql_enum("AssetOrderField", sorted(ORDERINGS, key=("title", "key", "created_at", "updated_at").index))
 SortDirection = graphql_enum("SortDirection", ("ASC", "DESC"))
+FieldIndexStatus = graphql_enum(
+    "FieldIndexStatus", [value for value in CustomFieldDefinitionModel.IndexStatus.values if value],
+    "Of an indexed custom field: the background build's state.")
