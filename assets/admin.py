@@ -180,7 +180,7 @@ class FieldDefinitionForm(forms.ModelForm):
 
     class Meta:
         model = CustomFieldDefinition
-        fields = ("code", "title", "field_type", "params", "order")
+        fields = ("code", "title", "field_type", "params", "order", "indexed")
 
     def validate_unique(self):
         pass
@@ -204,13 +204,14 @@ class FieldDefinitionFormSet(ServiceFormSet):
                     if definition.pk:
                         asset_type_services.delete_field(self.user, asset_type.pk, definition.code)
                 elif definition.pk is None:
-                    spec = {name: form.cleaned_data.get(name) for name in ("code", "title", "field_type", "params")}
+                    spec = {name: form.cleaned_data.get(name) for name in ("code", "title", "field_type", "params", "indexed")}
                     if form.cleaned_data.get("order") is not None:
                         spec["order"] = form.cleaned_data["order"]
                     asset_type_services.add_field(self.user, asset_type.pk, spec)
                 else:
                     stored = CustomFieldDefinition.objects.get(pk=definition.pk)
-                    spec = {name: form.cleaned_data.get(name) for name in ("code", "title", "field_type", "params", "order")
+                    spec = {name: form.cleaned_data.get(name)
+                            for name in ("code", "title", "field_type", "params", "order", "indexed")
                             if form.cleaned_data.get(name) != getattr(stored, name)}
                     if spec:
                         asset_type_services.update_field(self.user, asset_type.pk, stored.code, spec)
@@ -223,6 +224,7 @@ class FieldDefinitionInline(admin.TabularInline):
     form = FieldDefinitionForm
     formset = FieldDefinitionFormSet
     extra = 0
+    readonly_fields = ("index_status",)
 
 
 class AssetTypeForm(ServiceForm):

@@ -234,6 +234,11 @@ class FieldDefinitionForm(forms.Form):
         required=False, label="Options", widget=forms.Textarea(attrs={"rows": 3}),
         help_text=f"{_taking('options')}: one per line, code: title",
     )
+    indexed = forms.BooleanField(
+        required=False, label="Indexed",
+        help_text="Keep a database index, for sorting and range filters on this field over many assets; built in the "
+                  "background (STRING: max length ≤ 600)",
+    )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     PARAMS = ("max_length", "pattern", "min", "max", "options")
@@ -244,6 +249,7 @@ class FieldDefinitionForm(forms.Form):
         # Which field types take each param: the page shows only the chosen type's params.
         self.param_types = {name: " ".join(sorted(types_where(lambda kind, n=name: n in kind.params)))
                             for name in self.PARAMS}
+        self.indexable_types = " ".join(sorted(types_where(lambda kind: kind.indexable)))
         if existing is not None:
             # Code and type are immutable: shown, never sent; only the type's own params remain.
             del self.fields["code"]
@@ -252,11 +258,14 @@ class FieldDefinitionForm(forms.Form):
             for name in ("max_length", "pattern", "min", "max", "options"):
                 if name not in allowed:
                     del self.fields[name]
+            if not kind_of(existing.field_type).indexable:
+                del self.fields["indexed"]
 
     @classmethod
     def initial_for(cls, definition, version) -> dict:
         params = definition.params or {}
-        initial = {"title": definition.title, "required": bool(params.get("required")), "version": version}
+        initial = {"title": definition.title, "required": bool(params.get("required")), "version": version,
+                   "indexed": definition.indexed}
         for name in ("max_length", "pattern", "min", "max"):
             if params.get(name) is not None:
                 initial[name] = params[name]
@@ -298,6 +307,8 @@ class FieldDefinitionForm(forms.Form):
         if (data.get("pattern") or "").strip():
             params["pattern"] = data["pattern"].strip()
         spec = {"title": data.get("title") or "", "params": params}
+        if "indexed" in self.fields and (self.existing is not None or data.get("indexed")):
+            spec["indexed"] = bool(data.get("indexed"))
         if self.existing is None:
             spec["code"] = (data.get("code") or "").strip()
             spec["field_type"] = data.get("field_type")

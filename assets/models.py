@@ -126,6 +126,18 @@ class CustomFieldDefinition(models.Model):
     field_type = models.CharField(max_length=20, choices=field_type_choices)
     params = models.JSONField(default=dict, blank=True)
     order = models.IntegerField(default=0)
+    indexed = models.BooleanField(
+        default=False, help_text="Keep a database index on the field's sort key, for sorting and range filters at scale.",
+    )
+
+    class IndexStatus(models.TextChoices):
+        NONE = "", "not indexed"
+        PENDING = "pending", "being built"
+        READY = "ready", "ready"
+        FAILED = "failed", "failed"
+
+    # Written by the background task that builds the index (assets.field_index), not by users.
+    index_status = models.CharField(max_length=8, choices=IndexStatus.choices, default="", blank=True)
 
     class Meta:
         ordering = ["order", "id"]
@@ -148,7 +160,7 @@ class CustomFieldDefinition(models.Model):
     def to_change_dict(self) -> dict:
         return {
             "code": self.code, "title": self.title, "field_type": self.field_type,
-            "params": self.params, "order": self.order,
+            "params": self.params, "order": self.order, "indexed": self.indexed,
         }
 
 

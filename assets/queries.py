@@ -31,6 +31,7 @@ from assets.core.pagination import SortKey
 
 from .field_types import FALSE_WORDS, TRUE_WORDS, InvalidValue, kind_of, validate_code
 from .models import AssetDeviceLink, ChangeLogEntry, CustomFieldDefinition
+from .sort_keys import definition_sort_key
 
 CF_OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "contains", "icontains", "in", "isnull")
 COMPARISONS = {"lt": LessThan, "lte": LessThanOrEqual, "gt": GreaterThan, "gte": GreaterThanOrEqual, "eq": Exact}
@@ -144,6 +145,21 @@ def text_value(code: str):
     return Cast(KT(f"custom_fields__{code}"), TextField())
 
 
+def sort_key_of(code: str, types_of_code: dict[int, str]):
+    """(expression, numeric) that sorts and range filters on `code` compare: for a code of one
+    type, that definition's own sort key, the expression an `indexed` field's index is built on
+    (assets.sort_keys); for several numeric types a number guarded by type; else the text."""
+    kinds = {t: kind_of(ft) for t, ft in types_of_code.items()}
+    if len(kinds) == 1:
+        ((type_id, kind),) = kinds.items()
+        if kind.sortable:
+            return definition_sort_key(code, kind, type_id), kind.numeric
+    numeric_ids = [t for t, kind in kinds.items() if kind.numeric]
+    if kinds and len(numeric_ids) == len(kinds):
+        return numeric_value(code, numeric_ids), True
+    return text_value(code), False
+
+
 def _to_number(raw: str, param: str) -> float:
     try:
         value = float(raw)
@@ -163,10 +179,6 @@ def _typed_value(raw: str, kinds, param: str):
         if value is not None:
             return value
     return raw
-
-
-def _numeric_ids(types_of_code: dict[int, str]) -> list[int]:
-    return [t for t, ft in types_of_code.items() if kind_of(ft).numeric]
 
 
 def _containment_number(number: float):
@@ -221,7 +233,6 @@ def cf_condition(code: str, op: str, raws: list[str], types_of_code: dict[int, s
     if distinct and not any(op in kind.operators for kind in distinct):
         names = ", ".join(sorted(set(types_of_code.values())))
         raise ValidationFailed.field(param, f"operator '{op}' does not apply to {names} fields")
-    numeric_ids = _numeric_ids(types_of_code)
     is_numeric = bool(distinct) and all(kind.numeric for kind in distinct)
     key_path = f"custom_fields__{code}"
     missing = Q(**{f"{key_path}__isnull": True}) | Q(**{key_path: None})
@@ -240,7 +251,7 @@ def cf_condition(code: str, op: str, raws: list[str], types_of_code: dict[int, s
                 term, probe = _own_equality(code, raw, kinds, own_terms, param)
             elif is_numeric:
                 number = _to_number(raw, param)
-                term = Q(Exact(numeric_value(code, numeric_ids), number))
+                term = Q(Exact(sort_key_of(code, types_of_code)[0], number))
                 probe = _containment_number(number)
             else:
                 probe = _typed_value(raw, distinct, param)
@@ -248,10 +259,8 @@ def cf_condition(code: str, op: str, raws: list[str], types_of_code: dict[int, s
             if indexed and probe is not None:
                 term &= _containment(code, probe)
         elif op in ("lt", "lte", "gt", "gte"):
-            if is_numeric:
-                term = Q(COMPARISONS[op](numeric_value(code, numeric_ids), _to_number(raw, param)))
-            else:
-                term = Q(COMPARISONS[op](text_value(code), Value(raw)))
+            key, numeric = sort_key_of(code, types_of_code)
+            term = Q(COMPARISONS[op](key, _to_number(raw, param) if numeric else Value(raw)))
         else:
             term = _contains(code, raw, insensitive=(op == "icontains"))
         condition |= term
@@ -281,13 +290,9 @@ def ordering_for(queryset, ordering: str | None, type_ids=None, *, lookup: Field
         except InvalidValue:
             raise ValidationFailed.field("ordering", f"'{ordering}' is not a custom field")
         found = lookup.types([code], type_ids) if lookup is not None else field_types_by_code([code], type_ids, user)
-        types_of_code = found.get(code, {})
-        numeric_ids = _numeric_ids(types_of_code)
-        if types_of_code and len(numeric_ids) == len(types_of_code):
-            queryset = queryset.annotate(cf_sort=numeric_value(code, numeric_ids))
-            return queryset, [SortKey("cf_sort", descending=descending, nullable=True, kind="number")]
-        queryset = queryset.annotate(cf_sort=text_value(code))
-        return queryset, [SortKey("cf_sort", descending=descending, nullable=True)]
+        key, numeric = sort_key_of(code, found.get(code, {}))
+        queryset = queryset.annotate(cf_sort=key)
+        return queryset, [SortKey("cf_sort", descending=descending, nullable=True, kind="number" if numeric else "value")]
     raise ValidationFailed.field(
         "ordering", "must be title, key, type, organization, created_at, updated_at, primary_device or cf_<code>, "
         "optionally with a leading '-'"

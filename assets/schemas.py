@@ -98,6 +98,14 @@ class FieldDefinitionOut(Schema):
     field_type: str
     params: dict[str, Any]
     order: int
+    indexed: bool = Field(description="The database keeps an index on the field's sort key (see index_status).")
+    index_status: Literal["pending", "ready", "failed"] | None = Field(
+        description="Of an indexed field: pending while the background task builds the index, then ready (sorting "
+        "and range filters on the field read it) or failed. Null when not indexed.")
+
+
+_INDEXED = ("Keep a database index for sorting and range filters on this field (numbers, dates, booleans, options "
+            "and STRING fields of max_length <= 600); built in the background, see index_status.")
 
 
 class FieldDefinitionIn(Strict):
@@ -107,6 +115,7 @@ class FieldDefinitionIn(Strict):
     field_type: str
     params: dict[str, Any] | None = None
     order: int | None = None
+    indexed: bool | None = Field(default=None, description=_INDEXED)
 
 
 class FieldDefinitionPatch(Strict):
@@ -114,6 +123,7 @@ class FieldDefinitionPatch(Strict):
     title: str | None = None
     params: dict[str, Any] | None = None
     order: int | None = None
+    indexed: bool | None = Field(default=None, description=_INDEXED)
 
 
 class AssetTypeOut(Schema):

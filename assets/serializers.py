@@ -39,7 +39,8 @@ def asset_type_data(asset_type: AssetType, organization: Organization | None = N
         ("code", "title", "order", "description"),
     )
     data["custom_field_definitions"] = [
-        {"code": d.code, "title": d.title, "field_type": d.field_type, "params": d.params, "order": d.order}
+        {"code": d.code, "title": d.title, "field_type": d.field_type, "params": d.params, "order": d.order,
+         "indexed": d.indexed, "index_status": d.index_status or None}
         for d in asset_type.field_definitions.all()
     ]
     return data

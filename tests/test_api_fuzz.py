@@ -73,6 +73,8 @@ SERVER_STATE_FIELDS = {
     "custom_fields", "params", "headers", "properties", "key", "title", "type_id", "exclusive", "organization_ids",
     # an event target is checked like remote_url (where its host resolves); columns name the type's fields
     "url", "columns", "query",
+    # whether a field may be indexed depends on its kind and params (stored ones, on a PATCH)
+    "indexed",
 }
 
 

@@ -97,6 +97,9 @@ class FieldKind:
     reference: str | None = None  # "asset" or "device": the value is the id of one
     display = "plain"  # how field_value.html renders it
     own_equality = False  # equality filters use `equality_term`, not JSON equality
+    # `indexed` may be set on a field of this kind: its sort key has values of a bounded size
+    # (a btree entry holds at most ~2,700 bytes on PostgreSQL; a longer value would fail the write).
+    indexable = False
 
     @property
     def params_family(self) -> str:
@@ -114,6 +117,12 @@ class FieldKind:
         return value
 
     # --- filters and ordering ---------------------------------------------------------------
+    def index_problem(self, params: dict) -> str | None:
+        """Why a field of this kind with these params can't be `indexed` (None: it can)."""
+        if not self.indexable:
+            return f"{self.code or 'this'} fields can't be indexed; only fields the list sorts by a short value can"
+        return None
+
     def filter_value(self, raw: str, param: str):
         """The JSON value an equality filter compares with, from the query-string text (raising
         ValidationFailed for text that can't be one); None: the text itself."""

@@ -13,7 +13,7 @@ class Boolean(FieldKind):
     code = "BOOLEAN"
     label = "Boolean"
     operators = frozenset({"eq", "ne", "isnull"})
-    sortable = column = True
+    sortable = column = indexable = True
     display = "badge"
 
     def validate(self, params, value):

@@ -12,7 +12,7 @@ from .base import TEXT_OPERATORS, FieldKind, FilterInput, InvalidValue
 
 class DateKind(FieldKind):
     operators = TEXT_OPERATORS
-    sortable = column = True
+    sortable = column = indexable = True
     input_type = "date"
 
     def filter_inputs(self, definition, base):

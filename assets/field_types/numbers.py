@@ -30,7 +30,7 @@ class NumberKind(FieldKind):
     params = frozenset({"min", "max"})
     params_family = "number"
     operators = ORDERED_OPERATORS
-    numeric = sortable = column = True
+    numeric = sortable = column = indexable = True
     display = "number"
     integer = False
     noun = "a number"

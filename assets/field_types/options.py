@@ -59,7 +59,7 @@ class Options(OptionsKind):
     code = "OPTIONS"
     label = "Options"
     operators = TEXT_OPERATORS
-    sortable = column = True
+    sortable = column = indexable = True  # option codes are at most 64 characters
 
     def validate(self, params, value):
         codes = [o["code"] for o in params.get("options", [])]

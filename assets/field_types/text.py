@@ -17,6 +17,9 @@ STRING_MAX_LENGTH = 1024
 STRING_DEFAULT_LENGTH = 255
 TEXT_MAX_LENGTH = 100_000
 PATTERN_MAX_LENGTH = 500
+# The longest STRING an index takes: 4 bytes a character in UTF-8 keeps every value inside a
+# PostgreSQL btree entry (~2,700 bytes), so an indexed field never refuses a valid write.
+INDEXED_MAX_LENGTH = 600
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
 # The check only asks whether the whole value matches: it needs no captured groups.
@@ -77,6 +80,12 @@ class String(TextKind):
     params = frozenset({"max_length", "pattern"})
     max_length = STRING_MAX_LENGTH
     default_length = STRING_DEFAULT_LENGTH
+    indexable = True
+
+    def index_problem(self, params):
+        if params.get("max_length", self.default_length) > INDEXED_MAX_LENGTH:
+            return f"an indexed STRING field needs params.max_length of at most {INDEXED_MAX_LENGTH}"
+        return None
 
     def clean_params(self, params, out):
         super().clean_params(params, out)

@@ -10,6 +10,7 @@ import strawberry
 
 from assets.core import catalogue
 from assets.field_types import FieldType as FieldTypeChoice
+from assets.models import CustomFieldDefinition as CustomFieldDefinitionModel
 from assets.queries import CF_OPERATORS, ORDERINGS, SUBQUERY_ORDERINGS
 
 
@@ -29,3 +30,6 @@ AssetOrderField = graphql_enum("AssetOrderField", [
     *sorted(ORDERINGS, key=("title", "key", "created_at", "updated_at").index), *SUBQUERY_ORDERINGS,
 ])
 SortDirection = graphql_enum("SortDirection", ("ASC", "DESC"))
+FieldIndexStatus = graphql_enum(
+    "FieldIndexStatus", [value for value in CustomFieldDefinitionModel.IndexStatus.values if value],
+    "Of an indexed custom field: the background build's state.")

@@ -29,10 +29,11 @@ def given(**values) -> dict:
 
 CustomFieldDefinitionCreateInput = input_type(
     "CustomFieldDefinitionCreateInput", {"code": str, "title": str, "field_type": FieldType},
-    {"order": (int, UNSET), "params": (CustomFieldParamsInput, UNSET)})
+    {"order": (int, UNSET), "params": (CustomFieldParamsInput, UNSET), "is_indexed": (bool, UNSET)})
 CustomFieldDefinitionUpdateInput = input_type(
     "CustomFieldDefinitionUpdateInput", {"code": str},
-    {"title": (str, UNSET), "order": (int, UNSET), "params": (CustomFieldParamsInput, UNSET)})
+    {"title": (str, UNSET), "order": (int, UNSET), "params": (CustomFieldParamsInput, UNSET),
+     "is_indexed": (bool, UNSET)})
 
 
 @strawberry.input
@@ -89,7 +90,7 @@ def deleted(info, input: DeleteInput, what: str, delete) -> DeletePayload:
 def create_spec(definition: CustomFieldDefinitionCreateInput, field: str) -> dict:
     field_type = definition.field_type.value
     spec = {"code": definition.code, "title": definition.title, "field_type": field_type,
-            **given(order=definition.order)}
+            **given(order=definition.order, indexed=definition.is_indexed)}
     params = rest_params(field_type, definition.params, field)
     if params is not None:
         spec["params"] = params
@@ -209,7 +210,7 @@ class Mutation:
                 elif change.update not in (None, UNSET):
                     update = change.update
                     definition = next((d for d in asset_type.field_definitions.all() if d.code == update.code), None)
-                    spec = given(title=update.title, order=update.order)
+                    spec = given(title=update.title, order=update.order, indexed=update.is_indexed)
                     if definition is not None:
                         params = rest_params(definition.field_type, update.params, f"{at}.update")
                         if params is not None:

@@ -19,7 +19,7 @@ from assets.services import assets as asset_services
 from assets.services.organizations import visible_organizations
 
 from .context import batch, user_of
-from .enums import AssetTypeOrigin, FieldType
+from .enums import AssetTypeOrigin, FieldIndexStatus, FieldType
 from .relay import Connection, list_connection
 
 if TYPE_CHECKING:
@@ -107,6 +107,8 @@ class CustomFieldDefinition:
     field_type: FieldType
     order: int
     params: CustomFieldParams
+    is_indexed: bool = strawberry.field(description="The database keeps an index for sorting and ranges on it.")
+    index_status: FieldIndexStatus | None
 
     @classmethod
     def of(cls, row: dict) -> CustomFieldDefinition:
@@ -114,6 +116,8 @@ class CustomFieldDefinition:
         options = params.get("options")
         return cls(
             code=row["code"], title=row["title"], field_type=FieldType(row["field_type"]), order=row["order"],
+            is_indexed=row["indexed"],
+            index_status=FieldIndexStatus(row["index_status"]) if row["index_status"] else None,
             params=CustomFieldParams(
                 is_required=bool(params.get("required")), max_length=params.get("max_length"),
                 pattern=params.get("pattern"), min=params.get("min"), max=params.get("max"),

@@ -10,7 +10,8 @@ from assets.core.errors import Forbidden, InUse, NotFound, ValidationFailed
 from assets.core.inputs import clean_text, require_user, unique_or_duplicate
 from assets.core.versioning import bulk_save_versioned, check_version, delete_versioned, lock_row, save_versioned
 
-from ..field_types import FieldType, InvalidValue, validate_code, validate_params, validate_value
+from .. import field_index
+from ..field_types import FieldType, InvalidValue, kind_of, validate_code, validate_params, validate_value
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition
 from .organizations import get_organization
 
@@ -133,9 +134,12 @@ def delete_type(user, type_id: int, *, version=None) -> None:
     if count:
         raise InUse(f"{count} assets use type {asset_type.code}", affected_assets=count)
     logged = {}
+    indexed = list(asset_type.field_definitions.filter(indexed=True).values_list("pk", flat=True))
     deleted = delete_versioned(
         asset_type, version, before_cascade=lambda row: logged.update(before=_type_snapshot(row))
     )
+    for definition_id in indexed:
+        field_index.schedule(definition_id)
     changelog.record_deleted(user, deleted, logged["before"])
 
 
@@ -177,7 +181,19 @@ def _clean_definition_spec(spec, *, field_prefix: str, existing: CustomFieldDefi
             cleaned["params"] = validate_params(cleaned["field_type"], spec.get("params"))
         except InvalidValue as exc:
             errors.append({"field": f"{field_prefix}.params", "message": str(exc)})
-    unknown = set(spec) - {"code", "title", "field_type", "params", "order"}
+    if "indexed" in spec:
+        if not isinstance(spec["indexed"], bool):
+            errors.append({"field": f"{field_prefix}.indexed", "message": "must be true or false"})
+        else:
+            cleaned["indexed"] = spec["indexed"]
+    indexed = cleaned.get("indexed", existing.indexed if existing is not None else False)
+    if indexed and cleaned.get("field_type") in FieldType.values:
+        params = cleaned.get("params", existing.params if existing is not None else {})
+        problem = kind_of(cleaned["field_type"]).index_problem(params or {})
+        if problem:
+            changed = "indexed" if "indexed" in cleaned else "params"
+            errors.append({"field": f"{field_prefix}.{changed}", "message": problem})
+    unknown = set(spec) - {"code", "title", "field_type", "params", "order", "indexed"}
     if unknown:
         errors.append({"field": field_prefix, "message": f"unknown keys: {', '.join(sorted(unknown))}"})
     if errors:
@@ -195,8 +211,12 @@ def _create_definition(asset_type, spec, *, default_order: int, field_prefix: st
             affected_assets=count,
         )
     definition = CustomFieldDefinition(asset_type=asset_type, **cleaned)
+    if definition.indexed:
+        definition.index_status = CustomFieldDefinition.IndexStatus.PENDING
     with unique_or_duplicate(f"type {asset_type.code} already has a field '{definition.code}'", f"{field_prefix}.code"):
         definition.save()
+    if definition.indexed:
+        field_index.schedule(definition.pk)
     return definition
 
 
@@ -255,9 +275,15 @@ def update_field(user, type_id: int, code: str, spec: dict, *, version=None) -> 
                 f"{affected} assets hold values of '{code}' that the new params would reject; change those first",
                 affected_assets=affected,
             )
+    toggled = cleaned.get("indexed", definition.indexed) != definition.indexed
     for name, value in cleaned.items():
         setattr(definition, name, value)
+    if toggled:
+        Status = CustomFieldDefinition.IndexStatus
+        definition.index_status = Status.PENDING if definition.indexed else Status.NONE
     definition.save()
+    if toggled:
+        field_index.schedule(definition.pk)
     _bump_type(user, asset_type, version, before)
     return get_type(user, asset_type.pk)
 
@@ -285,6 +311,9 @@ def delete_field(user, type_id: int, code: str, *, version=None, drop_values: bo
             changelog.build_entry(user, "update", asset, before=before, after=asset.to_change_dict())
             for asset, before in zip(changed, befores, strict=True)
         ])
+    definition_id, indexed = definition.pk, definition.indexed
     definition.delete()
+    if indexed:
+        field_index.schedule(definition_id)  # finds the definition gone: drops its indexes
     _bump_type(user, asset_type, version, before)
     return get_type(user, asset_type.pk)

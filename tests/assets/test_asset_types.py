@@ -32,7 +32,7 @@ def test_types_of_an_organization_carry_their_origin(admin_api, dealer_tree):
     assert truck["can_be_deleted"] is True
     assert truck["custom_field_definitions"] == [
         {"code": "license_plate", "title": "license_plate", "field_type": "STRING",
-         "params": {"required": False, "max_length": 255}, "order": 10}
+         "params": {"required": False, "max_length": 255}, "order": 10, "indexed": False, "index_status": None}
     ]
     assert {t["code"]: t["can_be_deleted"] for t in body["items"]}["vehicle"] is False
     assert "total_count" not in body
