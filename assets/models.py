@@ -13,6 +13,7 @@ from django.utils import timezone
 from mptt.models import MPTTModel, TreeForeignKey
 
 from .core.catalogue import CatalogueQuerySet
+from .core.db.instances import FastFromDb
 from .core.object_permissions import object_permission_models
 from .field_types import field_type_choices, kind_of
 
@@ -191,7 +192,7 @@ class AssetQuerySet(models.QuerySet):
         return asset_scope(self, user, action)
 
 
-class Asset(VersionedModel):
+class Asset(FastFromDb, VersionedModel):
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="assets")
     type = models.ForeignKey(AssetType, on_delete=models.PROTECT, related_name="assets")
     key = models.SlugField(max_length=128, help_text=SLUG_HELP)

@@ -1,5 +1,6 @@
 import uuid
 
+from csp.middleware import CSPMiddleware
 from django.contrib.messages.middleware import MessageMiddleware
 from django.core.exceptions import SuspiciousOperation
 
@@ -114,3 +115,14 @@ class PageMessageMiddleware(MessageMiddleware):
     def process_request(self, request):
         if not request.path.startswith(ApiMiddleware.prefix):
             super().process_request(request)
+
+
+class PageCSPMiddleware(CSPMiddleware):
+    """django-csp's Content-Security-Policy for what a browser renders: a JSON answer (the API,
+    the dialects) runs no script and needs none. django-csp's EXCLUDE_URL_PREFIXES still builds
+    the policy before it looks at the path, ~0.2 ms of every API request; this skips it."""
+
+    def process_response(self, request, response):
+        if _is_json(response):
+            return response
+        return super().process_response(request, response)

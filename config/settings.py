@@ -63,10 +63,10 @@ MIDDLEWARE = [
     "config.middleware.PageMessageMiddleware",  # Django's MessageMiddleware, not on /api/
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.middleware.PageCSPMiddleware",  # django-csp's, not on JSON answers
 ]
 
-# Content-Security-Policy of every response (django-csp): scripts only from our static files
+# Content-Security-Policy of every page (django-csp; JSON answers need none): scripts only from our static files
 # (htmx included; no inline script or eval), styles from our stylesheet plus style attributes
 # (the hierarchy's indentation is a --level custom property), images also from the remote file
 # URLs assets point at, fonts also inline, no plugins, no framing, forms posting only here.

@@ -41,7 +41,10 @@ def _fresh_throttle(request):
         from django.core.cache import caches
 
         request.getfixturevalue("_django_db_helper")
+        from assets.access import throttle
+
         caches[settings.THROTTLE_CACHE].clear()
+        throttle.LEASES.clear()  # this process's unspent leases of the counts just cleared
 
 
 def pytest_configure(config):

@@ -3,7 +3,19 @@
 Redis when REDIS_URL is set.
 
 Rates are fixed windows per caller: a token, a signed-in user (browser session) or, for anonymous
-requests, the client address. Failed sign-ins are counted per account and per client address;
+requests, the client address.
+
+Leases: counting every request in the shared cache was one round trip per API request, the
+largest single cost of a detail read (bench/detail_rps.py). So a process claims a block of
+k = max(1, limit // 100) requests of the caller's window in one atomic add (`_count(key, timeout,
+delta=k)`) and serves them from a process-local, thread-safe remainder; it claims again when the
+remainder runs out. The numbers a block covers are the shared count's, so across all servers no
+more than `limit` requests are ever allowed in a window. The trade-off: a lease a process does not
+use up before the window ends is lost, so a caller spread over many servers may be refused up to
+(servers - 1) * k requests early, never late; and X-RateLimit-Remaining is the limit less this
+request's number in the shared count (other servers' unspent leases count as spent). Small limits (below 200) lease one request at a time, which is exact.
+
+Failed sign-ins are counted per account and per client address;
 past a threshold each further failure locks that key for a back-off that doubles, and a locked
 key refuses even the right password until the back-off has passed."""
 
@@ -13,6 +25,7 @@ import contextlib
 import hashlib
 import ipaddress
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -48,19 +61,19 @@ def _key(*parts) -> str:
     return "throttle:" + hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:40]
 
 
-def _count(key: str, timeout: int) -> int:
-    """Adds one to the counter `key` (created with `timeout`) and returns the new count: one
-    atomic step in Redis and in assets.access.cache.DatabaseCache, so concurrent requests on
-    different servers each get their own number."""
+def _count(key: str, timeout: int, delta: int = 1) -> int:
+    """Adds `delta` to the counter `key` (created with `timeout`) and returns the new count: one
+    atomic step in Redis and in config.cache.DatabaseCache, so concurrent requests on different
+    servers each get their own numbers."""
     cache = _cache()
     if hasattr(cache, "count"):  # config.cache.DatabaseCache: one statement
-        return cache.count(key, timeout)
+        return cache.count(key, timeout, delta=delta)
     try:
-        return cache.incr(key)
+        return cache.incr(key, delta)
     except ValueError:
-        if cache.add(key, 1, timeout):
-            return 1
-        return cache.incr(key)
+        if cache.add(key, delta, timeout):
+            return delta
+        return cache.incr(key, delta)
 
 
 def client_address(request) -> str:
@@ -94,17 +107,77 @@ class Quota:
         }
 
 
+def lease_size(limit: int) -> int:
+    return max(1, limit // 100)
+
+
+class _Lease:
+    __slots__ = ("count", "left")
+
+    def __init__(self, count: int, left: int):
+        self.count = count  # the shared count after this process's last claim
+        self.left = left  # requests of that claim not yet served here
+
+
+class Leases:
+    """The process's unspent leases, per (caller, window, limit). Entries of ended windows are
+    dropped as the table grows."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._leases: dict[tuple, tuple[float, _Lease]] = {}
+
+    def serve(self, slot: tuple) -> int | None:
+        """Serves one request from the lease of `slot`: the shared count it was claimed at, or
+        None when there is nothing left to serve (claim again)."""
+        with self._lock:
+            entry = self._leases.get(slot)
+            if entry is None or entry[1].left <= 0:
+                return None
+            lease = entry[1]
+            lease.left -= 1
+            return lease.count - lease.left
+
+    def keep(self, slot: tuple, ends: float, count: int, left: int, now: float) -> None:
+        with self._lock:
+            if len(self._leases) >= self.MAX_ENTRIES:
+                self._leases = {key: entry for key, entry in self._leases.items() if entry[0] > now}
+            if left > 0:
+                self._leases[slot] = (ends, _Lease(count, left))
+            else:
+                self._leases.pop(slot, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._leases.clear()
+
+
+LEASES = Leases()
+
+
 def take(kind: str, identity) -> Quota | None:
     """Counts one request of the caller (`kind`: token, user or anonymous) against its rate;
-    None when that rate is off."""
+    None when that rate is off. Served from this process's lease when it has one (see above)."""
     limit, window = parse_rate(settings.THROTTLE_RATES.get(kind, ""))
     if not limit:
         return None
     now = time.time()
     start = int(now // window) * window
-    count = _count(_key("rate", kind, identity, start), window + 1)
-    return Quota(limit=limit, remaining=max(0, limit - count), reset=max(1, math.ceil(start + window - now)),
-                 allowed=count <= limit)
+    reset = max(1, math.ceil(start + window - now))
+    slot = (kind, identity, start, limit)
+    # `number`: which request of the window this one is, as the shared count numbers them.
+    number = LEASES.serve(slot)
+    if number is None:
+        size = lease_size(limit)
+        count = _count(_key("rate", kind, identity, start), window + 1, delta=size)
+        first = count - size + 1
+        number = first
+        LEASES.keep(slot, start + window, count, max(0, min(count, limit) - first), now)
+    allowed = number <= limit
+    remaining = max(0, limit - number)
+    return Quota(limit=limit, remaining=remaining, reset=reset, allowed=allowed)
 
 
 def request_identity(request) -> tuple[str, object]:

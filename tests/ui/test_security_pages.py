@@ -26,3 +26,14 @@ def test_pages_send_a_content_security_policy_and_hold_no_inline_script(client_f
         html = response.content.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url  # every script is a static file
         assert not re.search(r"\son[a-z]+=", html), url  # no inline event handlers
+
+
+def test_json_answers_carry_no_content_security_policy_and_html_ones_do(client_for, world):
+    client = client_for(world.root)
+    api = client.get(f"/api/v1/assets/{world.truck_a.pk}")
+    assert api.status_code == 200 and api["Content-Type"].startswith("application/json")
+    assert "Content-Security-Policy" not in api
+    missing = client.get("/api/v1/no-such-endpoint")
+    assert missing.status_code == 404 and "Content-Security-Policy" not in missing
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200 and "script-src" in docs["Content-Security-Policy"]

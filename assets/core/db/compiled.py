@@ -12,6 +12,7 @@ of a single value); the builder must not evaluate querysets or read the database
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,20 +30,35 @@ _TEXT_MARK = "\uffff\ufffe"
 def _cursor(connection):
     """On PostgreSQL a server-side binding cursor, which psycopg prepares (prepare_threshold in
     config.settings): the same SQL runs on every request, and planning it cost more than running
-    it. One such cursor is kept per connection, since setting up a psycopg cursor's loaders cost
-    ~90 us. Django's wrapper goes around it, so the queries are logged and counted as any other."""
+    it. A raw one (psycopg.RawCursor, `$n` placeholders): psycopg parses a statement's `%s` on every
+    execute unless it is shorter than 4,096 bytes, and the detail's statement is longer (~0.18 ms
+    a request); `_postgres_sql` converts each statement once. One such cursor is kept per
+    connection, since setting up a psycopg cursor's loaders cost ~90 us. Django's wrapper goes
+    around it, so the queries are logged and counted as any other."""
     if connection.vendor != "postgresql":
         return connection.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor
+    import psycopg
 
     connection.ensure_connection()
     connection.validate_thread_sharing()
     cursor = getattr(connection, "_compiled_query_cursor", None)
     if cursor is None or cursor.closed or cursor.connection is not connection.connection:
         with connection.wrap_database_errors:
-            cursor = ServerBindingCursor(connection.connection)
+            cursor = psycopg.RawCursor(connection.connection)
         connection._compiled_query_cursor = cursor
     return _DebugCursor(cursor, connection) if connection.queries_logged else _KeptCursor(cursor, connection)
+
+
+_PLACEHOLDER = re.compile(r"%[%s]")
+_DJANGO_FORM: dict[str, str] = {}  # a converted statement -> Django's, for the query log
+
+
+def _postgres_sql(sql: str) -> str:
+    """Django's `%s` placeholders (and `%%` for a percent sign) as PostgreSQL's `$1, $2, ...`."""
+    numbers = iter(range(1, 1 << 30))
+    converted = _PLACEHOLDER.sub(lambda match: "%" if match.group() == "%%" else f"${next(numbers)}", sql)
+    _DJANGO_FORM[converted] = sql
+    return converted
 
 
 class _KeptCursor(CursorWrapper):
@@ -51,17 +67,18 @@ class _KeptCursor(CursorWrapper):
 
 
 class _DebugCursor(_KeptCursor, CursorDebugWrapper):
-    """Logs the statement with its values: a cursor that executes prepared statements keeps no
-    text for Django's log to read back."""
+    """Logs the statement with its values, in Django's form: a cursor that executes prepared
+    statements keeps no text for Django's log to read back."""
 
     def execute(self, sql, params=None):
-        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+        with self.debug_sql(self.db.ops.compose_sql(_DJANGO_FORM.get(sql, sql), params)):
             return self._execute_with_wrappers(sql, params, many=False, executor=self._execute)
 
 
 @dataclass(frozen=True)
 class _Compiled:
-    sql: str
+    sql: str  # Django's form
+    run_sql: str  # what the cursor of _cursor() runs
     params: tuple
     slots: tuple  # (parameter index, placeholder name)
     compiler: object
@@ -82,13 +99,12 @@ class CompiledQuery:
                 self._sentinels[name] = f"{_TEXT_MARK}{name}{_TEXT_MARK}"
             else:
                 raise TypeError(f"placeholder {name}: int or str, not {kind!r}")
-        self._cache: dict[tuple[str, str], _Compiled] = {}
+        self._cache: dict[str, _Compiled] = {}
 
     def _compiled(self, using: str) -> _Compiled:
-        connection = connections[using]
-        key = (using, connection.vendor)
-        compiled = self._cache.get(key)
+        compiled = self._cache.get(using)  # an alias's database doesn't change within a process
         if compiled is None:
+            connection = connections[using]
             queryset = self._build(**self._sentinels)
             compiler = queryset.query.get_compiler(using=using)
             sql, params = compiler.as_sql()
@@ -101,10 +117,11 @@ class CompiledQuery:
             if missing:
                 raise ValueError(f"placeholders {sorted(missing)} do not reach the SQL parameters")
             converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+            run_sql = _postgres_sql(sql) if connection.vendor == "postgresql" else sql
             compiled = _Compiled(
-                sql, tuple(params), slots, compiler, converters, tuple(queryset._prefetch_related_lookups)
+                sql, run_sql, tuple(params), slots, compiler, converters, tuple(queryset._prefetch_related_lookups)
             )
-            self._cache[key] = compiled
+            self._cache[using] = compiled
         return compiled
 
     def _execute(self, compiled: _Compiled, using: str, values: dict) -> list:
@@ -112,7 +129,7 @@ class CompiledQuery:
         for index, name in compiled.slots:
             params[index] = values[name]
         with _cursor(connections[using]) as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(compiled.run_sql, params)
             rows = cursor.fetchall()
         if rows and compiled.converters:
             rows = list(compiled.compiler.apply_converters(rows, compiled.converters))
@@ -151,6 +168,9 @@ class CompiledQuery:
         return self._compiled(using).prefetch
 
 
+_TOGETHER: dict[tuple, str] = {}  # (alias, the reads' SQL) -> the joined statement
+
+
 def objects_together(*reads: tuple[CompiledQuery, dict], using: str = "default") -> list[list]:
     """Several compiled reads in one statement, each query's rows as `objects()` gives them.
 
@@ -161,14 +181,20 @@ def objects_together(*reads: tuple[CompiledQuery, dict], using: str = "default")
     compiled = [query._compiled(using) for query, _ in reads]
     if any(one.compiler.has_extra_select for one in compiled):
         raise ValueError("a read of objects_together must select no extra ordering columns")
-    parts, params = [], []
-    for index, ((_, values), one) in enumerate(zip(reads, compiled, strict=True)):
-        parts.append(f"LEFT JOIN ({one.sql}) AS r{index} ON TRUE")
+    params = []
+    for (_, values), one in zip(reads, compiled, strict=True):
         bound = list(one.params)
         for position, name in one.slots:
             bound[position] = values[name]
         params.extend(bound)
-    sql = f"SELECT {', '.join(f'r{i}.*' for i in range(len(reads)))} FROM (SELECT 1) AS one {' '.join(parts)}"
+    key = (using, *(one.sql for one in compiled))
+    sql = _TOGETHER.get(key)
+    if sql is None:
+        parts = [f"LEFT JOIN ({one.sql}) AS r{index} ON TRUE" for index, one in enumerate(compiled)]
+        sql = f"SELECT {', '.join(f'r{i}.*' for i in range(len(reads)))} FROM (SELECT 1) AS one {' '.join(parts)}"
+        if connections[using].vendor == "postgresql":
+            sql = _postgres_sql(sql)
+        _TOGETHER[key] = sql
     with _cursor(connections[using]) as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()

@@ -1,0 +1,64 @@
+"""assets.core.db.instances.FastFromDb: an asset loaded from a row without Model.__init__ is the
+instance Django's own loading gives (same attributes, same state, same behaviour on save)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models.signals import post_init
+
+from assets.models import Asset
+from tests.factories import make_asset
+
+
+def _django_from_db(rows):
+    return [models.Model.from_db.__func__(Asset, "default", [f.attname for f in Asset._meta.concrete_fields], row)
+            for row in rows]
+
+
+def _state(instance):
+    return {key: value for key, value in vars(instance).items() if key != "_state"}, (
+        instance._state.adding, instance._state.db)
+
+
+def test_a_loaded_asset_is_the_instance_django_builds(db, org, truck_type, monkeypatch):
+    make_asset(org, truck_type, "Truck 1", custom_fields={"license_plate": "HH-1"})
+    make_asset(org, truck_type, "Truck 2")
+    inits = []
+    django_init = Asset.__init__
+    monkeypatch.setattr(Asset, "__init__", lambda self, *a, **k: inits.append(1) or django_init(self, *a, **k))
+    fast = list(Asset.objects.order_by("pk"))
+    assert inits == []  # loaded without __init__
+    monkeypatch.undo()
+    rows = list(Asset.objects.order_by("pk").values_list(*[f.attname for f in Asset._meta.concrete_fields]))
+    slow = _django_from_db(rows)
+    assert [_state(a) for a in fast] == [_state(a) for a in slow]
+    assert [(a.pk, a.organization, a.type, a.custom_fields) for a in fast] == \
+        [(a.pk, a.organization, a.type, a.custom_fields) for a in slow]
+    assert fast[0]._state.adding is False and fast[0]._state.db == "default"
+
+
+def test_a_fast_loaded_asset_saves_and_refreshes_like_any_other(db, org, truck_type):
+    make_asset(org, truck_type, "Truck 1")
+    asset = Asset.objects.get()
+    asset.title = "Renamed"
+    asset.save(update_fields=["title"])
+    asset.refresh_from_db()
+    assert asset.title == "Renamed" and Asset.objects.get().title == "Renamed"
+
+
+def test_deferred_reads_and_signal_receivers_take_djangos_way(db, org, truck_type):
+    make_asset(org, truck_type, "Truck 1")
+    deferred = Asset.objects.only("title").get()
+    assert deferred.get_deferred_fields() >= {"custom_fields", "key"}
+    assert deferred.key == Asset.objects.get().key  # loaded on access
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=Asset)
+    try:
+        loaded = Asset.objects.get()
+    finally:
+        post_init.disconnect(receiver, sender=Asset)
+    assert seen == [loaded]
