@@ -223,18 +223,10 @@ def _write_groups(user, organization, wanted, by_path, codes, *, batch_size: int
             group.save()
             by_path[prefix] = group
             created.append(group)
-    user_id = user.pk if user.pk else None
-    request_id = changelog.request_id_var.get()
-    entries = [
-        (now, user_id, user.username, ChangeLogEntry.Action.CREATE, "group", g.pk, g.title[:255], organization.pk,
-         None, g.to_change_dict(), request_id)
-        for g in created
-    ]
-    entries += [
-        (now, user_id, user.username, ChangeLogEntry.Action.UPDATE, "group", g.pk, g.title[:255], organization.pk,
-         before, g.to_change_dict(), request_id)
-        for g, before in changed
-    ]
+    entries = changelog.entry_rows(user, ChangeLogEntry.Action.CREATE, "group", [
+        (g.pk, g.title, organization.pk, None, g.to_change_dict()) for g in created], time=now)
+    entries += changelog.entry_rows(user, ChangeLogEntry.Action.UPDATE, "group", [
+        (g.pk, g.title, organization.pk, before, g.to_change_dict()) for g, before in changed], time=now)
     insert_change_entries(entries, batch_size=batch_size)
 
 

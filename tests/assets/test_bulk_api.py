@@ -206,8 +206,9 @@ def test_bulk_queries_grow_by_batches_not_items(org, truck_type, verb):
             items = [{"id": pk, "custom_fields": {"set": {"fuel_capacity_l": 5}}} for pk in ids]
             counts.append(_queries(lambda items=items: api.patch("/assets", items)))
     # 50 times the items, a handful more statements: the batches SQLite splits the inserts and
-    # the reads into (its bound-variable limit); nothing per item. Pinned: 18/17 for 10 items.
-    assert counts[0] <= 18 and counts[1] - counts[0] <= 8, counts
+    # the reads into (its bound-variable limit; the change log's 12 columns take 7 statements for
+    # 500 rows); nothing per item. Pinned: 18/17 for 10 items.
+    assert counts[0] <= 18 and counts[1] - counts[0] <= 9, counts
 
 
 def test_openapi_documents_the_bulk_bodies(db):
