@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from assets.events.services import create_rule
 from assets.models import ChangeLogEntry
@@ -13,6 +14,7 @@ from assets.services.assets import update_asset
 from tests.groups.conftest import make_group
 
 from .axe import EVERY_IMPACT, axe_violations
+from .test_bulk_browser import BAD_CSV, _preview
 
 WIDTHS = {"wide": 1280, "narrow": 390}
 
@@ -42,6 +44,14 @@ PAGES = {
     "event_rules": "/events/",
     "groups_tree": "/groups/",
     "group_detail": "/groups/{group}/",
+    "device_new": "/devices/new/",
+    "device_edit": "/devices/{device}/edit/",
+    "event_rule_new": "/events/new/",
+    "search": "/search/?q=truck",
+    "asset_import": "/assets/import/",
+    "group_import": "/assets/import/?kind=groups",
+    "type_delete": "/types/{truck}/delete/",
+    "group_delete": "/groups/{group}/delete/",
     "not_found": "/assets/999999/",
 }
 
@@ -88,6 +98,14 @@ def test_every_page_has_no_serious_axe_violations(browser, live_server, world, i
         page.get_by_role("button", name="Delete Color").click()
         page.wait_for_load_state("networkidle")
         found["field_delete_confirm"] = axe_violations(page, impacts=EVERY_IMPACT)
+        page.goto(live_server.url + PAGES["asset_list_filtered"].format(**ids))
+        page.get_by_label("Select Truck B-12").check()
+        page.get_by_label("With the selected assets").select_option(label="Set a field")
+        page.get_by_role("button", name="Continue…").click()
+        expect(page.get_by_role("status")).to_contain_text("will be changed")
+        found["bulk_confirm"] = axe_violations(page, impacts=EVERY_IMPACT)
+        _preview(page, live_server, world, name="boats.csv", content=BAD_CSV)
+        found["import_preview_errors"] = axe_violations(page, impacts=EVERY_IMPACT)
     finally:
         context.close()
     _record(f"{width} {theme}", found)
