@@ -377,6 +377,8 @@ class ImportJob(models.Model):
     request_id = models.CharField(max_length=32, blank=True, default="")  # of its change-log entries
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written by the running task (start and progress): a worker that died stops writing it.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["user", "-id"], name="import_job_user")]

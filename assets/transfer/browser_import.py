@@ -6,7 +6,9 @@ the importer for real. Both store their status, progress and outcome on the Impo
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
 from django_tasks import task
@@ -72,7 +74,26 @@ class _Counter:
     def update(self, n: int) -> None:
         self.count += n
         if self.job is not None and self.count % PROGRESS_EVERY == 0:
-            ImportJob.objects.filter(pk=self.job.pk).update(done=self.count)
+            ImportJob.objects.filter(pk=self.job.pk).update(done=self.count, heartbeat_at=timezone.now())
+
+
+def give_up_if_stalled(job: ImportJob) -> ImportJob:
+    """A check or import whose task stopped writing progress for IMPORT_STALL_SECONDS ended with
+    its worker (killed, out of memory, the machine restarted): nothing was written (one
+    transaction), so the job is marked as such rather than shown running for ever. One
+    conditional UPDATE: a task that is still alive and finishing meanwhile wins."""
+    if job.status not in (ImportJob.Status.RUNNING, ImportJob.Status.CHECKING) or job.heartbeat_at is None:
+        return job
+    now = timezone.now()
+    if job.heartbeat_at > now - timedelta(seconds=settings.IMPORT_STALL_SECONDS):
+        return job
+    checking = job.status == ImportJob.Status.CHECKING
+    status = ImportJob.Status.PREVIEW if checking else ImportJob.Status.FAILED
+    error = f"the {'check' if checking else 'import'} stopped: its worker ended without finishing; nothing was written"
+    ImportJob.objects.filter(pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at).update(
+        status=status, error=error, finished_at=now)
+    job.refresh_from_db()
+    return job
 
 
 def _store(job: ImportJob, report) -> None:
@@ -120,6 +141,7 @@ def run_preview(job_id: int) -> str:
     job = ImportJob.objects.select_related("user", "organization").get(pk=job_id)
     if job.status != ImportJob.Status.CHECKING:
         return job.status
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
     try:
         preview(job, _Counter(job))
     except Exception as exc:
@@ -135,7 +157,7 @@ def run_import(job_id: int) -> str:
     job = ImportJob.objects.select_related("user", "organization").get(pk=job_id)
     if job.status != ImportJob.Status.QUEUED:
         return job.status
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, done=0)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, done=0, heartbeat_at=timezone.now())
     token = request_id_var.set(job.request_id)
     try:
         report = importer_of(job.kind)(job.user, job.organization, _records(job), from_csv=job.file_format == "csv",

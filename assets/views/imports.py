@@ -100,7 +100,7 @@ def _job(request, job_id: int) -> ImportJob:
 
 @staff_page
 def import_job(request, job_id: int):
-    job = _job(request, job_id)
+    job = browser_import.give_up_if_stalled(_job(request, job_id))
     context = {"section": "assets", "job": job}
     if job.status == ImportJob.Status.PREVIEW:
         context["columns"], context["rows"] = browser_import.first_rows(job)
@@ -130,7 +130,7 @@ def import_run(request, job_id: int):
 def import_status(request, job_id: int):
     """The progress partial htmx polls; once the task ends the browser goes to the preview or
     the result."""
-    job = _job(request, job_id)
+    job = browser_import.give_up_if_stalled(_job(request, job_id))
     if job.status in (ImportJob.Status.PREVIEW, ImportJob.Status.DONE, ImportJob.Status.FAILED) and request.htmx:
         return HttpResponseClientRedirect(reverse("asset_import_job", args=[job.pk]))
     return render(request, "assets/partials/bulk_import_status.html", {"job": job})

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from assets.models import Asset, ChangeLogEntry, ImportJob
 from groups import services as groups
@@ -298,6 +300,30 @@ def test_a_large_file_is_checked_by_a_task_with_the_same_preview(world, client_f
     task_worker.drain()
     job.refresh_from_db()
     assert job.status == "done" and Asset.objects.filter(key="boat-1").exists()
+
+
+@pytest.mark.parametrize("status, ended_as, word", [("running", "failed", "import"), ("checking", "preview", "check")])
+def test_a_job_whose_worker_died_is_shown_stopped_with_nothing_written(world, client_for, settings, status, ended_as,
+                                                                       word):
+    # What a killed worker leaves: the job running, its last progress write long ago.
+    settings.IMPORT_STALL_SECONDS = 60
+    client = client_for(world.dispatcher)
+    client.post("/assets/import/", {"organization_id": world.org.pk, "mode": "create", "text": BAD_CSV})
+    job = ImportJob.objects.get()
+    alive = timezone.now() - timedelta(seconds=30)
+    ImportJob.objects.filter(pk=job.pk).update(status=status, heartbeat_at=alive, done=200)
+    polled = client.get(f"/assets/import/{job.pk}/status/", HTTP_HX_REQUEST="true")
+    assert "HX-Redirect" not in polled.headers and b'hx-trigger="every 1s"' in polled.content  # still alive
+    job.refresh_from_db()
+    assert job.status == status
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=61))
+    polled = client.get(f"/assets/import/{job.pk}/status/", HTTP_HX_REQUEST="true")
+    assert polled.headers["HX-Redirect"] == f"/assets/import/{job.pk}/"
+    job.refresh_from_db()
+    assert job.status == ended_as and job.error.startswith(f"the {word} stopped") and job.finished_at
+    page = client.get(f"/assets/import/{job.pk}/")
+    assert b"nothing was written" in page.content
+    assert not Asset.objects.filter(key="boat-1").exists()
 
 
 def test_a_small_file_is_checked_in_the_request(world, client_for, settings):
