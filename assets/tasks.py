@@ -36,3 +36,11 @@ def purge_change_snapshots() -> int:
     from assets.services.retention import purge_deleted_snapshots
 
     return purge_deleted_snapshots()
+
+
+@task()
+def purge_import_jobs() -> int:
+    """Browser imports past IMPORT_JOB_RETENTION_DAYS, enqueued beside purge_change_snapshots."""
+    from assets.services.retention import purge_import_jobs as purge
+
+    return purge()

@@ -272,6 +272,9 @@ IMPORT_PREVIEW_INLINE_BYTES = int(os.environ.get("IMPORT_PREVIEW_INLINE_BYTES", 
 # A running check or import that wrote no progress for this long lost its worker; its page then
 # says so (nothing was written) instead of showing it running for ever.
 IMPORT_STALL_SECONDS = int(os.environ.get("IMPORT_STALL_SECONDS", "600"))
+# Browser imports (with their file's text) are removed this long after they ended or were
+# previewed and left, by the worker's periodic purge; 0 keeps them.
+IMPORT_JOB_RETENTION_DAYS = int(os.environ.get("IMPORT_JOB_RETENTION_DAYS", "30"))
 CHANGE_SNAPSHOT_RETENTION_DAYS = int(os.environ.get("CHANGE_SNAPSHOT_RETENTION_DAYS", "365"))
 CHANGE_SNAPSHOT_PURGE_INTERVAL_S = float(os.environ.get("CHANGE_SNAPSHOT_PURGE_INTERVAL_S", "3600"))
 

@@ -1,5 +1,6 @@
 """Retention of deleted assets' snapshots: the change log keeps what a deleted asset was (the
-Deleted page restores from it) for CHANGE_SNAPSHOT_RETENTION_DAYS, then its entries go."""
+Deleted page restores from it) for CHANGE_SNAPSHOT_RETENTION_DAYS, then its entries go. Browser
+imports keep their file's text on the ImportJob for IMPORT_JOB_RETENTION_DAYS after they ended."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from assets.models import ChangeLogEntry
+from assets.models import ChangeLogEntry, ImportJob
 
 BATCH = 1000
 
@@ -45,3 +46,15 @@ def purge_deleted_snapshots(now=None, days: int | None = None) -> int:
             )
             removed += earlier.delete()[1].get(ChangeLogEntry._meta.label, 0)
             removed += gone.delete()[1].get(ChangeLogEntry._meta.label, 0)
+
+
+def purge_import_jobs(now=None, days: int | None = None) -> int:
+    """Removes browser imports (and the file text they hold) that ended, or were previewed and
+    never confirmed, more than `days` ago. A queued, checking or running one stays. One DELETE."""
+    days = settings.IMPORT_JOB_RETENTION_DAYS if days is None else days
+    if not days:
+        return 0
+    cutoff = (now or timezone.now()) - timedelta(days=days)
+    ended = Q(status__in=[ImportJob.Status.DONE, ImportJob.Status.FAILED], finished_at__lt=cutoff)
+    abandoned = Q(status=ImportJob.Status.PREVIEW, created_at__lt=cutoff)
+    return ImportJob.objects.filter(ended | abandoned).delete()[1].get(ImportJob._meta.label, 0)

@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from assets.models import ChangeLogEntry
+from assets.models import ChangeLogEntry, ImportJob
 from assets.services import assets as asset_service
-from assets.tasks import purge_change_snapshots
+from assets.tasks import purge_change_snapshots, purge_import_jobs
 from tests.factories import make_org, make_type, make_user
 
 
@@ -69,3 +69,22 @@ def test_zero_days_keeps_everything(history, settings):
     call_command("purge_change_snapshots", stdout=out)
     assert "nothing purged" in out.getvalue()
     assert entries(old) == ["create", "update", "delete"]
+
+
+def test_the_worker_purges_ended_and_abandoned_imports_only(transactional_db, settings, task_worker):
+    settings.IMPORT_JOB_RETENTION_DAYS = 30
+    org = make_org("translog")
+    user = make_user("ops")
+    long_ago, lately = timezone.now() - timedelta(days=31), timezone.now() - timedelta(days=29)
+
+    def job(status, *, created_at=long_ago, finished_at=None):
+        return ImportJob.objects.create(user=user, organization=org, file_format="csv", text="key,title\n",
+                                        status=status, created_at=created_at, finished_at=finished_at).pk
+
+    gone = {job("done", finished_at=long_ago), job("failed", finished_at=long_ago), job("preview")}
+    kept = {job("done", finished_at=lately), job("preview", created_at=lately), job("running"), job("queued"),
+            job("checking")}
+    result = purge_import_jobs.enqueue()
+    task_worker.drain()
+    assert purge_import_jobs.get_result(result.id).return_value == 3
+    assert set(ImportJob.objects.values_list("pk", flat=True)) == kept and not gone & kept

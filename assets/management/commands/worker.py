@@ -13,9 +13,14 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from assets.events import outbox
-from assets.tasks import backend_kind, purge_change_snapshots
+from assets.tasks import backend_kind, purge_change_snapshots, purge_import_jobs
 
 logger = logging.getLogger(__name__)
+
+
+def enqueue_purges() -> None:
+    purge_change_snapshots.enqueue()
+    purge_import_jobs.enqueue()
 
 
 def every(interval: float, enqueue, stop: threading.Event) -> None:
@@ -47,7 +52,7 @@ class Command(BaseCommand):
                 name="event-relay",
             ).start()
             threading.Thread(
-                target=every, args=(settings.CHANGE_SNAPSHOT_PURGE_INTERVAL_S, purge_change_snapshots.enqueue, stop),
+                target=every, args=(settings.CHANGE_SNAPSHOT_PURGE_INTERVAL_S, enqueue_purges, stop),
                 daemon=True, name="retention-purge",
             ).start()
         if backend_kind() == "rq":
