@@ -113,7 +113,7 @@ def snapshot_columns(user_ref) -> dict:
     }
 
 
-_PERMISSION_NAMES: dict[int, tuple[str, str]] = {}
+_permission_names: dict[int, tuple[str, str]] = {}
 
 
 def permission_name(permission_id: int) -> tuple[str, str] | None:
@@ -122,19 +122,21 @@ def permission_name(permission_id: int) -> tuple[str, str] | None:
     id is missing from it (one added since), and post_migrate clears it (`forget_permission_names`).
     Joining auth_permission and django_content_type into every request's snapshot instead cost
     PostgreSQL more than the rest of the token's read. The grants are read on every request."""
-    name = _PERMISSION_NAMES.get(permission_id)
+    global _permission_names
+    name = _permission_names.get(permission_id)
     if name is None:
-        forget_permission_names()
-        _PERMISSION_NAMES.update(
-            (pk, (app_label, codename))
+        # Swapped whole, so that another thread never reads a half-filled table.
+        _permission_names = {
+            pk: (app_label, codename)
             for pk, app_label, codename in Permission.objects.values_list("pk", "content_type__app_label", "codename")
-        )
-        name = _PERMISSION_NAMES.get(permission_id)
+        }
+        name = _permission_names.get(permission_id)
     return name
 
 
 def forget_permission_names(**kwargs) -> None:
-    _PERMISSION_NAMES.clear()
+    global _permission_names
+    _permission_names = {}
 
 
 _SNAPSHOT = CompiledQuery(
