@@ -30,5 +30,9 @@ class AssetsConfig(AppConfig):
     verbose_name = "Assets"
 
     def ready(self):
+        from .access.permissions import forget_permission_names
+
         connection_created.connect(register_sqlite_functions, dispatch_uid="assets.sqlite_functions")
         post_migrate.connect(resync_field_indexes, sender=self, dispatch_uid="assets.field_indexes")
+        # A flush or migration may give the permissions new ids.
+        post_migrate.connect(forget_permission_names, dispatch_uid="assets.permission_names")

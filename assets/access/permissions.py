@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from functools import cache, wraps
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.db.models import (
     BigIntegerField,
     BooleanField,
@@ -83,29 +83,60 @@ def snapshot_column_names() -> tuple:
 
 
 def snapshot_columns(user_ref) -> dict:
-    """The grants a snapshot holds, as JSON arrays of [organization id or 0 for model-wide, app
-    label, codename], and the kinds of per-object grants held, in the row of a query whose user
-    id is `user_ref`: the token lookup reads them with the token, one round trip for both."""
+    """The grants a snapshot holds, as JSON arrays of [organization id or 0 for model-wide,
+    permission id], and the kinds of per-object grants held, in the row of a query whose user id
+    is `user_ref`: the token lookup reads them with the token, one round trip for both. The grant
+    tables are read alone; `permission_name` names their permissions."""
     from assets.models import OrganizationGroupObjectPermission, OrganizationUserObjectPermission
 
-    def grants(queryset, user_path, obj, prefix=""):
+    User = get_user_model()
+    # Nested one level deeper than the grants' own subqueries, so it refers one level further out.
+    memberships = User.groups.through.objects.filter(user=OuterRef(user_ref)).values("group_id")
+
+    def grants(queryset, obj):
+        # A constant in values() groups by nothing: one aggregate over all the user's rows.
         rows = (
-            queryset.filter(**{user_path: user_ref}).order_by().values(user_path)
-            .annotate(rows=JSONRows(JSONArray(obj, f"{prefix}content_type__app_label", f"{prefix}codename")))
-            .values("rows")
+            queryset.order_by().values(whole=Value(1))
+            .annotate(rows=JSONRows(JSONArray(obj, "permission_id"))).values("rows")
         )
         return Subquery(rows, output_field=JSONField())
 
     zero = Value(0, output_field=BigIntegerField())
     return {
-        "grants_direct": grants(Permission.objects, "user", zero),
-        "grants_via_team": grants(Permission.objects, "group__user", zero),
-        "grants_org_direct": grants(OrganizationUserObjectPermission.objects, "user", "content_object_id", "permission__"),
+        "grants_direct": grants(User.user_permissions.through.objects.filter(user=user_ref), zero),
+        "grants_via_team": grants(Group.permissions.through.objects.filter(group__in=memberships), zero),
+        "grants_org_direct": grants(OrganizationUserObjectPermission.objects.filter(user=user_ref), "content_object_id"),
         "grants_org_via_team": grants(
-            OrganizationGroupObjectPermission.objects, "group__user", "content_object_id", "permission__"
+            OrganizationGroupObjectPermission.objects.filter(group__in=memberships), "content_object_id"
         ),
         **{f"holds_{name}": held(user_ref) for name, held in grant_kinds().items()},
     }
+
+
+_permission_names: dict[int, tuple[str, str]] = {}
+
+
+def permission_name(permission_id: int) -> tuple[str, str] | None:
+    """(app label, codename) of a permission, None for one that no longer exists. Permissions are
+    defined by migrations, not by users: their table is read once per process and again when an
+    id is missing from it (one added since), and post_migrate clears it (`forget_permission_names`).
+    Joining auth_permission and django_content_type into every request's snapshot instead cost
+    PostgreSQL more than the rest of the token's read. The grants are read on every request."""
+    global _permission_names
+    name = _permission_names.get(permission_id)
+    if name is None:
+        # Swapped whole, so that another thread never reads a half-filled table.
+        _permission_names = {
+            pk: (app_label, codename)
+            for pk, app_label, codename in Permission.objects.values_list("pk", "content_type__app_label", "codename")
+        }
+        name = _permission_names.get(permission_id)
+    return name
+
+
+def forget_permission_names(**kwargs) -> None:
+    global _permission_names
+    _permission_names = {}
 
 
 _SNAPSHOT = CompiledQuery(
@@ -129,7 +160,10 @@ class PermissionSnapshot:
         # A kind the row doesn't tell about counts as held: the safe side.
         self.kinds_held = {name for name in grant_kinds() if columns.get(f"holds_{name}", True)}
         for name in GRANT_COLUMNS:
-            for obj_id, app_label, codename in columns.get(name) or ():
+            for obj_id, permission_id in columns.get(name) or ():
+                if (found := permission_name(permission_id)) is None:
+                    continue  # deleted since the row was read: its grants go with it
+                app_label, codename = found
                 if obj_id == 0:
                     self.global_perms.add(f"{app_label}.{codename}")
                 else:

@@ -56,7 +56,10 @@ def prebuilt(body: dict) -> HttpResponse:
     """The asset reads answer with their own dicts, rendered as ninja would: the serializers
     already build the documented shape (tests/assets/test_prebuilt_responses.py pins them
     against the schemas), and pydantic re-validating them cost more than the SQL of a page."""
-    return HttpResponse(json.dumps(body, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8")
+    # The charset given apart from the header: else HttpResponse parses it back out of the header.
+    return HttpResponse(
+        json.dumps(body, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8", charset="utf-8"
+    )
 
 
 def id_filter(value: int | None, name: str) -> int | None:

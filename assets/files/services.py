@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from assets.access.permissions import can_create_assets
 from assets.core import changelog
+from assets.core.db import related_or_none
 from assets.core.errors import Forbidden, NotFound, ValidationFailed
 from assets.core.inputs import require_user
 from assets.core.versioning import check_version, save_versioned
@@ -43,10 +44,7 @@ def prefetch_file(queryset):
 
 
 def file_of(asset: Asset) -> AssetFile | None:
-    try:
-        return asset.file
-    except AssetFile.DoesNotExist:
-        return None
+    return related_or_none(asset, "file")
 
 
 def add_file_to_shape(asset: Asset, data: dict) -> None:

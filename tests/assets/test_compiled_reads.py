@@ -141,6 +141,20 @@ def test_the_snapshot_read_with_the_token_equals_the_standalone_one(org):
     assert with_token.org_perms == alone.org_perms == {org.pk: {"view_org_assets"}, other.pk: {"change_org_assets"}}
 
 
+def test_a_permission_added_after_the_names_were_read_is_named_in_the_snapshot(org):
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    user = make_user()
+    grant(user, "view_org_assets", org)
+    assert PermissionSnapshot(user).org_perms == {org.pk: {"view_org_assets"}}  # the names are read
+    added = Permission.objects.create(
+        codename="audit_assets", name="Can audit assets", content_type=ContentType.objects.get_for_model(Asset)
+    )
+    user.user_permissions.add(added)
+    assert PermissionSnapshot(user).global_perms == {"assets.audit_assets"}
+
+
 def test_a_user_without_grants_has_an_empty_snapshot(db):
     snap = PermissionSnapshot(make_user())
     assert snap.global_perms == set() and snap.org_perms == {}

@@ -62,3 +62,20 @@ def test_deferred_reads_and_signal_receivers_take_djangos_way(db, org, truck_typ
     finally:
         post_init.disconnect(receiver, sender=Asset)
     assert seen == [loaded]
+
+
+def test_related_or_none_reads_what_select_related_loaded_and_the_orm_otherwise(
+    db, org, truck_type, django_assert_num_queries
+):
+    from assets.core.db import related_or_none
+    from assets.files.models import AssetFile
+
+    with_file = make_asset(org, truck_type, "Truck 1")
+    make_asset(org, truck_type, "Truck 2")
+    record = AssetFile.objects.create(asset=with_file, remote_url="https://example.com/a.png", name="a.png")
+    loaded = list(Asset.objects.select_related("file").order_by("pk"))
+    with django_assert_num_queries(0):
+        assert [related_or_none(asset, "file") for asset in loaded] == [record, None]
+    plain = list(Asset.objects.order_by("pk"))
+    with django_assert_num_queries(2):
+        assert [related_or_none(asset, "file") for asset in plain] == [record, None]

@@ -28,35 +28,47 @@ _TEXT_MARK = "\uffff\ufffe"
 
 
 def _cursor(connection):
-    """On PostgreSQL a server-side binding cursor, which psycopg prepares (prepare_threshold in
-    config.settings): the same SQL runs on every request, and planning it cost more than running
-    it. A raw one (psycopg.RawCursor, `$n` placeholders): psycopg parses a statement's `%s` on every
-    execute unless it is shorter than 4,096 bytes, and the detail's statement is longer (~0.18 ms
-    a request); `_postgres_sql` converts each statement once. One such cursor is kept per
-    connection, since setting up a psycopg cursor's loaders cost ~90 us. Django's wrapper goes
-    around it, so the queries are logged and counted as any other."""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    import psycopg
+    """The database's own cursor under Django's wrapper (so the queries are logged and counted as
+    any other), running statements whose placeholders `_raw_sql` converted once.
 
+    On PostgreSQL a server-side binding psycopg.RawCursor, which psycopg prepares
+    (prepare_threshold in config.settings): the same SQL runs on every request, and planning it
+    cost more than running it; psycopg parses a statement's `%s` on every execute unless it is
+    shorter than 4,096 bytes, and the detail's statement is longer (~0.18 ms a request). On SQLite
+    the sqlite3 cursor that Django's subclasses only to turn `%s` into `?`, which it did by regex on
+    every execute (~7 % of a detail request). One such cursor is kept per connection, since
+    setting up a psycopg cursor's loaders cost ~90 us."""
+    if connection.vendor not in _RAW_FORMS:
+        return connection.cursor()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     cursor = getattr(connection, "_compiled_query_cursor", None)
-    if cursor is None or cursor.closed or cursor.connection is not connection.connection:
+    if cursor is None or getattr(cursor, "closed", False) or cursor.connection is not connection.connection:
         with connection.wrap_database_errors:
-            cursor = psycopg.RawCursor(connection.connection)
+            if connection.vendor == "postgresql":
+                import psycopg
+
+                cursor = psycopg.RawCursor(connection.connection)
+            else:
+                cursor = connection.connection.cursor()
         connection._compiled_query_cursor = cursor
     return _DebugCursor(cursor, connection) if connection.queries_logged else _KeptCursor(cursor, connection)
 
 
 _PLACEHOLDER = re.compile(r"%[%s]")
 _DJANGO_FORM: dict[str, str] = {}  # a converted statement -> Django's, for the query log
+# Each database's placeholder, from the parameter's number.
+_RAW_FORMS = {"postgresql": lambda number: f"${number}", "sqlite": lambda number: "?"}
 
 
-def _postgres_sql(sql: str) -> str:
-    """Django's `%s` placeholders (and `%%` for a percent sign) as PostgreSQL's `$1, $2, ...`."""
+def _raw_sql(sql: str, vendor: str) -> str:
+    """Django's `%s` placeholders (and `%%` for a percent sign) in the database's own form, for the
+    cursor of `_cursor` (PostgreSQL's `$1, $2, ...`, SQLite's `?`); other databases keep Django's."""
+    form = _RAW_FORMS.get(vendor)
+    if form is None:
+        return sql
     numbers = iter(range(1, 1 << 30))
-    converted = _PLACEHOLDER.sub(lambda match: "%" if match.group() == "%%" else f"${next(numbers)}", sql)
+    converted = _PLACEHOLDER.sub(lambda match: "%" if match.group() == "%%" else form(next(numbers)), sql)
     _DJANGO_FORM[converted] = sql
     return converted
 
@@ -71,7 +83,12 @@ class _DebugCursor(_KeptCursor, CursorDebugWrapper):
     statements keeps no text for Django's log to read back."""
 
     def execute(self, sql, params=None):
-        with self.debug_sql(self.db.ops.compose_sql(_DJANGO_FORM.get(sql, sql), params)):
+        django_form = _DJANGO_FORM.get(sql, sql)
+        if self.db.vendor == "postgresql":
+            logged = self.debug_sql(self.db.ops.compose_sql(django_form, params))
+        else:
+            logged = self.debug_sql(django_form, params, use_last_executed_query=True)
+        with logged:
             return self._execute_with_wrappers(sql, params, many=False, executor=self._execute)
 
 
@@ -84,6 +101,13 @@ class _Compiled:
     compiler: object
     converters: dict
     prefetch: tuple
+    # How a row becomes instances, as Django's ModelIterable works it out on every query: the
+    # same for every row of every call (RelatedPopulator keeps no state between rows).
+    model: type | None
+    fields: slice | None
+    attnames: tuple
+    populators: tuple
+    annotations: tuple
 
 
 class CompiledQuery:
@@ -117,9 +141,10 @@ class CompiledQuery:
             if missing:
                 raise ValueError(f"placeholders {sorted(missing)} do not reach the SQL parameters")
             converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
-            run_sql = _postgres_sql(sql) if connection.vendor == "postgresql" else sql
+            run_sql = _raw_sql(sql, connection.vendor)
             compiled = _Compiled(
-                sql, run_sql, tuple(params), slots, compiler, converters, tuple(queryset._prefetch_related_lookups)
+                sql, run_sql, tuple(params), slots, compiler, converters, tuple(queryset._prefetch_related_lookups),
+                *_row_layout(compiler, using),
             )
             self._cache[using] = compiled
         return compiled
@@ -148,24 +173,34 @@ class CompiledQuery:
     def _instances(self, compiled: _Compiled, using: str, rows: list) -> list:
         if not rows:
             return []
-        compiler = compiled.compiler
-        select, klass_info, annotations = compiler.select, compiler.klass_info, compiler.annotation_col_map
-        model = klass_info["model"]
-        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        attnames = [column[0].target.attname for column in select[start:end]]
-        populators = get_related_populators(klass_info, select, using)
+        model, fields, attnames = compiled.model, compiled.fields, compiled.attnames
+        populators, annotations = compiled.populators, compiled.annotations
         instances = []
         for row in rows:
-            instance = model.from_db(using, attnames, row[start:end])
+            instance = model.from_db(using, attnames, row[fields])
             for populator in populators:
                 populator.populate(row, instance)
-            for name, position in (annotations or {}).items():
+            for name, position in annotations:
                 setattr(instance, name, row[position])
             instances.append(instance)
         return instances
 
     def prefetch_lookups(self, using: str = "default") -> tuple:
         return self._compiled(using).prefetch
+
+
+def _row_layout(compiler, using: str) -> tuple:
+    """(model, its columns, their attnames, related populators, annotations) of a model query;
+    Nones for a values() query, which has no klass_info."""
+    klass_info = compiler.klass_info
+    if klass_info is None:
+        return None, None, (), (), ()
+    select = compiler.select
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    return (
+        klass_info["model"], slice(start, end), tuple(column[0].target.attname for column in select[start:end]),
+        tuple(get_related_populators(klass_info, select, using)), tuple((compiler.annotation_col_map or {}).items()),
+    )
 
 
 _TOGETHER: dict[tuple, str] = {}  # (alias, the reads' SQL) -> the joined statement
@@ -192,8 +227,7 @@ def objects_together(*reads: tuple[CompiledQuery, dict], using: str = "default")
     if sql is None:
         parts = [f"LEFT JOIN ({one.sql}) AS r{index} ON TRUE" for index, one in enumerate(compiled)]
         sql = f"SELECT {', '.join(f'r{i}.*' for i in range(len(reads)))} FROM (SELECT 1) AS one {' '.join(parts)}"
-        if connections[using].vendor == "postgresql":
-            sql = _postgres_sql(sql)
+        sql = _raw_sql(sql, connections[using].vendor)
         _TOGETHER[key] = sql
     with _cursor(connections[using]) as cursor:
         cursor.execute(sql, params)

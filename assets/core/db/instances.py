@@ -11,6 +11,7 @@ is the contract: both ways give the same instance."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
@@ -32,3 +33,20 @@ class FastFromDb:
         state.db = db
         new._state = state
         return new
+
+
+_NOT_LOADED = object()
+
+
+def related_or_none(instance, name: str):
+    """The object on the other side of the one-to-one `name`, None when there is none. What
+    select_related loaded comes from the instance's cache: accessing a reverse one-to-one whose
+    join found no row raises RelatedObjectDoesNotExist, and building that exception for every
+    asset without a file was ~7 % of a page of 100."""
+    loaded = instance._meta.get_field(name).get_cached_value(instance, _NOT_LOADED)
+    if loaded is not _NOT_LOADED:
+        return loaded
+    try:
+        return getattr(instance, name)
+    except ObjectDoesNotExist:
+        return None
