@@ -1,22 +1,71 @@
 """Multi-row INSERTs straight through the cursor. Model.bulk_create prepares every field of every
 row in Python, which costs more than the database work for imports of 100k rows; here each
-column gets one converter (the backend's own, for datetimes and JSON) and rows go out with
-executemany."""
+column gets one converter (the backend's own, for datetimes and JSON) and rows go out in
+multi-row statements (COPY on PostgreSQL)."""
 
 from __future__ import annotations
 
 import json
+from json.encoder import c_make_encoder, encode_basestring_ascii
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 
 
+class JsonText(str):
+    """A JSON value already encoded by json_text: insert_rows writes it as it is, so a value a
+    bulk write stores twice (an asset's custom fields, and again inside its change-log entry) is
+    encoded once."""
+
+
+_ENCODER = DjangoJSONEncoder()
+# json.dumps builds its C encoder on every call, and that set-up is most of the cost of encoding
+# a small object; built once, it is the same encoder (json.dumps's defaults, DjangoJSONEncoder's
+# fallback for dates and decimals). The values are parsed input, never circular: no markers.
+_C_ENCODER = c_make_encoder and c_make_encoder(
+    None, _ENCODER.default, encode_basestring_ascii, None, ": ", ", ", False, False, True,
+)
+
+
+def json_text(value) -> JsonText:
+    """The text json.dumps(value, cls=DjangoJSONEncoder) gives, which is what the ORM stores for
+    a JSONField without an encoder of its own."""
+    return JsonText("".join(_C_ENCODER(value, 0)) if _C_ENCODER else _ENCODER.encode(value))
+
+
+def json_string(text: str) -> str:
+    """A str as json_text writes it (a quoted JSON string), for callers splicing JsonText into
+    an object of a fixed shape."""
+    return encode_basestring_ascii(text)
+
+
+def _json_converter(field, *, copy: bool):
+    encoder = field.encoder or DjangoJSONEncoder
+    keeps_unicode = not getattr(encoder(), "ensure_ascii", True)
+
+    def convert_json(value):
+        if value is None:
+            return None
+        if type(value) is JsonText:
+            # json_text escapes non-ASCII characters; a field whose encoder keeps them (so that
+            # SQLite's text searches see them as PostgreSQL's jsonb does) gets its own text.
+            if copy or not keeps_unicode or "\\u" not in value:
+                return value
+            value = json.loads(value)
+        if copy or connection.vendor == "sqlite":
+            return json.dumps(value, cls=encoder)
+        return connection.ops.adapt_json_value(value, encoder)
+
+    return convert_json
+
+
 def _converter(field, *, copy: bool = False):
     internal = field.get_internal_type()
+    if internal == "JSONField":
+        return _json_converter(field, copy=copy)
     if copy:
         # COPY's text format takes JSON as its text; psycopg adapts datetimes itself.
-        return (lambda value: None if value is None else json.dumps(value, cls=DjangoJSONEncoder)) \
-            if internal == "JSONField" else None
+        return None
     if internal == "DateTimeField":
         last = [None, None]
 
@@ -27,10 +76,6 @@ def _converter(field, *, copy: bool = False):
             return last[1]
 
         return convert_datetime
-    if internal == "JSONField":
-        if connection.vendor == "sqlite":
-            return lambda value: None if value is None else json.dumps(value, cls=DjangoJSONEncoder)
-        return lambda value: None if value is None else connection.ops.adapt_json_value(value, DjangoJSONEncoder)
     return None
 
 
