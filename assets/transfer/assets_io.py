@@ -161,25 +161,19 @@ def import_assets(
     valid: list[Row] = []
     for index, row in enumerate(parsed):
         ref_row = ref_rows[index] if referencing else None
-        ok = True
-
-        def fail(field_name, message, row=row):
-            nonlocal ok
-            report.fail(row.line, field_name, message)
-            ok = False
-
+        errors = []  # (field, message)
         row.existing = existing.get(row.key)
         if row.existing is not None:
             if not update:
-                fail("key", f"an asset with key '{row.key}' exists (use --update to change it)")
+                errors.append(("key", f"an asset with key '{row.key}' exists (use --update to change it)"))
             elif row.existing.pk not in changeable:
-                fail("key", f"the asset '{row.key}' exists and you may not change it")
+                errors.append(("key", f"the asset '{row.key}' exists and you may not change it"))
             elif row.existing.type_id != row.asset_type.pk:
-                fail("type", "an asset's type can't change on import")
+                errors.append(("type", "an asset's type can't change on import"))
         elif not may_create:
-            fail("key", "creating assets needs change_org_assets on the organization")
+            errors.append(("key", "creating assets needs change_org_assets on the organization"))
         for error in rule_errors.get(row.line, ()):
-            fail(error.field, error.message)
+            errors.append((error.field, error.message))
         rules = columns_of[row.asset_type.code].rules
         if row.existing is not None:
             # An export leaves ASSET cells of hidden targets empty: the stored value stays.
@@ -195,12 +189,13 @@ def import_assets(
                     row.values[code] = ref if ref > 0 else _PENDING_REF
         outcome = rules.apply_new(row.values, row.primary)
         for error in outcome.errors:
-            fail(error["field"].removeprefix("custom_fields."), error["message"])
-        if ok:
+            errors.append((error["field"].removeprefix("custom_fields."), error["message"]))
+        if not errors:
             row.values = outcome.values
             row.primary = outcome.primary_code
             valid.append(row)
         else:
+            _report(report, row.line, errors)
             bad_lines.add(row.line)
 
     valid = _drop_dangling_refs(valid, report, bad_lines)
@@ -286,35 +281,29 @@ def _drop_dangling_refs(rows: list[Row], report: ImportReport, bad_lines: set[in
 
 
 def _parse_row(line, record, types, columns_of, report, seen_keys, *, from_csv, all_codes=frozenset()) -> Row | None:
-    ok = True
-
-    def fail(field_name, message):
-        nonlocal ok
-        report.fail(line, field_name, message)
-        ok = False
-
+    errors = []  # (field, message), reported once the row is read
     type_code = record.get("type")
     asset_type = types.get(type_code) if isinstance(type_code, str) else None
     if asset_type is None:
-        fail("type", f"unknown type '{type_code}'" if type_code else "is required")
+        errors.append(("type", f"unknown type '{type_code}'" if type_code else "is required"))
     key = record.get("key")
     try:
         key = clean_slug(key, "key", max_length=128)
     except ValidationFailed as exc:
-        fail("key", exc.errors[0]["message"] if not _is_empty(key) else "is required")
-    if ok and key in seen_keys:
-        fail("key", f"'{key}' also appears on line {seen_keys[key]}")
-    elif ok:
+        errors.append(("key", exc.errors[0]["message"] if not _is_empty(key) else "is required"))
+    if not errors and key in seen_keys:
+        errors.append(("key", f"'{key}' also appears on line {seen_keys[key]}"))
+    elif not errors:
         seen_keys[key] = line
     try:
         title = clean_text(record.get("title"), "title", max_length=255)
     except ValidationFailed as exc:
-        fail("title", exc.errors[0]["message"])
+        errors.append(("title", exc.errors[0]["message"]))
         title = ""
     primary = record.get("primary_device")
     primary = None if _is_empty(primary) else primary
     if primary is not None and not isinstance(primary, str):
-        fail("primary_device", "must be the code of a DEVICE field")
+        errors.append(("primary_device", "must be the code of a DEVICE field"))
         primary = None
     raw_groups = record.get("groups")
     if isinstance(raw_groups, str):
@@ -324,9 +313,10 @@ def _parse_row(line, record, types, columns_of, report, seen_keys, *, from_csv, 
     elif raw_groups is None:
         groups = None if "groups" not in record else []
     else:
-        fail("groups", "must be a list of group paths")
+        errors.append(("groups", "must be a list of group paths"))
         groups = []
     if asset_type is None:
+        _report(report, line, errors)
         return None
     cells = columns_of[asset_type.code].cells
     values, asset_refs = {}, {}
@@ -338,26 +328,32 @@ def _parse_row(line, record, types, columns_of, report, seen_keys, *, from_csv, 
             if from_csv and column in all_codes:
                 continue  # a column of another type in a mixed-type export
             if from_csv:
-                fail(column, f"'{column}' is not a column of type {asset_type.code}")
+                errors.append((column, f"'{column}' is not a column of type {asset_type.code}"))
             else:
-                fail(column, f"is not a field of type {asset_type.code}")
+                errors.append((column, f"is not a field of type {asset_type.code}"))
             continue
         reference, parse = cell
         if reference == "asset":
             if not isinstance(raw, str):
-                fail(column, "must be the key of an asset")
+                errors.append((column, "must be the key of an asset"))
                 continue
             asset_refs[column] = raw
             continue
         if reference == "device" and not isinstance(raw, str):
-            fail(column, "must be the identifier of a device")
+            errors.append((column, "must be the identifier of a device"))
             continue
         # A CSV cell is text for the kind to parse; a JSON value is already the value.
         values[column] = parse(raw) if parse is not None and from_csv and isinstance(raw, str) else raw
-    if not ok:
+    if errors:
+        _report(report, line, errors)
         return None
     return Row(line=line, key=key, title=title, asset_type=asset_type, values=values, primary=primary,
                groups=groups, asset_refs=asset_refs)
+
+
+def _report(report: ImportReport, line: int, errors: list) -> None:
+    for field_name, message in errors:
+        report.fail(line, field_name, message)
 
 
 def _unchanged(row: Row, current_primary) -> bool:
@@ -441,17 +437,17 @@ def _write(user, organization, rows: list[Row], primaries: dict, group_state, de
         AssetDeviceLink.objects.filter(asset_id__in=relinked[start:start + 5000]).delete()
     insert_rows(AssetDeviceLink, ["asset", "device", "field_code", "is_primary"], device_rows, batch_size=batch_size)
 
-    def item(row, before=None):
-        values_json = row.values_json if row.values_json is not None else json_text(row.values)
-        primary = "null" if row.primary is None else json_string(row.primary)
-        after = JsonText(_AFTER_JSON % (organization_id, row.asset_type.pk, json_string(row.key),
-                                        json_string(row.title), values_json, primary))
-        return ids_by_key[row.key], row.title, organization_id, before, after
+    def items(rows_before):
+        for row, before in rows_before:
+            values_json = row.values_json if row.values_json is not None else json_text(row.values)
+            primary = "null" if row.primary is None else json_string(row.primary)
+            after = JsonText(_AFTER_JSON % (organization_id, row.asset_type.pk, json_string(row.key),
+                                            json_string(row.title), values_json, primary))
+            yield ids_by_key[row.key], row.title, organization_id, before, after
 
-    entries = changelog.entry_rows(user, ChangeLogEntry.Action.CREATE, "asset", [item(row) for row in new_rows],
-                                   time=now)
-    entries += changelog.entry_rows(user, ChangeLogEntry.Action.UPDATE, "asset",
-                                    [item(row, before) for row, before in changed], time=now)
+    entries = changelog.entry_rows(user, ChangeLogEntry.Action.CREATE, "asset",
+                                   items((row, None) for row in new_rows), time=now)
+    entries += changelog.entry_rows(user, ChangeLogEntry.Action.UPDATE, "asset", items(changed), time=now)
     insert_change_entries(entries, batch_size=batch_size)
     if group_state is not None:
         groups_column.apply(group_state, ids_by_key, user=user)
