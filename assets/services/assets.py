@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass, field
 
@@ -164,6 +165,10 @@ def apply_custom_fields(
     return FieldRules(asset_type, definitions).apply(current, current_primary, patch, creating=creating)
 
 
+def _field_error(errors: list, code: str, message: str) -> None:
+    errors.append({"field": f"custom_fields.{code}", "message": message})
+
+
 class FieldRules:
     """The custom-field rules of one asset type, resolved once: each field's validator (kind and
     params bound), the required fields, the DEVICE and ASSET fields. apply_custom_fields is one
@@ -192,13 +197,10 @@ class FieldRules:
 
     def _outcome(self, current, current_primary, set_values, unset, set_primary, unset_primary, *, creating):
         checks, device_codes = self._checks, self.device_codes
-        values = dict(current)
+        values = dict(current) if current else {}
         primary = current_primary
         errors = []
-
-        def error(code, message):
-            errors.append({"field": f"custom_fields.{code}", "message": message})
-
+        error = functools.partial(_field_error, errors)
         if unset:
             for code in set(set_values) & set(unset):
                 error(code, "can't be set and unset at once")

@@ -85,6 +85,7 @@ def import_assets(
     }
     definitions = {code: {d.code: d for d in t.field_definitions.all()} for code, t in types.items()}
     columns_of = {code: _TypeColumns(t, definitions[code]) for code, t in types.items()}
+    device_codes_of = {code: columns.rules.device_codes for code, columns in columns_of.items()}
     all_codes = {code for defs in definitions.values() for code in defs}
     header_checked = not from_csv
     may_create = can_create_assets(user, organization.pk)
@@ -106,7 +107,7 @@ def import_assets(
         if row is None:
             bad_lines.add(line)
             continue
-        for code in columns_of[row.asset_type.code].rules.device_codes:
+        for code in device_codes_of[row.asset_type.code]:
             if isinstance(row.values.get(code), str):
                 device_identifiers.add(row.values[code])
         parsed.append(row)
