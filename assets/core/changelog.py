@@ -28,11 +28,18 @@ def entry_rows(user, action: str, object_type: str, items, *, time=None, jsonabl
     time = timezone.now() if time is None else time
     user_id = user.pk if getattr(user, "pk", None) else None
     user_name, request_id = getattr(user, "username", "") or "", request_id_var.get()
-    convert = _jsonable if jsonable else (lambda data: data)
-    deleting = action == "delete"
+    if jsonable:
+        items = [(object_id, object_repr, organization_id, _jsonable(before), _jsonable(after))
+                 for object_id, object_repr, organization_id, before, after in items]
+    if action == "delete":
+        return [
+            (time, user_id, user_name, action, object_type, object_id, str(object_repr)[:255], organization_id,
+             before, after, request_id, getattr(object_repr, "version", None))
+            for object_id, object_repr, organization_id, before, after in items
+        ]
     return [
         (time, user_id, user_name, action, object_type, object_id, str(object_repr)[:255], organization_id,
-         convert(before), convert(after), request_id, getattr(object_repr, "version", None) if deleting else None)
+         before, after, request_id, None)
         for object_id, object_repr, organization_id, before, after in items
     ]
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 from django.db import IntegrityError, transaction
 
 from assets.access.permissions import is_active_user
-from assets.core.errors import Duplicate, Unauthenticated
+from assets.core.errors import Duplicate, Unauthenticated, ValidationFailed
 
+_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 # Ids are 64-bit: a larger number names nothing (and SQLite can't even bind it).
 MAX_ID = 2**63 - 1
 
@@ -30,8 +32,6 @@ def id_from_text(raw) -> int | None:
 
 def require_id(value, field: str, message: str = "must be a positive integer id"):
     """An id given as a JSON or query value; anything else (None too) is a 400 on `field`."""
-    from assets.core.errors import ValidationFailed
-
     if not is_id(value):
         raise ValidationFailed.field(field, message)
     return value
@@ -55,8 +55,6 @@ def unique_or_duplicate(message: str, field: str | None = None):
 
 
 def clean_text(value, field: str, *, max_length: int, required: bool = True) -> str:
-    from assets.core.errors import ValidationFailed
-
     if value is None:
         if required:
             raise ValidationFailed.field(field, "is required")
@@ -74,11 +72,7 @@ def clean_text(value, field: str, *, max_length: int, required: bool = True) -> 
 
 
 def clean_slug(value, field: str, *, max_length: int) -> str:
-    import re
-
-    from assets.core.errors import ValidationFailed
-
-    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", value or ""):
+    if not isinstance(value, str) or not _SLUG.fullmatch(value):
         raise ValidationFailed.field(field, "must hold only letters, digits, hyphens and underscores")
     if len(value) > max_length:
         raise ValidationFailed.field(field, f"must be at most {max_length} characters")

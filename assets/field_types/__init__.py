@@ -8,6 +8,7 @@ Adding a kind: a module here with its FieldKind subclass, its line in KINDS, and
 
 from __future__ import annotations
 
+import functools
 import re
 
 from django.db import models
@@ -26,7 +27,7 @@ from .url import Url
 __all__ = [
     "FALSE_WORDS", "KINDS", "TRUE_WORDS", "FieldKind", "FieldType", "FieldValue", "FilterInput", "InvalidValue",
     "STRING_MAX_LENGTH", "bool_from_text", "field_type_choices", "json_text", "kind_of", "types_where", "validate_code",
-    "validate_params", "validate_value",
+    "validate_params", "validate_value", "validator",
 ]
 
 RESERVED_FIELD_CODES = frozenset({"set", "unset", "set_primary", "unset_primary"})
@@ -104,6 +105,16 @@ def validate_params(field_type: str, params) -> dict:
 def validate_value(field_type: str, params: dict, value):
     """Returns the value to store or raises InvalidValue. ASSET and DEVICE references are
     checked against the database by the service, which sees every value of a write at once."""
-    if field_type not in KINDS:
-        raise InvalidValue(f"unknown field type {field_type}")
-    return KINDS[field_type].validate(params, value)
+    return validator(field_type, params)(value)
+
+
+def validator(field_type: str, params: dict):
+    """validate_value with the field's kind and params bound: one callable per field for a write
+    of many values (an import checks each field's column with one lookup, not one per cell)."""
+    kind = KINDS.get(field_type)
+    if kind is None:
+        def unknown(value):
+            raise InvalidValue(f"unknown field type {field_type}")
+
+        return unknown
+    return functools.partial(kind.validate, params)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass, field
 
@@ -25,7 +26,7 @@ from assets.core.versioning import (
     save_versioned,
 )
 
-from ..field_types import InvalidValue, types_where, validate_value
+from ..field_types import InvalidValue, types_where, validator
 from ..models import Asset, AssetDeviceLink, AssetType, CustomFieldDefinition, Device, Organization
 from .devices import visible_devices
 from .organizations import get_organization
@@ -159,67 +160,95 @@ def apply_custom_fields(
 ) -> FieldsOutcome:
     """Pure validation of a custom-fields patch against the type's definitions (no queries
     besides the prefetched definitions). Collects every error instead of stopping at the first.
-    Bulk callers pass `definitions` ({code: definition}) once instead of per row."""
-    if definitions is None:
-        definitions = {d.code: d for d in asset_type.field_definitions.all()}
-    values = dict(current)
-    primary = current_primary
-    errors = []
+    Bulk callers pass `definitions` ({code: definition}) once instead of per row, or hold one
+    FieldRules per type."""
+    return FieldRules(asset_type, definitions).apply(current, current_primary, patch, creating=creating)
 
-    def error(code, message):
-        errors.append({"field": f"custom_fields.{code}", "message": message})
 
-    for code in set(patch.set) & set(patch.unset):
-        error(code, "can't be set and unset at once")
-    for code, raw_value in patch.set.items():
-        definition = definitions.get(code)
-        if definition is None:
-            error(code, f"is not a field of type {asset_type.code}")
-            continue
-        if raw_value is None:
-            if definition.required:
-                error(code, "is required")
+def _field_error(errors: list, code: str, message: str) -> None:
+    errors.append({"field": f"custom_fields.{code}", "message": message})
+
+
+class FieldRules:
+    """The custom-field rules of one asset type, resolved once: each field's validator (kind and
+    params bound), the required fields, the DEVICE and ASSET fields. apply_custom_fields is one
+    use; an import applies the same object to every row of the type, so no kind or param is
+    looked up per value."""
+
+    def __init__(self, asset_type: AssetType, definitions: dict | None = None):
+        if definitions is None:
+            definitions = {d.code: d for d in asset_type.field_definitions.all()}
+        self.asset_type = asset_type
+        self.definitions = definitions
+        self._checks = {code: (d.required, validator(d.field_type, d.params)) for code, d in definitions.items()}
+        self.required = tuple(code for code, d in definitions.items() if d.required)
+        self.device_codes = tuple(code for code, d in definitions.items() if d.kind.reference == "device")
+        self.asset_codes = tuple(code for code, d in definitions.items() if d.kind.reference == "asset")
+
+    def apply(self, current: dict, current_primary: str | None, patch: CustomFieldsPatch, *,
+              creating: bool) -> FieldsOutcome:
+        return self._outcome(current, current_primary, patch.set, patch.unset, patch.set_primary, patch.unset_primary,
+                             creating=creating)
+
+    def apply_new(self, values: dict, primary: str | None) -> FieldsOutcome:
+        """apply() for a new asset given as a plain map and its primary DEVICE field (an import
+        row): the patch {set: values, set_primary: [primary]}, without building one per row."""
+        return self._outcome({}, None, values, (), (primary,) if primary else (), (), creating=True)
+
+    def _outcome(self, current, current_primary, set_values, unset, set_primary, unset_primary, *, creating):
+        checks, device_codes = self._checks, self.device_codes
+        values = dict(current) if current else {}
+        primary = current_primary
+        errors = []
+        error = functools.partial(_field_error, errors)
+        if unset:
+            for code in set(set_values) & set(unset):
+                error(code, "can't be set and unset at once")
+        for code, raw_value in set_values.items():
+            check = checks.get(code)
+            if check is None:
+                error(code, f"is not a field of type {self.asset_type.code}")
+                continue
+            if raw_value is None:
+                if check[0]:
+                    error(code, "is required")
+                values.pop(code, None)
+                continue
+            try:
+                values[code] = check[1](raw_value)
+            except InvalidValue as exc:
+                error(code, str(exc))
+        for code in unset:
+            check = checks.get(code)
+            if check is None and code not in values:
+                error(code, f"is not a field of type {self.asset_type.code}")
+                continue
+            if check is not None and check[0]:
+                error(code, "is required and can't be unset")
+                continue
             values.pop(code, None)
-            continue
-        try:
-            values[code] = validate_value(definition.field_type, definition.params, raw_value)
-        except InvalidValue as exc:
-            error(code, str(exc))
-    for code in patch.unset:
-        definition = definitions.get(code)
-        if definition is None and code not in values:
-            error(code, f"is not a field of type {asset_type.code}")
-            continue
-        if definition is not None and definition.required:
-            error(code, "is required and can't be unset")
-            continue
-        values.pop(code, None)
-    for code in patch.unset_primary:
-        if code not in definitions or definitions[code].kind.reference != "device":
-            error(code, "only DEVICE fields can be primary")
-        elif primary == code:
+        for code in unset_primary:
+            if code not in device_codes:
+                error(code, "only DEVICE fields can be primary")
+            elif primary == code:
+                primary = None
+        if len(set_primary) > 1:
+            errors.append({"field": "custom_fields.set_primary", "message": "at most one device field can be primary"})
+        for code in set_primary[:1]:
+            if code not in device_codes:
+                error(code, "only DEVICE fields can be primary")
+            elif code not in values:
+                error(code, "has no device to mark as primary")
+            else:
+                primary = code
+        if primary is not None and primary not in values:
             primary = None
-    if len(patch.set_primary) > 1:
-        errors.append({"field": "custom_fields.set_primary", "message": "at most one device field can be primary"})
-    for code in patch.set_primary[:1]:
-        if code not in definitions or definitions[code].kind.reference != "device":
-            error(code, "only DEVICE fields can be primary")
-        elif code not in values:
-            error(code, "has no device to mark as primary")
-        else:
-            primary = code
-    if primary is not None and primary not in values:
-        primary = None
-    if creating:
-        for code, definition in definitions.items():
-            if definition.required and values.get(code) is None and code not in patch.set:
-                error(code, "is required")
-    device_ids = {
-        code: values[code]
-        for code, d in definitions.items()
-        if d.kind.reference == "device" and isinstance(values.get(code), int)
-    }
-    return FieldsOutcome(values=values, primary_code=primary, device_ids=device_ids, errors=errors)
+        if creating:
+            for code in self.required:
+                if values.get(code) is None and code not in set_values:
+                    error(code, "is required")
+        device_ids = {code: values[code] for code in device_codes if isinstance(values.get(code), int)}
+        return FieldsOutcome(values=values, primary_code=primary, device_ids=device_ids, errors=errors)
 
 
 def allowed_asset_ids(user, ids, action: str = "view", *, chunk: int = 5000) -> set[int]:

@@ -14,19 +14,18 @@ from django.utils import timezone
 
 from assets.access.permissions import can_create_assets
 from assets.core import changelog
-from assets.core.db.bulk_sql import insert_change_entries, insert_rows
+from assets.core.db.bulk_sql import JsonText, insert_change_entries, insert_rows, json_string, json_text
 from assets.core.errors import ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, require_user
 from assets.core.versioning import bulk_save_versioned, lock_stale
 from groups.transfer import GroupsColumn
 
-from ..field_types import kind_of
+from ..field_types import FieldKind, kind_of
 from ..models import Asset, AssetDeviceLink, AssetType, ChangeLogEntry, Device, Organization
 from ..services.assets import (
-    CustomFieldsPatch,
+    FieldRules,
     RefRow,
     allowed_asset_ids,
-    apply_custom_fields,
     check_asset_refs,
     check_device_claims,
 )
@@ -34,6 +33,7 @@ from .formats import FormatError
 from .report import ImportReport
 
 RESERVED_COLUMNS = ("key", "title", "type", "primary_device", "groups")
+_RESERVED = frozenset(RESERVED_COLUMNS)
 # Stands in for an ASSET reference to a row of the same file until that row has an id.
 _PENDING_REF = 2**62
 
@@ -52,13 +52,22 @@ class Row:
     asset_refs: dict = field(default_factory=dict)  # field code -> referenced key
     existing: Asset | None = None
     groups_changed: bool = False  # set by the groups column when memberships would change
+    values_json: JsonText | None = None  # row.values as written, for the change log to reuse
 
 
-def _cell_value(field_type: str, raw, *, from_csv: bool):
-    """Text from a CSV cell (or a JSON value) to the value the field validator expects."""
-    if not from_csv or not isinstance(raw, str):
-        return raw
-    return kind_of(field_type).parse_cell(raw)
+class _TypeColumns:
+    """One asset type as the importer reads its rows, resolved once per import instead of per
+    cell: each field's reference kind and cell parser, and the service's FieldRules."""
+
+    def __init__(self, asset_type: AssetType, definitions: dict):
+        self.asset_type = asset_type
+        self.rules = FieldRules(asset_type, definitions)
+        self.cells = {}
+        for code, definition in definitions.items():
+            kind = definition.kind
+            # None: the kind takes the cell's text as it is.
+            parse = None if type(kind).parse_cell is FieldKind.parse_cell else kind.parse_cell
+            self.cells[code] = (kind.reference, parse)
 
 
 def _is_empty(value) -> bool:
@@ -75,6 +84,8 @@ def import_assets(
         t.code: t for t in AssetType.objects.available_to(organization).prefetch_related("field_definitions")
     }
     definitions = {code: {d.code: d for d in t.field_definitions.all()} for code, t in types.items()}
+    columns_of = {code: _TypeColumns(t, definitions[code]) for code, t in types.items()}
+    device_codes_of = {code: columns.rules.device_codes for code, columns in columns_of.items()}
     all_codes = {code for defs in definitions.values() for code in defs}
     header_checked = not from_csv
     may_create = can_create_assets(user, organization.pk)
@@ -91,13 +102,14 @@ def import_assets(
             unknown = sorted(set(record) - set(RESERVED_COLUMNS) - all_codes)
             if unknown:
                 raise FormatError(f"line 1: '{unknown[0]}' is not a column of any asset type of {organization.key}")
-        row = _parse_row(line, record, types, definitions, report, seen_keys, from_csv=from_csv,
+        row = _parse_row(line, record, types, columns_of, report, seen_keys, from_csv=from_csv,
                          all_codes=all_codes)
         if row is None:
             bad_lines.add(line)
             continue
-        device_identifiers.update(row.values[c] for c, d in definitions[row.asset_type.code].items()
-                                  if d.kind.reference == "device" and isinstance(row.values.get(c), str))
+        for code in device_codes_of[row.asset_type.code]:
+            if isinstance(row.values.get(code), str):
+                device_identifiers.add(row.values[code])
         parsed.append(row)
 
     # Set-based lookups. The organization's keys come in one query without an IN list: building
@@ -128,14 +140,18 @@ def import_assets(
     # each other.
     line_of_key = {row.key: row.line for row in parsed}
     ref_rows = []
-    for row in parsed:
+    used_types = {row.asset_type.code for row in parsed}
+    # Rows of types without ASSET or DEVICE fields reference nothing, and nothing could
+    # reference them without a type that has them.
+    referencing = any(columns_of[code].rules.asset_codes or columns_of[code].rules.device_codes for code in used_types)
+    for row in parsed if referencing else ():
         ref_row = RefRow(line=row.line, asset_id=org_keys.get(row.key, -row.line))
         for code, ref in row.asset_refs.items():
             ref_row.asset_refs[code] = org_keys[ref] if ref in org_keys else -line_of_key[ref] if ref in line_of_key else None
             ref_row.labels[code] = f"'{ref}'"
-        for code, definition in definitions[row.asset_type.code].items():
+        for code in columns_of[row.asset_type.code].rules.device_codes:
             value = row.values.get(code)
-            if definition.kind.reference == "device" and isinstance(value, str):
+            if isinstance(value, str):
                 ref_row.device_refs[code] = devices.get(value)
                 ref_row.labels[code] = f"'{value}'"
         ref_rows.append(ref_row)
@@ -144,48 +160,43 @@ def import_assets(
         rule_errors.setdefault(error.line, []).append(error)
 
     valid: list[Row] = []
-    for row, ref_row in zip(parsed, ref_rows, strict=True):
-        ok = True
-
-        def fail(field_name, message, row=row):
-            nonlocal ok
-            report.fail(row.line, field_name, message)
-            ok = False
-
+    for index, row in enumerate(parsed):
+        ref_row = ref_rows[index] if referencing else None
+        errors = []  # (field, message)
         row.existing = existing.get(row.key)
         if row.existing is not None:
             if not update:
-                fail("key", f"an asset with key '{row.key}' exists (use --update to change it)")
+                errors.append(("key", f"an asset with key '{row.key}' exists (use --update to change it)"))
             elif row.existing.pk not in changeable:
-                fail("key", f"the asset '{row.key}' exists and you may not change it")
+                errors.append(("key", f"the asset '{row.key}' exists and you may not change it"))
             elif row.existing.type_id != row.asset_type.pk:
-                fail("type", "an asset's type can't change on import")
+                errors.append(("type", "an asset's type can't change on import"))
         elif not may_create:
-            fail("key", "creating assets needs change_org_assets on the organization")
+            errors.append(("key", "creating assets needs change_org_assets on the organization"))
         for error in rule_errors.get(row.line, ()):
-            fail(error.field, error.message)
+            errors.append((error.field, error.message))
+        rules = columns_of[row.asset_type.code].rules
         if row.existing is not None:
             # An export leaves ASSET cells of hidden targets empty: the stored value stays.
-            for code, definition in definitions[row.asset_type.code].items():
+            for code in rules.asset_codes:
                 held = row.existing.custom_fields.get(code)
-                if (definition.kind.reference == "asset" and code not in row.asset_refs
-                        and isinstance(held, int) and held in hidden_refs):
+                if code not in row.asset_refs and isinstance(held, int) and held in hidden_refs:
                     row.values[code] = held
-        for code, ref in [*ref_row.asset_refs.items(), *ref_row.device_refs.items()]:
-            if ref is None:
-                row.values.pop(code, None)
-            else:
-                row.values[code] = ref if ref > 0 else _PENDING_REF
-        defs = definitions[row.asset_type.code]
-        patch = CustomFieldsPatch(set=row.values, set_primary=[row.primary] if row.primary else [])
-        outcome = apply_custom_fields(row.asset_type, {}, None, patch, creating=True, definitions=defs)
+        if ref_row is not None:
+            for code, ref in [*ref_row.asset_refs.items(), *ref_row.device_refs.items()]:
+                if ref is None:
+                    row.values.pop(code, None)
+                else:
+                    row.values[code] = ref if ref > 0 else _PENDING_REF
+        outcome = rules.apply_new(row.values, row.primary)
         for error in outcome.errors:
-            fail(error["field"].removeprefix("custom_fields."), error["message"])
-        if ok:
+            errors.append((error["field"].removeprefix("custom_fields."), error["message"]))
+        if not errors:
             row.values = outcome.values
             row.primary = outcome.primary_code
             valid.append(row)
         else:
+            _report(report, row.line, errors)
             bad_lines.add(row.line)
 
     valid = _drop_dangling_refs(valid, report, bad_lines)
@@ -212,7 +223,8 @@ def import_assets(
     if dry_run or (report.errors and not continue_on_error):
         return report
     try:
-        _write(user, organization, valid, primaries, group_state, batch_size=batch_size)
+        device_codes = {columns.asset_type.pk: columns.rules.device_codes for columns in columns_of.values()}
+        _write(user, organization, valid, primaries, group_state, device_codes, batch_size=batch_size)
     except _StaleRows as stale:
         # Another writer changed these assets after they were read: nothing is written, and
         # a rerun validates against (and logs "before") what is stored now.
@@ -253,6 +265,9 @@ def _drop_dangling_refs(rows: list[Row], report: ImportReport, bad_lines: set[in
         keys = {row.key for row in rows}
         kept = []
         for row in rows:
+            if not row.asset_refs:
+                kept.append(row)
+                continue
             dangling = [code for code, ref in row.asset_refs.items()
                         if row.values.get(code) == _PENDING_REF and ref not in keys]
             for code in dangling:
@@ -266,36 +281,30 @@ def _drop_dangling_refs(rows: list[Row], report: ImportReport, bad_lines: set[in
         rows = kept
 
 
-def _parse_row(line, record, types, definitions, report, seen_keys, *, from_csv, all_codes=frozenset()) -> Row | None:
-    ok = True
-
-    def fail(field_name, message):
-        nonlocal ok
-        report.fail(line, field_name, message)
-        ok = False
-
+def _parse_row(line, record, types, columns_of, report, seen_keys, *, from_csv, all_codes=frozenset()) -> Row | None:
+    errors = []  # (field, message), reported once the row is read
     type_code = record.get("type")
     asset_type = types.get(type_code) if isinstance(type_code, str) else None
     if asset_type is None:
-        fail("type", f"unknown type '{type_code}'" if type_code else "is required")
+        errors.append(("type", f"unknown type '{type_code}'" if type_code else "is required"))
     key = record.get("key")
     try:
         key = clean_slug(key, "key", max_length=128)
     except ValidationFailed as exc:
-        fail("key", exc.errors[0]["message"] if not _is_empty(key) else "is required")
-    if ok and key in seen_keys:
-        fail("key", f"'{key}' also appears on line {seen_keys[key]}")
-    elif ok:
+        errors.append(("key", exc.errors[0]["message"] if not _is_empty(key) else "is required"))
+    if not errors and key in seen_keys:
+        errors.append(("key", f"'{key}' also appears on line {seen_keys[key]}"))
+    elif not errors:
         seen_keys[key] = line
     try:
         title = clean_text(record.get("title"), "title", max_length=255)
     except ValidationFailed as exc:
-        fail("title", exc.errors[0]["message"])
+        errors.append(("title", exc.errors[0]["message"]))
         title = ""
     primary = record.get("primary_device")
     primary = None if _is_empty(primary) else primary
     if primary is not None and not isinstance(primary, str):
-        fail("primary_device", "must be the code of a DEVICE field")
+        errors.append(("primary_device", "must be the code of a DEVICE field"))
         primary = None
     raw_groups = record.get("groups")
     if isinstance(raw_groups, str):
@@ -305,39 +314,47 @@ def _parse_row(line, record, types, definitions, report, seen_keys, *, from_csv,
     elif raw_groups is None:
         groups = None if "groups" not in record else []
     else:
-        fail("groups", "must be a list of group paths")
+        errors.append(("groups", "must be a list of group paths"))
         groups = []
     if asset_type is None:
+        _report(report, line, errors)
         return None
-    defs = definitions[asset_type.code]
+    cells = columns_of[asset_type.code].cells
     values, asset_refs = {}, {}
     for column, raw in record.items():
-        if column in RESERVED_COLUMNS or _is_empty(raw):
+        if column in _RESERVED or raw is None or (isinstance(raw, str) and not raw.strip()):
             continue
-        definition = defs.get(column)
-        if definition is None:
+        cell = cells.get(column)
+        if cell is None:
             if from_csv and column in all_codes:
                 continue  # a column of another type in a mixed-type export
             if from_csv:
-                fail(column, f"'{column}' is not a column of type {asset_type.code}")
+                errors.append((column, f"'{column}' is not a column of type {asset_type.code}"))
             else:
-                fail(column, f"is not a field of type {asset_type.code}")
+                errors.append((column, f"is not a field of type {asset_type.code}"))
             continue
-        reference = definition.kind.reference
+        reference, parse = cell
         if reference == "asset":
             if not isinstance(raw, str):
-                fail(column, "must be the key of an asset")
+                errors.append((column, "must be the key of an asset"))
                 continue
             asset_refs[column] = raw
             continue
         if reference == "device" and not isinstance(raw, str):
-            fail(column, "must be the identifier of a device")
+            errors.append((column, "must be the identifier of a device"))
             continue
-        values[column] = _cell_value(definition.field_type, raw, from_csv=from_csv)
-    if not ok:
+        # A CSV cell is text for the kind to parse; a JSON value is already the value.
+        values[column] = parse(raw) if parse is not None and from_csv and isinstance(raw, str) else raw
+    if errors:
+        _report(report, line, errors)
         return None
     return Row(line=line, key=key, title=title, asset_type=asset_type, values=values, primary=primary,
                groups=groups, asset_refs=asset_refs)
+
+
+def _report(report: ImportReport, line: int, errors: list) -> None:
+    for field_name, message in errors:
+        report.fail(line, field_name, message)
 
 
 def _unchanged(row: Row, current_primary) -> bool:
@@ -348,9 +365,19 @@ def _unchanged(row: Row, current_primary) -> bool:
     )
 
 
+# An entry's `after`, as json_text would write {organization_id, type_id, key, title,
+# custom_fields, primary_device_field}, with the custom fields' text the asset row already took:
+# the change log of an import is otherwise as costly as its assets.
+_AFTER_JSON = ('{"organization_id": %d, "type_id": %d, "key": %s, "title": %s, "custom_fields": %s, '
+               '"primary_device_field": %s}')
+
+
 @transaction.atomic
-def _write(user, organization, rows: list[Row], primaries: dict, group_state, *, batch_size: int) -> None:
+def _write(user, organization, rows: list[Row], primaries: dict, group_state, device_codes: dict, *,
+           batch_size: int) -> None:
+    """`device_codes`: the DEVICE field codes of each asset type id."""
     now = timezone.now()
+    organization_id = organization.pk
     user_id = user.pk if user.pk else None
     new_rows = [row for row in rows if row.existing is None]
     changed = []
@@ -368,10 +395,13 @@ def _write(user, organization, rows: list[Row], primaries: dict, group_state, *,
         row.existing.title, row.existing.custom_fields, row.existing.updated_at = row.title, row.values, now
 
     last_id = Asset.objects.filter(organization=organization).order_by("-pk").values_list("pk", flat=True).first() or 0
+    for row in new_rows:
+        row.values_json = json_text(row.values)
     insert_rows(
         Asset,
         ["organization", "type", "key", "title", "custom_fields", "version", "created_at", "updated_at", "created_by"],
-        [(organization.pk, row.asset_type.pk, row.key, row.title, row.values, 1, now, now, user_id) for row in new_rows],
+        [(organization_id, row.asset_type.pk, row.key, row.title, row.values_json, 1, now, now, user_id)
+         for row in new_rows],
         batch_size=batch_size,
     )
     # The new ids, read back by key (ids above the previous maximum of this organization).
@@ -383,9 +413,12 @@ def _write(user, organization, rows: list[Row], primaries: dict, group_state, *,
     # ASSET references to rows of the same file now have ids.
     fixed_new = []
     for row in rows:
+        if not row.asset_refs:
+            continue
         pending = [code for code in row.asset_refs if row.values.get(code) == _PENDING_REF]
         for code in pending:
             row.values[code] = ids_by_key[row.asset_refs[code]]
+            row.values_json = None
         if pending and row.existing is None:
             fixed_new.append(row)
     bulk_save_versioned([row.existing for row, _ in changed], ["title", "custom_fields", "updated_at"],
@@ -395,14 +428,8 @@ def _write(user, organization, rows: list[Row], primaries: dict, group_state, *,
         batch_size=batch_size,
     )
 
-    device_codes = {}
-    for row in rows:
-        if row.asset_type.pk not in device_codes:
-            device_codes[row.asset_type.pk] = [
-                d.code for d in row.asset_type.field_definitions.all() if d.kind.reference == "device"
-            ]
     device_rows = []
-    for row in [*new_rows, *(r for r, _ in changed)]:
+    for row in [*new_rows, *(r for r, _ in changed)] if any(device_codes.values()) else ():
         for code in device_codes[row.asset_type.pk]:
             if isinstance(row.values.get(code), int):
                 device_rows.append((ids_by_key[row.key], row.values[code], code, code == row.primary))
@@ -411,17 +438,17 @@ def _write(user, organization, rows: list[Row], primaries: dict, group_state, *,
         AssetDeviceLink.objects.filter(asset_id__in=relinked[start:start + 5000]).delete()
     insert_rows(AssetDeviceLink, ["asset", "device", "field_code", "is_primary"], device_rows, batch_size=batch_size)
 
-    def item(row, before=None):
-        after = {
-            "organization_id": organization.pk, "type_id": row.asset_type.pk, "key": row.key, "title": row.title,
-            "custom_fields": row.values, "primary_device_field": row.primary,
-        }
-        return ids_by_key[row.key], row.title, organization.pk, before, after
+    def items(rows_before):
+        for row, before in rows_before:
+            values_json = row.values_json if row.values_json is not None else json_text(row.values)
+            primary = "null" if row.primary is None else json_string(row.primary)
+            after = JsonText(_AFTER_JSON % (organization_id, row.asset_type.pk, json_string(row.key),
+                                            json_string(row.title), values_json, primary))
+            yield ids_by_key[row.key], row.title, organization_id, before, after
 
-    entries = changelog.entry_rows(user, ChangeLogEntry.Action.CREATE, "asset", [item(row) for row in new_rows],
-                                   time=now)
-    entries += changelog.entry_rows(user, ChangeLogEntry.Action.UPDATE, "asset",
-                                    [item(row, before) for row, before in changed], time=now)
+    entries = changelog.entry_rows(user, ChangeLogEntry.Action.CREATE, "asset",
+                                   items((row, None) for row in new_rows), time=now)
+    entries += changelog.entry_rows(user, ChangeLogEntry.Action.UPDATE, "asset", items(changed), time=now)
     insert_change_entries(entries, batch_size=batch_size)
     if group_state is not None:
         groups_column.apply(group_state, ids_by_key, user=user)

@@ -135,12 +135,15 @@ def _read_csv(stream) -> Iterator[tuple[int, dict | None, str | None]]:
         except csv.Error as exc:
             yield start, None, str(exc)
             continue
-        if not any(cell.strip() for cell in row):
+        text = "".join(row)
+        if not text.strip():
             continue
         if len(row) != len(header):
             yield start, None, f"has {len(row)} cells, the header has {len(header)}"
             continue
-        yield start, dict(zip(header, (unescape_formula(cell) for cell in row), strict=True)), None
+        # Only a cell that starts with a quote can be an escaped formula: most rows hold none.
+        cells = [unescape_formula(cell) for cell in row] if "'" in text else row
+        yield start, dict(zip(header, cells, strict=True)), None
 
 
 def _read_json_array(text: str) -> Iterator[tuple[int, dict | None, str | None]]:

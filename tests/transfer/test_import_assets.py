@@ -368,3 +368,48 @@ def test_export_names_no_asset_the_user_may_not_view_and_reimport_keeps_the_refe
     assert "0 created, 0 updated, 3 unchanged" in out
     puller.refresh_from_db()
     assert puller.custom_fields == {"trailer": secret.pk, "note": "n"} and puller.version == 1
+
+
+def _stored_text(table: str, column: str, pk: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])
+        return cursor.fetchone()[0]
+
+
+def test_the_change_log_of_an_import_holds_what_a_single_write_would(fleet, tmp_path):
+    """The importer encodes each row's custom fields once and splices that text into the entry's
+    `after`: the entries must read (and on SQLite be stored) exactly as the ORM writes them."""
+    org, _ = fleet
+    make_type(org, "trailer", [{"code": "towed_by", "field_type": "ASSET"}])
+    device = make_device(org, "GPS Unit #9", "IMEI-9")
+    text = ("key,title,type,license_plate,fuel_capacity_l,tracker,primary_device,towed_by\n"
+            'truck-u,"Lkw ""Nord"" Müller",delivery_truck,HH-Ä 1,12.5,IMEI-9,tracker,\n'
+            "trailer-1,Trailer \\ 1,trailer,,,,,truck-u\n")
+    out, err, error = run(text, tmp_path=tmp_path)
+    assert error is None, err
+    truck, trailer = Asset.objects.get(key="truck-u"), Asset.objects.get(key="trailer-1")
+    expected = {
+        truck.pk: {"organization_id": org.pk, "type_id": truck.type_id, "key": "truck-u", "title": 'Lkw "Nord" Müller',
+                   "custom_fields": {"license_plate": "HH-Ä 1", "fuel_capacity_l": 12.5, "tracker": device.pk},
+                   "primary_device_field": "tracker"},
+        trailer.pk: {"organization_id": org.pk, "type_id": trailer.type_id, "key": "trailer-1", "title": "Trailer \\ 1",
+                     "custom_fields": {"towed_by": truck.pk}, "primary_device_field": None},
+    }
+    after_field = ChangeLogEntry._meta.get_field("after")
+    for entry in ChangeLogEntry.objects.filter(object_type="asset", action="create"):
+        assert entry.after == expected[entry.object_id]
+        if connection.vendor == "sqlite":  # jsonb keeps neither the text nor the key order
+            stored = _stored_text("assets_changelogentry", "after", entry.pk)
+            assert stored == after_field.get_db_prep_save(expected[entry.object_id], connection)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="jsonb keeps no text of its own")
+def test_imported_custom_fields_are_stored_as_text_the_api_would_store(fleet, tmp_path):
+    """Asset.custom_fields keeps non-ASCII characters unescaped (UnicodeJSONEncoder), so that
+    SQLite's text searches see them; an import stores the same text as the ORM."""
+    run(HEADER + "truck-1,Truck,delivery_truck,HH-Ä 1,,,\ntruck-2,Truck,delivery_truck,HH-A 2,,,\n", tmp_path=tmp_path)
+    field = Asset._meta.get_field("custom_fields")
+    for asset in Asset.objects.all():
+        assert _stored_text("assets_asset", "custom_fields", asset.pk) == field.get_db_prep_save(
+            asset.custom_fields, connection)
+    assert "HH-Ä 1" in _stored_text("assets_asset", "custom_fields", Asset.objects.get(key="truck-1").pk)
