@@ -13,7 +13,7 @@ from assets.services.assets import asset_page_queryset
 
 from . import services
 from .models import AssetGroup
-from .queries import TREE_DEPTH_DEFAULT, attach_paths, filed_in, subtree
+from .queries import GROUP_ORDER, TREE_DEPTH_DEFAULT, attach_paths, filed_in, first_children_page, subtree
 from .schemas import GroupCreate, GroupOut, GroupPage, GroupPatch, GroupTree, MembersIn, MembersOut
 
 router = Router(tags=["groups"])
@@ -58,9 +58,13 @@ def list_groups(
     """Groups the caller can see, by title. `root=true` lists the top level, `parent_id` one
     level below a group."""
     only_params(request, "organization_id", "parent_id", "root")
-    queryset = services.list_groups(request.auth, organization_id=organization_id, parent_id=parent_id, root=root,
-                                    subtree_counts=False)
-    page = paginate(queryset, [SortKey("title")], limit=limit, cursor=cursor, with_count=count)
+    if parent_id is not None and organization_id is None and root is None and not cursor and not count:
+        # Expanding a node of the tree: the same page, compiled.
+        page = first_children_page(request.auth, parent_id, limit=limit, subtree_counts=False)
+    else:
+        queryset = services.list_groups(request.auth, organization_id=organization_id, parent_id=parent_id,
+                                        root=root, subtree_counts=False)
+        page = paginate(queryset, GROUP_ORDER, limit=limit, cursor=cursor, with_count=count)
     attach_paths(page.items, request.auth)
     # group_data builds the documented shape (tests/groups/test_prebuilt_groups.py holds it to
     # GroupPage); pydantic re-validating a page cost as much as its SQL.

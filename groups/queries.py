@@ -9,9 +9,11 @@ from collections import defaultdict
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from assets.access.compiled import PermissionCompiledQuery
 from assets.access.permissions import asset_condition
 from assets.core.errors import ValidationFailed
-from assets.core.inputs import id_from_text
+from assets.core.inputs import id_from_text, require_id, require_user
+from assets.core.pagination import Page, SortKey, clean_limit, first_page, first_page_queryset
 from assets.field_types import bool_from_text
 from assets.models import Asset
 
@@ -62,6 +64,41 @@ def with_counts(queryset, user, *, subtree: bool = True):
     return queryset.annotate(**counts)
 
 
+# Groups are listed by title everywhere (the API's lists, the tree's levels).
+GROUP_ORDER = [SortKey("title")]
+
+# Expanding a node is the tree's hottest read; building and compiling its querysets cost several
+# times its SQL (bench/tree_bench.py), so its queries are compiled once per shape of grants.
+_CHILDREN_PAGE = PermissionCompiledQuery(
+    lambda user, limit, subtree, parent_id: first_page_queryset(
+        with_counts(visible_groups(user).filter(parent_id=parent_id), user, subtree=subtree), GROUP_ORDER, limit,
+    ),
+    parent_id=int,
+)
+
+
+def first_children_page(user, parent_id, *, limit: int | None = None, subtree_counts: bool = True) -> Page:
+    """The first page of the groups right below `parent_id` that the user can see, by title, with
+    `with_counts`: what paginate() reads of them, in a statement compiled once per shape of grants."""
+    require_user(user)
+    parent_id = require_id(parent_id, "parent_id")
+    limit = clean_limit(limit)
+    return first_page(_CHILDREN_PAGE.objects(user, limit, subtree_counts, parent_id=parent_id), GROUP_ORDER, limit)
+
+
+def _visible_ancestors(user, tree_id, lft, rght):
+    ancestors = AssetGroup.objects.filter(tree_id=tree_id, lft__lt=lft, rght__gt=rght)
+    condition = group_condition(user, "view")
+    return ancestors if condition is None else ancestors.filter(condition)
+
+
+_ANCESTOR_TITLES = PermissionCompiledQuery(
+    lambda user, tree_id, lft, rght: _visible_ancestors(user, tree_id, lft, rght)
+    .order_by("tree_id", "lft").values_list("tree_id", "lft", "rght", "title"),
+    tree_id=int, lft=int, rght=int,
+)
+
+
 def attach_paths(groups, user) -> None:
     """Sets `path` (titles from the root) on each group with one query for the whole page.
     Ancestors the user can't see are left out, so a subtree grant doesn't reveal the titles
@@ -72,7 +109,7 @@ def attach_paths(groups, user) -> None:
     if len({g.parent_id for g in groups}) == 1:
         # Siblings (a level of the tree, the common page): the ancestors of any one of them.
         first = groups[0]
-        ancestors = AssetGroup.objects.filter(tree_id=first.tree_id, lft__lt=first.lft, rght__gt=first.rght)
+        rows = _ANCESTOR_TITLES.rows(user, tree_id=first.tree_id, lft=first.lft, rght=first.rght)
     else:
         nodes = AssetGroup.objects.filter(pk__in=[g.pk for g in groups])
         # The bounds hold for every ancestor of the page and keep the scan to the few groups
@@ -85,11 +122,12 @@ def attach_paths(groups, user) -> None:
         ).filter(
             Exists(nodes.filter(tree_id=OuterRef("tree_id"), lft__gt=OuterRef("lft"), lft__lt=OuterRef("rght")))
         )
-    condition = group_condition(user, "view")
-    if condition is not None:
-        ancestors = ancestors.filter(condition)
+        condition = group_condition(user, "view")
+        if condition is not None:
+            ancestors = ancestors.filter(condition)
+        rows = ancestors.order_by("tree_id", "lft").values_list("tree_id", "lft", "rght", "title")
     by_tree: dict[int, list] = defaultdict(list)
-    for tree_id, lft, rght, title in ancestors.order_by("tree_id", "lft").values_list("tree_id", "lft", "rght", "title"):
+    for tree_id, lft, rght, title in rows:
         by_tree[tree_id].append((lft, rght, title))
     for group in groups:
         above = [title for lft, rght, title in by_tree.get(group.tree_id, ()) if lft < group.lft < rght]

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import BooleanField, Case, Count, Exists, Max, OuterRef, Q, Subquery, Value, When
 
+from assets.access.compiled import PermissionCompiledQuery
 from assets.access.permissions import asset_condition
 from assets.core import changelog
 from assets.core.errors import Cycle, Duplicate, Forbidden, InUse, NotFound, ValidationFailed
@@ -47,7 +48,7 @@ from .permissions import (
     sees_all_groups_of,
     visible_groups,
 )
-from .queries import attach_paths, with_counts
+from .queries import attach_paths, with_children_count, with_counts
 from .tree_moves import move_subtree
 
 MAX_ASSET_IDS = 1000
@@ -133,6 +134,22 @@ def get_group(user, group_id: int, action: str = "view", *, queryset=None) -> As
     if allowed is not None and not group._allowed:
         raise Forbidden(f"you may view group '{group.title}' but not {action} it")
     return group
+
+
+# The node the tree expands, read on every expansion (compiled: see queries.first_children_page).
+_NODE_TO_EXPAND = PermissionCompiledQuery(
+    lambda user, group_id: with_children_count(visible_groups(user)).filter(pk=group_id).order_by()[:1],
+    group_id=int,
+)
+
+
+def group_to_expand(user, group_id: int) -> AssetGroup:
+    """get_group(user, group_id) with children_count: the node whose children the tree shows."""
+    require_user(user)
+    found = _NODE_TO_EXPAND.objects(user, group_id=group_id) if is_id(group_id) else []
+    if not found:
+        raise NotFound(f"group {group_id} does not exist")
+    return found[0]
 
 
 def group_detail(user, group_id: int) -> AssetGroup:

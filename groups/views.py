@@ -27,7 +27,7 @@ from assets.views.common import current_organization, organization_by_id, organi
 from . import services
 from .models import AssetGroup
 from .permissions import can_change_groups_of, visible_groups
-from .queries import filed_in, with_children_count, with_counts
+from .queries import GROUP_ORDER, filed_in, first_children_page, with_counts
 
 LEVEL_CAP = 50
 MEMBERS_PER_PAGE = 25
@@ -62,10 +62,8 @@ def _with_urls(rows) -> None:
         row.page_url, row.children_url = page_url(row.pk), children_url(row.pk)
 
 
-def _level(user, queryset, *, after: str | None, shown: int, total: int | None, partial_url: str, page_url: str):
-    page = paginate(queryset, [SortKey("title")], limit=LEVEL_CAP, cursor=after, with_count=total is None)
+def _level(page, *, shown: int, total: int, partial_url: str, page_url: str) -> Level:
     _with_urls(page.items)
-    total = page.total_count if total is None else total
     shown += len(page.items)
     more = max(total - shown, 0) if page.has_next_page else 0
     more_partial = more_page = None
@@ -120,14 +118,19 @@ def _back_url(request, group_id) -> str:
 
 def _roots_level(user, organization: Organization, after=None, shown=0) -> Level:
     queryset = services.top_groups(user, organization.pk)
+    page = paginate(queryset, GROUP_ORDER, limit=LEVEL_CAP, cursor=after, with_count=True)
     page_url = f"{reverse('groups:tree')}?{urlencode({'organization': organization.pk})}"
     partial_url = f"{reverse('groups:roots')}?{urlencode({'organization': organization.pk})}"
-    return _level(user, queryset, after=after, shown=shown, total=None, partial_url=partial_url, page_url=page_url)
+    return _level(page, shown=shown, total=page.total_count, partial_url=partial_url, page_url=page_url)
 
 
 def _children_level(user, group: AssetGroup, after=None, shown=0) -> Level:
+    if after:
+        page = paginate(services.children_of(user, group), GROUP_ORDER, limit=LEVEL_CAP, cursor=after)
+    else:
+        page = first_children_page(user, group.pk, limit=LEVEL_CAP)
     return _level(
-        user, services.children_of(user, group), after=after, shown=shown, total=group.children_count,
+        page, shown=shown, total=group.children_count,
         partial_url=reverse("groups:children", args=[group.pk]), page_url=reverse("groups:group", args=[group.pk]),
     )
 
@@ -280,7 +283,7 @@ def roots_partial(request):
 def children_partial(request, group_id: int):
     """The rows under a group, for htmx to put into the expanded node."""
     # Only the number of children (the level's total) is needed of the node itself.
-    group = services.get_group(request.user, group_id, queryset=with_children_count(AssetGroup.objects.all()))
+    group = services.group_to_expand(request.user, group_id)
     level = _children_level(request.user, group, request.GET.get("after"), _int_param(request, "shown") or 0)
     return render(request, "groups/partials/level.html", {"level": level})
 

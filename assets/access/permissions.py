@@ -186,6 +186,27 @@ class PermissionSnapshot:
             org_id: held for org_id in sorted(self.scope) if (held := self.org_perms.get(org_id, set()) | wide)
         }
 
+    def shape(self) -> tuple[tuple, list[int]]:
+        """(what the snapshot holds with its organizations renamed to their rank, the
+        organization ids by rank): two users whose snapshots have the same shape get the same
+        permission conditions but for the ids (assets.access.compiled)."""
+        ids = sorted(set(self.org_perms) | set(self.scope or ()))
+        per_org = tuple(
+            (frozenset(self.org_perms.get(org_id, ())), self.scope is not None and org_id in self.scope)
+            for org_id in ids
+        )
+        return (frozenset(self.global_perms), frozenset(self.kinds_held), self.scope is None, per_org), ids
+
+    def renamed(self, user, ids: dict[int, int]) -> PermissionSnapshot:
+        """The same snapshot for `user` with each organization id replaced by ids[id]."""
+        copy = PermissionSnapshot.__new__(PermissionSnapshot)
+        copy.user = user
+        copy.global_perms = set(self.global_perms)
+        copy.kinds_held = set(self.kinds_held)
+        copy.org_perms = {ids[org_id]: set(held) for org_id, held in self.org_perms.items()}
+        copy.scope = None if self.scope is None else frozenset(ids[org_id] for org_id in self.scope)
+        return copy
+
     def holds(self, kind: str) -> bool:
         """Whether the user holds any per-object grant of this kind (see `grant_kinds`)."""
         return kind in self.kinds_held

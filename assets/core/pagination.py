@@ -188,8 +188,7 @@ def paginate(
     for `total_count` only when asked. `before` (instead of `cursor`) reads the page that ends
     just before that row: the same keyset read backwards, then put back in order."""
     limit = clean_limit(limit)
-    id_key = SortKey("pk", descending=keys[-1].descending if keys else False)
-    all_keys = [*keys, id_key]
+    all_keys = _with_id_key(keys)
     total = queryset.order_by().count() if with_count else None
     # Prefetches run on the page's rows only (not the extra row that tells whether there is a
     # next page), through the cheap per-row path of assets.core.db.prefetch.
@@ -210,11 +209,33 @@ def paginate(
             condition |= term
         ordered = ordered.filter(condition)
     rows = list(ordered[: limit + 1])
+    page = _page_of(rows, all_keys, limit, total=total, cursor=cursor, backwards=backwards)
+    prefetch_rows(page.items, lookups)
+    return page
+
+
+def _with_id_key(keys: list[SortKey]) -> list[SortKey]:
+    return [*keys, SortKey("pk", descending=keys[-1].descending if keys else False)]
+
+
+def first_page_queryset(queryset: QuerySet, keys: list[SortKey], limit: int | None = None) -> QuerySet:
+    """The query `paginate` runs for a first page (no cursor, no count), for a read compiled
+    once (assets.core.db.compiled) that `first_page` then turns into the same Page. Prefetches
+    are left to the caller."""
+    ordered = queryset.prefetch_related(None).order_by(*order_terms(_with_id_key(keys)))
+    return ordered[: clean_limit(limit) + 1]
+
+
+def first_page(rows: list, keys: list[SortKey], limit: int | None = None) -> Page:
+    """The Page of the rows of `first_page_queryset(queryset, keys, limit)`."""
+    return _page_of(list(rows), _with_id_key(keys), clean_limit(limit))
+
+
+def _page_of(rows: list, all_keys: list[SortKey], limit: int, *, total=None, cursor=None, backwards=False) -> Page:
     more = len(rows) > limit
     rows = rows[:limit]
     if backwards:
         rows.reverse()
-    prefetch_rows(rows, lookups)
     end_cursor = start_cursor = None
     if rows:
         end_cursor = _encode([_cursor_value(rows[-1], k) for k in all_keys])

@@ -16,14 +16,18 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 
-# Values nobody stores, so a parameter equal to one of them is that placeholder's slot. The
-# integers fit 32-bit columns: Django drops a lookup whose value the column can't hold.
-_INT_BASE = -2_000_000_011
+# Values no builder writes into its query, so a parameter equal to one of them is that
+# placeholder's slot. The integers fit positive 32-bit columns (mptt's lft, rght, tree_id): Django
+# drops a lookup whose value the column can't hold. They grow in the order the placeholders are
+# declared, so a builder that sorts ids (the permission snapshot's organization lists) sorts the
+# placeholders as it would sort the values.
+_INT_BASE = 2_000_000_011
 _TEXT_MARK = "\uffff\ufffe"
 
 
@@ -94,8 +98,8 @@ class _DebugCursor(_KeptCursor, CursorDebugWrapper):
 
 @dataclass(frozen=True)
 class _Compiled:
-    sql: str  # Django's form
-    run_sql: str  # what the cursor of _cursor() runs
+    sql: str | None  # Django's form; None for a query Django knows to be empty (`pk__in=[]`)
+    run_sql: str | None  # what the cursor of _cursor() runs
     params: tuple
     slots: tuple  # (parameter index, placeholder name)
     compiler: object
@@ -111,14 +115,17 @@ class _Compiled:
 
 
 class CompiledQuery:
-    """`build(**placeholders) -> QuerySet`; `placeholders` maps each name to int or str."""
+    """`build(**placeholders) -> QuerySet`; `placeholders` maps each name to int or str.
+    `optional` names placeholders the SQL may leave out (a permission condition names the
+    user's id only when the user holds per-object grants)."""
 
-    def __init__(self, build: Callable[..., QuerySet], **placeholders: type):
+    def __init__(self, build: Callable[..., QuerySet], /, *, optional: tuple = (), **placeholders: type):
         self._build = build
+        self._optional = frozenset(optional)
         self._sentinels = {}
         for index, (name, kind) in enumerate(placeholders.items()):
             if kind is int:
-                self._sentinels[name] = _INT_BASE - index
+                self._sentinels[name] = _INT_BASE + index
             elif kind is str:
                 self._sentinels[name] = f"{_TEXT_MARK}{name}{_TEXT_MARK}"
             else:
@@ -131,13 +138,19 @@ class CompiledQuery:
             connection = connections[using]
             queryset = self._build(**self._sentinels)
             compiler = queryset.query.get_compiler(using=using)
-            sql, params = compiler.as_sql()
+            try:
+                sql, params = compiler.as_sql()
+            except EmptyResultSet:
+                # Django answers such a queryset without asking the database; so does the call.
+                compiled = _Compiled(None, None, (), (), compiler, {}, tuple(queryset._prefetch_related_lookups))
+                self._cache[using] = compiled
+                return compiled
             by_value = {value: name for name, value in self._sentinels.items()}
             slots = tuple(
                 (index, by_value[param]) for index, param in enumerate(params)
                 if isinstance(param, (int, str)) and not isinstance(param, bool) and param in by_value
             )
-            missing = set(self._sentinels) - {name for _, name in slots}
+            missing = set(self._sentinels) - self._optional - {name for _, name in slots}
             if missing:
                 raise ValueError(f"placeholders {sorted(missing)} do not reach the SQL parameters")
             converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
@@ -150,6 +163,8 @@ class CompiledQuery:
         return compiled
 
     def _execute(self, compiled: _Compiled, using: str, values: dict) -> list:
+        if compiled.sql is None:
+            return []
         params = list(compiled.params)
         for index, name in compiled.slots:
             params[index] = values[name]
@@ -214,6 +229,8 @@ def objects_together(*reads: tuple[CompiledQuery, dict], using: str = "default")
     reads, so they go as one SELECT of each read LEFT JOINed to a single row. Each read must give
     at most one row (a primary key or unique lookup, or a LIMIT 1)."""
     compiled = [query._compiled(using) for query, _ in reads]
+    if any(one.sql is None for one in compiled):
+        raise ValueError("a read of objects_together must not be empty by construction")
     if any(one.compiler.has_extra_select for one in compiled):
         raise ValueError("a read of objects_together must select no extra ordering columns")
     params = []
