@@ -142,7 +142,8 @@ class CompiledQuery:
                 sql, params = compiler.as_sql()
             except EmptyResultSet:
                 # Django answers such a queryset without asking the database; so does the call.
-                compiled = _Compiled(None, None, (), (), compiler, {}, tuple(queryset._prefetch_related_lookups))
+                compiled = _Compiled(None, None, (), (), compiler, {}, tuple(queryset._prefetch_related_lookups),
+                                     None, None, (), (), ())
                 self._cache[using] = compiled
                 return compiled
             by_value = {value: name for name, value in self._sentinels.items()}
