@@ -46,6 +46,23 @@ class CatalogueQuerySet(models.QuerySet):
         ).values("pk")
         return self.filter(self._owned_by(lineage))
 
+    def visible_condition(self, user, path: str) -> Q | None:
+        """The rule of `visible_to` as a condition over rows that reach an entry through `path`
+        (`"asset_type__"` from a custom-field definition), None when every entry is readable.
+        It tests only the organizations below the entry's own: `visible_to`'s lineage subquery
+        tests every pair of organizations there are, each with its per-object grant probe, and
+        took 250 ms on bench/list_bench.py's data plus one organization the user held no grant in
+        (100,000 object grants elsewhere)."""
+        from assets.access.permissions import organization_scope
+
+        if user.is_superuser:
+            return None
+        owner = f"{path}organization__"
+        visible = organization_scope(self._owners().all(), user)
+        return Q(**{f"{owner}isnull": True}) | Q(Exists(visible.filter(
+            tree_id=OuterRef(f"{owner}tree_id"), lft__gte=OuterRef(f"{owner}lft"), rght__lte=OuterRef(f"{owner}rght")
+        )))
+
     def available_to_each(self, organizations) -> dict[int, list]:
         """{organization id: [entries available to it]} for several organizations in two queries
         whatever their number: the lineages are resolved on the mptt columns of their trees."""

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import QuerySet
@@ -243,3 +244,32 @@ def objects_together(*reads: tuple[CompiledQuery, dict], using: str = "default")
             rows = list(one.compiler.apply_converters(rows, one.converters))
         results.append(query._instances(one, using, rows))
     return results
+
+
+class KeyedQueries:
+    """Querysets whose SQL, values included, is a function of a key (the permission key of
+    assets.access.permissions, the asked codes...): each key's queryset is built and compiled the
+    first time it is asked for and its SQL runs again for the same key. For reads whose values
+    can't be placeholders (a permission condition's shape changes with the grants it holds).
+    The statements are kept, never their rows; the oldest key goes past `size` of them."""
+
+    def __init__(self, size: int = 1024):
+        self._size = size
+        self._queries: dict = {}
+
+    def _query(self, key, build: Callable[[], QuerySet]) -> CompiledQuery:
+        query = self._queries.get(key)
+        if query is None:
+            query = CompiledQuery(build)
+            self._queries[key] = query
+            while len(self._queries) > self._size:
+                # Another thread may evict the same key first.
+                self._queries.pop(next(iter(self._queries), key), None)
+        return query
+
+    def rows(self, key, build: Callable[[], QuerySet], using: str = "default") -> list:
+        """`build()`'s rows (a values()/values_list() queryset), from the statement of `key`."""
+        try:
+            return self._query(key, build).rows(using)
+        except EmptyResultSet:  # a condition that can hold for no row: Django asks nothing either
+            return []
