@@ -13,6 +13,7 @@ of a single value); the builder must not evaluate querysets or read the database
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -256,15 +257,16 @@ class KeyedQueries:
     def __init__(self, size: int = 1024):
         self._size = size
         self._queries: dict = {}
+        self._lock = threading.Lock()
 
     def _query(self, key, build: Callable[[], QuerySet]) -> CompiledQuery:
         query = self._queries.get(key)
         if query is None:
             query = CompiledQuery(build)
-            self._queries[key] = query
-            while len(self._queries) > self._size:
-                # Another thread may evict the same key first.
-                self._queries.pop(next(iter(self._queries), key), None)
+            with self._lock:  # iterating a dict another thread resizes raises
+                self._queries[key] = query
+                while len(self._queries) > self._size:
+                    del self._queries[next(iter(self._queries))]
         return query
 
     def rows(self, key, build: Callable[[], QuerySet], using: str = "default") -> list:
