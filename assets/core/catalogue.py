@@ -49,10 +49,9 @@ class CatalogueQuerySet(models.QuerySet):
     def visible_condition(self, user, path: str) -> Q | None:
         """The rule of `visible_to` as a condition over rows that reach an entry through `path`
         (`"asset_type__"` from a custom-field definition), None when every entry is readable.
-        It tests only the organizations below the entry's own: `visible_to`'s lineage subquery
-        tests every pair of organizations there are, each with its per-object grant probe, and
-        took 250 ms on bench/list_bench.py's data plus one organization the user held no grant in
-        (100,000 object grants elsewhere)."""
+        Correlated with each row's entry, it tests only the organizations below that entry's own
+        (a SYSTEM entry none): `visible_to`'s lineage subquery tests every pair of organizations
+        there are, each with its per-object grant probe, whatever the rows asked for."""
         from assets.access.permissions import organization_scope
 
         if user.is_superuser:
