@@ -47,7 +47,9 @@ class AssetExtension:
         return None
 
     def organization_condition(self, user) -> Q | None:
-        """More organizations the user holds a permission in (a Q over Organization), or None."""
+        """More organizations the user holds a permission in (a Q over Organization), or None.
+        Built from the user's id and permission snapshot only: statements are kept per
+        `assets.access.permissions.permission_key`."""
         return None
 
     def grant_targets(self) -> tuple[GrantTarget, ...]:

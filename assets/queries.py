@@ -25,13 +25,15 @@ from django.db.models.functions import Cast, JSONObject, Lower, StrIndex
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
 
 from assets import extensions
+from assets.access.permissions import permission_key
+from assets.core.db import KeyedQueries
 from assets.core.db.aggregates import JSONRows
 from assets.core.errors import ValidationFailed
-from assets.core.inputs import id_from_text
+from assets.core.inputs import id_from_text, require_user
 from assets.core.pagination import SortKey
 
 from .field_types import FALSE_WORDS, TRUE_WORDS, InvalidValue, kind_of, validate_code
-from .models import AssetDeviceLink, ChangeLogEntry, CustomFieldDefinition
+from .models import AssetDeviceLink, AssetType, ChangeLogEntry, CustomFieldDefinition
 from .sort_keys import definition_sort_key
 
 CF_OPERATORS = ("eq", "ne", "lt", "lte", "gt", "gte", "contains", "icontains", "in", "isnull")
@@ -92,19 +94,32 @@ def parse_cf_param(name: str) -> tuple[str, str]:
     return code, op
 
 
+# Building and compiling the definitions' query with its visibility condition cost ~3 ms of every
+# list request that names a custom field, against ~0.1 ms for running it.
+_FIELD_TYPES = KeyedQueries()
+
+
 def field_types_by_code(codes, type_ids=None, user=None) -> dict[str, dict[int, str]]:
     """{code: {type_id: field_type}} for the definitions behind the asked codes (one query). With
     a user, only those of types they may read: a code defined only where they can't look answers
     like an unknown one."""
-    qs = CustomFieldDefinition.objects.filter(code__in=set(codes))
+    codes, type_ids = tuple(sorted(set(codes))), tuple(sorted(set(type_ids or ())))
     if user is not None:
-        from .services.asset_types import visible_types
+        require_user(user)
 
-        qs = qs.filter(asset_type__in=visible_types(user)[0].values("pk"))
-    if type_ids:
-        qs = qs.filter(asset_type_id__in=type_ids)
+    def build():
+        qs = CustomFieldDefinition.objects.filter(code__in=codes)
+        if user is not None:
+            condition = AssetType.objects.visible_condition(user, "asset_type__")
+            if condition is not None:
+                qs = qs.filter(condition)
+        if type_ids:
+            qs = qs.filter(asset_type_id__in=type_ids)
+        return qs.values_list("code", "asset_type_id", "field_type")
+
+    key = (codes, type_ids, None if user is None else permission_key(user))
     found: dict[str, dict[int, str]] = {}
-    for code, type_id, field_type in qs.values_list("code", "asset_type_id", "field_type"):
+    for code, type_id, field_type in _FIELD_TYPES.rows(key, build):
         found.setdefault(code, {})[type_id] = field_type
     return found
 

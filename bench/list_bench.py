@@ -19,6 +19,16 @@ from _measure import api_client, captured, median_ms, run_sql
 from _setup import setup, vendor
 
 DATA_KEY = "bench-list"
+# (name, query parameters); None: the page after the first one.
+CASES = [
+    ("limit=100", {"limit": 100}),
+    ("limit=10", {"limit": 10}),
+    ("limit=1000", {"limit": 1000}),
+    ("cf filter fuel>500, limit=100", {"limit": 100, "cf_fuel__gt": 500}),
+    ("cf filter plate=P-17, limit=100", {"limit": 100, "cf_plate": "P-17"}),
+    ("cf ordering -fuel, limit=100", {"limit": 100, "ordering": "-cf_fuel"}),
+    ("page 2 (cursor), limit=100", None),
+]
 COLUMNS = "organization_id, type_id, key, title, custom_fields, version, created_at, updated_at"
 
 
@@ -145,20 +155,11 @@ def main() -> None:
             cursor.execute("ANALYZE assets_assetuserobjectpermission")
     print(f"data {'reused' if reused else 'built'} in {time.perf_counter() - started:.1f} s", flush=True)
     try:
-        cases = [
-            ("limit=100", {"limit": 100}),
-            ("limit=10", {"limit": 10}),
-            ("limit=1000", {"limit": 1000}),
-            ("cf filter fuel>500, limit=100", {"limit": 100, "cf_fuel__gt": 500}),
-            ("cf filter plate=P-17, limit=100", {"limit": 100, "cf_plate": "P-17"}),
-            ("cf ordering -fuel, limit=100", {"limit": 100, "ordering": "-cf_fuel"}),
-            ("page 2 (cursor), limit=100", None),
-        ]
         print(f"{'user':8} {'request':34} {'median ms':>10} {'queries':>8} {'bare SQL ms':>12} {'ratio':>7}")
         for label, user in (("wide", wide), ("narrow", narrow)):
             client = api_client(user)
             first_page = client.get("/api/v1/assets", {"limit": 100}).json()
-            for name, params in cases:
+            for name, params in CASES:
                 if params is None:
                     params = {"limit": 100, "cursor": first_page["page_info"]["end_cursor"]}
                 response, sqls = captured(lambda p=params, c=client: c.get("/api/v1/assets", p))

@@ -257,6 +257,22 @@ def snapshot(user) -> PermissionSnapshot:
     return cached
 
 
+def permission_key(user) -> tuple:
+    """Everything the SQL permission conditions of `user` are built from (its id and flags, and
+    its snapshot, which is read afresh on every request): equal keys build the same SQL, so a
+    statement compiled under a key can run again for it without ever answering for revoked
+    grants. The conditions, the extensions' included, read nothing else of the user."""
+    if not is_active_user(user):
+        return (None,)
+    if user.is_superuser:
+        return (user.pk, True)
+    snap = snapshot(user)
+    return (
+        user.pk, False, frozenset(snap.global_perms), frozenset(snap.kinds_held), snap.scope,
+        frozenset((org_id, frozenset(held)) for org_id, held in snap.org_perms.items()),
+    )
+
+
 def attach_snapshot(user, row) -> None:
     """Give the user the snapshot read along with another query: `row` is the instance that
     query annotated with `snapshot_columns`."""

@@ -46,6 +46,22 @@ class CatalogueQuerySet(models.QuerySet):
         ).values("pk")
         return self.filter(self._owned_by(lineage))
 
+    def visible_condition(self, user, path: str) -> Q | None:
+        """The rule of `visible_to` as a condition over rows that reach an entry through `path`
+        (`"asset_type__"` from a custom-field definition), None when every entry is readable.
+        Correlated with each row's entry, it tests only the organizations below that entry's own
+        (a SYSTEM entry none): `visible_to`'s lineage subquery tests every pair of organizations
+        there are, each with its per-object grant probe, whatever the rows asked for."""
+        from assets.access.permissions import organization_scope
+
+        if user.is_superuser:
+            return None
+        owner = f"{path}organization__"
+        visible = organization_scope(self._owners().all(), user)
+        return Q(**{f"{owner}isnull": True}) | Q(Exists(visible.filter(
+            tree_id=OuterRef(f"{owner}tree_id"), lft__gte=OuterRef(f"{owner}lft"), rght__lte=OuterRef(f"{owner}rght")
+        )))
+
     def available_to_each(self, organizations) -> dict[int, list]:
         """{organization id: [entries available to it]} for several organizations in two queries
         whatever their number: the lineages are resolved on the mptt columns of their trees."""

@@ -10,7 +10,7 @@ import pytest
 from assets.core.catalogue import ORGANIZATION, PARENT_ORGANIZATION, SYSTEM, origin
 from assets.models import AssetType
 from links.models import LinkType
-from tests.factories import grant, make_org, make_user
+from tests.factories import grant, make_asset, make_org, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +70,28 @@ def test_a_user_reads_what_the_organizations_they_see_hold_and_inherit(model, tr
     assert _names(model.objects.visible_to(make_user(superuser=True))) == {
         "system", "dealer", "branch", "sibling", "other"
     }
+
+
+
+def test_the_condition_on_a_related_path_reads_what_visible_to_reads(tree):
+    from assets.access.permissions import limit_to_organizations
+    from assets.models import CustomFieldDefinition
+
+    entries = _entries(AssetType, tree)
+    for entry in entries.values():
+        CustomFieldDefinition.objects.create(asset_type=entry, code="plate", title="p", field_type="STRING")
+    object_viewer = make_user()
+    grant(object_viewer, "view_asset", make_asset(tree.sibling, entries["sibling"], "Truck"))
+    branch_viewer = make_user()
+    grant(branch_viewer, "view_org_assets", tree.branch)
+    scoped = make_user()
+    grant(scoped, "view_org_assets", tree.branch)
+    grant(scoped, "view_org_assets", tree.other)
+    limit_to_organizations(scoped, [tree.other.pk])
+    definitions = CustomFieldDefinition.objects.filter(code="plate")
+    for user in (branch_viewer, object_viewer, scoped, make_user(), make_user(superuser=True)):
+        condition = AssetType.objects.visible_condition(user, "asset_type__")
+        reached = definitions if condition is None else definitions.filter(condition)
+        assert _names(AssetType.objects.filter(field_definitions__in=reached)) == _names(
+            AssetType.objects.visible_to(user)
+        )

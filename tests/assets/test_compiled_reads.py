@@ -16,7 +16,7 @@ from assets.access.tokens import issue_token, user_for_token
 from assets.core.db.compiled import CompiledQuery
 from assets.models import Asset
 from tests.conftest import ApiClient
-from tests.factories import grant, make_asset, make_device, make_org, make_user
+from tests.factories import grant, make_asset, make_device, make_org, make_type, make_user
 
 from .helpers import assert_problem
 
@@ -294,3 +294,59 @@ def test_a_page_shows_the_rights_an_object_grant_gives(org, truck, client):
     client.force_login(user)
     page = client.get(f"/assets/{truck.pk}/", HTTP_HOST="localhost").content.decode()
     assert f'/assets/{truck.pk}/edit/' in page and f'/assets/{truck.pk}/delete/' not in page
+
+
+# --- custom-field types of a list request: SQL kept per permission key -------------------------
+def test_field_types_answer_what_the_orm_answers_and_follow_grants_at_once(org, truck_type):
+    from assets.access.permissions import forget
+    from assets.models import CustomFieldDefinition
+    from assets.queries import field_types_by_code
+    from assets.services.asset_types import visible_types
+
+    other = make_org("other-fleet")
+    van = make_type(other, "van", [{"code": "license_plate", "field_type": "NUMBER"}])
+    truck = make_asset(org, truck_type, "Truck", custom_fields={"license_plate": "HH-1"})
+    user = make_user()
+
+    def orm(codes):
+        found = {}
+        for definition in CustomFieldDefinition.objects.filter(
+            code__in=codes, asset_type__in=visible_types(user)[0].values("pk")
+        ):
+            found.setdefault(definition.code, {})[definition.asset_type_id] = definition.field_type
+        return found
+
+    def both(codes=("license_plate", "fuel_capacity_l")):
+        forget(user)  # a new request reads the grants again
+        found = field_types_by_code(codes, user=user)
+        assert found == orm(codes)
+        return found
+
+    assert both() == {}
+    grant(user, "view_asset", truck)
+    assert both() == {"license_plate": {truck_type.pk: "STRING"}, "fuel_capacity_l": {truck_type.pk: "NUMBER"}}
+    grant(user, "view_org_assets", other)
+    assert both()["license_plate"] == {truck_type.pk: "STRING", van.pk: "NUMBER"}
+    assert field_types_by_code(["license_plate"], [van.pk], user) == {"license_plate": {van.pk: "NUMBER"}}
+    remove_perm("assets.view_asset", user, truck)
+    assert both() == {"license_plate": {van.pk: "NUMBER"}}
+    remove_perm("assets.view_org_assets", user, other)
+    assert both() == {}
+    assert field_types_by_code(["license_plate"]) == {"license_plate": {truck_type.pk: "STRING", van.pk: "NUMBER"}}
+
+
+def test_keyed_queries_keep_statements_per_key_not_rows(org, truck_type):
+    from assets.core.db import KeyedQueries
+
+    queries = KeyedQueries(size=2)
+    make_asset(org, truck_type, "Truck 1")
+
+    def titles(organization_id):
+        return lambda: Asset.objects.filter(organization_id=organization_id).order_by("title").values_list("title")
+
+    assert queries.rows(org.pk, titles(org.pk)) == [("Truck 1",)]
+    make_asset(org, truck_type, "Truck 2")
+    assert queries.rows(org.pk, titles(org.pk)) == [("Truck 1",), ("Truck 2",)]
+    assert queries.rows("none", lambda: Asset.objects.none().values_list("title")) == []
+    assert queries.rows(0, titles(0)) == []
+    assert len(queries._queries) == 2

@@ -13,6 +13,7 @@ of a single value); the builder must not evaluate querysets or read the database
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -261,3 +262,33 @@ def objects_together(*reads: tuple[CompiledQuery, dict], using: str = "default")
             rows = list(one.compiler.apply_converters(rows, one.converters))
         results.append(query._instances(one, using, rows))
     return results
+
+
+class KeyedQueries:
+    """Querysets whose SQL, values included, is a function of a key (the permission key of
+    assets.access.permissions, the asked codes...): each key's queryset is built and compiled the
+    first time it is asked for and its SQL runs again for the same key. For reads whose values
+    can't be placeholders (a permission condition's shape changes with the grants it holds).
+    The statements are kept, never their rows; the oldest key goes past `size` of them."""
+
+    def __init__(self, size: int = 1024):
+        self._size = size
+        self._queries: dict = {}
+        self._lock = threading.Lock()
+
+    def _query(self, key, build: Callable[[], QuerySet]) -> CompiledQuery:
+        query = self._queries.get(key)
+        if query is None:
+            query = CompiledQuery(build)
+            with self._lock:  # iterating a dict another thread resizes raises
+                self._queries[key] = query
+                while len(self._queries) > self._size:
+                    del self._queries[next(iter(self._queries))]
+        return query
+
+    def rows(self, key, build: Callable[[], QuerySet], using: str = "default") -> list:
+        """`build()`'s rows (a values()/values_list() queryset), from the statement of `key`."""
+        try:
+            return self._query(key, build).rows(using)
+        except EmptyResultSet:  # a condition that can hold for no row: Django asks nothing either
+            return []
