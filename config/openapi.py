@@ -7,7 +7,9 @@ the schema allows and what it forbids, and checks each answer against the docume
 from __future__ import annotations
 
 import copy
+import re
 
+from assets.access.grants import grant_codenames
 from assets.core.inputs import MAX_ID
 from assets.core.pagination import MAX_LIMIT
 from assets.events.models import ACTIONS as EVENT_ACTIONS
@@ -67,6 +69,17 @@ SOMETHING = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 SLUG = "^[A-Za-z0-9][A-Za-z0-9_-]*$"
 FIELD_CODE = "^[a-z](?:_?[a-z0-9])*_?$"  # assets.field_types.validate_code: no "__", at most 64
 LINK_TYPE_CODE = "^[a-z][a-z0-9_-]*$"  # links.services.CODE_PATTERN
+GROUP_CODE = "^$|" + SLUG  # groups.services._clean_code: empty means none
+# Django's NumericPasswordValidator: not digits alone.
+NOT_ONLY_DIGITS = "^[^\\u0000]*[^0-9\\u0000][^\\u0000]*$"
+# What assets.files.public_urls.check_url takes (Django's URLValidator for http and https): a
+# host name with a top-level domain, an optional port, then a path, query or fragment without
+# spaces. Stated narrower than the server (no IP literals, no internationalized names, which
+# would need their own rules for private addresses), so that what the schema allows is taken.
+_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HTTP_URL = f"^[Hh][Tt][Tt][Pp][Ss]?://(?:{_LABEL}\\.)+[A-Za-z]{{2,63}}(?::[1-9][0-9]{{0,3}})?(?:[/?#][^\\s]*)?$"
+# Ids written where a code may stand instead (`link_type`: the link type's id or its code).
+ID_OR_CODE = {"link_type"}
 
 
 def _text(max_length: int) -> dict:
@@ -84,7 +97,7 @@ def _slug(max_length: int) -> dict:
 _TITLE = _text(255)
 BODY_RULES = {
     # Django's UnicodeUsernameValidator.
-    "UserCreate": {"username": {**_text(150), "pattern": "^[\\w.@+-]+$"}, "password": {"pattern": NO_NUL, "minLength": 1}},
+    "UserCreate": {"username": {**_text(150), "pattern": "^[\\w.@+-]+$"}, "password": {"pattern": NOT_ONLY_DIGITS, "minLength": 1}},
     "TokenCreate": {"username": {"pattern": NO_NUL}, "password": {"pattern": NO_NUL}},
     "TeamCreate": {"name": _text(150)},
     "GrantIn": {"object_type": {"enum": ["asset", "group", "organization"]}},
@@ -98,23 +111,31 @@ BODY_RULES = {
     "AssetPatch": {"key": _slug(128), "title": _TITLE},
     "AssetCreate": {"key": {"pattern": SLUG, "maxLength": 128}, "title": _TITLE},
     "AssetBulkPatch": {"key": _slug(128), "title": _TITLE},
-    "GroupCreate": {"title": _TITLE},
-    "GroupPatch": {"title": _TITLE},
+    "GroupCreate": {"title": _TITLE, "code": {"pattern": GROUP_CODE, "maxLength": 64}},
+    "GroupPatch": {"title": _TITLE, "code": {"pattern": GROUP_CODE, "maxLength": 64}},
     "LinkTypeCreate": {"code": {"pattern": LINK_TYPE_CODE, "maxLength": 64}, "name": _text(255),
                        "kind": {"enum": list(LinkKind.values)}},
     "LinkTypePatch": {"name": _text(255)},
+    # A link type by code: not empty (an id is the integer branch).
+    "LinkCreate": {"link_type": {"minLength": 1}},
+    "OutgoingLinkIn": {"link_type": {"minLength": 1}},
     "SavedViewIn": {"name": _text(100)},
-    "EventRuleCreate": {"name": _text(255), "url": {"pattern": "^https?://"},
+    "EventRuleCreate": {"name": _text(255), "url": {"pattern": HTTP_URL},
                         "secret": {"pattern": NO_NUL, "minLength": 8, "maxLength": 255}},
-    "EventRulePatch": {"name": {**_text(255), "null": True}, "url": {"pattern": "^https?://"},
+    "EventRulePatch": {"name": {**_text(255), "null": True}, "url": {"pattern": HTTP_URL},
                        "secret": {"pattern": NO_NUL, "minLength": 8, "maxLength": 255}},
-    "LinkTypePatch#": {"allow_alias": {"null": False}},
-    "FieldDefinitionIn#": {"field_type": {"enum": sorted(KINDS)}},
+    # A link type's code and kind may be repeated but not changed, nor cleared.
+    "LinkTypePatch#": {"allow_alias": {"null": False}, "code": {"null": False}, "kind": {"null": False}},
+    # A definition's `indexed`, when given, is true or false (null isn't "unchanged"); a changed
+    # title may not be empty, which on a new field means "the code".
+    "FieldDefinitionIn#": {"field_type": {"enum": sorted(KINDS)}, "indexed": {"null": False}},
+    "FieldDefinitionPatch": {"title": _TITLE},
+    "FieldDefinitionPatch#": {"indexed": {"null": False}},
     "GroupPatch#": {"exclusive": {"null": False}},
     "UserCreate#": {"password": {"minLength": 8}},
-    "AssetPatch#": {"remote_url": {"pattern": "^$|^[Hh][Tt][Tt][Pp][Ss]?://"}},
-    "AssetBulkPatch#": {"remote_url": {"pattern": "^$|^[Hh][Tt][Tt][Pp][Ss]?://"}},
-    "RemoteFileIn": {"remote_url": {"pattern": "^[Hh][Tt][Tt][Pp][Ss]?://", "null": False}},
+    "AssetPatch#": {"remote_url": {"pattern": f"^$|{HTTP_URL}"}},
+    "AssetBulkPatch#": {"remote_url": {"pattern": f"^$|{HTTP_URL}"}},
+    "RemoteFileIn": {"remote_url": {"pattern": HTTP_URL, "null": False}},
 }
 # Lists that must name at least one item.
 NON_EMPTY_LISTS = {"EventRuleCreate": ("object_types", "actions"), "EventRulePatch": ("object_types", "actions")}
@@ -122,6 +143,9 @@ ITEM_ENUMS = {
     name: {"object_types": list(EVENT_OBJECT_TYPES), "actions": list(EVENT_ACTIONS)}
     for name in ("EventRuleCreate", "EventRulePatch")
 }
+# Per operation, where its body shares a component with one that allows an empty list: adding
+# members names at least one (groups.services), while replacing them may clear the group.
+NON_EMPTY_BODY_LISTS = {("post", "/api/v1/groups/{group_id}/assets"): ("asset_ids",)}
 NON_EMPTY_ITEMS = {"LinkCreate": ("tags",), "LinkPatch": ("tags",), "OutgoingLinkIn": ("tags",)}
 
 
@@ -193,12 +217,40 @@ def _constrain_parameter(parameter: dict, path: str = "") -> None:
 def _constrain_properties(component: dict) -> None:
     """Ids in bodies (`organization_id`, `asset_ids`, …) are held to the same 64-bit range."""
     for name, prop in component.get("properties", {}).items():
-        if _is_id_name(name):
+        if _is_id_name(name) or name in ID_OR_CODE:
             _constrain(prop, ID_LIMITS)
         elif name.endswith("_ids"):
             for branch in prop.get("anyOf", [prop]):
                 if branch.get("type") == "array" and isinstance(branch.get("items"), dict):
                     _constrain(branch["items"], ID_LIMITS)
+
+
+def _grant_rules(component: dict) -> None:
+    """A grant names a permission of its object type (assets.access.grants), bare or with an app
+    label before a dot, and exactly one holder: a user or a team."""
+    component["allOf"] = [
+        {"oneOf": [
+            {"properties": {"object_type": {"const": object_type},
+                            "permission": {"pattern": f"^(?:[^.\\u0000]*\\.)?(?:{'|'.join(map(re.escape, codenames))})$"}}}
+            for object_type, codenames in sorted(grant_codenames().items())
+        ]},
+        {"oneOf": [
+            {"required": [holder], "properties": {holder: {"type": "integer"}, other: {"type": "null"}}}
+            for holder, other in (("user_id", "team_id"), ("team_id", "user_id"))
+        ]},
+    ]
+
+
+def _non_empty_body_lists(schema: dict, method: str, path: str, names: tuple) -> None:
+    content = schema.get("paths", {}).get(path, {}).get(method, {}).get("requestBody", {}).get("content", {})
+    body = content.get("application/json")
+    ref = (body or {}).get("schema", {}).get("$ref", "")
+    component = schema.get("components", {}).get("schemas", {}).get(ref.rsplit("/", 1)[-1])
+    if component is None:
+        return
+    body["schema"] = own = copy.deepcopy(component)
+    for name in names:
+        _restrict(own["properties"][name], {"minItems": 1}, "array")
 
 
 def _error_responses(operation: dict) -> None:
@@ -263,6 +315,10 @@ def document_errors_and_limits(schema: dict) -> dict:
     components = schema.get("components", {}).get("schemas", {})
     for name, component in components.items():
         _constrain_component(name, component)
+    if "GrantIn" in components:
+        _grant_rules(components["GrantIn"])
+    for (method, path), names in NON_EMPTY_BODY_LISTS.items():
+        _non_empty_body_lists(schema, method, path, names)
     # The definitions a type is created with are field definitions without a version.
     if "FieldDefinitionIn" in components and "AssetTypeCreate" in components:
         definition = copy.deepcopy(components["FieldDefinitionIn"])

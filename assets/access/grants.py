@@ -101,6 +101,12 @@ def _targets() -> Mapping[str, GrantTarget]:
     return extensions.merged("grant target", ((target.object_type, target) for target in targets))
 
 
+def grant_codenames() -> dict[str, tuple]:
+    """object_type -> the permission codenames a grant on it may name (the API document states
+    them, config/openapi.py)."""
+    return {object_type: target.codenames for object_type, target in _targets().items()}
+
+
 def _require_superuser(user) -> None:
     require_user(user)
     if not user.is_superuser:
