@@ -55,12 +55,17 @@ def _kind(name: str, path: str, container: dict) -> str | None:
     return ID_KINDS.get(name)
 
 
+AIM_BOUND = 10**6
+
+
 def _aimable(value) -> bool:
-    # Small positive integers become real ids, so most generated requests reach an object;
-    # zero, negatives, huge numbers and non-integers go out as generated.
+    # Positive integers up to AIM_BOUND become real ids, so most generated requests reach an
+    # object; zero, negatives, larger numbers and non-integers go out as generated. The bound is
+    # above any id a test database reaches (sequences keep counting across a suite's tests): an
+    # unaimed number must name nothing, not one of the objects made for another operation.
     if isinstance(value, int) and not isinstance(value, bool):
-        return 1 <= value <= 1000
-    return isinstance(value, str) and value.isdigit() and 1 <= int(value) <= 1000
+        return 1 <= value <= AIM_BOUND
+    return isinstance(value, str) and value.isdigit() and 1 <= int(value) <= AIM_BOUND
 
 
 def _aim(value, ids: list, offset: int = 0):
