@@ -31,8 +31,10 @@ class AssetsConfig(AppConfig):
 
     def ready(self):
         from .access.permissions import forget_permission_names
+        from .core.db.timestamps import register_fast_timestamps
 
         connection_created.connect(register_sqlite_functions, dispatch_uid="assets.sqlite_functions")
+        connection_created.connect(register_fast_timestamps, dispatch_uid="assets.fast_timestamps")
         post_migrate.connect(resync_field_indexes, sender=self, dispatch_uid="assets.field_indexes")
         # A flush or migration may give the permissions new ids.
         post_migrate.connect(forget_permission_names, dispatch_uid="assets.permission_names")

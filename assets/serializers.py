@@ -111,6 +111,25 @@ def asset_data(asset: Asset, fields: list[str] | None = None) -> dict:
     return data
 
 
+def json_time(value):
+    """A datetime as DjangoJSONEncoder writes it (ECMA-262: milliseconds, "Z" for UTC)."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    if value.microsecond:
+        text = text[:23] + text[26:]
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def asset_json(asset: Asset, fields: list[str] | None = None) -> dict:
+    """`asset_data` with its timestamps already as JSON text, for the REST lists: the encoder's
+    `default` hook, called for each datetime, took 40 % of encoding a page of 1,000 assets."""
+    data = asset_data(asset, fields)
+    data["created_at"] = json_time(data["created_at"])
+    data["updated_at"] = json_time(data["updated_at"])
+    return data
+
+
 def token_data(token: ApiToken) -> dict:
     return {
         "id": token.pk, "user_id": token.user_id, "name": token.name, "prefix": token.prefix,

@@ -60,7 +60,7 @@ def list_assets(request, ordering: str | None = None, limit: int | None = None, 
     queryset, keys = ordering_for(queryset, ordering, type_ids, lookup=lookup)
     page = paginate(queryset, keys, limit=limit, cursor=cursor, with_count=count)
     codes = _fields_param(fields)
-    return prebuilt(page_body(page, lambda asset: serializers.asset_data(asset, codes)))
+    return prebuilt(page_body(page, lambda asset: serializers.asset_json(asset, codes)))
 
 
 @assets_router.post("", response={201: AssetOut | list[AssetOut], **ERRORS}, openapi_extra=body_doc(AssetCreateBody))
