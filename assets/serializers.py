@@ -69,6 +69,8 @@ def device_refs(asset: Asset) -> list[dict]:
              "field_code": link.field_code, "is_primary": link.is_primary}
             for link in asset.device_links.all()
         ]
+    if not rows:
+        return []
     # SQLite's json_object writes booleans as 0/1, and its aggregate keeps no order.
     return sorted(
         ({"id": r["id"], "title": r["title"], "identifier": r["identifier"], "field_code": r["field_code"],

@@ -117,7 +117,7 @@ def group_assets(
         filed_in([group.pk], include_descendants=include_descendants)
     )
     page = paginate(queryset, [SortKey("title")], limit=limit, cursor=cursor, with_count=count)
-    return prebuilt(page_body(page, asset_serializers.asset_data))
+    return prebuilt(page_body(page, asset_serializers.asset_json))
 
 
 @router.post("/{group_id}/assets", response={200: MembersOut, **ERRORS})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from django.db.models import JSONField, OuterRef, Prefetch, Subquery
+from django.db.models import JSONField, OuterRef, Subquery
 from django.db.models.functions import JSONObject
 
 from assets.access.grants import GrantTarget
@@ -42,17 +42,19 @@ def visible_memberships(user):
     return memberships if condition is None else memberships.filter(group__in=AssetGroup.objects.filter(condition))
 
 
-def prefetch_groups(queryset, user):
-    return queryset.prefetch_related(
-        Prefetch(
-            "group_memberships",
-            queryset=visible_memberships(user).select_related("group").order_by("group__title", "group_id"),
-        )
+def visible_group_rows(queryset, user):
+    """GroupsExtension.prefetch_assets: each asset's groups that `user` may view, as a JSON array
+    in the asset's own row, narrowed in SQL as `visible_memberships` narrows them. A prefetch
+    cost a page one more query and, on a page of 1,000, more Python than the aggregate's SQL."""
+    memberships = (
+        visible_memberships(user).filter(asset_id=OuterRef("pk")).order_by().values("asset_id")
+        .annotate(rows=JSONRows(JSONObject(id="group_id", title="group__title"))).values("rows")
     )
+    return queryset.annotate(visible_group_rows=Subquery(memberships, output_field=JSONField()))
 
 
 def group_rows(queryset):
-    """In place of prefetch_groups for one asset: its groups as a JSON array in its own row. The
+    """In place of visible_group_rows for one asset: its groups as a JSON array in its own row. The
     read is compiled once for every user, so `scope_groups` narrows the rows afterwards."""
     memberships = (
         GroupMembership.objects.filter(asset_id=OuterRef("pk")).order_by().values("asset_id")
@@ -64,7 +66,7 @@ def group_rows(queryset):
 def scope_groups(user, asset) -> None:
     """GroupsExtension.scope_asset. Rows annotated by `group_rows` are narrowed here, with one
     query only when the user doesn't see every group of the asset's organization (the permission
-    snapshot answers that). A prefetch was narrowed in SQL by `prefetch_groups`; without either,
+    snapshot answers that). `visible_group_rows` were narrowed in SQL; without either,
     the shape reads the memberships lazily for this user."""
     rows = getattr(asset, "group_rows", _UNSET)
     if rows is not _UNSET:
@@ -77,8 +79,10 @@ def scope_groups(user, asset) -> None:
 
 def groups_of_asset(asset, data: dict) -> None:
     """The groups an asset is filed in that its reader may view (id and title, like its type):
-    narrowed for that reader when the asset was read (prefetch_groups, scope_groups)."""
-    rows = getattr(asset, "group_rows", _UNSET)
+    narrowed for that reader when the asset was read (visible_group_rows, scope_groups)."""
+    rows = getattr(asset, "visible_group_rows", _UNSET)
+    if rows is _UNSET:
+        rows = getattr(asset, "group_rows", _UNSET)
     if rows is _UNSET:
         # Straight from the prefetch cache when it's there: the related manager that
         # `asset.group_memberships` builds on every access cost ~20 us per asset of a page.
@@ -91,9 +95,11 @@ def groups_of_asset(asset, data: dict) -> None:
                 .order_by("group__title", "group_id")
             )
         data["groups"] = [{"id": m.group_id, "title": m.group.title} for m in memberships]
+    elif not rows:
+        data["groups"] = []
     else:  # the JSON aggregate keeps no order on SQLite
         data["groups"] = sorted(
-            ({"id": row["id"], "title": row["title"]} for row in rows or ()), key=lambda g: (g["title"], g["id"])
+            ({"id": row["id"], "title": row["title"]} for row in rows), key=lambda g: (g["title"], g["id"])
         )
 
 
@@ -125,7 +131,7 @@ class GroupsExtension(AssetExtension):
         )
 
     def prefetch_assets(self, queryset, user):
-        return prefetch_groups(queryset, user)
+        return visible_group_rows(queryset, user)
 
     def annotate_asset(self, queryset):
         return group_rows(queryset)
