@@ -297,3 +297,32 @@ def test_graphql_orders_by_the_primary_device(admin_api, org, tracked):
     body = response.json()
     assert "errors" not in body, body
     assert [e["node"]["title"] for e in body["data"]["assets"]["edges"]] == ["Bravo", "Delta"]
+
+
+# --- the page's base is built once per permission key ------------------------------------------
+def test_a_kept_page_base_never_answers_for_another_reader_or_a_revoked_grant(org, truck_type):
+    """The list's base queryset is kept per permission key (assets.services.assets): readers with
+    the same kind of grants on other objects, and a reader whose grant went, get their own."""
+    from guardian.shortcuts import remove_perm
+
+    other_org = make_org()
+    other_type = make_type(other_org, "van")
+    mine, theirs = make_asset(org, truck_type, "Mine"), make_asset(other_org, other_type, "Theirs")
+    first, second = make_user(), make_user()
+    grant(first, "view_org_assets", org)
+    grant(second, "view_org_assets", other_org)
+    first_api, second_api = ApiClient(first), ApiClient(second)
+    assert titles(first_api.get("/assets")) == ["Mine"]
+    assert titles(second_api.get("/assets")) == ["Theirs"]
+
+    # Object grants: the same kinds held, different objects.
+    third, fourth = make_user(), make_user()
+    grant(third, "view_asset", mine)
+    grant(fourth, "view_asset", theirs)
+    assert titles(ApiClient(third).get("/assets")) == ["Mine"]
+    assert titles(ApiClient(fourth).get("/assets")) == ["Theirs"]
+
+    remove_perm("assets.view_org_assets", first, org)
+    assert titles(first_api.get("/assets")) == []
+    grant(first, "view_asset", theirs)
+    assert titles(first_api.get("/assets")) == ["Theirs"]

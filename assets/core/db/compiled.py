@@ -274,6 +274,7 @@ class KeyedQueries:
     def __init__(self, size: int = 1024):
         self._size = size
         self._queries: dict = {}
+        self._querysets: dict = {}
         self._lock = threading.Lock()
 
     def _query(self, key, build: Callable[[], QuerySet]) -> CompiledQuery:
@@ -292,3 +293,16 @@ class KeyedQueries:
             return self._query(key, build).rows(using)
         except EmptyResultSet:  # a condition that can hold for no row: Django asks nothing either
             return []
+
+    def queryset(self, key, build: Callable[[], QuerySet]) -> QuerySet:
+        """A fresh clone of `build()`'s queryset for `key`, for reads that go on to add their own
+        filters and ordering: building the base (permission conditions, annotations,
+        subqueries) is done once per key; the kept queryset is never evaluated, only cloned."""
+        base = self._querysets.get(key)
+        if base is None:
+            base = build()
+            with self._lock:
+                self._querysets[key] = base
+                while len(self._querysets) > self._size:
+                    del self._querysets[next(iter(self._querysets))]
+        return base.all()
