@@ -288,6 +288,13 @@ def cf_condition(code: str, op: str, raws: list[str], types_of_code: dict[int, s
     return condition
 
 
+def plain_ordering(ordering: str) -> bool:
+    """Whether `ordering` names a column or annotation whose SQL is the same for every request
+    (not a custom field, whose expression depends on the field's types)."""
+    name = ordering.removeprefix("-")
+    return name in ORDERINGS or name in RELATED_ORDERINGS or name in SUBQUERY_ORDERINGS
+
+
 def ordering_for(queryset, ordering: str | None, type_ids=None, *, lookup: FieldTypeLookup | None = None, user=None):
     """Returns (queryset with any needed annotation, sort keys). Default: title, then id."""
     ordering = ordering or "title"
