@@ -75,6 +75,7 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--show-sql", action="store_true", help="print the move's statements")
+    parser.add_argument("--sql-width", type=int, default=220, help="characters of each statement --show-sql prints")
     args = parser.parse_args()
     setup()
     from django.contrib.auth import get_user_model
@@ -148,7 +149,7 @@ def main() -> None:
         assert response.status_code == 200, response.content[:300]
         if args.show_sql:
             for number, sql in enumerate(sqls, 1):
-                print(f"  move SQL {number:2d}: {' '.join(sql.split())[:220]}")
+                print(f"  move SQL {number:2d}: {' '.join(sql.split())[:args.sql_width]}")
         moves = []
         for i in range(args.runs):
             destination = by_path[(f"Region {2 + i % 8}",)]
