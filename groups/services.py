@@ -546,7 +546,6 @@ def _move(node: AssetGroup, new_parent: AssetGroup | None, new_root: AssetGroup 
     or to the top as tree `new_tree_id`, and carries the memberships of its subtree into the tree
     they now belong to. A constant number of statements whatever the subtree's size: the subtree
     is named by its nested-set range, never listed."""
-    in_subtree = Q(tree_id=node.tree_id, lft__gte=node.lft, lft__lte=node.rght)
     if new_parent is not None and new_parent.tree_id == node.tree_id:
         if node.lft <= new_parent.lft <= node.rght:
             raise Cycle(f"group '{node.title}' can't move under itself or one of its subgroups")
@@ -556,9 +555,9 @@ def _move(node: AssetGroup, new_parent: AssetGroup | None, new_root: AssetGroup 
             root, exclusive = node, node.exclusive
         else:
             root, exclusive, new_tree_id = new_root, new_root.exclusive, None
-            if exclusive:
-                subtree_groups = AssetGroup.objects.filter(in_subtree).values("pk")
-                clashes = _filed_twice(GroupMembership.objects.filter(Q(root=root) | Q(group_id__in=subtree_groups)))
+            # The locked read told whether any asset would stand twice; only a refusal lists them.
+            if exclusive and node._clashes:
+                clashes = _filed_twice(_joining(root.pk, node.tree_id, node.lft, node.rght))
                 if clashes:
                     raise Duplicate(
                         f"tree '{root.title}' is exclusive and asset(s) {', '.join(map(str, clashes))} would be in "
@@ -571,12 +570,22 @@ def _move(node: AssetGroup, new_parent: AssetGroup | None, new_root: AssetGroup 
     node.tree_id, node.lft, node.rght, node.level = placed.tree_id, placed.lft, placed.rght, placed.level
 
 
+def _joining(root, tree_id, lft, rght):
+    """The memberships of the tree of `root` once the subtree `lft`..`rght` of tree `tree_id`
+    joins it (values or expressions)."""
+    return GroupMembership.objects.filter(
+        Q(root=root) | Q(group__tree_id=tree_id, group__lft__gte=lft, group__lft__lte=rght)
+    )
+
+
+def _twice(memberships):
+    return memberships.order_by().values("asset_id").annotate(n=Count("pk")).filter(n__gt=1)
+
+
 def _filed_twice(memberships) -> list[int]:
     """Up to 20 assets that stand more than once among `memberships`: what an exclusive tree
     would refuse."""
-    return list(
-        memberships.values("asset_id").annotate(n=Count("pk")).filter(n__gt=1).values_list("asset_id", flat=True)[:20]
-    )
+    return list(_twice(memberships).values_list("asset_id", flat=True)[:20])
 
 
 def _set_exclusive(node: AssetGroup, exclusive: bool) -> None:
@@ -603,7 +612,8 @@ def _read_for_update(user, group_id: int, parent_id: int | None, *, new_tree: bo
     new parent, when one is named, with its ancestors, else the group's own ancestors), each with
     what the user may do there. Rows the user can't see are read too, flagged, for the rules that
     need them: a hidden root still owns the memberships; the answer's path leaves them out. The
-    group's row also carries its counts and, with `new_tree`, the highest tree number.
+    group's row also carries its counts, whether moving it under `parent_id` would file an asset
+    twice in an exclusive tree, and with `new_tree` the highest tree number.
     Returns (the group or None, {pk: row})."""
     place = AssetGroup.objects.filter(pk=parent_id if parent_id is not None else group_id).order_by()
     # The scalar subqueries run once, so the ancestors come from the (tree_id, lft) index.
@@ -618,6 +628,16 @@ def _read_for_update(user, group_id: int, parent_id: int | None, *, new_tree: bo
         name: Case(When(pk=group_id, then=count), default=None, output_field=IntegerField())
         for name, count in count_expressions(user, subtree=False).items()
     }
+    if parent_id is not None:
+        # Moving into another, exclusive tree: would an asset stand twice in it?
+        target = AssetGroup.objects.filter(pk=parent_id).order_by()
+        target_root = AssetGroup.objects.filter(
+            parent__isnull=True, tree_id=Subquery(target.values("tree_id")[:1])
+        ).order_by().values("pk")[:1]
+        into_exclusive = Exists(target.filter(exclusive=True).exclude(tree_id=OuterRef("tree_id")))
+        clash = Exists(_twice(_joining(Subquery(target_root), OuterRef("tree_id"), OuterRef("lft"), OuterRef("rght"))))
+        extra["_clashes"] = Case(When(Q(pk=group_id) & Q(into_exclusive), then=clash), default=Value(False),
+                                 output_field=BooleanField())
     if new_tree:
         # lock_trees(new_tree=True) holds every writer of a new tree number off until we commit.
         extra["_top_tree_id"] = Subquery(AssetGroup.objects.order_by("-tree_id").values("tree_id")[:1])

@@ -80,6 +80,30 @@ def test_a_move_costs_the_same_statements_for_any_subtree(api_for, superuser, ma
     assert moved.parent_id is None and moved.level == 0 and moved.get_descendant_count() == descendants
 
 
+@pytest.mark.parametrize("descendants", [3, 60])
+def test_a_move_into_an_exclusive_tree_costs_the_same_statements(api_for, superuser, manager, org, vehicle_type,
+                                                                 descendants):
+    """The locked read also tells whether an asset would stand twice in the exclusive tree; only
+    a refusal lists them."""
+    groups = build(superuser, org, descendants)
+    fleet = make_group(superuser, org, "Fleet", exclusive=True)
+    truck = make_asset(org, vehicle_type, "Truck")
+    services.add_members(superuser, groups["depot"].pk, [truck.pk])
+    client = api_for(manager)
+    client.get("/groups")
+    assert move_queries(client, groups["depot"].pk, fleet.pk, ["Fleet", "Depot"]) == expected_move_queries(
+        across_trees=True)
+    assert GroupMembership.objects.get(asset=truck).exclusive is True
+    # Back out, file the truck in the fleet too: coming back in would put it there twice.
+    move_queries(client, groups["depot"].pk, groups["north"].pk, ["North", "Depot"])
+    services.add_members(superuser, fleet.pk, [truck.pk])
+    response = client.patch(f"/groups/{groups['depot'].pk}", {"parent_id": fleet.pk})
+    assert response.status_code == 409, response.content
+    assert f"asset(s) {truck.pk} would be in two of its groups" in response.json()["detail"]
+    assert AssetGroup.objects.get(pk=groups["depot"].pk).parent_id == groups["north"].pk
+    assert tree_problems() == []
+
+
 def test_a_delegated_move_answers_with_the_counts_and_path_seen_from_the_new_place(api_for, superuser, org,
                                                                                     vehicle_type):
     """Someone who may change two subtrees moves a depot from one to the other: its trucks, seen
