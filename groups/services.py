@@ -608,22 +608,24 @@ def _flag(condition):
 
 
 def _read_for_update(user, group_id: int, parent_id: int | None, *, new_tree: bool) -> tuple[AssetGroup | None, dict]:
-    """After lock_trees, one statement: the group, and the path down to where it will stand (the
-    new parent, when one is named, with its ancestors, else the group's own ancestors), each with
-    what the user may do there. Rows the user can't see are read too, flagged, for the rules that
+    """After lock_trees, one statement: the group, its parent, and the path down to where it will
+    stand (the new parent, when one is named, with its ancestors, else the group's own
+    ancestors), each with what the user may do there. Rows the user can't see are read too, flagged, for the rules that
     need them: a hidden root still owns the memberships; the answer's path leaves them out. The
     group's row also carries its counts, whether moving it under `parent_id` would file an asset
     twice in an exclusive tree, and with `new_tree` the highest tree number.
     Returns (the group or None, {pk: row})."""
     place = AssetGroup.objects.filter(pk=parent_id if parent_id is not None else group_id).order_by()
-    # The scalar subqueries run once, so the ancestors come from the (tree_id, lft) index.
-    wanted = Q(pk=group_id) | Q(
+    # The scalar subqueries run once, so the ancestors come from the (tree_id, lft) index. The
+    # group's current parent is a row of its own (moving out needs change there): an EXISTS per
+    # row instead was planned as a scan of the whole organization, the ancestors' count being
+    # unknown to the planner.
+    wanted = Q(pk=group_id) | Q(pk=Subquery(AssetGroup.objects.filter(pk=group_id).values("parent_id")[:1])) | Q(
         tree_id=Subquery(place.values("tree_id")[:1]),
         lft__lte=Subquery(place.values("lft")[:1]),
         rght__gte=Subquery(place.values("rght")[:1]),
     )
     change = group_condition(user, "change")
-    parent_change = None if change is None else Exists(AssetGroup.objects.filter(change, pk=OuterRef("parent_id")))
     extra = {
         name: Case(When(pk=group_id, then=count), default=None, output_field=IntegerField())
         for name, count in count_expressions(user, subtree=False).items()
@@ -644,8 +646,7 @@ def _read_for_update(user, group_id: int, parent_id: int | None, *, new_tree: bo
     rows = {
         row.pk: row
         for row in AssetGroup.objects.filter(wanted).annotate(
-            _visible=_flag(group_condition(user, "view")), _allowed=_flag(change), _parent_allowed=_flag(parent_change),
-            **extra,
+            _visible=_flag(group_condition(user, "view")), _allowed=_flag(change), **extra,
         )
     }
     return rows.get(group_id), rows
@@ -708,7 +709,7 @@ def update_group(user, group_id: int, *, version=None, **changes) -> AssetGroup:
             new_root = next(row for row in rows.values() if row.parent_id is None and row.tree_id == new_parent.tree_id)
         if node.parent_id is None:
             _require_change_at(user, node.organization_id, None, "moving a group out of its parent")
-        elif not node._parent_allowed:
+        elif not rows[node.parent_id]._allowed:
             raise Forbidden("moving a group out of its parent needs change permission on the parent group")
         if new_parent is None:
             _require_change_at(user, node.organization_id, None, "moving a group here")
