@@ -75,6 +75,7 @@ def main() -> None:
     parser.add_argument("--groups", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--show-sql", action="store_true", help="print the move's statements")
+    parser.add_argument("--sql-width", type=int, default=220, help="characters of each statement --show-sql prints")
     args = parser.parse_args()
     setup()
     from django.contrib.auth import get_user_model
@@ -142,13 +143,17 @@ def main() -> None:
                lambda: client.get("/api/v1/groups", {"parent_id": region.pk, "limit": 100}))
         target = by_path[("Region 1",)]
         version = AssetGroup.objects.get(pk=depot.pk).version
-        response, sqls = captured(lambda: client.patch(f"/api/v1/groups/{depot.pk}", {"parent_id": target.pk,
-                                                                                       "version": version},
-                                                       content_type="application/json"))
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as move_queries:
+            response = client.patch(f"/api/v1/groups/{depot.pk}", {"parent_id": target.pk, "version": version},
+                                    content_type="application/json")
         assert response.status_code == 200, response.content[:300]
+        sqls = [query["sql"] for query in move_queries.captured_queries]
         if args.show_sql:
-            for number, sql in enumerate(sqls, 1):
-                print(f"  move SQL {number:2d}: {' '.join(sql.split())[:220]}")
+            for number, query in enumerate(move_queries.captured_queries, 1):
+                print(f"  move SQL {number:2d} ({float(query['time']) * 1000:6.1f} ms): "
+                      f"{' '.join(query['sql'].split())[:args.sql_width]}")
         moves = []
         for i in range(args.runs):
             destination = by_path[(f"Region {2 + i % 8}",)]

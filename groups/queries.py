@@ -37,7 +37,12 @@ def with_children_count(queryset):
 def with_counts(queryset, user, *, subtree: bool = True):
     """children_count, asset_count (filed in the group itself) and subtree_asset_count (in it
     or any group below it; `subtree=False` leaves it out where it isn't shown: it reads every
-    membership below the group) as correlated subqueries of the same SELECT.
+    membership below the group) as correlated subqueries of the same SELECT."""
+    return queryset.annotate(**count_expressions(user, subtree=subtree))
+
+
+def count_expressions(user, *, subtree: bool = True) -> dict:
+    """with_counts' correlated subqueries by name, for a read that wants them on some rows only.
 
     Every descendant of a group the user sees is visible too (grants reach down the tree), so
     children need no filter; members count only when the user may view the asset, so a count
@@ -61,7 +66,7 @@ def with_counts(queryset, user, *, subtree: bool = True):
         # Grouped by the tree id all these rows share: one row, an asset filed twice counted once.
         in_subtree = below.order_by().values("group__tree_id").annotate(n=Count("asset_id", distinct=True)).values("n")
         counts["subtree_asset_count"] = Coalesce(Subquery(in_subtree, output_field=IntegerField()), Value(0))
-    return queryset.annotate(**counts)
+    return counts
 
 
 # Groups are listed by title everywhere (the API's lists, the tree's levels).

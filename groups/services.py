@@ -29,7 +29,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Count, Exists, Max, OuterRef, Q, Subquery, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
 
 from assets.access.compiled import PermissionCompiledQuery
 from assets.access.permissions import asset_condition
@@ -48,7 +48,7 @@ from .permissions import (
     sees_all_groups_of,
     visible_groups,
 )
-from .queries import attach_paths, with_children_count, with_counts
+from .queries import attach_paths, count_expressions, with_children_count, with_counts
 from .tree_moves import move_subtree
 
 MAX_ASSET_IDS = 1000
@@ -540,12 +540,12 @@ def create_group(
     return group
 
 
-def _move(node: AssetGroup, new_parent: AssetGroup | None, new_root: AssetGroup | None) -> None:
+def _move(node: AssetGroup, new_parent: AssetGroup | None, new_root: AssetGroup | None,
+          new_tree_id: int | None) -> None:
     """Moves `node` (fresh, tree locked) under new_parent (fresh; `new_root` is its tree's root)
-    or to the top, and carries the memberships of its subtree into the tree they now belong to.
-    A constant number of statements whatever the subtree's size: the subtree is named by its
-    nested-set range, never listed."""
-    in_subtree = Q(tree_id=node.tree_id, lft__gte=node.lft, lft__lte=node.rght)
+    or to the top as tree `new_tree_id`, and carries the memberships of its subtree into the tree
+    they now belong to. A constant number of statements whatever the subtree's size: the subtree
+    is named by its nested-set range, never listed."""
     if new_parent is not None and new_parent.tree_id == node.tree_id:
         if node.lft <= new_parent.lft <= node.rght:
             raise Cycle(f"group '{node.title}' can't move under itself or one of its subgroups")
@@ -553,35 +553,39 @@ def _move(node: AssetGroup, new_parent: AssetGroup | None, new_root: AssetGroup 
     else:
         if new_parent is None:
             root, exclusive = node, node.exclusive
-            # lock_trees(new_tree=True) holds every writer of a new tree number off meanwhile.
-            new_tree_id = (AssetGroup.objects.aggregate(top=Max("tree_id"))["top"] or 0) + 1
         else:
             root, exclusive, new_tree_id = new_root, new_root.exclusive, None
-            if exclusive:
-                subtree_groups = AssetGroup.objects.filter(in_subtree).values("pk")
-                clashes = _filed_twice(GroupMembership.objects.filter(Q(root=root) | Q(group_id__in=subtree_groups)))
+            # The locked read told whether any asset would stand twice; only a refusal lists them.
+            if exclusive and node._clashes:
+                clashes = _filed_twice(_joining(root.pk, node.tree_id, node.lft, node.rght))
                 if clashes:
                     raise Duplicate(
                         f"tree '{root.title}' is exclusive and asset(s) {', '.join(map(str, clashes))} would be in "
                         "two of its groups; take them out of one first",
                         errors=[{"field": "parent_id", "message": "assets would be in two groups of an exclusive tree"}],
                     )
-        # Named by the subtree's range before it moves.
-        GroupMembership.objects.filter(group_id__in=AssetGroup.objects.filter(in_subtree).values("pk")).update(
-            root=root, exclusive=exclusive
-        )
-        placed = move_subtree(node, new_parent, exclusive=exclusive, new_tree_id=new_tree_id)
+        placed = move_subtree(node, new_parent, exclusive=exclusive, new_tree_id=new_tree_id, root_id=root.pk)
         node.exclusive = exclusive
     node.parent = new_parent
     node.tree_id, node.lft, node.rght, node.level = placed.tree_id, placed.lft, placed.rght, placed.level
 
 
+def _joining(root, tree_id, lft, rght):
+    """The memberships of the tree of `root` once the subtree `lft`..`rght` of tree `tree_id`
+    joins it (values or expressions)."""
+    return GroupMembership.objects.filter(
+        Q(root=root) | Q(group__tree_id=tree_id, group__lft__gte=lft, group__lft__lte=rght)
+    )
+
+
+def _twice(memberships):
+    return memberships.order_by().values("asset_id").annotate(n=Count("pk")).filter(n__gt=1)
+
+
 def _filed_twice(memberships) -> list[int]:
     """Up to 20 assets that stand more than once among `memberships`: what an exclusive tree
     would refuse."""
-    return list(
-        memberships.values("asset_id").annotate(n=Count("pk")).filter(n__gt=1).values_list("asset_id", flat=True)[:20]
-    )
+    return list(_twice(memberships).values_list("asset_id", flat=True)[:20])
 
 
 def _set_exclusive(node: AssetGroup, exclusive: bool) -> None:
@@ -603,31 +607,70 @@ def _flag(condition):
     return Value(True) if condition is None else _allowed_annotation(condition)
 
 
-def _read_for_update(user, group_id: int, parent_id: int | None) -> tuple[AssetGroup | None, dict]:
-    """After lock_trees, one statement: the group and, when a new parent is named, that group and
-    the root of its tree, each with what the user may do there (rows the user can't see are read
-    too, flagged, for the rules that need them: a hidden root still owns the memberships).
+def _read_for_update(user, group_id: int, parent_id: int | None, *, new_tree: bool) -> tuple[AssetGroup | None, dict]:
+    """After lock_trees, one statement: the group, its parent, and the path down to where it will
+    stand (the new parent, when one is named, with its ancestors, else the group's own
+    ancestors), each with what the user may do there. Rows the user can't see are read too, flagged, for the rules that
+    need them: a hidden root still owns the memberships; the answer's path leaves them out. The
+    group's row also carries its counts, whether moving it under `parent_id` would file an asset
+    twice in an exclusive tree, and with `new_tree` the highest tree number.
     Returns (the group or None, {pk: row})."""
-    wanted = Q(pk=group_id)
-    if parent_id is not None:
-        parent_tree = AssetGroup.objects.filter(pk=parent_id).values("tree_id")[:1]
-        wanted |= Q(pk=parent_id) | Q(parent__isnull=True, tree_id=Subquery(parent_tree))
+    place = AssetGroup.objects.filter(pk=parent_id if parent_id is not None else group_id).order_by()
+    # The scalar subqueries run once, so the ancestors come from the (tree_id, lft) index. The
+    # group's current parent is a row of its own (moving out needs change there): an EXISTS per
+    # row instead was planned as a scan of the whole organization, the ancestors' count being
+    # unknown to the planner.
+    wanted = Q(pk=group_id) | Q(pk=Subquery(AssetGroup.objects.filter(pk=group_id).values("parent_id")[:1])) | Q(
+        tree_id=Subquery(place.values("tree_id")[:1]),
+        lft__lte=Subquery(place.values("lft")[:1]),
+        rght__gte=Subquery(place.values("rght")[:1]),
+    )
     change = group_condition(user, "change")
-    parent_change = None if change is None else Exists(AssetGroup.objects.filter(change, pk=OuterRef("parent_id")))
+    extra = {
+        name: Case(When(pk=group_id, then=count), default=None, output_field=IntegerField())
+        for name, count in count_expressions(user, subtree=False).items()
+    }
+    if parent_id is not None:
+        # Moving into another, exclusive tree: would an asset stand twice in it?
+        target = AssetGroup.objects.filter(pk=parent_id).order_by()
+        target_root = AssetGroup.objects.filter(
+            parent__isnull=True, tree_id=Subquery(target.values("tree_id")[:1])
+        ).order_by().values("pk")[:1]
+        into_exclusive = Exists(target.filter(exclusive=True).exclude(tree_id=OuterRef("tree_id")))
+        clash = Exists(_twice(_joining(Subquery(target_root), OuterRef("tree_id"), OuterRef("lft"), OuterRef("rght"))))
+        extra["_clashes"] = Case(When(Q(pk=group_id) & Q(into_exclusive), then=clash), default=Value(False),
+                                 output_field=BooleanField())
+    if new_tree:
+        # lock_trees(new_tree=True) holds every writer of a new tree number off until we commit.
+        extra["_top_tree_id"] = Subquery(AssetGroup.objects.order_by("-tree_id").values("tree_id")[:1])
     rows = {
         row.pk: row
         for row in AssetGroup.objects.filter(wanted).annotate(
-            _visible=_flag(group_condition(user, "view")), _allowed=_flag(change), _parent_allowed=_flag(parent_change)
+            _visible=_flag(group_condition(user, "view")), _allowed=_flag(change), **extra,
         )
     }
     return rows.get(group_id), rows
+
+
+def _titles_down_to(rows: dict, place: AssetGroup | None, *, inclusive: bool) -> list[str]:
+    """The titles of the visible rows above `place` (and of `place` itself when `inclusive`),
+    from the root down: the path above a group as attach_paths gives it, so a subtree grant
+    doesn't reveal the titles above it."""
+    if place is None:
+        return []
+    return [
+        row.title for row in sorted(rows.values(), key=lambda row: row.lft)
+        if row._visible and row.tree_id == place.tree_id and row.lft <= place.lft and row.rght >= place.rght
+        and (inclusive or row.pk != place.pk)
+    ]
 
 
 @transaction.atomic
 def update_group(user, group_id: int, *, version=None, **changes) -> AssetGroup:
     """PATCH: title, description, parent_id (moves the group with its subtree; null = to the top
     level) and, on roots, exclusive. The tree lock comes first, then one read of every row the
-    rules need, so a move costs the same few statements for a subtree of any size."""
+    rules and the answer need, so a move costs the same few statements for a subtree of any size.
+    Returns the group as the API shows it (counts and path included)."""
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ValidationFailed(f"unknown fields: {', '.join(sorted(unknown))}")
@@ -645,8 +688,9 @@ def update_group(user, group_id: int, *, version=None, **changes) -> AssetGroup:
     parent_id = changes.get("parent_id")
     if parent_id is not None:
         require_id(parent_id, "parent_id")
-    lock_trees_of_group(group_id, new_tree="parent_id" in changes and parent_id is None)
-    node, rows = _read_for_update(user, group_id, parent_id)
+    new_tree = "parent_id" in changes and parent_id is None
+    lock_trees_of_group(group_id, new_tree=new_tree)
+    node, rows = _read_for_update(user, group_id, parent_id, new_tree=new_tree)
     if node is None or not node._visible:
         raise NotFound(f"group {group_id} does not exist")
     if not node._allowed:
@@ -665,7 +709,7 @@ def update_group(user, group_id: int, *, version=None, **changes) -> AssetGroup:
             new_root = next(row for row in rows.values() if row.parent_id is None and row.tree_id == new_parent.tree_id)
         if node.parent_id is None:
             _require_change_at(user, node.organization_id, None, "moving a group out of its parent")
-        elif not node._parent_allowed:
+        elif not rows[node.parent_id]._allowed:
             raise Forbidden("moving a group out of its parent needs change permission on the parent group")
         if new_parent is None:
             _require_change_at(user, node.organization_id, None, "moving a group here")
@@ -677,9 +721,12 @@ def update_group(user, group_id: int, *, version=None, **changes) -> AssetGroup:
         raise Forbidden("switching a tree's exclusive flag needs manage_org on the organization")
     check_version(node, version)
     before = node.to_change_dict()
+    # Read before the move; the groups above the new place stay where they are.
+    above = _titles_down_to(rows, new_parent, inclusive=True) if moving else _titles_down_to(rows, node, inclusive=False)
     fields = []
     if moving:
-        _move(node, new_parent, new_root)
+        new_tree_id = (node._top_tree_id or 0) + 1 if new_parent is None else None
+        _move(node, new_parent, new_root, new_tree_id)
         fields += ["parent", "exclusive"]
     if "exclusive" in cleaned and cleaned["exclusive"] != node.exclusive:
         _set_exclusive(node, cleaned["exclusive"])
@@ -690,13 +737,20 @@ def update_group(user, group_id: int, *, version=None, **changes) -> AssetGroup:
             fields.append(name)
     if fields:
         fields = sorted(set(fields))
+        # Grants on the groups above decide which of its assets the user sees, so after a move
+        # the count is read again, by the versioned UPDATE itself.
+        count = with_counts(AssetGroup.objects.filter(pk=node.pk), user, subtree=False).order_by().values_list(
+            "asset_count") if moving else None
         if "code" in fields:
             with _duplicate_code(node):
-                save_versioned(node, version, fields)
+                counted = save_versioned(node, version, fields, returning=count)
         else:
             # No unique column written: no savepoint needed around the statement.
-            save_versioned(node, version, fields)
+            counted = save_versioned(node, version, fields, returning=count)
+        if moving:
+            node.asset_count = counted
         changelog.record_updated(user, node, before)
+    node.path = [*above, node.title]
     return node
 
 

@@ -4,7 +4,12 @@ mptt's `move_to` re-reads both nodes, runs two UPDATEs and saves the whole row (
 here the new lft/rght/tree_id/level of every row of both trees come from one statement with CASE
 expressions over the old values (SQL evaluates every SET expression on the row as it was). The
 caller holds the tree lock and passes rows read after taking it; the rules (permissions, cycles,
-exclusive trees, versions, change log) stay in services.py."""
+exclusive trees, versions, change log) stay in services.py.
+
+A subtree that changes trees carries its memberships into the new tree (their root and exclusive
+flag) in the same statement on PostgreSQL: a data-modifying WITH runs on the statement's one
+snapshot, so it names the subtree's groups by their range before the move. SQLite has no
+data-modifying WITH; it runs the memberships' UPDATE first, as its own statement."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from .models import AssetGroup
+from .models import AssetGroup, GroupMembership
 
 
 @dataclass(frozen=True)
@@ -25,11 +30,12 @@ class Placement:
     level: int
 
 
-def move_subtree(node: AssetGroup, parent: AssetGroup | None, *, exclusive: bool, new_tree_id: int | None = None
-                 ) -> Placement:
+def move_subtree(node: AssetGroup, parent: AssetGroup | None, *, exclusive: bool, new_tree_id: int | None = None,
+                 root_id: int | None = None) -> Placement:
     """Moves `node` with its subtree to the last child of `parent`, or (parent None) to the top
-    as tree `new_tree_id`. Sets `exclusive` on the subtree's rows when it changes trees. The
-    caller refused cycles. Returns where the node now stands."""
+    as tree `new_tree_id`. When it changes trees, sets `exclusive` on the subtree's rows and files
+    their memberships under root `root_id` with that flag. The caller refused cycles. Returns
+    where the node now stands."""
     left, right, width = node.lft, node.rght, node.rght - node.lft + 1
     table = connection.ops.quote_name(AssetGroup._meta.db_table)
     inside = '"tree_id" = %s AND "lft" BETWEEN %s AND %s'
@@ -62,9 +68,24 @@ def move_subtree(node: AssetGroup, parent: AssetGroup | None, *, exclusive: bool
     if parent is not None:
         where += ' OR ("tree_id" = %s AND "rght" >= %s)'
         where_params += [parent.tree_id, parent.rght]
+    sql, params = f"UPDATE {table} SET {', '.join(sets)} WHERE {where}", params + where_params
+    carry_sql, carry_params = _carry_memberships(table, node, root_id, exclusive)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {', '.join(sets)} WHERE {where}", params + where_params)
+        if connection.vendor == "postgresql":
+            cursor.execute(f"WITH carried AS ({carry_sql}) {sql}", carry_params + params)
+        else:
+            cursor.execute(carry_sql, carry_params)
+            cursor.execute(sql, params)
     return Placement(target_tree, left + offset, right + offset, node.level + level_shift)
+
+
+def _carry_memberships(table: str, node: AssetGroup, root_id: int, exclusive: bool) -> tuple[str, list]:
+    memberships = connection.ops.quote_name(GroupMembership._meta.db_table)
+    return (
+        f'UPDATE {memberships} SET "root_id" = %s, "exclusive" = %s WHERE "group_id" IN '
+        f'(SELECT "id" FROM {table} WHERE "tree_id" = %s AND "lft" BETWEEN %s AND %s)',
+        [root_id, exclusive, node.tree_id, node.lft, node.rght],
+    )
 
 
 def _within_tree(table: str, node: AssetGroup, parent: AssetGroup, width: int) -> Placement:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F, ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
 
@@ -19,9 +19,13 @@ def check_version(instance, expected_version: int | None) -> None:
         raise Conflict(type(instance).change_log_type, instance.pk, expected_version, instance.version)
 
 
-def save_versioned(instance, expected_version: int | None, fields: list[str]) -> None:
+def save_versioned(instance, expected_version: int | None, fields: list[str], *, returning=None):
     """Write `fields` of `instance` and bump its version, only if the row is still at the version
-    the caller read (or the client sent). Raises Conflict otherwise; nothing is written then."""
+    the caller read (or the client sent). Raises Conflict otherwise; nothing is written then.
+
+    `returning`: a values_list() queryset of one column and at most one row (a count the answer
+    shows), read by the UPDATE's own RETURNING clause, so after the transaction's earlier writes
+    and without a statement of its own; its value is returned."""
     model = type(instance)
     base_version = instance.version if expected_version is None else expected_version
     values = {name: getattr(instance, name) for name in fields}
@@ -29,9 +33,15 @@ def save_versioned(instance, expected_version: int | None, fields: list[str]) ->
         if field.name in values and field.attname != field.name:
             related = values.pop(field.name)
             values[field.attname] = related.pk if related is not None else None
-    updated = model._default_manager.filter(pk=instance.pk, version=base_version).update(
-        version=F("version") + 1, **values
-    )
+    returned = None
+    if returning is None:
+        updated = model._default_manager.filter(pk=instance.pk, version=base_version).update(
+            version=F("version") + 1, **values
+        )
+    else:
+        rows = _update_returning(model, instance.pk, base_version, values, returning)
+        updated = len(rows)
+        returned = rows[0][0] if rows else None
     if updated == 0:
         current = model._default_manager.filter(pk=instance.pk).values_list("version", flat=True).first()
         if current is None:
@@ -39,6 +49,28 @@ def save_versioned(instance, expected_version: int | None, fields: list[str]) ->
         expected = expected_version if expected_version is not None else base_version
         raise Conflict(model.change_log_type, instance.pk, expected, current)
     instance.version = base_version + 1
+    return returned
+
+
+def _update_returning(model, pk, base_version: int, values: dict, returning) -> list[tuple]:
+    """save_versioned's conditional UPDATE with `RETURNING (returning's SELECT)`: the ORM's
+    update() returns a row count only. Both SQLite (3.35+) and PostgreSQL read it."""
+    connection = connections[model._default_manager.db]
+    meta = model._meta
+    quote = connection.ops.quote_name
+    sets, params = [f"{quote('version')} = {quote('version')} + 1"], []
+    for attname, value in values.items():
+        field = meta.get_field(attname)
+        sets.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    read_sql, read_params = returning.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)} WHERE {quote(meta.pk.column)} = %s AND "
+            f"{quote('version')} = %s RETURNING ({read_sql})",
+            [*params, pk, base_version, *read_params],
+        )
+        return cursor.fetchall()
 
 
 def lock_row(queryset, pk, entity_type: str):
