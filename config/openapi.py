@@ -76,7 +76,8 @@ NOT_ONLY_DIGITS = "^[^\\u0000]*[^0-9\\u0000][^\\u0000]*$"
 # https (scheme in any case; surrounding spaces are stripped): a host name with a top-level
 # domain (internationalised ones too: any character from U+00A1 up), `localhost`, an IPv4 literal
 # or a bracketed IPv6 one; a port from 0 to 65535; then a path, query or fragment without spaces;
-# no user name or password. A little wider than the server only where a regular expression gets
+# no user name or password (a name first: the simplest URL a generator derives from this is then
+# one the server takes). A little wider than the server only where a regular expression gets
 # long (an IPv6 literal with an IPv4 tail is not counted to eight groups), so that nothing the
 # server takes is outside it. Whether the address is public is the server's rule, not syntax:
 # a private or loopback literal, or a name DNS resolves to one, is a 400 (schemathesis.toml
@@ -99,7 +100,7 @@ _IPV6 = "|".join([
     f"(?:(?:{_HEX}:){{0,5}}{_HEX})?::(?:{_HEX}:){{0,5}}{_IPV4}",
 ])
 _PORT = "[0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]"
-HTTP_URL = (f"^\\s*[Hh][Tt][Tt][Pp][Ss]?://(?:{_IPV4}|\\[(?:{_IPV6})\\]|{_HOST_NAME})(?::(?:{_PORT}))?"
+HTTP_URL = (f"^\\s*[Hh][Tt][Tt][Pp][Ss]?://(?:{_HOST_NAME}|{_IPV4}|\\[(?:{_IPV6})\\])(?::(?:{_PORT}))?"
             "(?:[/?#][^\\s\\u0000]*)?\\s*$")
 URL_RULE = ("An absolute http or https URL without a user name or password. The host must be, and resolve only "
             "to, public addresses: loopback, link-local and private ones are refused (400), and so is a name "
