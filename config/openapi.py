@@ -72,12 +72,39 @@ LINK_TYPE_CODE = "^[a-z][a-z0-9_-]*$"  # links.services.CODE_PATTERN
 GROUP_CODE = "^$|" + SLUG  # groups.services._clean_code: empty means none
 # Django's NumericPasswordValidator: not digits alone.
 NOT_ONLY_DIGITS = "^[^\\u0000]*[^0-9\\u0000][^\\u0000]*$"
-# What assets.files.public_urls.check_url takes (Django's URLValidator for http and https): a
-# host name with a top-level domain, an optional port, then a path, query or fragment without
-# spaces. Stated narrower than the server (no IP literals, no internationalized names, which
-# would need their own rules for private addresses), so that what the schema allows is taken.
-_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-HTTP_URL = f"^[Hh][Tt][Tt][Pp][Ss]?://(?:{_LABEL}\\.)+[A-Za-z]{{2,63}}(?::[1-9][0-9]{{0,3}})?(?:[/?#][^\\s]*)?$"
+# What assets.files.public_urls.check_url takes, as Django's URLValidator reads it for http and
+# https (scheme in any case; surrounding spaces are stripped): a host name with a top-level
+# domain (internationalised ones too: any character from U+00A1 up), `localhost`, an IPv4 literal
+# or a bracketed IPv6 one; a port from 0 to 65535; then a path, query or fragment without spaces;
+# no user name or password (a name first: the simplest URL a generator derives from this is then
+# one the server takes). A little wider than the server only where a regular expression gets
+# long (an IPv6 literal with an IPv4 tail is not counted to eight groups), so that nothing the
+# server takes is outside it. Whether the address is public is the server's rule, not syntax:
+# a private or loopback literal, or a name DNS resolves to one, is a 400 (schemathesis.toml
+# expects that on these operations, and URL_RULE says it in the document).
+_HOST_CHARS = "A-Za-z0-9\\u00a1-\\uffff"
+_TLD_CHARS = "A-Za-z\\u00a1-\\uffff"
+_LABEL = f"[{_HOST_CHARS}](?:[{_HOST_CHARS}-]{{0,61}}[{_HOST_CHARS}])?"
+_TLD = f"(?:[{_TLD_CHARS}][{_TLD_CHARS}-]{{0,61}}[{_TLD_CHARS}]|[Xx][Nn]--[A-Za-z0-9]{{1,59}})"
+_HOST_NAME = f"{_LABEL}(?:\\.{_LABEL})*\\.{_TLD}\\.?|[Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss][Tt]"
+_OCTET = "(?:0|25[0-5]|2[0-4][0-9]|1[0-9]?[0-9]?|[1-9][0-9]?)"  # Django's: no leading zeros
+_IPV4 = f"{_OCTET}(?:\\.{_OCTET}){{3}}"
+_HEX = "[0-9A-Fa-f]{1,4}"
+_IPV6 = "|".join([
+    f"(?:{_HEX}:){{7}}{_HEX}",
+    f"(?:{_HEX}:){{1,7}}:",
+    *(f"(?:{_HEX}:){{1,{left}}}(?::{_HEX}){{1,{7 - left}}}" for left in range(1, 7)),
+    f":(?::{_HEX}){{1,7}}",
+    "::",
+    f"(?:{_HEX}:){{6}}{_IPV4}",
+    f"(?:(?:{_HEX}:){{0,5}}{_HEX})?::(?:{_HEX}:){{0,5}}{_IPV4}",
+])
+_PORT = "[0-9]{1,4}|[0-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]"
+HTTP_URL = (f"^\\s*[Hh][Tt][Tt][Pp][Ss]?://(?:{_HOST_NAME}|{_IPV4}|\\[(?:{_IPV6})\\])(?::(?:{_PORT}))?"
+            "(?:[/?#][^\\s\\u0000]*)?\\s*$")
+URL_RULE = ("An absolute http or https URL without a user name or password. The host must be, and resolve only "
+            "to, public addresses: loopback, link-local and private ones are refused (400), and so is a name "
+            "that DNS resolves to one.")
 # Ids written where a code may stand instead (`link_type`: the link type's id or its code).
 ID_OR_CODE = {"link_type"}
 
@@ -120,9 +147,9 @@ BODY_RULES = {
     "LinkCreate": {"link_type": {"minLength": 1}},
     "OutgoingLinkIn": {"link_type": {"minLength": 1}},
     "SavedViewIn": {"name": _text(100)},
-    "EventRuleCreate": {"name": _text(255), "url": {"pattern": HTTP_URL},
+    "EventRuleCreate": {"name": _text(255), "url": {"pattern": HTTP_URL, "description": URL_RULE},
                         "secret": {"pattern": NO_NUL, "minLength": 8, "maxLength": 255}},
-    "EventRulePatch": {"name": {**_text(255), "null": True}, "url": {"pattern": HTTP_URL},
+    "EventRulePatch": {"name": {**_text(255), "null": True}, "url": {"pattern": HTTP_URL, "description": URL_RULE},
                        "secret": {"pattern": NO_NUL, "minLength": 8, "maxLength": 255}},
     # A link type's code and kind may be repeated but not changed, nor cleared.
     "LinkTypePatch#": {"allow_alias": {"null": False}, "code": {"null": False}, "kind": {"null": False}},
@@ -133,9 +160,9 @@ BODY_RULES = {
     "FieldDefinitionPatch#": {"indexed": {"null": False}},
     "GroupPatch#": {"exclusive": {"null": False}},
     "UserCreate#": {"password": {"minLength": 8}},
-    "AssetPatch#": {"remote_url": {"pattern": f"^$|{HTTP_URL}"}},
-    "AssetBulkPatch#": {"remote_url": {"pattern": f"^$|{HTTP_URL}"}},
-    "RemoteFileIn": {"remote_url": {"pattern": HTTP_URL, "null": False}},
+    "AssetPatch#": {"remote_url": {"pattern": f"^$|{HTTP_URL}", "description": URL_RULE}},
+    "AssetBulkPatch#": {"remote_url": {"pattern": f"^$|{HTTP_URL}", "description": URL_RULE}},
+    "RemoteFileIn": {"remote_url": {"pattern": HTTP_URL, "description": URL_RULE, "null": False}},
 }
 # Lists that must name at least one item.
 NON_EMPTY_LISTS = {"EventRuleCreate": ("object_types", "actions"), "EventRulePatch": ("object_types", "actions")}
@@ -284,9 +311,11 @@ def _constrain_component(name: str, component: dict) -> None:
         for branch in properties.get(prop_name, {}).get("anyOf", [properties.get(prop_name, {})]):
             if branch.get("type") == "array" and isinstance(branch.get("items"), dict):
                 branch["items"].update({"minLength": 1, "pattern": SOMETHING})
-    if "order" in properties and name.endswith(("Create", "Patch", "In")):
-        # The display order is a 32-bit column (assets.services.asset_types._clean_order).
-        _restrict(properties["order"], {"minimum": -(2**31), "maximum": 2**31 - 1}, "integer")
+    for prop_name in ("order", "sequence"):
+        if prop_name in properties and name.endswith(("Create", "Patch", "In")):
+            # A type's or field's display order and a link's sequence are 32-bit columns
+            # (assets.services.asset_types._clean_order, links.services).
+            _restrict(properties[prop_name], {"minimum": -(2**31), "maximum": 2**31 - 1}, "integer")
     for prop in properties.values():
         _no_nul(prop)
 

@@ -36,7 +36,8 @@ ID_KINDS = {
     "asset_id": "asset", "source_id": "asset", "target_id": "asset", "linked_to": "asset", "asset_ids": "asset",
     "organization_id": "organization", "type_id": "type", "device_id": "device", "group_id": "group",
     "link_id": "link", "link_type_id": "link_type", "user_id": "user", "user_ids": "user", "team_id": "team",
-    "token_id": "token", "link_type": "link_type", "change_id": "change",
+    "token_id": "token", "link_type": "link_type", "change_id": "change", "rule_id": "rule", "delivery_id": "delivery",
+    "view_id": "view",
     "source_type_codes": "type_code", "target_type_codes": "type_code", "asset_type_codes": "type_code",
 }
 # Where a code may stand instead of an id (the integer branch): generated text names a real code.

@@ -13,6 +13,7 @@ from assets.events.services import create_rule
 from assets.files.services import set_remote_url
 from assets.models import ChangeLogEntry
 from assets.services.assets import create_asset, delete_asset
+from assets.services.saved_views import save_view
 from groups.services import create_group
 from links.models import LinkType
 from links.services import create_link, create_link_type
@@ -75,6 +76,7 @@ def build_world() -> FuzzWorld:
     link = create_link(root, link_type="parent_child", source_id=first.pk, target_id=second.pk, alias="front",
                        tags=["fuzz"], properties={"slot": 1})
     link_type = create_link_type(root, organization_id=org.pk, code="tows", name="Tows", kind="directed")
+    view = save_view(root, name="Fuzz view", query={}, columns=None, organization_id=org.pk)
 
     # Deleted through the service, so that its delete entry can be restored (without a key, each
     # restore makes a new asset instead of a 409).
@@ -113,6 +115,7 @@ def build_world() -> FuzzWorld:
         # Not the token the fuzzer authenticates with: deleting it would turn the rest into 401s.
         "token": [other_token_row.pk],
         "rule": [rule.pk],
+        "view": [view.pk],
         "type_code": [truck.code, system_type.code],
         "link_type_code": [link_type.code, "parent_child", "related"],
         "change": [ChangeLogEntry.objects.filter(object_type="asset", object_id=first.pk).values_list("pk", flat=True).first()],
@@ -156,5 +159,7 @@ def _expendables(root, org, system_type, second, third, restorable: list[int]) -
         "DELETE /api/v1/event-rules/{rule_id}": {"rule_id": [
             create_rule(root, organization_id=org.pk, name=f"spare hook {n}", object_types=["asset"], actions=["create"],
                         url="https://example.com/spare", secret="fuzz-secret-0123456789").pk for n in (1, 2)]},
+        "DELETE /api/v1/views/{view_id}": {"view_id": [
+            save_view(root, name=f"Spare view {n}", query={}, columns=None, organization_id=None).pk for n in (1, 2)]},
         "POST /api/v1/changes/{change_id}/restore": {"change_id": restorable},
     }

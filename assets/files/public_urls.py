@@ -27,6 +27,10 @@ def check_url(value: str, field: str, *, max_length: int, allow_private: bool = 
     except ValidationError:
         raise ValidationFailed.field(field, "must be an absolute http:// or https:// URL")
     parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises on a port past 65535, which URLValidator's five digits let through
+    except ValueError:
+        raise ValidationFailed.field(field, "must have a port from 0 to 65535")
     if parts.username is not None or parts.password is not None:
         raise ValidationFailed.field(field, "must not carry a user name or password")
     if not allow_private and not points_outside(value):

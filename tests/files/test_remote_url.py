@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assets.files.models import AssetFile
@@ -132,3 +134,53 @@ def test_the_file_endpoint_does_not_redirect_to_a_host_that_resolves_internally(
     response = admin_api.client.get(f"/files/assets/{asset.pk}/original/", **admin_api.headers)
     assert response.status_code == 404
     assert "Location" not in response
+
+
+# Public hosts in every form URLValidator reads: IP literals, internationalised names (raw and
+# punycode), any port up to 65535, the scheme in capitals, surrounding spaces (stripped).
+PUBLIC_URLS = [
+    "http://8.8.8.8/x.png", "https://[2001:4860:4860::8888]:8443/x.png", "https://bücher.example/x.png",
+    "https://xn--bcher-kva.example/x.png", "https://cdn.example.com:65535/x.png", "HTTPS://CDN.EXAMPLE.COM/x.png",
+    "  https://cdn.example.com/x.png\n",
+]
+# What no address makes acceptable: a port past 65535, credentials, a space in the host, no host.
+MALFORMED_URLS = ["https://cdn.example.com:65536/x.png", "https://cdn.example.com:99999/x.png",
+                  "https://user:secret@cdn.example.com/x.png", "http://exa mple.com/x.png", "https://"]
+
+
+def _url_patterns(api) -> dict[str, str]:
+    components = api.get("/openapi.json").json()["components"]["schemas"]
+    url_branches = {
+        "RemoteFileIn": components["RemoteFileIn"]["properties"]["remote_url"],
+        "AssetPatch": components["AssetPatch"]["properties"]["remote_url"]["anyOf"][0],
+        "EventRuleCreate": components["EventRuleCreate"]["properties"]["url"],
+    }
+    return {name: branch["pattern"] for name, branch in url_branches.items()}
+
+
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_the_document_admits_every_public_url_the_server_takes(admin_api, asset, url):
+    # The pattern is read as schemathesis and jsonschema read it (Python's re.search).
+    assert all(re.search(pattern, url) for pattern in _url_patterns(admin_api).values())
+    response = admin_api.put(f"/assets/{asset.pk}/file", {"remote_url": url})
+    assert response.status_code == 200, response.content
+    assert response.json()["file"]["remote_url"] == url.strip()
+
+
+@pytest.mark.parametrize("url", MALFORMED_URLS)
+def test_the_document_refuses_what_the_server_refuses_for_any_address(admin_api, asset, url):
+    assert not any(re.search(pattern, url) for pattern in _url_patterns(admin_api).values())
+    response = admin_api.put(f"/assets/{asset.pk}/file", {"remote_url": url})
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["field"] == "remote_url"
+
+
+@pytest.mark.parametrize("url", INTERNAL_URLS[:8])
+def test_internal_addresses_are_the_documented_server_rule_not_syntax(admin_api, asset, url):
+    """Loopback, private and link-local literals are well-formed URLs: the document admits them
+    and says in the description that the server refuses them."""
+    patterns = _url_patterns(admin_api)
+    assert all(re.search(pattern, url) for pattern in patterns.values())
+    assert "private" in admin_api.get("/openapi.json").json()["components"]["schemas"]["RemoteFileIn"][
+        "properties"]["remote_url"]["description"]
+    assert admin_api.put(f"/assets/{asset.pk}/file", {"remote_url": url}).status_code == 400
