@@ -1,7 +1,7 @@
 import re
 
 from django.contrib import admin
-from django.urls import URLResolver, include, path
+from django.urls import Resolver404, URLResolver, include, path
 from django.urls.resolvers import RegexPattern
 from django.views.decorators.csrf import csrf_exempt
 
@@ -32,30 +32,41 @@ class _FirstSegment(RegexPattern):
         return ""
 
 
+class _BySegment(URLResolver):
+    """Resolves a path in the group of patterns of its first segment, found by a dict lookup;
+    reversing sees every group (`url_patterns`) as ordinary included patterns."""
+
+    def __init__(self, groups: dict[str, list]):
+        self._groups = {segment: URLResolver(_FirstSegment(segment), patterns) for segment, patterns in groups.items()}
+        super().__init__(RegexPattern(""), list(self._groups.values()))
+
+    def resolve(self, path):
+        group = self._groups.get(str(path).split("/", 1)[0])
+        if group is None:
+            raise Resolver404({"tried": [], "path": path})
+        return group.resolve(path)
+
+
 def by_first_segment(urls):
     """ninja's patterns of one API, grouped by their routes' first segment. Django tries a URLconf's
     patterns one by one, and ninja lists one per operation, in router order: GET /assets/{id} was
     the 41st of 86, and trying them was a tenth of that request's Python (bench/profile_detail.py).
-    Grouped, a request tries the groups, then its own group's patterns. A group holds routes that
-    start with a literal segment, in their own order; no two groups' routes can match the same
-    path, so no request reaches another view than before. Routes after one whose first segment is
-    a converter (which could match any group's paths) stay as they are, after it."""
+    Grouped, a request tries only its own group's patterns, in their order. A group holds the
+    routes that start with one literal segment; no two groups' routes can match the same path, so
+    no request reaches another view than before. A route without a segment (the API's root) stays
+    beside the groups; routes from one whose first segment is a converter on (it could match any
+    group's paths) stay as they are, after the groups."""
     patterns, app_name, namespace = urls
-    grouped, groups, rest = [], {}, []
+    groups, alone, rest = {}, [], []
     for pattern in patterns:
         segment = str(pattern.pattern).split("/", 1)[0]
         if rest or "<" in segment:
             rest.append(pattern)
-        elif not segment:
-            grouped.append(pattern)
-        elif segment in groups:
-            groups[segment].append(pattern)
+        elif segment:
+            groups.setdefault(segment, []).append(pattern)
         else:
-            groups[segment] = [pattern]
-            grouped.append(segment)
-    resolved = [URLResolver(_FirstSegment(item), groups[item]) if isinstance(item, str) else item
-                for item in grouped]
-    return [*resolved, *rest], app_name, namespace
+            alone.append(pattern)
+    return [_BySegment(groups), *alone, *rest], app_name, namespace
 
 
 # The REST API first: it takes most requests, and the admin's pattern is one more to try.
