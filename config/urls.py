@@ -33,18 +33,28 @@ class _FirstSegment(RegexPattern):
 
 
 class _BySegment(URLResolver):
-    """Resolves a path in the group of patterns of its first segment, found by a dict lookup;
-    reversing sees every group (`url_patterns`) as ordinary included patterns."""
+    """Resolves a path in the group of patterns of its first segment, found by a dict lookup (a
+    failing URLResolver raises Resolver404, so trying groups one by one cost what trying their
+    patterns had); reversing sees every group (`url_patterns`) as ordinary included patterns."""
 
     def __init__(self, groups: dict[str, list]):
         self._groups = {segment: URLResolver(_FirstSegment(segment), patterns) for segment, patterns in groups.items()}
         super().__init__(RegexPattern(""), list(self._groups.values()))
 
     def resolve(self, path):
-        group = self._groups.get(str(path).split("/", 1)[0])
-        if group is None:
-            raise Resolver404({"tried": [], "path": path})
-        return group.resolve(path)
+        path = str(path)
+        group = self._groups.get(path.split("/", 1)[0])
+        if group is not None:
+            # The group's own pattern consumes nothing and captures nothing: a match of one of its
+            # patterns is the group's match, without building one more ResolverMatch around it.
+            for pattern in group.url_patterns:
+                try:
+                    match = pattern.resolve(path)
+                except Resolver404:
+                    continue
+                if match:
+                    return match
+        raise Resolver404({"tried": [], "path": path})
 
 
 def by_first_segment(urls):
