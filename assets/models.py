@@ -265,8 +265,9 @@ AssetUserObjectPermission, AssetTeamObjectPermission = object_permission_models(
 )
 
 
-class ApiToken(models.Model):
-    """A personal bearer token. Only a SHA-256 digest is stored; the token is shown once."""
+class ApiToken(FastFromDb, models.Model):
+    """A personal bearer token. Only a SHA-256 digest is stored; the token is shown once. Loaded
+    by every API request (FastFromDb: without Model.__init__)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True, default="")

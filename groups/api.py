@@ -13,7 +13,7 @@ from assets.services.assets import asset_page_queryset
 
 from . import services
 from .models import AssetGroup
-from .queries import GROUP_ORDER, TREE_DEPTH_DEFAULT, attach_paths, filed_in, first_children_page, subtree
+from .queries import GROUP_ORDER, TREE_DEPTH_DEFAULT, attach_paths, filed_in, first_children_rows, subtree
 from .schemas import GroupCreate, GroupOut, GroupPage, GroupPatch, GroupTree, MembersIn, MembersOut
 
 router = Router(tags=["groups"])
@@ -60,7 +60,7 @@ def list_groups(
     only_params(request, "organization_id", "parent_id", "root")
     if parent_id is not None and organization_id is None and root is None and not cursor and not count:
         # Expanding a node of the tree: the same page, compiled.
-        page = first_children_page(request.auth, parent_id, limit=limit, subtree_counts=False)
+        page = first_children_rows(request.auth, parent_id, limit=limit)
     else:
         queryset = services.list_groups(request.auth, organization_id=organization_id, parent_id=parent_id,
                                         root=root, subtree_counts=False)

@@ -3,11 +3,13 @@ instance Django's own loading gives (same attributes, same state, same behaviour
 
 from __future__ import annotations
 
+import pytest
 from django.db import models
 from django.db.models.signals import post_init
 
-from assets.models import Asset
-from tests.factories import make_asset
+from assets.access.tokens import issue_token
+from assets.models import ApiToken, Asset
+from tests.factories import make_asset, make_user
 
 
 def _django_from_db(rows):
@@ -35,6 +37,20 @@ def test_a_loaded_asset_is_the_instance_django_builds(db, org, truck_type, monke
     assert [(a.pk, a.organization, a.type, a.custom_fields) for a in fast] == \
         [(a.pk, a.organization, a.type, a.custom_fields) for a in slow]
     assert fast[0]._state.adding is False and fast[0]._state.db == "default"
+
+
+def test_a_loaded_token_is_the_instance_django_builds(db, monkeypatch):
+    user = make_user("token-owner")
+    issue_token(user, name="first")
+    issue_token(user, name="second", read_only=True, allowed_ips=["10.0.0.0/8"])
+    monkeypatch.setattr(ApiToken, "__init__", lambda self, *a, **k: pytest.fail("loaded through __init__"))
+    fast = list(ApiToken.objects.select_related("user").order_by("pk"))
+    monkeypatch.undo()
+    names = [f.attname for f in ApiToken._meta.concrete_fields]
+    slow = [models.Model.from_db.__func__(ApiToken, "default", names, row)
+            for row in ApiToken.objects.order_by("pk").values_list(*names)]
+    assert [_state(t)[0] | {"user": t.user} for t in fast] == [_state(t)[0] | {"user": t.user} for t in slow]
+    assert [_state(t)[1] for t in fast] == [_state(t)[1] for t in slow]
 
 
 def test_a_fast_loaded_asset_saves_and_refreshes_like_any_other(db, org, truck_type):
