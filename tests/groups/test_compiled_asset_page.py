@@ -5,8 +5,6 @@ reader, ordering and a few limits."""
 
 from __future__ import annotations
 
-import pytest
-
 from assets.core.pagination import paginate
 from assets.queries import ordering_for
 from assets.serializers import asset_json
