@@ -21,4 +21,20 @@ def bare_row(request, asset_id: int):
     return JsonResponse({"id": row[0], "key": row[1], "title": row[2], "custom_fields": row[3], "version": row[4]})
 
 
-urlpatterns = [path("bench/json", bare_json), path("bench/row/<int:asset_id>", bare_row), *app_urlpatterns]
+def bare_statement(request, asset_id: int):
+    """The floor of the detail's one-statement design: the detail's own SQL (the token, its user's
+    grants and the asset in one read, assets.core.db.compiled.objects_together) and nothing else
+    of the request's Python: no authentication check, no serialization of the asset."""
+    from assets.access.tokens import _TOKEN_BY_DIGEST, digest
+    from assets.core.db.compiled import objects_together
+    from assets.services.assets import _READ_BY_PK
+
+    _, raw = request.headers.get("Authorization", "").partition(" ")[::2]
+    tokens, found = objects_together((_TOKEN_BY_DIGEST, {"digest": digest(raw)}), (_READ_BY_PK, {"pk": asset_id}))
+    return JsonResponse({"id": found[0].pk, "user_id": tokens[0].user_id})
+
+
+urlpatterns = [
+    path("bench/json", bare_json), path("bench/row/<int:asset_id>", bare_row),
+    path("bench/statement/<int:asset_id>", bare_statement), *app_urlpatterns,
+]

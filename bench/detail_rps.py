@@ -1,6 +1,8 @@
 """Requests per second of GET /api/v1/assets/{id} (bearer token, a user with an
 organization-wide grant) under a loopback load generator (wrk), against a bare Django JSON view
-served by the same gunicorn with the production settings (DEBUG off, persistent connections).
+served by the same gunicorn with the production settings (DEBUG off, persistent connections), and
+against bare views that read one row, or run the detail's own statement (token, grants and asset
+in one read) with none of the rest of the request's Python: the floor of the design.
 
     python bench/detail_rps.py --seconds 10 --connections 16
 Needs wrk (Debian: apt-get install wrk).
@@ -94,14 +96,17 @@ def main() -> None:
         assert urllib.request.urlopen(request, timeout=5).status == 200
         bare = wrk(f"{base}/bench/json", args.seconds, args.connections, None)
         row = wrk(f"{base}/bench/row/{asset.pk}", args.seconds, args.connections, None)
+        statement = wrk(f"{base}/bench/statement/{asset.pk}", args.seconds, args.connections, token)
         detail = wrk(detail_url, args.seconds, args.connections, token)
         print(f"database: {vendor()}  gunicorn workers: {args.workers}  wrk: {args.connections} connections, "
               f"{args.seconds} s  token rate: {args.throttle_rate}")
         print(f"bare Django JSON view            : {bare:9.1f} req/s")
         print(f"bare view reading the row (1 SQL): {row:9.1f} req/s")
+        print(f"bare view running the detail SQL : {statement:9.1f} req/s   ({statement / bare:.2f} of bare)")
         print(f"GET /api/v1/assets/id            : {detail:9.1f} req/s")
         print(f"ratio detail/bare                : {detail / bare:.2f}")
         print(f"ratio detail/bare row read       : {detail / row:.2f}")
+        print(f"ratio detail/bare detail SQL     : {detail / statement:.2f}")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=20)
