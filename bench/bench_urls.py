@@ -5,6 +5,9 @@ from django.db import connection
 from django.http import JsonResponse
 from django.urls import path
 
+from assets.access.tokens import token_read
+from assets.core.db.compiled import objects_together
+from assets.services.assets import detail_read
 from config.urls import handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as app_urlpatterns
 
@@ -25,12 +28,8 @@ def bare_statement(request, asset_id: int):
     """The floor of the detail's one-statement design: the detail's own SQL (the token, its user's
     grants and the asset in one read, assets.core.db.compiled.objects_together) and nothing else
     of the request's Python: no authentication check, no serialization of the asset."""
-    from assets.access.tokens import _TOKEN_BY_DIGEST, digest
-    from assets.core.db.compiled import objects_together
-    from assets.services.assets import _READ_BY_PK
-
     _, raw = request.headers.get("Authorization", "").partition(" ")[::2]
-    tokens, found = objects_together((_TOKEN_BY_DIGEST, {"digest": digest(raw)}), (_READ_BY_PK, {"pk": asset_id}))
+    tokens, found = objects_together(token_read(raw), detail_read(asset_id))
     return JsonResponse({"id": found[0].pk, "user_id": tokens[0].user_id})
 
 

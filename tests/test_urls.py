@@ -1,4 +1,4 @@
-"""config.urls groups ninja's patterns by their first path segment (by_first_segment): every API
+"""config.url_groups groups ninja's patterns by their first path segment (by_first_segment): every API
 route still resolves to the view ninja's own pattern list gives it, with the same name, route and
 arguments, and reverses to the same path."""
 
@@ -10,7 +10,7 @@ from django.urls import Resolver404, resolve, reverse
 from ninja.main import NinjaAPI
 
 from config.api import api
-from config.urls import by_first_segment
+from config.url_groups import by_first_segment
 
 
 def _sample(route: str) -> str:

@@ -107,6 +107,12 @@ _TOKEN_BY_DIGEST = CompiledQuery(
 )
 
 
+def token_read(raw: str) -> tuple:
+    """The token's read as (CompiledQuery, values), for objects_together: the token, its user and
+    the user's permission snapshot."""
+    return _TOKEN_BY_DIGEST, {"digest": digest(raw)}
+
+
 def _address_allowed(token: ApiToken, address: str) -> bool:
     try:
         client = ipaddress.ip_address(address)
@@ -127,7 +133,7 @@ def user_for_token(raw: str, request=None, along=None):
     if not raw or len(raw) > 200:
         return None
     if along is not None and request is not None:
-        found, request.read_along = objects_together((_TOKEN_BY_DIGEST, {"digest": digest(raw)}), along)
+        found, request.read_along = objects_together(token_read(raw), along)
     else:
         found = _TOKEN_BY_DIGEST.objects(digest=digest(raw))
     token = found[0] if found else None
