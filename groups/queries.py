@@ -57,9 +57,13 @@ def count_expressions(user, *, subtree: bool = True) -> dict:
         "asset_count": _count_of(members, "group_id"),
     }
     if subtree:
-        # The group and everything below it: its tree, between its nested-set bounds.
+        # The group and everything below it: its tree, between its nested-set bounds. The upper
+        # bound on lft follows from the others (a descendant's lft lies below its rght); stated,
+        # it lets the (tree_id, lft) index stop at the subtree's end: without it SQLite read the
+        # rest of the tree for every row (35 ms for one level of a 10,000-group tree).
         below = GroupMembership.objects.filter(
-            group__tree_id=OuterRef("tree_id"), group__lft__gte=OuterRef("lft"), group__rght__lte=OuterRef("rght"),
+            group__tree_id=OuterRef("tree_id"), group__lft__gte=OuterRef("lft"), group__lft__lte=OuterRef("rght"),
+            group__rght__lte=OuterRef("rght"),
         )
         if visible is not None:
             below = below.filter(asset__in=visible)
