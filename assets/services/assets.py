@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+import threading
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -13,7 +14,7 @@ from assets import extensions
 from assets.access.compiled import PermissionCompiledQuery
 from assets.access.permissions import allowed_actions, can_create_assets, permission_key
 from assets.core import changelog
-from assets.core.db import CompiledQuery, KeyedQueries, prefetch_rows
+from assets.core.db import CompiledQuery, KeyedQueries, NotCompilable, prefetch_rows
 from assets.core.db.bulk_sql import insert_change_entries
 from assets.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, is_id, require_id, require_user, unique_or_duplicate
@@ -662,3 +663,64 @@ def first_asset_page(user, ordering: str | None, limit: int | None):
     rows = _FIRST_PAGE.objects(user, ordering, limit)
     return first_page(rows, _FIRST_PAGE_KEYS[ordering], limit)
 
+
+
+class _FilteredPage:
+    """The first page of one shape of custom-field list (assets.queries.CustomFieldList): the
+    statement of each shape of grants and limit is built from the first request of the shape,
+    with placeholders for its values."""
+
+    def __init__(self, request):
+        self.request = request
+        self.keys: list | None = None
+        self.placeholders = tuple(f"v{index}" for index in range(len(request.values)))
+        # Unprepared: how selective a filter is depends on its values, and so does the best plan.
+        self.query: PermissionCompiledQuery | None = PermissionCompiledQuery(
+            self._build, prepared=False,
+            **{name: type(value) for name, value in zip(self.placeholders, request.values, strict=True)},
+        )
+
+    def _build(self, user, limit: int, **values):
+        queryset, keys = self.request.apply(_page_base(user), tuple(values[name] for name in self.placeholders))
+        if queryset._prefetch_related_lookups:
+            raise TypeError("a compiled page runs no prefetch: the extensions' relations must be in its rows")
+        self.keys = keys
+        return first_page_queryset(queryset, keys, limit)
+
+
+# Shapes of filtered lists kept; past that the oldest goes (each holds its statements).
+_FILTERED_KEPT = 256
+_FILTERED_PAGES: dict[tuple, _FilteredPage] = {}
+_FILTERED_LOCK = threading.Lock()
+
+
+def filtered_asset_page(user, params, ordering: str | None, limit: int | None, *, lookup):
+    """What `paginate` reads for the first page of a list filtered by custom fields only (and
+    ordered by anything, a custom field included), or None for a request it can't answer so
+    (another filter, an own-equality kind, a bad ordering). A filter value is validated as the
+    full path validates it (a bad one raises the same 400) before it is bound: the statement of
+    each shape of request (which conditions, operators, value types and counts, ordering, limit,
+    shape of grants) is compiled once, with the values as placeholders."""
+    from ..queries import custom_field_list
+
+    require_user(user)
+    request = custom_field_list(params, ordering, lookup)
+    if request is None:
+        return None
+    limit = clean_limit(limit)
+    page = _FILTERED_PAGES.get(request.shape)
+    if page is None:
+        page = _FilteredPage(request)
+        with _FILTERED_LOCK:
+            _FILTERED_PAGES[request.shape] = page
+            while len(_FILTERED_PAGES) > _FILTERED_KEPT:
+                del _FILTERED_PAGES[next(iter(_FILTERED_PAGES))]
+    query = page.query
+    if query is None:
+        return None
+    try:
+        rows = query.objects(user, limit, **dict(zip(page.placeholders, request.values, strict=True)))
+    except NotCompilable:
+        page.query = None  # a derivation of a value no parameter carries: the full path answers
+        return None
+    return first_page(rows, page.keys, limit)
