@@ -26,7 +26,7 @@ from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, Les
 
 from assets import extensions
 from assets.access.permissions import permission_key
-from assets.core.db import KeyedQueries
+from assets.core.db import PLACEHOLDER_TYPES, KeyedQueries
 from assets.core.db.aggregates import JSONRows
 from assets.core.errors import ValidationFailed
 from assets.core.inputs import id_from_text, require_user
@@ -249,7 +249,7 @@ def _own_equality(code: str, raw: str, kinds: dict, own_terms: list, param: str)
 def _bindable(value) -> bool:
     """Whether a compiled statement can take `value` as a parameter; any other value (True, False,
     None) changes the SQL itself (SQLite compares JSON true as a word, not as JSON)."""
-    return type(value) in (str, int, float)
+    return type(value) in PLACEHOLDER_TYPES
 
 
 class CfFilter:

@@ -55,12 +55,12 @@ def list_assets(request, ordering: str | None = None, limit: int | None = None, 
     page = lookup = None
     if view is not None:
         params, ordering, fields = saved_views.apply_view(request.auth, view, request.GET, ordering, fields)
-    elif cursor is None and not count:
-        if params.keys() <= FIXED_PARAMS:
+    elif not count:
+        if cursor is None and params.keys() <= FIXED_PARAMS:
             page = assets.first_asset_page(request.auth, ordering, limit)
         if page is None:
             lookup = FieldTypeLookup(params, ordering, user=request.auth)
-            page = assets.filtered_asset_page(request.auth, params, ordering, limit, lookup=lookup)
+            page = assets.filtered_asset_page(request.auth, params, ordering, limit, cursor=cursor, lookup=lookup)
     if page is None:
         lookup = lookup or FieldTypeLookup(params, ordering, user=request.auth)
         queryset, type_ids = filter_assets(assets.asset_page_queryset(request.auth), params, user=request.auth,

@@ -42,6 +42,10 @@ _TEXT_MARK = "\uffff\ufffe"
 _ESCAPED_MARK = json.dumps(_TEXT_MARK)[1:-1]
 
 
+# The types a placeholder may have; any other value (True, None, a datetime) is the builder's own.
+PLACEHOLDER_TYPES = (int, float, str)
+
+
 class NotCompilable(ValueError):
     """The builder's SQL holds a placeholder in a form its value can't be bound into."""
 
