@@ -208,6 +208,17 @@ def test_a_value_is_bound_for_its_own_request_only(superuser, org, other_org, fo
     assert len(_FILTERED_PAGES) == (4 if connection.vendor == "postgresql" else 3)
 
 
+def test_a_reference_filter_binds_its_id_inside_the_json_it_compares(superuser, org, other_org, forest, fleet):  # noqa: F811
+    """An id is a JSON number inside a parameter (JSON text on SQLite, where the parameter is
+    nothing but the number's digits; inside Jsonb on PostgreSQL)."""
+    for user in page_readers(superuser, org, other_org, forest, fleet):
+        for assets in fleet.values():
+            found = assert_same_page(user, {"cf_twin": str(assets[1].pk)}, "title", 50)
+            assert {a.pk for a in found.items} <= {assets[0].pk}
+        assert_same_page(user, {"cf_twin__in": ",".join(str(assets[1].pk) for assets in fleet.values())}, "title", 50)
+    assert len(assert_same_page(superuser, {"cf_twin": str(fleet[org.pk][1].pk)}, "title", 50).items) == 1
+
+
 def test_repeated_parameters_are_ored_as_on_the_full_path(superuser, org, other_org, forest, fleet):  # noqa: F811
     for user in page_readers(superuser, org, other_org, forest, fleet):
         assert_same_page(user, {"cf_plate": ["P-17", "O'Brien"]}, "title", 50)
