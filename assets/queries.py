@@ -4,7 +4,7 @@ built as SQL that behaves the same on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import math
-from functools import cache
+from functools import cache, cached_property
 
 from django.db import connection
 from django.db.models import (
@@ -26,7 +26,7 @@ from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, Les
 
 from assets import extensions
 from assets.access.permissions import permission_key
-from assets.core.db import KeyedQueries
+from assets.core.db import PLACEHOLDER_TYPES, KeyedQueries
 from assets.core.db.aggregates import JSONRows
 from assets.core.errors import ValidationFailed
 from assets.core.inputs import id_from_text, require_user
@@ -217,10 +217,11 @@ def _containment(code: str, value) -> Q:
 
 
 def _contains(code: str, needle: str, *, insensitive: bool) -> Q:
+    """`needle` is what the text is searched for: lowered already when `insensitive`."""
     # StrIndex (instr/strpos) rather than LIKE: SQLite's LIKE ignores case, PostgreSQL's doesn't.
     text = text_value(code)
     if insensitive:
-        return Q(GreaterThan(StrIndex(UnicodeLower(text), Value(needle.lower())), 0))
+        return Q(GreaterThan(StrIndex(UnicodeLower(text), Value(needle)), 0))
     return Q(GreaterThan(StrIndex(text, Value(needle)), 0))
 
 
@@ -245,47 +246,113 @@ def _own_equality(code: str, raw: str, kinds: dict, own_terms: list, param: str)
     return term, None
 
 
-def cf_condition(code: str, op: str, raws: list[str], types_of_code: dict[int, str], param: str) -> Q:
-    """One custom-field condition; several values of the same parameter are ORed."""
+def _bindable(value) -> bool:
+    """Whether a compiled statement can take `value` as a parameter; any other value (True, False,
+    None) changes the SQL itself (SQLite compares JSON true as a word, not as JSON)."""
+    return type(value) in PLACEHOLDER_TYPES
+
+
+class CfFilter:
+    """One custom-field condition, validated, with its values read from the query string as the
+    SQL compares them (a number, a JSON value, a lowered needle). `terms` are (form, arguments),
+    one per value ORed; `condition()` is the Q. The same condition with other values of the same
+    types is the same SQL with other parameters: `shape` says which SQL (None when a term's SQL
+    depends on its value in a way no parameter carries, a kind's own equality test) and
+    `values` the parameters, so a statement compiled once can stand for all of them
+    (assets.services.assets.filtered_asset_page, which passes other `values` to `condition`)."""
+
+    def __init__(self, code: str, op: str, types_of_code: dict[int, str], terms: list[tuple], *,
+                 indexed: bool = False, numeric: bool = False):
+        self.code, self.op, self.types_of_code, self.terms = code, op, types_of_code, terms
+        self.indexed, self.numeric = indexed, numeric
+        self.values = tuple(arg for _, args in terms for arg in args if _bindable(arg))
+
+    @cached_property
+    def shape(self) -> tuple | None:
+        forms = []
+        for form, args in self.terms:
+            if form == "own" or not all(_bindable(arg) or arg is True or arg is False or arg is None for arg in args):
+                return None
+            forms.append((form, tuple(type(arg) if _bindable(arg) else ("=", type(arg), arg) for arg in args)))
+        return (self.code, self.op, tuple(sorted(self.types_of_code.items())), self.indexed, self.numeric, tuple(forms))
+
+    def condition(self, values: tuple | None = None) -> Q:
+        """The Q of this condition, or of the same shape with `values` in place of its own."""
+        terms = self.terms if values is None else self._terms_with(values)
+        code, key_path = self.code, f"custom_fields__{self.code}"
+        missing = Q(**{f"{key_path}__isnull": True}) | Q(**{key_path: None})
+        if self.op == "isnull":
+            ((_, (is_null,)),) = terms
+            return missing if is_null else ~missing
+        condition = Q(pk__in=[])
+        for form, args in terms:
+            probe = None
+            if form == "own":
+                term, probe = args
+            elif form == "number":
+                number, probe = args
+                term = Q(Exact(sort_key_of(code, self.types_of_code)[0], number))
+            elif form == "json":
+                (probe,) = args
+                term = Q(**{key_path: probe})
+            elif form == "range":
+                key = sort_key_of(code, self.types_of_code)[0]
+                term = Q(COMPARISONS[self.op](key, args[0] if self.numeric else Value(args[0])))
+            else:
+                term = _contains(code, args[0], insensitive=(self.op == "icontains"))
+            if self.indexed and probe is not None:
+                term &= _containment(code, probe)
+            condition |= term
+        if self.op == "ne":
+            return ~missing & ~condition
+        return condition
+
+    def _terms_with(self, values: tuple) -> list[tuple]:
+        given = iter(values)
+        terms = [(form, tuple(next(given) if _bindable(arg) else arg for arg in args)) for form, args in self.terms]
+        if next(given, None) is not None:
+            raise ValueError("more values than the condition's shape holds")
+        return terms
+
+
+def cf_filter(code: str, op: str, raws: list[str], types_of_code: dict[int, str], param: str) -> CfFilter:
+    """One custom-field condition; several values of the same parameter are ORed. Every check of
+    a value (400 for one the field can't compare) is made here, before any SQL is built."""
     kinds = {t: kind_of(ft) for t, ft in types_of_code.items()}
     distinct = set(kinds.values())
     if distinct and not any(op in kind.operators for kind in distinct):
         names = ", ".join(sorted(set(types_of_code.values())))
         raise ValidationFailed.field(param, f"operator '{op}' does not apply to {names} fields")
     is_numeric = bool(distinct) and all(kind.numeric for kind in distinct)
-    key_path = f"custom_fields__{code}"
-    missing = Q(**{f"{key_path}__isnull": True}) | Q(**{key_path: None})
     if op == "isnull":
         if len(raws) != 1 or raws[0].lower() not in TRUE_WORDS | FALSE_WORDS:
             raise ValidationFailed.field(param, "must be true or false")
-        return missing if raws[0].lower() in TRUE_WORDS else ~missing
+        return CfFilter(code, op, types_of_code, [("missing", (raws[0].lower() in TRUE_WORDS,))])
     values = [v for raw in raws for v in (raw.split(",") if op == "in" else [raw])]
     # SQLite has no containment operator; "ne" can't use an index anyway.
     indexed = op in ("eq", "in") and connection.vendor == "postgresql"
     own_terms = [kind for kind in distinct if kind.own_equality]
-    condition = Q(pk__in=[])
+    numeric = op in COMPARISONS and op != "eq" and sort_key_of(code, types_of_code)[1]
+    terms = []
     for raw in values:
         if op in ("eq", "in", "ne"):
             if own_terms:
-                term, probe = _own_equality(code, raw, kinds, own_terms, param)
+                terms.append(("own", _own_equality(code, raw, kinds, own_terms, param)))
             elif is_numeric:
                 number = _to_number(raw, param)
-                term = Q(Exact(sort_key_of(code, types_of_code)[0], number))
-                probe = _containment_number(number)
+                # Every value reaches the SQL: the probe only where containment is tested.
+                terms.append(("number", (number, _containment_number(number) if indexed else None)))
             else:
-                probe = _typed_value(raw, distinct, param)
-                term = Q(**{key_path: probe})
-            if indexed and probe is not None:
-                term &= _containment(code, probe)
+                terms.append(("json", (_typed_value(raw, distinct, param),)))
         elif op in ("lt", "lte", "gt", "gte"):
-            key, numeric = sort_key_of(code, types_of_code)
-            term = Q(COMPARISONS[op](key, _to_number(raw, param) if numeric else Value(raw)))
+            terms.append(("range", (_to_number(raw, param) if numeric else raw,)))
         else:
-            term = _contains(code, raw, insensitive=(op == "icontains"))
-        condition |= term
-    if op == "ne":
-        return ~missing & ~condition
-    return condition
+            terms.append(("contains", (raw.lower() if op == "icontains" else raw,)))
+    return CfFilter(code, op, types_of_code, terms, indexed=indexed, numeric=numeric)
+
+
+def cf_condition(code: str, op: str, raws: list[str], types_of_code: dict[int, str], param: str) -> Q:
+    return cf_filter(code, op, raws, types_of_code, param).condition()
 
 
 def plain_ordering(ordering: str) -> bool:
@@ -380,6 +447,66 @@ def title_or_key_contains(queryset, needle: str):
     )
 
 
+def cf_filters(params, getlist, type_ids, *, lookup: FieldTypeLookup | None = None, user=None) -> list[CfFilter]:
+    """The request's cf_<code>[__<op>] conditions, in the order of its parameters."""
+    cf_params = [name for name in params if name.startswith("cf_")]
+    if not cf_params:
+        return []
+    parsed = {name: parse_cf_param(name) for name in cf_params}
+    codes = {code for code, _ in parsed.values()}
+    types = lookup.types(codes, type_ids) if lookup is not None else field_types_by_code(codes, type_ids, user)
+    return [cf_filter(code, op, getlist(name), types.get(code, {}), name) for name, (code, op) in parsed.items()]
+
+
+class CustomFieldList:
+    """A list request whose filters are all custom-field conditions, validated: its SQL's `shape`
+    (the conditions' shapes, the ordering with the types of a custom field it sorts by) and the
+    `values` bound into it. `apply` builds the same filters and ordering as filter_assets and
+    ordering_for would, with other values of the same shape in place of its own."""
+
+    def __init__(self, filters: list[CfFilter], ordering: str, ordering_types: tuple, lookup: FieldTypeLookup):
+        self.filters, self.ordering, self._lookup = filters, ordering, lookup
+        self.shape = (tuple(cf.shape for cf in filters), ordering, ordering_types)
+        self.values = tuple(value for cf in filters for value in cf.values)
+
+    def apply(self, queryset, values: tuple) -> tuple:
+        """(queryset, sort keys)."""
+        start = 0
+        for cf in self.filters:
+            queryset = queryset.filter(cf.condition(values[start:start + len(cf.values)]))
+            start += len(cf.values)
+        return ordering_for(queryset, self.ordering, lookup=self._lookup)
+
+
+def custom_field_list(params, ordering: str | None, lookup: FieldTypeLookup) -> CustomFieldList | None:
+    """The request as a CustomFieldList; None when it has other filters, or a condition or
+    ordering whose SQL no shape fixes (filter_assets and ordering_for then answer it, and raise
+    the errors of a bad ordering). A bad condition raises here what filter_assets would."""
+    if any(name not in FIXED_PARAMS and not name.startswith("cf_") for name in params):
+        return None
+    getlist = params.getlist if hasattr(params, "getlist") else (lambda k: list(params.get(k, [])))
+    _check_filter_sizes(params, getlist)
+    filters = cf_filters(params, getlist, [], lookup=lookup)
+    if any(cf.shape is None for cf in filters):
+        return None
+    ordering = ordering or "title"
+    ordering_types = ()
+    if not plain_ordering(ordering):
+        code = ordering.removeprefix("-").removeprefix("cf_")
+        if not ordering.removeprefix("-").startswith("cf_") or not _is_code(code):
+            return None
+        ordering_types = tuple(sorted(lookup.types([code]).get(code, {}).items()))
+    return CustomFieldList(filters, ordering, ordering_types, lookup)
+
+
+def _is_code(code: str) -> bool:
+    try:
+        validate_code(code)
+    except InvalidValue:
+        return False
+    return True
+
+
 def filter_assets(queryset, params, user=None, *, lookup: FieldTypeLookup | None = None) -> tuple:
     """Applies the list filters of GET /assets (a QueryDict or a dict of lists); returns the
     queryset and the type ids it is restricted to (for custom-field typing)."""
@@ -406,13 +533,8 @@ def filter_assets(queryset, params, user=None, *, lookup: FieldTypeLookup | None
         )
     if getlist("request_id"):
         queryset = queryset.filter(_logged_under(getlist("request_id")))
-    cf_params = [name for name in params if name.startswith("cf_")]
-    if cf_params:
-        parsed = {name: parse_cf_param(name) for name in cf_params}
-        codes = {code for code, _ in parsed.values()}
-        types = lookup.types(codes, type_ids) if lookup is not None else field_types_by_code(codes, type_ids, user)
-        for name, (code, op) in parsed.items():
-            queryset = queryset.filter(cf_condition(code, op, getlist(name), types.get(code, {}), name))
+    for cf in cf_filters(params, getlist, type_ids, lookup=lookup, user=user):
+        queryset = queryset.filter(cf.condition())
     extra_filters = extensions.list_filters()
     known = FIXED_PARAMS | {"type_id", "organization_id", "key", "title_contains", "device_id", "request_id"}
     known |= extensions.filter_options() | set(extra_filters)

@@ -33,13 +33,14 @@ _RESERVED = ("user_id", "org_")
 
 class PermissionCompiledQuery:
     """`build(user, *variant, **placeholders) -> QuerySet`. `variant` are hashable values the SQL
-    is compiled for one by one (a LIMIT, a choice of columns); `placeholders` map names to int
-    or str as for CompiledQuery."""
+    is compiled for one by one (a LIMIT, a choice of columns); `placeholders` map names to int,
+    float or str, and `prepared` says whether the statements are prepared, as for CompiledQuery."""
 
-    def __init__(self, build: Callable[..., QuerySet], **placeholders: type):
+    def __init__(self, build: Callable[..., QuerySet], *, prepared: bool = True, **placeholders: type):
         if any(name.startswith(_RESERVED) for name in placeholders):
             raise ValueError(f"placeholder names starting with {_RESERVED} are the reader's own")
         self._build = build
+        self._prepared = prepared
         self._placeholders = placeholders
         self._compiled: dict[tuple, CompiledQuery] = {}
 
@@ -80,5 +81,5 @@ class PermissionCompiledQuery:
             return self._build(stand_in, *variant, **values)
 
         # The organizations in rank order: their placeholders sort as the ids they stand for.
-        return CompiledQuery(build, optional=("user_id", *names), user_id=int, **dict.fromkeys(names, int),
-                             **self._placeholders)
+        return CompiledQuery(build, optional=("user_id", *names), prepared=self._prepared, user_id=int,
+                             **dict.fromkeys(names, int), **self._placeholders)

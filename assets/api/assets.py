@@ -52,13 +52,17 @@ def list_assets(request, ordering: str | None = None, limit: int | None = None, 
     `view=<id>` applies a saved view (its filters, ordering and columns as `fields`); the
     request's own parameters override it."""
     params = request.GET
-    page = None
+    page = lookup = None
     if view is not None:
         params, ordering, fields = saved_views.apply_view(request.auth, view, request.GET, ordering, fields)
-    elif cursor is None and not count and params.keys() <= FIXED_PARAMS:
-        page = assets.first_asset_page(request.auth, ordering, limit)
+    elif not count:
+        if cursor is None and params.keys() <= FIXED_PARAMS:
+            page = assets.first_asset_page(request.auth, ordering, limit)
+        if page is None:
+            lookup = FieldTypeLookup(params, ordering, user=request.auth)
+            page = assets.filtered_asset_page(request.auth, params, ordering, limit, cursor=cursor, lookup=lookup)
     if page is None:
-        lookup = FieldTypeLookup(params, ordering, user=request.auth)
+        lookup = lookup or FieldTypeLookup(params, ordering, user=request.auth)
         queryset, type_ids = filter_assets(assets.asset_page_queryset(request.auth), params, user=request.auth,
                                            lookup=lookup)
         queryset, keys = ordering_for(queryset, ordering, type_ids, lookup=lookup)

@@ -196,39 +196,58 @@ def paginate(
     backwards = bool(before) and not cursor
     ordered = queryset.prefetch_related(None).order_by(*order_terms(all_keys, backwards=backwards))
     if cursor or backwards:
-        decoded = _decode(cursor or before, len(all_keys))
-        values = [_restore(queryset, k, v) for k, v in zip(all_keys, decoded, strict=True)]
-        if values[-1] is None:
-            raise ValidationFailed.field("cursor" if cursor else "before", "is not a valid cursor")
-        beyond = _before if backwards else _after
-        condition = Q(pk__in=[])
-        for i, key in enumerate(all_keys):
-            term = beyond(key, values[i])
-            for prior, prior_value in zip(all_keys[:i], values[:i], strict=False):
-                term &= _equal(prior, prior_value)
-            condition |= term
-        ordered = ordered.filter(condition)
+        values = cursor_values(queryset, keys, cursor or before, param="cursor" if cursor else "before")
+        ordered = ordered.filter(_beyond(all_keys, values, backwards=backwards))
     rows = list(ordered[: limit + 1])
     page = _page_of(rows, all_keys, limit, total=total, cursor=cursor, backwards=backwards)
     prefetch_rows(page.items, lookups)
     return page
 
 
+def cursor_values(queryset: QuerySet, keys: list[SortKey], cursor: str, *, param: str = "cursor") -> list:
+    """The sort values (the id last) of the row a cursor continues after, each checked against
+    and turned into its column's type: a 400 for anything that isn't one of this ordering's."""
+    all_keys = _with_id_key(keys)
+    decoded = _decode(cursor, len(all_keys))
+    values = [_restore(queryset, k, v) for k, v in zip(all_keys, decoded, strict=True)]
+    if values[-1] is None:
+        raise ValidationFailed.field(param, "is not a valid cursor")
+    return values
+
+
+def _beyond(all_keys: list[SortKey], values: list, *, backwards: bool = False) -> Q:
+    """Rows after (or, `backwards`, before) the row of these sort values, in keyset order."""
+    beyond = _before if backwards else _after
+    condition = Q(pk__in=[])
+    for i, key in enumerate(all_keys):
+        term = beyond(key, values[i])
+        for prior, prior_value in zip(all_keys[:i], values[:i], strict=False):
+            term &= _equal(prior, prior_value)
+        condition |= term
+    return condition
+
+
 def _with_id_key(keys: list[SortKey]) -> list[SortKey]:
     return [*keys, SortKey("pk", descending=keys[-1].descending if keys else False)]
 
 
-def first_page_queryset(queryset: QuerySet, keys: list[SortKey], limit: int | None = None) -> QuerySet:
-    """The query `paginate` runs for a first page (no cursor, no count), for a read compiled
-    once (assets.core.db.compiled) that `first_page` then turns into the same Page. Prefetches
-    are left to the caller."""
-    ordered = queryset.prefetch_related(None).order_by(*order_terms(_with_id_key(keys)))
+def first_page_queryset(queryset: QuerySet, keys: list[SortKey], limit: int | None = None, *,
+                        after: list | None = None) -> QuerySet:
+    """The query `paginate` runs for a first page (no cursor, no count), or for the page after
+    the row of `after` (a cursor's `cursor_values`), for a read compiled once
+    (assets.core.db.compiled) that `first_page` then turns into the same Page. Prefetches are
+    left to the caller."""
+    all_keys = _with_id_key(keys)
+    ordered = queryset.prefetch_related(None).order_by(*order_terms(all_keys))
+    if after is not None:
+        ordered = ordered.filter(_beyond(all_keys, after))
     return ordered[: clean_limit(limit) + 1]
 
 
-def first_page(rows: list, keys: list[SortKey], limit: int | None = None) -> Page:
-    """The Page of the rows of `first_page_queryset(queryset, keys, limit)`."""
-    return _page_of(list(rows), _with_id_key(keys), clean_limit(limit))
+def first_page(rows: list, keys: list[SortKey], limit: int | None = None, *, cursor: str | None = None) -> Page:
+    """The Page of the rows of `first_page_queryset(queryset, keys, limit)`, or of the page
+    after `cursor` when its values were the query's `after`."""
+    return _page_of(list(rows), _with_id_key(keys), clean_limit(limit), cursor=cursor)
 
 
 def _page_of(rows: list, all_keys: list[SortKey], limit: int, *, total=None, cursor=None, backwards=False) -> Page:

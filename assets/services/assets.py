@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+import threading
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -13,11 +14,11 @@ from assets import extensions
 from assets.access.compiled import PermissionCompiledQuery
 from assets.access.permissions import allowed_actions, can_create_assets, permission_key
 from assets.core import changelog
-from assets.core.db import CompiledQuery, KeyedQueries, prefetch_rows
+from assets.core.db import PLACEHOLDER_TYPES, CompiledQuery, KeyedQueries, NotCompilable, prefetch_rows
 from assets.core.db.bulk_sql import insert_change_entries
 from assets.core.errors import Duplicate, Forbidden, NotFound, ValidationFailed
 from assets.core.inputs import clean_slug, clean_text, is_id, require_id, require_user, unique_or_duplicate
-from assets.core.pagination import clean_limit, first_page, first_page_queryset
+from assets.core.pagination import clean_limit, cursor_values, first_page, first_page_queryset
 from assets.core.versioning import (
     RowsChanged,
     bulk_save_versioned,
@@ -662,3 +663,88 @@ def first_asset_page(user, ordering: str | None, limit: int | None):
     rows = _FIRST_PAGE.objects(user, ordering, limit)
     return first_page(rows, _FIRST_PAGE_KEYS[ordering], limit)
 
+
+
+class _FilteredPage:
+    """The pages of one shape of custom-field list (assets.queries.CustomFieldList): one
+    statement per shape of cursor (none for the first page; the type of each sort value, or
+    None, which changes the SQL), each compiled per shape of grants and limit from the first
+    request of the shape with placeholders for its values."""
+
+    def __init__(self, request, user):
+        self.request = request
+        self.placeholders = tuple(f"v{index}" for index in range(len(request.values)))
+        # Never run: its columns are what a cursor's values are checked against.
+        self.template, self.keys = request.apply(asset_page_queryset(user), request.values)
+        self._queries: dict[tuple | None, PermissionCompiledQuery | None] = {}
+
+    def query(self, cursor_shape: tuple | None) -> PermissionCompiledQuery | None:
+        if cursor_shape in self._queries:
+            return self._queries[cursor_shape]
+        types = {name: type(value) for name, value in zip(self.placeholders, self.request.values, strict=True)}
+        types.update((f"c{position}", kind) for position, kind in enumerate(cursor_shape or ()) if kind is not None)
+        # Unprepared: how selective a filter is depends on its values, and so does the best plan.
+        query = self._queries[cursor_shape] = PermissionCompiledQuery(
+            functools.partial(self._build, cursor_shape=cursor_shape), prepared=False, **types,
+        )
+        return query
+
+    def failed(self, cursor_shape: tuple | None) -> None:
+        self._queries[cursor_shape] = None
+
+    def _build(self, user, limit: int, *, cursor_shape: tuple | None, **values):
+        queryset, keys = self.request.apply(_page_base(user), tuple(values[name] for name in self.placeholders))
+        if queryset._prefetch_related_lookups:
+            raise TypeError("a compiled page runs no prefetch: the extensions' relations must be in its rows")
+        after = None
+        if cursor_shape is not None:
+            after = [None if kind is None else values[f"c{position}"] for position, kind in enumerate(cursor_shape)]
+        return first_page_queryset(queryset, keys, limit, after=after)
+
+
+# Shapes of filtered lists kept; past that the oldest goes (each holds its statements).
+_FILTERED_KEPT = 256
+_FILTERED_PAGES: dict[tuple, _FilteredPage] = {}
+_FILTERED_LOCK = threading.Lock()
+
+
+def filtered_asset_page(user, params, ordering: str | None, limit: int | None, *, cursor: str | None = None,
+                        lookup):
+    """What `paginate` reads for a page (the first, or the one after `cursor`) of a list
+    filtered by custom fields only, or by nothing, in any ordering (a custom field's included);
+    None for a request it can't answer so (another filter, an own-equality kind, a bad ordering,
+    a cursor on a date). Filter and cursor values are checked as the full path checks them (a
+    bad one raises the same 400) before they are bound: the statement of each shape of request
+    (which conditions, operators, value types and counts, ordering, cursor, limit, shape of
+    grants) is compiled once, with the values as placeholders."""
+    from ..queries import custom_field_list
+
+    require_user(user)
+    request = custom_field_list(params, ordering, lookup)
+    if request is None:
+        return None
+    limit = clean_limit(limit)
+    page = _FILTERED_PAGES.get(request.shape)
+    if page is None:
+        page = _FilteredPage(request, user)
+        with _FILTERED_LOCK:
+            _FILTERED_PAGES[request.shape] = page
+            while len(_FILTERED_PAGES) > _FILTERED_KEPT:
+                del _FILTERED_PAGES[next(iter(_FILTERED_PAGES))]
+    values = dict(zip(page.placeholders, request.values, strict=True))
+    cursor_shape = None
+    if cursor:
+        after = cursor_values(page.template, page.keys, cursor)
+        if not all(value is None or type(value) in PLACEHOLDER_TYPES for value in after):
+            return None
+        cursor_shape = tuple(None if value is None else type(value) for value in after)
+        values.update((f"c{position}", value) for position, value in enumerate(after) if value is not None)
+    query = page.query(cursor_shape)
+    if query is None:
+        return None
+    try:
+        rows = query.objects(user, limit, **values)
+    except NotCompilable:
+        page.failed(cursor_shape)  # a derivation of a value no parameter carries: the full path answers
+        return None
+    return first_page(rows, page.keys, limit, cursor=cursor)

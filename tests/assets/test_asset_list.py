@@ -258,6 +258,14 @@ def test_asset_list_query_count_does_not_grow_with_the_page(
     with django_assert_max_num_queries(MAX_LIST_QUERIES):
         response = api.get("/assets", {"limit": limit, "ordering": "-cf_license_plate", "cf_license_plate__contains": "H"})
     assert len(response.json()["items"]) == limit
+    # An equality (its value bound inside JSON parameters) and the page after a cursor.
+    with django_assert_max_num_queries(MAX_LIST_QUERIES):
+        response = api.get("/assets", {"limit": limit, "cf_license_plate": "HH 7"})
+    assert [item["title"] for item in response.json()["items"]] == ["Truck 007"]
+    cursor = api.get("/assets", {"limit": limit}).json()["page_info"]["end_cursor"]
+    with django_assert_max_num_queries(MAX_LIST_QUERIES):
+        response = api.get("/assets", {"limit": limit, "cursor": cursor})
+    assert len(response.json()["items"]) == min(limit, len(big_fleet) - limit)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from guardian.shortcuts import remove_perm
 
 from assets.access.permissions import PermissionSnapshot
 from assets.access.tokens import issue_token, user_for_token
-from assets.core.db.compiled import CompiledQuery
+from assets.core.db.compiled import CompiledQuery, NotCompilable
 from assets.models import Asset
 from tests.conftest import ApiClient
 from tests.factories import grant, make_asset, make_device, make_org, make_type, make_user
@@ -187,7 +187,31 @@ def test_a_placeholder_that_does_not_reach_the_sql_is_refused(db):
     with pytest.raises(ValueError, match="placeholders"):
         query.rows(pk=1)
     with pytest.raises(TypeError):
-        CompiledQuery(lambda when: Asset.objects.all(), when=float)
+        CompiledQuery(lambda when: Asset.objects.all(), when=bytes)
+
+
+def test_placeholders_inside_json_parameters_are_encoded_again_on_every_call(org, truck_type):
+    plates = ["P-1", 'q"uote', "back\\slash", "Zürich", "100%"]
+    for n, plate in enumerate(plates):
+        make_asset(org, truck_type, f"Truck {n}", custom_fields={"license_plate": plate, "axles": n})
+    # SQLite has no JSON containment; a key's equality takes the value as JSON text there.
+    by_axles = {"custom_fields__contains": {"axles": None}} if connection.vendor == "postgresql" else {}
+    query = CompiledQuery(
+        lambda plate, axles: Asset.objects.filter(
+            custom_fields__license_plate=plate, custom_fields__axles=axles,
+            **{name: {"axles": axles} for name in by_axles},
+        ).values_list("title", flat=True),
+        plate=str, axles=int,
+    )
+    for n, plate in enumerate(plates):
+        assert query.rows(plate=plate, axles=n) == [(f"Truck {n}",)]
+        assert query.rows(plate=plate, axles=n + 1) == []
+
+
+def test_a_placeholder_derived_into_other_text_is_refused(db):
+    query = CompiledQuery(lambda needle: Asset.objects.filter(title__icontains=needle), needle=str)
+    with pytest.raises(NotCompilable):
+        query.rows(needle="x")
 
 
 # --- pages: the session's user lookup brings the snapshot along ---------------------------------

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from assets.core.db.compiled import django_form
 from assets.field_index import _existing, index_names
 from assets.models import Asset, CustomFieldDefinition
 
@@ -54,7 +55,7 @@ def page_plan(api, params) -> str:
     executed = []
 
     def record(execute, sql, values, many, context):
-        executed.append((sql, values))
+        executed.append((django_form(sql), values))
         return execute(sql, values, many, context)
 
     with connection.execute_wrapper(record):

@@ -8,8 +8,8 @@ each returns what the ORM query it stands for returns. `aggregates` (JSON arrays
 and `bulk_sql` (multi-row INSERTs for imports) are the set-based writers' helpers; `related_or_none`
 reads a one-to-one that select_related loaded without the exception of a missing one."""
 
-from .compiled import CompiledQuery, KeyedQueries
+from .compiled import PLACEHOLDER_TYPES, CompiledQuery, KeyedQueries, NotCompilable
 from .instances import related_or_none
 from .prefetch import prefetch_rows
 
-__all__ = ["CompiledQuery", "KeyedQueries", "prefetch_rows", "related_or_none"]
+__all__ = ["PLACEHOLDER_TYPES", "CompiledQuery", "KeyedQueries", "NotCompilable", "prefetch_rows", "related_or_none"]
