@@ -395,6 +395,8 @@ def ordering_for(queryset, ordering: str | None, type_ids=None, *, lookup: Field
 # Parameters of a list that are not filters. The extensions add filters of their own (groups:
 # group_id with include_descendants, links: linked_to), see AssetExtension.list_filters.
 FIXED_PARAMS = {"limit", "cursor", "count", "ordering", "fields"}
+# The parameters besides cf_ conditions that a compiled list statement binds (custom_field_list).
+COMPILED_PARAMS = FIXED_PARAMS | {"organization_id"}
 
 
 def _ids(values: list[str], param: str) -> list[int]:
@@ -459,19 +461,24 @@ def cf_filters(params, getlist, type_ids, *, lookup: FieldTypeLookup | None = No
 
 
 class CustomFieldList:
-    """A list request whose filters are all custom-field conditions, validated: its SQL's `shape`
-    (the conditions' shapes, the ordering with the types of a custom field it sorts by) and the
-    `values` bound into it. `apply` builds the same filters and ordering as filter_assets and
-    ordering_for would, with other values of the same shape in place of its own."""
+    """A list request whose filters are all custom-field conditions, and organizations,
+    validated: its SQL's `shape` (how many organizations, the conditions' shapes, the ordering
+    with the types of a custom field it sorts by) and the `values` bound into it. `apply` builds
+    the same filters and ordering as filter_assets and ordering_for would, with other values of
+    the same shape in place of its own."""
 
-    def __init__(self, filters: list[CfFilter], ordering: str, ordering_types: tuple, lookup: FieldTypeLookup):
+    def __init__(self, organization_ids: list[int], filters: list[CfFilter], ordering: str, ordering_types: tuple,
+                 lookup: FieldTypeLookup):
+        self.organizations = len(organization_ids)
         self.filters, self.ordering, self._lookup = filters, ordering, lookup
-        self.shape = (tuple(cf.shape for cf in filters), ordering, ordering_types)
-        self.values = tuple(value for cf in filters for value in cf.values)
+        self.shape = (self.organizations, tuple(cf.shape for cf in filters), ordering, ordering_types)
+        self.values = (*organization_ids, *(value for cf in filters for value in cf.values))
 
     def apply(self, queryset, values: tuple) -> tuple:
         """(queryset, sort keys)."""
-        start = 0
+        start = self.organizations
+        if self.organizations:
+            queryset = queryset.filter(organization_id__in=list(values[:start]))
         for cf in self.filters:
             queryset = queryset.filter(cf.condition(values[start:start + len(cf.values)]))
             start += len(cf.values)
@@ -482,10 +489,11 @@ def custom_field_list(params, ordering: str | None, lookup: FieldTypeLookup) -> 
     """The request as a CustomFieldList; None when it has other filters, or a condition or
     ordering whose SQL no shape fixes (filter_assets and ordering_for then answer it, and raise
     the errors of a bad ordering). A bad condition raises here what filter_assets would."""
-    if any(name not in FIXED_PARAMS and not name.startswith("cf_") for name in params):
+    if any(name not in COMPILED_PARAMS and not name.startswith("cf_") for name in params):
         return None
     getlist = params.getlist if hasattr(params, "getlist") else (lambda k: list(params.get(k, [])))
     _check_filter_sizes(params, getlist)
+    organization_ids = _ids(getlist("organization_id"), "organization_id") if getlist("organization_id") else []
     filters = cf_filters(params, getlist, [], lookup=lookup)
     if any(cf.shape is None for cf in filters):
         return None
@@ -496,7 +504,7 @@ def custom_field_list(params, ordering: str | None, lookup: FieldTypeLookup) -> 
         if not ordering.removeprefix("-").startswith("cf_") or not _is_code(code):
             return None
         ordering_types = tuple(sorted(lookup.types([code]).get(code, {}).items()))
-    return CustomFieldList(filters, ordering, ordering_types, lookup)
+    return CustomFieldList(organization_ids, filters, ordering, ordering_types, lookup)
 
 
 def _is_code(code: str) -> bool:

@@ -17,8 +17,6 @@ from assets.core.api import (
     split_version,
 )
 from assets.core.errors import ValidationFailed
-from assets.core.pagination import paginate
-from assets.queries import FIXED_PARAMS, FieldTypeLookup, filter_assets, ordering_for
 from assets.schemas import AssetCreateBody, AssetOut, AssetPage, AssetPatch, AssetRevert, BulkDeleteBody, BulkPatchBody
 from assets.services import assets, bulk, going_back, saved_views
 
@@ -52,21 +50,9 @@ def list_assets(request, ordering: str | None = None, limit: int | None = None, 
     `view=<id>` applies a saved view (its filters, ordering and columns as `fields`); the
     request's own parameters override it."""
     params = request.GET
-    page = lookup = None
     if view is not None:
         params, ordering, fields = saved_views.apply_view(request.auth, view, request.GET, ordering, fields)
-    elif not count:
-        if cursor is None and params.keys() <= FIXED_PARAMS:
-            page = assets.first_asset_page(request.auth, ordering, limit)
-        if page is None:
-            lookup = FieldTypeLookup(params, ordering, user=request.auth)
-            page = assets.filtered_asset_page(request.auth, params, ordering, limit, cursor=cursor, lookup=lookup)
-    if page is None:
-        lookup = lookup or FieldTypeLookup(params, ordering, user=request.auth)
-        queryset, type_ids = filter_assets(assets.asset_page_queryset(request.auth), params, user=request.auth,
-                                           lookup=lookup)
-        queryset, keys = ordering_for(queryset, ordering, type_ids, lookup=lookup)
-        page = paginate(queryset, keys, limit=limit, cursor=cursor, with_count=count)
+    page = assets.asset_list_page(request.auth, params, ordering, limit, cursor=cursor, with_count=count)
     codes = _fields_param(fields)
     return prebuilt(page_body(page, lambda asset: serializers.asset_json(asset, codes)))
 

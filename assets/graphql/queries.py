@@ -12,7 +12,6 @@ from assets import serializers
 from assets.access import grants as access
 from assets.core.errors import ValidationFailed
 from assets.core.pagination import SortKey, paginate
-from assets.queries import FieldTypeLookup, filter_assets, ordering_for
 from assets.services import asset_types, assets, devices
 
 from .context import user_of
@@ -176,13 +175,14 @@ class Query:
         with renamed(ASSET_LIST_NAMES):
             params, matches_nothing = asset_list_params(id_argument(organization_id, "organization_id"), filter)
             ordering = asset_ordering(order_by)
-            lookup = FieldTypeLookup(params, ordering, user=user)
-            queryset, type_ids = filter_assets(assets.asset_page_queryset(user), params, user=user, lookup=lookup)
             if matches_nothing:
-                queryset = queryset.none()
-            queryset, keys = ordering_for(queryset, ordering, type_ids, lookup=lookup)
-            page = paginate(queryset, keys, limit=page_size(first), cursor=after)
-        return connection(page, lambda row: Asset.of(serializers.asset_data(row), info), queryset)
+                queryset, keys = assets.asset_list_queryset(user, params, ordering)
+                page = paginate(queryset.none(), keys, limit=page_size(first), cursor=after)
+                return connection(page, lambda row: Asset.of(serializers.asset_data(row), info), queryset.none())
+            page = assets.asset_list_page(user, params, ordering, page_size(first), cursor=after)
+        # The queryset is built only for a totalCount (the page may come from a compiled statement).
+        return connection(page, lambda row: Asset.of(serializers.asset_data(row), info),
+                          counted=lambda: assets.asset_list_queryset(user, params, ordering)[0])
 
     @strawberry.field
     def devices(

@@ -38,11 +38,17 @@ class Connection(Generic[Node]):
         return self._count()
 
 
-def connection(page: Page, to_node: Callable, queryset=None) -> Connection:
-    """A connection of one page; `queryset` (unsliced, filtered) answers totalCount."""
+def connection(page: Page, to_node: Callable, queryset=None, *, counted: Callable | None = None) -> Connection:
+    """A connection of one page; `queryset` (unsliced, filtered), or what `counted()` returns
+    when it is asked for, answers totalCount."""
     nodes = [to_node(row) for row in page.items]
     edges = [Edge(node=node, cursor=page.cursor_of(row)) for node, row in zip(nodes, page.items, strict=True)]
-    count = (lambda: queryset.order_by().count()) if queryset is not None else (lambda: len(nodes))
+    if counted is None and queryset is not None:
+        counted = lambda: queryset  # noqa: E731
+
+    def count() -> int:
+        return counted().order_by().count() if counted is not None else len(nodes)
+
     return Connection(nodes=nodes, edges=edges, page_info=PageInfo(has_next_page=page.has_next_page,
                       end_cursor=page.end_cursor), _count=count)
 

@@ -711,8 +711,8 @@ _FILTERED_LOCK = threading.Lock()
 def filtered_asset_page(user, params, ordering: str | None, limit: int | None, *, cursor: str | None = None,
                         lookup):
     """What `paginate` reads for a page (the first, or the one after `cursor`) of a list
-    filtered by custom fields only, or by nothing, in any ordering (a custom field's included);
-    None for a request it can't answer so (another filter, an own-equality kind, a bad ordering,
+    filtered by custom fields and organizations only, or by nothing, in any ordering (a custom
+    field's included); None for a request it can't answer so (another filter, an own-equality kind, a bad ordering,
     a cursor on a date). Filter and cursor values are checked as the full path checks them (a
     bad one raises the same 400) before they are bound: the statement of each shape of request
     (which conditions, operators, value types and counts, ordering, cursor, limit, shape of
@@ -748,3 +748,33 @@ def filtered_asset_page(user, params, ordering: str | None, limit: int | None, *
         page.failed(cursor_shape)  # a derivation of a value no parameter carries: the full path answers
         return None
     return first_page(rows, page.keys, limit, cursor=cursor)
+
+
+def asset_list_queryset(user, params, ordering: str | None, lookup=None) -> tuple:
+    """(queryset, sort keys) of a list of assets: the reader's, filtered by `params` (GET /assets'
+    parameters) and ordered; what the compiled pages stand for."""
+    from ..queries import FieldTypeLookup, filter_assets, ordering_for
+
+    lookup = lookup or FieldTypeLookup(params, ordering, user=user)
+    queryset, type_ids = filter_assets(asset_page_queryset(user), params, user=user, lookup=lookup)
+    return ordering_for(queryset, ordering, type_ids, lookup=lookup)
+
+
+def asset_list_page(user, params, ordering: str | None, limit: int | None, *, cursor: str | None = None,
+                    with_count: bool = False):
+    """The page of assets a list request asks for (REST's GET /assets, GraphQL's assets): read by
+    a compiled statement where the request's shape allows (first_asset_page, filtered_asset_page),
+    else by the queryset of asset_list_queryset, which also answers a total count."""
+    from ..core.pagination import paginate
+    from ..queries import FIXED_PARAMS, FieldTypeLookup
+
+    lookup = None
+    if not with_count:
+        page = first_asset_page(user, ordering, limit) if cursor is None and params.keys() <= FIXED_PARAMS else None
+        if page is None:
+            lookup = FieldTypeLookup(params, ordering, user=user)
+            page = filtered_asset_page(user, params, ordering, limit, cursor=cursor, lookup=lookup)
+        if page is not None:
+            return page
+    queryset, keys = asset_list_queryset(user, params, ordering, lookup)
+    return paginate(queryset, keys, limit=limit, cursor=cursor, with_count=with_count)

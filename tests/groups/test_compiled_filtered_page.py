@@ -219,6 +219,24 @@ def test_a_reference_filter_binds_its_id_inside_the_json_it_compares(superuser, 
     assert len(assert_same_page(superuser, {"cf_twin": str(fleet[org.pk][1].pk)}, "title", 50).items) == 1
 
 
+def test_organization_filters_are_bound_as_values_of_their_count(superuser, org, other_org, forest, fleet):  # noqa: F811
+    _FILTERED_PAGES.clear()
+    both = f"{org.pk},{other_org.pk}"
+    for user in page_readers(superuser, org, other_org, forest, fleet):
+        for params in ({"organization_id": str(org.pk)}, {"organization_id": str(other_org.pk)},
+                       {"organization_id": both}, {"organization_id": [str(org.pk), str(other_org.pk)]},
+                       {"organization_id": str(org.pk), "cf_plate__contains": "P"},
+                       {"organization_id": str(other_org.pk), "cf_fuel__gt": "100"}, {"organization_id": "999999"}):
+            for ordering, limit in (("title", 50), ("-cf_fuel", 3)):
+                page = assert_same_page(user, params, ordering, limit)
+                assert {a.organization_id for a in page.items} <= {org.pk, other_org.pk}
+    found = assert_same_page(superuser, {"organization_id": str(other_org.pk)}, "title", 50).items
+    assert found and {a.organization_id for a in found} == {other_org.pk}
+    # One organization or two: two shapes, whichever they are.
+    shapes = {shape[0] for shape in _FILTERED_PAGES}
+    assert shapes == {1, 2}
+
+
 def test_repeated_parameters_are_ored_as_on_the_full_path(superuser, org, other_org, forest, fleet):  # noqa: F811
     for user in page_readers(superuser, org, other_org, forest, fleet):
         assert_same_page(user, {"cf_plate": ["P-17", "O'Brien"]}, "title", 50)
@@ -226,7 +244,8 @@ def test_repeated_parameters_are_ored_as_on_the_full_path(superuser, org, other_
 
 
 def test_requests_it_cant_compile_are_left_to_the_full_path(superuser, fleet):
-    for params in ({"cf_tags": "red"}, {"cf_plate": "P-17", "type_id": "1"}, {"title_contains": "x"}):
+    for params in ({"cf_tags": "red"}, {"cf_plate": "P-17", "type_id": "1"}, {"title_contains": "x"},
+                   {"organization_id": "1", "key": "x"}):
         assert compiled_page(superuser, query_dict(params), "title", 10) is None
     assert compiled_page(superuser, query_dict({"cf_plate": "P-17"}), "nonsense", 10) is None
     assert compiled_page(superuser, query_dict({"cf_plate": "P-17"}), "cf_", 10) is None
@@ -251,6 +270,9 @@ BAD_REQUESTS = [
     {"cf_plate": "x", "limit": "0"},
     {"cf_fuel": "abc", "ordering": "nonsense"},
     {"cf_plate__in": ",".join(["v"] * 101)},
+    {"organization_id": "abc"},
+    {"organization_id": "1,x", "cf_plate": "P-17"},
+    {"organization_id": ",".join(["1"] * 101)},
 ]
 
 
