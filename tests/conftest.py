@@ -13,6 +13,7 @@ from assets.access.tokens import issue_token
 from .factories import make_org, make_type, make_user
 
 DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+QUERY_COUNTS = {"django_assert_num_queries", "django_assert_max_num_queries"}
 
 
 def pytest_collection_modifyitems(items):
@@ -30,6 +31,20 @@ def pytest_collection_modifyitems(items):
             continue
         kwargs["databases"] = sorted({*(databases or ("default",)), "cache"})
         item.add_marker(pytest.mark.django_db(*(marker.args if marker is not None else ()), **kwargs), append=False)
+
+
+@pytest.fixture(autouse=True)
+def _warm_process_tables(request):
+    """A test that counts queries first reads the tables a running server reads once per process
+    and keeps (the permission names, assets.access.permissions.permission_name): so that the count
+    is a running server's, whether or not the test is the first of its process to ask."""
+    if QUERY_COUNTS & set(request.fixturenames):
+        request.getfixturevalue("_django_db_helper")
+        from django.contrib.auth.models import Permission
+
+        from assets.access.permissions import permission_name
+
+        permission_name(Permission.objects.values_list("pk", flat=True).first())
 
 
 @pytest.fixture(autouse=True)
