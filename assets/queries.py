@@ -351,10 +351,6 @@ def cf_filter(code: str, op: str, raws: list[str], types_of_code: dict[int, str]
     return CfFilter(code, op, types_of_code, terms, indexed=indexed, numeric=numeric)
 
 
-def cf_condition(code: str, op: str, raws: list[str], types_of_code: dict[int, str], param: str) -> Q:
-    return cf_filter(code, op, raws, types_of_code, param).condition()
-
-
 def plain_ordering(ordering: str) -> bool:
     """Whether `ordering` names a column or annotation whose SQL is the same for every request
     (not a custom field, whose expression depends on the field's types)."""
@@ -397,6 +393,11 @@ def ordering_for(queryset, ordering: str | None, type_ids=None, *, lookup: Field
 FIXED_PARAMS = {"limit", "cursor", "count", "ordering", "fields"}
 # The parameters besides cf_ conditions that a compiled list statement binds (custom_field_list).
 COMPILED_PARAMS = FIXED_PARAMS | {"organization_id"}
+
+
+def _getlist(params):
+    """The values of one parameter, from a QueryDict or from a dict of lists (GraphQL's)."""
+    return params.getlist if hasattr(params, "getlist") else (lambda name: list(params.get(name, [])))
 
 
 def _ids(values: list[str], param: str) -> list[int]:
@@ -491,7 +492,7 @@ def custom_field_list(params, ordering: str | None, lookup: FieldTypeLookup) -> 
     the errors of a bad ordering). A bad condition raises here what filter_assets would."""
     if any(name not in COMPILED_PARAMS and not name.startswith("cf_") for name in params):
         return None
-    getlist = params.getlist if hasattr(params, "getlist") else (lambda k: list(params.get(k, [])))
+    getlist = _getlist(params)
     _check_filter_sizes(params, getlist)
     organization_ids = _ids(getlist("organization_id"), "organization_id") if getlist("organization_id") else []
     filters = cf_filters(params, getlist, [], lookup=lookup)
@@ -518,7 +519,7 @@ def _is_code(code: str) -> bool:
 def filter_assets(queryset, params, user=None, *, lookup: FieldTypeLookup | None = None) -> tuple:
     """Applies the list filters of GET /assets (a QueryDict or a dict of lists); returns the
     queryset and the type ids it is restricted to (for custom-field typing)."""
-    getlist = params.getlist if hasattr(params, "getlist") else (lambda k: list(params.get(k, [])))
+    getlist = _getlist(params)
     _check_filter_sizes(params, getlist)
     type_ids = _ids(getlist("type_id"), "type_id") if getlist("type_id") else []
     if type_ids:

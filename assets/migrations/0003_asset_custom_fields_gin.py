@@ -1,7 +1,7 @@
 """A GIN index (jsonb_path_ops) on assets_asset.custom_fields, on PostgreSQL only.
 
 Custom-field equality filters on GET /assets add a `custom_fields @> {code: value}` condition
-that this index answers (assets.queries.cf_condition). SQLite has neither GIN nor jsonb, so the
+that this index answers (assets.queries.cf_filter). SQLite has neither GIN nor jsonb, so the
 index is raw SQL run only on PostgreSQL and stays out of the model state: in Asset.Meta.indexes
 it would be rebuilt by SQLite's table remake on any later AlterField of Asset and fail there.
 """

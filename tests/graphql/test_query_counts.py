@@ -74,6 +74,6 @@ def test_page_queries_do_not_grow_with_page_size(gql_for, translog, big_fleet, d
     small = count_page(gql, translog, 10)
     large = count_page(gql, translog, 100)
     assert small == large
-    assert large <= 6
+    assert large <= 2, large  # the token with its grants, then the page (devices and groups in its rows)
     with django_assert_num_queries(small):
         gql.data(fill(PAGE, org=translog.pk, first=100))

@@ -47,7 +47,7 @@ PLACEHOLDER_TYPES = (int, float, str)
 
 
 class NotCompilable(ValueError):
-    """The builder's SQL holds a placeholder in a form its value can't be bound into."""
+    """The builder's SQL holds a placeholder in a form its value can't be bound into, or not at all."""
 
 
 def _cursor(connection, *, prepared: bool = True):
@@ -288,7 +288,9 @@ class CompiledQuery:
             reached = {name for _, name in slots}.union(*(slot.names for _, slot in json_slots))
             missing = set(self._sentinels) - self._optional - reached
             if missing:
-                raise ValueError(f"placeholders {sorted(missing)} do not reach the SQL parameters")
+                # NotCompilable, so that a reader compiling shapes of requests (the filtered list
+                # pages) answers such a shape on the full path instead of failing the request.
+                raise NotCompilable(f"placeholders {sorted(missing)} do not reach the SQL parameters")
             converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
             run_sql = _raw_sql(sql, connection.vendor)
             compiled = _Compiled(
